@@ -1,0 +1,97 @@
+import type { ErrorBody, Member, Message, Room, User } from '../../src/core/types.ts';
+
+const BASE = '/api/v1';
+
+/** A failed API call: `status` 0 means the request never got an answer (network down, server restarting). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Called when any request (other than sign-in itself) answers 401: the session is gone. */
+let onUnauthenticated: () => void = () => {};
+export function setUnauthenticatedHandler(fn: () => void): void {
+  onUnauthenticated = fn;
+}
+
+/**
+ * One JSON request with the session cookie. Every state change carries `X-Requested-With: natter`
+ * (the API's CSRF rule for cookie sessions); the page never sees or stores the token.
+ */
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (method !== 'GET') headers['X-Requested-With'] = 'natter';
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(BASE + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = (json as ErrorBody | null)?.error;
+    if (res.status === 401 && !path.startsWith('/auth/')) onUnauthenticated();
+    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `Request failed (${res.status})`);
+  }
+  return json as T;
+}
+
+const seg = encodeURIComponent;
+
+/** The REST calls the page makes, one per endpoint of API.md. */
+export const api = {
+  me: () => request<{ user: User }>('GET', '/me'),
+  register: (username: string, password: string) =>
+    request<{ user: User }>('POST', '/auth/register', { username, password }),
+  login: (username: string, password: string) => request<{ user: User }>('POST', '/auth/login', { username, password }),
+  guest: (username: string) => request<{ user: User }>('POST', '/auth/guest', { username }),
+  logout: () => request<void>('POST', '/auth/logout'),
+
+  rooms: () => request<{ rooms: Room[]; cursor: string }>('GET', '/rooms'),
+  room: (room: string) => request<{ room: Room }>('GET', `/rooms/${seg(room)}`),
+  createRoom: (name: string, topic: string, visibility: 'public' | 'private') =>
+    request<{ room: Room }>('POST', '/rooms', { name, topic, visibility }),
+  updateRoom: (room: string, patch: { topic?: string }) => request<{ room: Room }>('PATCH', `/rooms/${seg(room)}`, patch),
+  join: (room: string) => request<{ room: Room }>('POST', `/rooms/${seg(room)}/join`),
+  leave: (room: string) => request<void>('POST', `/rooms/${seg(room)}/leave`),
+  addMember: (room: string, username: string) =>
+    request<{ room: Room }>('POST', `/rooms/${seg(room)}/members`, { username }),
+  members: (room: string) => request<{ members: Member[] }>('GET', `/rooms/${seg(room)}/members`),
+  dm: (username: string) => request<{ room: Room }>('POST', `/dm/${seg(username)}`),
+
+  messages: (room: string, q: { before?: number; after?: number; limit?: number } = {}) => {
+    const p = new URLSearchParams();
+    if (q.before !== undefined) p.set('before', String(q.before));
+    if (q.after !== undefined) p.set('after', String(q.after));
+    if (q.limit !== undefined) p.set('limit', String(q.limit));
+    const qs = p.toString();
+    return request<{ messages: Message[] }>('GET', `/rooms/${seg(room)}/messages${qs ? '?' + qs : ''}`);
+  },
+  post: (room: string, text: string, clientId: string) =>
+    request<{ message: Message }>('POST', `/rooms/${seg(room)}/messages`, { text, client_id: clientId }),
+  edit: (room: string, id: string, text: string) =>
+    request<{ message: Message }>('PATCH', `/rooms/${seg(room)}/messages/${seg(id)}`, { text }),
+  remove: (room: string, id: string) => request<void>('DELETE', `/rooms/${seg(room)}/messages/${seg(id)}`),
+  react: (room: string, id: string, emoji: string, on: boolean) =>
+    request<void>(on ? 'PUT' : 'DELETE', `/rooms/${seg(room)}/messages/${seg(id)}/reactions/${seg(emoji)}`),
+  typing: (room: string) => request<void>('POST', `/rooms/${seg(room)}/typing`),
+  read: (room: string, seq: number) => request<void>('POST', `/rooms/${seg(room)}/read`, { seq }),
+};
+
+/** A human sentence for an error, for showing next to the control that caused it. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  return 'Something went wrong. Please try again.';
+}

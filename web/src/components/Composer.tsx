@@ -1,0 +1,84 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { send, stopTyping, typing } from '../actions.ts';
+
+const MAX_CHARS = 4000;
+
+interface Props {
+  room: string;
+  label: string;
+  /** Up arrow in an empty box: edit your last message. Returns false when there is none. */
+  onEditLast(): boolean;
+}
+
+/** The message box: Enter sends, Shift+Enter starts a new line, typing tells the room (throttled). */
+export function Composer({ room, label, onEditLast }: Props) {
+  const [text, setText] = useState('');
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const drafts = useRef<Record<string, string>>({});
+
+  // Keep a draft per room, and focus the box when the room changes (desktop only: on phones it opens the keyboard).
+  useEffect(() => {
+    setText(drafts.current[room] ?? '');
+    if (window.matchMedia('(min-width: 768px)').matches) ref.current?.focus();
+  }, [room]);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = Math.min(el.scrollHeight, 200) + 'px';
+  }, [text]);
+
+  const submit = () => {
+    const t = text.trim();
+    if (!t) return;
+    send(room, t);
+    stopTyping(room);
+    drafts.current[room] = '';
+    setText('');
+  };
+
+  const tooLong = [...text].length > MAX_CHARS;
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!tooLong) submit();
+      }}
+    >
+      <textarea
+        ref={ref}
+        rows={1}
+        value={text}
+        placeholder={`Message ${label}`}
+        aria-label={`Message ${label}`}
+        data-testid="composer"
+        aria-invalid={tooLong}
+        onInput={(e) => {
+          const v = e.currentTarget.value;
+          setText(v);
+          drafts.current[room] = v;
+          if (v.trim()) typing(room);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            if (!tooLong) submit();
+          } else if (e.key === 'ArrowUp' && text === '' && onEditLast()) {
+            e.preventDefault();
+          }
+        }}
+      />
+      <button class="btn btn-primary send-btn" type="submit" disabled={!text.trim() || tooLong} aria-label="Send message">
+        Send
+      </button>
+      {tooLong && (
+        <span class="field-error composer-error" role="alert">
+          Messages can be at most {MAX_CHARS} characters.
+        </span>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,111 @@
+import { useState } from 'preact/hooks';
+import type { Member, Room } from '../../../src/core/types.ts';
+import { addMember, attempt, openDm } from '../actions.ts';
+import { errorText } from '../api.ts';
+import { Avatar } from './Avatar.tsx';
+
+interface Props {
+  room: Room;
+  members: Member[] | undefined;
+  presence: Record<string, boolean>;
+  me: string;
+  isOwner: boolean;
+  onClose(): void;
+}
+
+function AddMember({ room }: { room: string }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  return (
+    <form
+      class="add-member"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        setDone(null);
+        try {
+          await addMember(room, name.trim());
+          setDone(`${name.trim()} was added.`);
+          setName('');
+        } catch (err) {
+          setError(errorText(err));
+        }
+      }}
+    >
+      <label class="field">
+        <span>Add a member</span>
+        <div class="inline-field">
+          <input
+            value={name}
+            placeholder="username"
+            autoCapitalize="off"
+            spellcheck={false}
+            data-testid="add-member-input"
+            aria-invalid={!!error}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
+          <button class="btn btn-small" type="submit" disabled={!name.trim()}>
+            Add
+          </button>
+        </div>
+        {error && (
+          <span class="field-error" role="alert">
+            {error}
+          </span>
+        )}
+        {done && (
+          <span class="field-ok" role="status">
+            {done}
+          </span>
+        )}
+      </label>
+    </form>
+  );
+}
+
+/** Who is in the room, who is online, and a way to message each of them. */
+export function MemberPanel({ room, members, presence, me, isOwner, onClose }: Props) {
+  const sorted = [...(members ?? [])].sort((a, b) => {
+    const on = Number(presence[b.user.id] ?? b.online) - Number(presence[a.user.id] ?? a.online);
+    return on || a.user.username.localeCompare(b.user.username);
+  });
+  return (
+    <aside class="members" aria-label="Members" data-testid="member-panel">
+      <div class="members-head">
+        <h2>Members {members ? <span class="muted">· {members.length}</span> : null}</h2>
+        <button type="button" class="icon-btn" aria-label="Close members" onClick={onClose}>
+          ✕
+        </button>
+      </div>
+      <ul class="member-list">
+        {sorted.map((m) => {
+          const online = presence[m.user.id] ?? m.online;
+          return (
+            <li class="member" data-testid="member" data-username={m.user.username} data-online={String(online)}>
+              <span class="presence-wrap">
+                <Avatar name={m.user.username} small />
+                <span class={'presence ' + (online ? 'online' : 'offline')} role="img" aria-label={online ? 'online' : 'offline'} />
+              </span>
+              <span class="member-name">
+                {m.user.username}
+                {m.role === 'owner' && <span class="role-tag">owner</span>}
+              </span>
+              {m.user.username !== me && room.kind !== 'dm' && (
+                <button
+                  type="button"
+                  class="btn btn-quiet btn-small"
+                  aria-label={`Message ${m.user.username}`}
+                  onClick={() => void attempt(() => openDm(m.user.username))}
+                >
+                  Message
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {isOwner && room.kind === 'room' && room.visibility === 'private' && <AddMember room={room.name} />}
+    </aside>
+  );
+}

@@ -1,0 +1,229 @@
+import { memo } from 'preact/compat';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Message } from '../../../src/core/types.ts';
+import { deleteMessage, editMessage, toggleReaction } from '../actions.ts';
+import { fullTime, linkify, timeOfDay } from '../format.ts';
+import { Avatar } from './Avatar.tsx';
+
+export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅'];
+
+/** User text as text: links become anchors whose content is still a text node. Never HTML. */
+export function RichText({ text }: { text: string }) {
+  return (
+    <>
+      {linkify(text).map((p, i) =>
+        p.kind === 'link' ? (
+          <a key={i} href={p.href} target="_blank" rel="noopener noreferrer nofollow">
+            {p.text}
+          </a>
+        ) : (
+          p.text
+        ),
+      )}
+    </>
+  );
+}
+
+interface Props {
+  m: Message;
+  me: string;
+  isOwner: boolean;
+  compact: boolean;
+  editing: boolean;
+  onEdit(id: string | null): void;
+}
+
+function EditBox({ m, onDone }: { m: Message; onDone(): void }) {
+  const [text, setText] = useState(m.text);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, []);
+  const save = async () => {
+    const t = text.trim();
+    if (!t || t === m.text) return onDone();
+    if (await editMessage(m.room, m.id, t)) onDone();
+  };
+  return (
+    <div class="edit-box">
+      <textarea
+        ref={ref}
+        aria-label="Edit message"
+        data-testid="edit-input"
+        value={text}
+        rows={Math.min(8, text.split('\n').length)}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') onDone();
+          if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            void save();
+          }
+        }}
+      />
+      <div class="edit-actions">
+        <span class="muted small">Enter to save · Esc to cancel</span>
+        <button type="button" class="btn btn-quiet btn-small" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="button" class="btn btn-primary btn-small" onClick={() => void save()}>
+          Save
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Reactions({ m, me }: { m: Message; me: string }) {
+  const entries = Object.entries(m.reactions).filter(([, who]) => who.length > 0);
+  if (entries.length === 0) return null;
+  return (
+    <div class="reactions" data-testid="reactions">
+      {entries.map(([emoji, who]) => {
+        const mine = who.includes(me);
+        const names = who.join(', ');
+        return (
+          <button
+            type="button"
+            class={'reaction' + (mine ? ' mine' : '')}
+            aria-pressed={mine}
+            aria-label={`${emoji} ${who.length}, reacted by ${names}`}
+            title={`Reacted by ${names}`}
+            data-testid="reaction"
+            data-emoji={emoji}
+            data-who={names}
+            onClick={() => void toggleReaction(m.room, m.id, emoji, !mine)}
+          >
+            <span class="reaction-emoji">{emoji}</span>
+            <span class="reaction-count" data-testid="reaction-count">
+              {who.length}
+            </span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+function Picker({ m, me, onClose }: { m: Message; me: string; onClose(): void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector('button')?.focus();
+  }, []);
+  return (
+    <div
+      class="picker"
+      role="group"
+      aria-label="Pick a reaction"
+      data-testid="reaction-picker"
+      ref={ref}
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+    >
+      {EMOJI.map((emoji) => {
+        const on = !(m.reactions[emoji] ?? []).includes(me);
+        return (
+          <button
+            type="button"
+            aria-label={`React with ${emoji}`}
+            onClick={() => {
+              onClose();
+              void toggleReaction(m.room, m.id, emoji, on);
+            }}
+          >
+            {emoji}
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+/** One message: author, time, text, reactions, and the actions this user may take on it. */
+function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
+  const [picking, setPicking] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const mine = m.author.username === me;
+  useEffect(() => {
+    if (!confirming) return;
+    const t = setTimeout(() => setConfirming(false), 4000);
+    return () => clearTimeout(t);
+  }, [confirming]);
+
+  return (
+    <li
+      class={'msg' + (compact ? ' compact' : '') + (mine ? ' mine' : '') + (m.deleted ? ' deleted' : '')}
+      data-testid="message"
+      data-id={m.id}
+      data-seq={m.seq}
+      data-author={m.author.username}
+    >
+      <div class="msg-gutter">
+        {compact ? (
+          <time class="msg-time-hover" dateTime={m.created_at} title={fullTime(m.created_at)}>
+            {timeOfDay(m.created_at)}
+          </time>
+        ) : (
+          <Avatar name={m.author.username} />
+        )}
+      </div>
+      <div class="msg-main">
+        {!compact && (
+          <div class="msg-head">
+            <span class="msg-author" data-testid="message-author">
+              {m.author.username}
+            </span>
+            <time class="msg-time" dateTime={m.created_at} title={fullTime(m.created_at)}>
+              {timeOfDay(m.created_at)}
+            </time>
+          </div>
+        )}
+        {m.deleted ? (
+          <p class="msg-text msg-deleted" data-testid="message-deleted">
+            This message was deleted.
+          </p>
+        ) : editing ? (
+          <EditBox m={m} onDone={() => onEdit(null)} />
+        ) : (
+          <p class="msg-text" data-testid="message-text">
+            <RichText text={m.text} />
+            {m.edited_at && (
+              <span class="msg-edited" data-testid="message-edited" title={fullTime(m.edited_at)}>
+                {' '}
+                (edited)
+              </span>
+            )}
+          </p>
+        )}
+        {!m.deleted && <Reactions m={m} me={me} />}
+      </div>
+      {!m.deleted && !editing && (
+        <div class={'msg-actions' + (picking || confirming ? ' open' : '')} role="toolbar" aria-label="Message actions">
+          <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+            ☺
+          </button>
+          {mine && (
+            <button type="button" class="icon-btn" aria-label="Edit message" title="Edit" onClick={() => onEdit(m.id)}>
+              ✎
+            </button>
+          )}
+          {(mine || isOwner) &&
+            (confirming ? (
+              <button type="button" class="btn btn-danger btn-small" onClick={() => void deleteMessage(m.room, m.id)}>
+                Delete?
+              </button>
+            ) : (
+              <button type="button" class="icon-btn" aria-label="Delete message" title="Delete" onClick={() => setConfirming(true)}>
+                🗑
+              </button>
+            ))}
+          {picking && <Picker m={m} me={me} onClose={() => setPicking(false)} />}
+        </div>
+      )}
+    </li>
+  );
+}
+
+export const MessageItem = memo(MessageItemImpl);

@@ -1,0 +1,142 @@
+import type { JSX } from 'preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import type { Message } from '../../../src/core/types.ts';
+import { discard, loadOlder, retry } from '../actions.ts';
+import { dayKey, dayLabel } from '../format.ts';
+import type { PendingMessage, RoomView } from '../state.ts';
+import { Avatar } from './Avatar.tsx';
+import { MessageItem, RichText } from './MessageItem.tsx';
+
+interface Props {
+  room: string;
+  view: RoomView;
+  pending: PendingMessage[];
+  me: string;
+  isOwner: boolean;
+  editingId: string | null;
+  onEdit(id: string | null): void;
+}
+
+const GROUP_MS = 5 * 60 * 1000;
+const NEAR_BOTTOM_PX = 80;
+
+function startsGroup(prev: Message | undefined, m: Message): boolean {
+  if (!prev || prev.author.id !== m.author.id || prev.deleted || m.deleted) return true;
+  if (dayKey(prev.created_at) !== dayKey(m.created_at)) return true;
+  return Date.parse(m.created_at) - Date.parse(prev.created_at) > GROUP_MS;
+}
+
+function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
+  return (
+    <li class={'msg mine pending' + (p.failed ? ' failed' : '')} data-testid="pending-message" data-client-id={p.clientId}>
+      <div class="msg-gutter">
+        <Avatar name={me} />
+      </div>
+      <div class="msg-main">
+        <div class="msg-head">
+          <span class="msg-author">{me}</span>
+          <span class="msg-time">{p.failed ? 'not sent' : 'sending…'}</span>
+        </div>
+        <p class="msg-text">
+          <RichText text={p.text} />
+        </p>
+        {p.failed && (
+          <div class="send-failed" role="alert">
+            <span>{p.error ?? 'Not sent.'}</span>
+            <button type="button" class="btn btn-small" data-testid="retry-send" onClick={() => retry(p.clientId)}>
+              Retry
+            </button>
+            <button type="button" class="btn btn-quiet btn-small" onClick={() => discard(p.clientId)}>
+              Discard
+            </button>
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/**
+ * The scrolling history of one room. Loading older messages keeps what you were looking at in place (the
+ * height added above is added to scrollTop); new messages scroll into view only if you were already at the end.
+ */
+export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit }: Props) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const snap = useRef({ room: '', first: 0, height: 0, top: 0, atBottom: true, count: 0 });
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const s = snap.current;
+    const first = view.messages[0]?.seq ?? 0;
+    const count = view.messages.length + pending.length;
+    if (s.room !== room) {
+      el.scrollTop = el.scrollHeight;
+    } else if (first < s.first && s.first !== 0) {
+      el.scrollTop = s.top + (el.scrollHeight - s.height);
+    } else if (count !== s.count && s.atBottom) {
+      el.scrollTop = el.scrollHeight;
+    }
+    Object.assign(s, { room, first, count, height: el.scrollHeight, top: el.scrollTop });
+    s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+  });
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const s = snap.current;
+    s.top = el.scrollTop;
+    s.height = el.scrollHeight;
+    s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (el.scrollTop < 120 && view.hasMore && !view.loadingOlder) void loadOlder(room);
+  };
+
+  const items: JSX.Element[] = [];
+  let prev: Message | undefined;
+  for (const m of view.messages) {
+    if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
+      items.push(
+        <li class="day-sep" role="separator" data-testid="day-separator" key={'d' + m.seq}>
+          <span>{dayLabel(m.created_at)}</span>
+        </li>,
+      );
+    }
+    items.push(
+      <MessageItem
+        key={m.id}
+        m={m}
+        me={me}
+        isOwner={isOwner}
+        compact={!startsGroup(prev, m)}
+        editing={editingId === m.id}
+        onEdit={onEdit}
+      />,
+    );
+    prev = m;
+  }
+
+  return (
+    <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-scroller" tabIndex={0} aria-label="Messages">
+      <div class="history-top">
+        {view.hasMore && view.loaded ? (
+          <button type="button" class="btn btn-quiet btn-small" data-testid="load-older" disabled={view.loadingOlder} onClick={() => void loadOlder(room)}>
+            {view.loadingOlder ? 'Loading…' : 'Load older messages'}
+          </button>
+        ) : view.loaded ? (
+          <p class="muted small" data-testid="history-start">
+            This is the beginning of the room.
+          </p>
+        ) : (
+          <p class="muted small">Loading messages…</p>
+        )}
+        {view.error && <p class="field-error">{view.error}</p>}
+      </div>
+      <ol class="message-list" data-testid="message-list" aria-live="polite" aria-relevant="additions">
+        {items}
+        {pending.map((p) => (
+          <PendingItem key={p.clientId} p={p} me={me} />
+        ))}
+      </ol>
+    </div>
+  );
+}

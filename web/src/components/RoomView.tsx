@@ -1,0 +1,125 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { attempt, joinRoom, leaveRoom } from '../actions.ts';
+import { type AppState, emptyView, roomLabel } from '../state.ts';
+import { Composer } from './Composer.tsx';
+import { MemberPanel } from './MemberPanel.tsx';
+import { MessageList } from './MessageList.tsx';
+
+interface Props {
+  s: AppState;
+  room: string;
+  onMenu(): void;
+}
+
+/** "alice is typing…", for those whose last typing event is under five seconds old. */
+function TypingLine({ typing }: { typing: Record<string, number> | undefined }) {
+  const [now, setNow] = useState(Date.now());
+  const names = Object.entries(typing ?? {})
+    .filter(([, until]) => until > now)
+    .map(([n]) => n);
+  useEffect(() => {
+    if (names.length === 0) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [names.length > 0]);
+  useEffect(() => setNow(Date.now()), [typing]);
+  const text =
+    names.length === 0
+      ? ''
+      : names.length === 1
+        ? `${names[0]} is typing…`
+        : names.length === 2
+          ? `${names[0]} and ${names[1]} are typing…`
+          : 'Several people are typing…';
+  return (
+    <div class="typing" data-testid="typing-indicator" aria-live="polite">
+      {text}
+    </div>
+  );
+}
+
+/** The open room: header with topic, the history, who is typing, and the message box. */
+export function RoomView({ s, room, onMenu }: Props) {
+  const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const [confirmLeave, setConfirmLeave] = useState(false);
+  const r = s.rooms[room];
+  const view = s.views[room] ?? emptyView;
+  const me = s.me?.username ?? '';
+  const members = s.members[room];
+  const isOwner = !!members?.some((m) => m.role === 'owner' && m.user.username === me);
+  const label = roomLabel(r, room);
+  const pending = s.pending.filter((p) => p.room === room);
+
+  useEffect(() => {
+    setEditingId(null);
+    setConfirmLeave(false);
+  }, [room]);
+
+  const onEdit = useCallback((id: string | null) => setEditingId(id), []);
+  const editLast = () => {
+    const last = [...view.messages].reverse().find((m) => m.author.username === me && !m.deleted);
+    if (!last) return false;
+    setEditingId(last.id);
+    return true;
+  };
+
+  return (
+    <div class="room-layout">
+      <section class="room" aria-label={r?.kind === 'dm' ? `Conversation with ${label}` : `Room ${label}`}>
+        <header class="room-head">
+          <button type="button" class="icon-btn menu-btn" aria-label="Show rooms" onClick={onMenu}>
+            ☰
+          </button>
+          <div class="room-title">
+            <h1 data-testid="room-title">{r?.kind === 'dm' ? label : `# ${label}`}</h1>
+            {r?.topic ? (
+              <p class="room-topic" data-testid="room-topic" title={r.topic}>
+                {r.topic}
+              </p>
+            ) : r?.kind === 'dm' ? (
+              <p class="room-topic">Direct message</p>
+            ) : null}
+          </div>
+          <div class="room-tools">
+            {r && (
+              <button type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
+                Members{members ? ` ${members.length}` : ''}
+              </button>
+            )}
+            {r && r.kind === 'room' && room !== 'general' &&
+              (confirmLeave ? (
+                <button type="button" class="btn btn-danger btn-small" onClick={() => void leaveRoom(room)}>
+                  Leave #{room}?
+                </button>
+              ) : (
+                <button type="button" class="btn btn-quiet btn-small" onClick={() => setConfirmLeave(true)}>
+                  Leave
+                </button>
+              ))}
+          </div>
+        </header>
+        {s.notice && (
+          <p class="notice" role="alert" data-testid="notice">
+            {s.notice}
+          </p>
+        )}
+        <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} />
+        <TypingLine typing={s.typing[room]} />
+        {r ? (
+          <Composer room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
+        ) : view.error ? null : (
+          <div class="join-bar">
+            <span>You are reading #{room}.</span>
+            <button type="button" class="btn btn-primary" onClick={() => void attempt(() => joinRoom(room))}>
+              Join #{room}
+            </button>
+          </div>
+        )}
+      </section>
+      {showMembers && r && (
+        <MemberPanel room={r} members={members} presence={s.presence} me={me} isOwner={isOwner} onClose={() => setShowMembers(false)} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+import type { Room, User } from '../../../src/core/types.ts';
+import { logout, openRoom } from '../actions.ts';
+import { roomLabel } from '../state.ts';
+import type { ConnStatus } from '../stream.ts';
+import { Avatar } from './Avatar.tsx';
+
+export type DialogKind = 'browse' | 'create' | 'dm' | null;
+
+interface Props {
+  me: User;
+  rooms: Record<string, Room>;
+  current: string | null;
+  conn: ConnStatus;
+  role: string;
+  onDialog(kind: DialogKind): void;
+  onNavigate(): void;
+}
+
+const CONN_TEXT: Record<ConnStatus, string> = {
+  connecting: 'connecting',
+  live: 'live',
+  reconnecting: 'reconnecting',
+  resynced: 'resynced',
+};
+
+/** The connection indicator: a dot and one word, announced politely to screen readers when it changes. */
+export function ConnectionStatus({ conn, role }: { conn: ConnStatus; role: string }) {
+  return (
+    <span
+      class={`conn conn-${conn}`}
+      data-testid="connection-status"
+      data-state={conn}
+      data-role={role}
+      role="status"
+      title={`Connection: ${conn}`}
+    >
+      <span class="conn-dot" aria-hidden="true" />
+      {CONN_TEXT[conn]}
+    </span>
+  );
+}
+
+function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; onNavigate(): void }) {
+  const label = roomLabel(room, room.name);
+  return (
+    <li>
+      <a
+        href={'#/r/' + encodeURIComponent(room.name)}
+        class={'room-link' + (active ? ' active' : '') + (room.unread > 0 ? ' has-unread' : '')}
+        aria-current={active ? 'page' : undefined}
+        data-testid="room-link"
+        data-room={room.name}
+        onClick={(e) => {
+          e.preventDefault();
+          onNavigate();
+          void openRoom(room.name);
+        }}
+      >
+        {room.kind === 'dm' ? (
+          <Avatar name={label} small />
+        ) : (
+          <span class="room-hash" aria-hidden="true">
+            {room.visibility === 'private' ? '🔒' : '#'}
+          </span>
+        )}
+        <span class="room-name">{label}</span>
+        {room.unread > 0 && !active && (
+          <span class="badge" data-testid="unread-badge" aria-label={`${room.unread} unread`}>
+            {room.unread > 99 ? '99+' : room.unread}
+          </span>
+        )}
+      </a>
+    </li>
+  );
+}
+
+/** Joined rooms and DMs with unread badges, the room actions, and who is signed in. */
+export function Sidebar({ me, rooms, current, conn, role, onDialog, onNavigate }: Props) {
+  const list = Object.values(rooms);
+  const channels = list.filter((r) => r.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
+  const dms = list
+    .filter((r) => r.kind === 'dm')
+    .sort((a, b) => roomLabel(a, a.name).localeCompare(roomLabel(b, b.name)));
+  return (
+    <nav class="sidebar" aria-label="Rooms">
+      <div class="sidebar-head">
+        <div class="brand">
+          <span class="brand-mark" aria-hidden="true" />
+          Natter
+        </div>
+        <ConnectionStatus conn={conn} role={role} />
+      </div>
+      <div class="sidebar-scroll">
+        <div class="section-head">
+          <h2>Rooms</h2>
+          <button class="icon-btn" type="button" aria-label="Create a room" title="Create a room" onClick={() => onDialog('create')}>
+            +
+          </button>
+        </div>
+        <ul class="room-list" data-testid="room-list">
+          {channels.map((r) => (
+            <RoomLink key={r.name} room={r} active={r.name === current} onNavigate={onNavigate} />
+          ))}
+        </ul>
+        <button class="link-btn" type="button" onClick={() => onDialog('browse')}>
+          Browse rooms
+        </button>
+        <div class="section-head">
+          <h2>Direct messages</h2>
+          <button class="icon-btn" type="button" aria-label="New direct message" title="New direct message" onClick={() => onDialog('dm')}>
+            +
+          </button>
+        </div>
+        <ul class="room-list" data-testid="dm-list">
+          {dms.map((r) => (
+            <RoomLink key={r.name} room={r} active={r.name === current} onNavigate={onNavigate} />
+          ))}
+        </ul>
+        {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}
+      </div>
+      <div class="sidebar-foot">
+        <Avatar name={me.username} />
+        <div class="me">
+          <span class="me-name" data-testid="me">{me.username}</span>
+          {me.guest && <span class="muted small">guest</span>}
+        </div>
+        <button class="btn btn-quiet" type="button" onClick={() => void logout()}>
+          Log out
+        </button>
+      </div>
+    </nav>
+  );
+}

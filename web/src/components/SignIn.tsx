@@ -1,0 +1,130 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError, errorText } from '../api.ts';
+import { signedIn } from '../actions.ts';
+
+type Mode = 'login' | 'register' | 'guest';
+
+const TITLES: Record<Mode, string> = { login: 'Sign in', register: 'Create account', guest: 'Continue as guest' };
+
+interface FieldErrors {
+  username?: string;
+  password?: string;
+  form?: string;
+}
+
+/** Puts an API error next to the field it is about; anything else goes under the form. */
+function placeError(e: unknown): FieldErrors {
+  const text = errorText(e);
+  if (!(e instanceof ApiError)) return { form: text };
+  if (e.code === 'username_taken') return { username: text };
+  if (e.code === 'invalid_credentials') return { password: text };
+  if (e.status === 400) return /password/i.test(e.message) ? { password: text } : { username: text };
+  return { form: text };
+}
+
+/** Register, log in or continue as a guest. */
+export function SignIn({ notice }: { notice: string | null }) {
+  const [mode, setMode] = useState<Mode>('login');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>(notice ? { form: notice } : {});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      const name = username.trim();
+      const res =
+        mode === 'login'
+          ? await api.login(name, password)
+          : mode === 'register'
+            ? await api.register(name, password)
+            : await api.guest(name);
+      new BroadcastChannel('natter').postMessage({ kind: 'session' });
+      await signedIn(res.user);
+    } catch (err) {
+      setErrors(placeError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="signin">
+      <div class="signin-card">
+        <div class="brand brand-large">
+          <span class="brand-mark" aria-hidden="true" />
+          Natter
+        </div>
+        <p class="signin-lede">Calm, real-time chat for your team.</p>
+        <div class="segmented" role="tablist" aria-label="How to sign in">
+          {(Object.keys(TITLES) as Mode[]).map((m) => (
+            <button
+              type="button"
+              role="tab"
+              aria-selected={mode === m}
+              class={mode === m ? 'active' : ''}
+              onClick={() => {
+                setMode(m);
+                setErrors({});
+              }}
+            >
+              {m === 'guest' ? 'Guest' : TITLES[m]}
+            </button>
+          ))}
+        </div>
+        <form onSubmit={submit} aria-label={TITLES[mode]} noValidate>
+          <label class="field">
+            <span>Username</span>
+            <input
+              name="username"
+              autoComplete="username"
+              autoCapitalize="off"
+              spellcheck={false}
+              value={username}
+              onInput={(e) => setUsername(e.currentTarget.value)}
+              aria-invalid={!!errors.username}
+              aria-describedby={errors.username ? 'err-username' : undefined}
+              required
+            />
+            {errors.username && (
+              <span class="field-error" id="err-username" role="alert" data-testid="error-username">
+                {errors.username}
+              </span>
+            )}
+          </label>
+          {mode !== 'guest' && (
+            <label class="field">
+              <span>Password</span>
+              <input
+                name="password"
+                type="password"
+                autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+                aria-invalid={!!errors.password}
+                aria-describedby={errors.password ? 'err-password' : undefined}
+                required
+              />
+              {mode === 'register' && !errors.password && <span class="field-hint">At least 8 characters.</span>}
+              {errors.password && (
+                <span class="field-error" id="err-password" role="alert" data-testid="error-password">
+                  {errors.password}
+                </span>
+              )}
+            </label>
+          )}
+          {errors.form && (
+            <p class="field-error" role="alert" data-testid="error-form">
+              {errors.form}
+            </p>
+          )}
+          <button class="btn btn-primary btn-block" type="submit" disabled={busy}>
+            {busy ? 'One moment…' : TITLES[mode]}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

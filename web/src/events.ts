@@ -1,0 +1,141 @@
+import type { EventData, Message } from '../../src/core/types.ts';
+import { api } from './api.ts';
+import { forgetRoom, loadAfter, loadLatest, loadMembers, markRead, setRooms } from './actions.ts';
+import { getState, mergeMessages, patchRoom, patchView, update } from './state.ts';
+import type { StreamEvent } from './stream.ts';
+
+export const TYPING_SHOWN_MS = 5000;
+
+/**
+ * Applies one stream event to the page. Every branch is idempotent: after a leader takeover or a reconnect the
+ * same event can arrive twice, and messages are keyed by seq, membership is a set, and unread counts only move
+ * for a seq above the room's `last_seq`.
+ */
+export function applyEvent(ev: StreamEvent): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(ev.data);
+  } catch {
+    return;
+  }
+  switch (ev.type) {
+    case 'ready':
+      return onReady(data as EventData['ready']);
+    case 'message':
+      return onMessage((data as EventData['message']).message);
+    case 'message_updated':
+      return onUpdated((data as EventData['message_updated']).message);
+    case 'member_joined':
+      return onMembership(data as EventData['member_joined'], true);
+    case 'member_left':
+      return onMembership(data as EventData['member_left'], false);
+    case 'room_updated':
+      return onRoomUpdated(data as EventData['room_updated']);
+    case 'typing':
+      return onTyping(data as EventData['typing']);
+    case 'presence':
+      return onPresence(data as EventData['presence']);
+    case 'reset':
+      void refetchAll();
+  }
+}
+
+function onReady(d: EventData['ready']): void {
+  update(() => ({ me: d.user }));
+  setRooms(d.rooms);
+  const cur = getState().current;
+  if (cur) markRead(cur);
+}
+
+function onMessage(m: Message): void {
+  const s = getState();
+  const mine = m.author.id === s.me?.id;
+  if (mine && m.client_id) {
+    const cid = m.client_id;
+    update((st) => ({ pending: st.pending.filter((p) => p.clientId !== cid) }));
+  }
+  if (!s.rooms[m.room]) void discoverRoom(m.room);
+  const view = s.views[m.room];
+  if (view?.loaded) {
+    const newest = view.messages.at(-1)?.seq ?? 0;
+    patchView(m.room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
+    if (view.messages.length > 0 && m.seq > newest + 1) void loadAfter(m.room, newest);
+  }
+  patchRoom(m.room, (r) => {
+    if (m.seq <= r.last_seq) return {};
+    return { last_seq: m.seq, unread: mine ? 0 : r.unread + 1 };
+  });
+  clearTyping(m.room, m.author.username);
+  if (s.current === m.room) markRead(m.room);
+}
+
+function onUpdated(m: Message): void {
+  const view = getState().views[m.room];
+  if (view?.loaded && view.messages.some((x) => x.seq === m.seq)) {
+    patchView(m.room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
+  }
+}
+
+/** A room we got a message for but do not list yet (someone opened a DM with us): fetch and list it. */
+async function discoverRoom(name: string): Promise<void> {
+  try {
+    const { room } = await api.room(name);
+    if (room.member) update((s) => ({ rooms: { ...s.rooms, [name]: room } }));
+  } catch {
+    /* not visible to us */
+  }
+}
+
+function onMembership(d: EventData['member_joined'], joined: boolean): void {
+  const s = getState();
+  if (d.user.id === s.me?.id) {
+    if (joined) void discoverRoom(d.room);
+    else forgetRoom(d.room);
+    return;
+  }
+  if (s.members[d.room]) void loadMembers(d.room);
+}
+
+function onRoomUpdated(d: EventData['room_updated']): void {
+  // The event's room object is shared by all viewers, so the viewer-specific fields stay ours.
+  const { name, topic, visibility, kind, peer } = d.room;
+  patchRoom(name, (r) => ({ topic, visibility, kind, peer: peer ?? r.peer, last_seq: Math.max(r.last_seq, d.room.last_seq ?? 0) }));
+}
+
+function onTyping(d: EventData['typing']): void {
+  if (d.user.id === getState().me?.id) return;
+  update((s) => ({
+    typing: { ...s.typing, [d.room]: { ...(s.typing[d.room] ?? {}), [d.user.username]: Date.now() + TYPING_SHOWN_MS } },
+  }));
+}
+
+function clearTyping(room: string, username: string): void {
+  const t = getState().typing[room];
+  if (!t || !(username in t)) return;
+  update((s) => {
+    const next = { ...(s.typing[room] ?? {}) };
+    delete next[username];
+    return { typing: { ...s.typing, [room]: next } };
+  });
+}
+
+function onPresence(d: EventData['presence']): void {
+  update((s) => ({ presence: { ...s.presence, [d.user.id]: d.online } }));
+}
+
+/** After `reset`: the stream cannot fill the gap, so refetch the room list and the open room over REST. */
+export async function refetchAll(): Promise<void> {
+  try {
+    const { rooms } = await api.rooms();
+    setRooms(rooms);
+  } catch {
+    return;
+  }
+  const cur = getState().current;
+  update(() => ({ views: {} }));
+  if (cur) {
+    await loadLatest(cur);
+    void loadMembers(cur);
+    markRead(cur);
+  }
+}

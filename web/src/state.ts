@@ -1,0 +1,124 @@
+import { useEffect, useReducer } from 'preact/hooks';
+import type { Member, Message, Room, User } from '../../src/core/types.ts';
+import type { ConnStatus, StreamRole } from './stream.ts';
+
+/** A message typed here and not yet confirmed by the server. Retrying reuses `clientId`, so it never duplicates. */
+export interface PendingMessage {
+  clientId: string;
+  room: string;
+  text: string;
+  createdAt: string;
+  failed: boolean;
+  error: string | null;
+}
+
+/** The loaded part of one room's history: `messages` is contiguous in `seq` and ascending. */
+export interface RoomView {
+  messages: Message[];
+  loaded: boolean;
+  hasMore: boolean;
+  loadingOlder: boolean;
+  error: string | null;
+}
+
+export interface AppState {
+  phase: 'loading' | 'signed-out' | 'signed-in';
+  me: User | null;
+  /** Rooms this user is a member of (the sidebar), by name. */
+  rooms: Record<string, Room>;
+  current: string | null;
+  views: Record<string, RoomView>;
+  pending: PendingMessage[];
+  members: Record<string, Member[]>;
+  /** user id → online, from member lists and `presence` events. */
+  presence: Record<string, boolean>;
+  /** room → username → time (ms) until which "is typing" is shown. */
+  typing: Record<string, Record<string, number>>;
+  conn: ConnStatus;
+  role: StreamRole;
+  /** A short message about a failed action that has no field to sit next to. */
+  notice: string | null;
+}
+
+const initial: AppState = {
+  phase: 'loading',
+  me: null,
+  rooms: {},
+  current: null,
+  views: {},
+  pending: [],
+  members: {},
+  presence: {},
+  typing: {},
+  conn: 'connecting',
+  role: 'follower',
+  notice: null,
+};
+
+let state: AppState = initial;
+const listeners = new Set<() => void>();
+let scheduled = false;
+
+/** The current state; never mutate it, use `update`. */
+export function getState(): AppState {
+  return state;
+}
+
+/** Replaces part of the state; subscribers re-render once per microtask however many updates happen. */
+export function update(fn: (s: AppState) => Partial<AppState>): void {
+  state = { ...state, ...fn(state) };
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => {
+    scheduled = false;
+    for (const l of listeners) l();
+  });
+}
+
+/** Resets everything (sign-out). */
+export function resetState(phase: AppState['phase']): void {
+  update(() => ({ ...initial, phase }));
+}
+
+/** Subscribes a component to the whole state. The app is small enough that one store is the simple choice. */
+export function useAppState(): AppState {
+  const [, force] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    const l = () => force(0);
+    listeners.add(l);
+    return () => void listeners.delete(l);
+  }, []);
+  return state;
+}
+
+export const emptyView: RoomView = { messages: [], loaded: false, hasMore: true, loadingOlder: false, error: null };
+
+/** Merges messages into a sorted, id- and seq-unique list; a newer copy of a message (edit, reaction) wins. */
+export function mergeMessages(list: Message[], incoming: Message[]): Message[] {
+  const bySeq = new Map<number, Message>();
+  for (const m of list) bySeq.set(m.seq, m);
+  for (const m of incoming) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Updates one room view. */
+export function patchView(room: string, patch: (v: RoomView) => Partial<RoomView>): void {
+  update((s) => {
+    const v = s.views[room] ?? emptyView;
+    return { views: { ...s.views, [room]: { ...v, ...patch(v) } } };
+  });
+}
+
+/** Updates one sidebar room, if this user is in it. */
+export function patchRoom(room: string, patch: (r: Room) => Partial<Room>): void {
+  update((s) => {
+    const r = s.rooms[room];
+    return r ? { rooms: { ...s.rooms, [room]: { ...r, ...patch(r) } } } : {};
+  });
+}
+
+/** The label a room goes by: `#name`, or the other person's name for a DM. */
+export function roomLabel(r: Room | undefined, name: string): string {
+  if (r?.kind === 'dm') return r.peer?.username ?? name;
+  return name;
+}
