@@ -1,0 +1,157 @@
+/**
+ * Configuration: one `Config` read from the environment once at boot.
+ * `loadConfig` is pure: it never exits or logs; it collects every bad variable
+ * and throws one `ConfigError` naming all of them, which main.ts prints.
+ * `0` disables a limit (STYLE habit 11). Nothing switches on NODE_ENV.
+ */
+
+/** A rate: `count` events per `windowMs`; `null` when disabled with `0`. */
+export interface Rate {
+  count: number;
+  windowMs: number;
+}
+
+export type StoreUrl =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  /** PORT, default 8080; 0 picks a free port. */
+  port: number;
+  /** HOST, default 127.0.0.1. */
+  host: string;
+  /** DATABASE_URL, default sqlite:./data/natter.db. */
+  database: StoreUrl;
+  /** REDIS_URL, default unset (single node). */
+  redisUrl: string | null;
+  /** NATTER_GUESTS, default true. */
+  guests: boolean;
+  /** NATTER_POST_RATE, default 10/10s per user; null = unlimited. */
+  postRate: Rate | null;
+  /** NATTER_AUTH_RATE, default 20/60s per IP on login/register/guest; null = unlimited. */
+  authRate: Rate | null;
+  /** NATTER_STREAMS_PER_USER, default 10; 0 = no cap. */
+  streamsPerUser: number;
+  /** NATTER_STREAMS_PER_IP, default 100; 0 = no cap. */
+  streamsPerIp: number;
+  /** NATTER_HEARTBEAT_MS, default 15000. */
+  heartbeatMs: number;
+  /** NATTER_MAX_BODY, default 65536 bytes. */
+  maxBody: number;
+  /** NATTER_STREAM_BUFFER, default 1 MiB: unsent bytes a stream may hold before it is closed as slow. */
+  streamBuffer: number;
+  /** NATTER_RETRY_MS, default 2000: the `retry:` hint sent to EventSource clients. */
+  retryMs: number;
+  /** NATTER_PRESENCE_GRACE_MS, default 5000: how long a user stays online after their last stream closes. */
+  presenceGraceMs: number;
+  /** LOG_LEVEL, default info (pino levels, or silent). */
+  logLevel: string;
+  /** NATTER_WEB_DIR, default ./web/dist: the built web client served at `/`. */
+  webDir: string;
+}
+
+/** Thrown by loadConfig; `problems` has one line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Read and validate the whole configuration; throws ConfigError listing every bad variable. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected an integer from ${min} to ${max}`);
+      return def;
+    }
+    return Number(raw);
+  };
+  const rate = (name: string, def: Rate): Rate | null => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const r = parseRate(raw);
+    if (r === undefined) problems.push(`${name}=${JSON.stringify(raw)}: expected <count>/<window> like 10/10s, or 0 to disable`);
+    return r === undefined ? def : r;
+  };
+  const guestsRaw = env.NATTER_GUESTS ?? '1';
+  if (!['0', '1', 'true', 'false'].includes(guestsRaw)) problems.push(`NATTER_GUESTS=${JSON.stringify(guestsRaw)}: expected 1 or 0`);
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected one of ${[...LOG_LEVELS].join(', ')}`);
+  const host = env.HOST || '127.0.0.1';
+  if (/\s/.test(host)) problems.push(`HOST=${JSON.stringify(host)}: not a host name or address`);
+
+  const database = parseDatabaseUrl(env.DATABASE_URL || 'sqlite:./data/natter.db', problems);
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    problems.push(`REDIS_URL=${JSON.stringify(redactUrl(redisUrl))}: expected redis://host:port or rediss://…`);
+  } else if (redisUrl !== null && database?.kind === 'sqlite') {
+    problems.push('REDIS_URL is set but DATABASE_URL is SQLite: cluster mode needs DATABASE_URL=postgres://… (each node would otherwise hold a different history)');
+  }
+
+  const config: Config = {
+    port: int('PORT', 8080, 0, 65535),
+    host,
+    database: database ?? { kind: 'sqlite', path: './data/natter.db' },
+    redisUrl,
+    guests: guestsRaw === '1' || guestsRaw === 'true',
+    postRate: rate('NATTER_POST_RATE', { count: 10, windowMs: 10_000 }),
+    authRate: rate('NATTER_AUTH_RATE', { count: 20, windowMs: 60_000 }),
+    streamsPerUser: int('NATTER_STREAMS_PER_USER', 10, 0, 1_000_000),
+    streamsPerIp: int('NATTER_STREAMS_PER_IP', 100, 0, 1_000_000),
+    heartbeatMs: int('NATTER_HEARTBEAT_MS', 15_000, 10, 3_600_000),
+    maxBody: int('NATTER_MAX_BODY', 65_536, 1024, 64 * 1024 * 1024),
+    streamBuffer: int('NATTER_STREAM_BUFFER', 1024 * 1024, 4096, 1024 * 1024 * 1024),
+    retryMs: int('NATTER_RETRY_MS', 2000, 0, 3_600_000),
+    presenceGraceMs: int('NATTER_PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
+    logLevel,
+    webDir: env.NATTER_WEB_DIR || './web/dist',
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** `10/10s`, `20/1m`, `5/500ms`; `0` → null (disabled); undefined when malformed. */
+export function parseRate(raw: string): Rate | null | undefined {
+  const s = raw.trim();
+  if (s === '0') return null;
+  const m = /^(\d+)\s*\/\s*(\d*)\s*(ms|s|m|h)$/.exec(s);
+  if (!m) return undefined;
+  const count = Number(m[1]);
+  const windowMs = Number(m[2] || '1') * (UNITS[m[3]!] ?? 0);
+  if (count < 1 || windowMs < 1) return undefined;
+  return { count, windowMs };
+}
+
+function parseDatabaseUrl(raw: string, problems: string[]): StoreUrl | undefined {
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') problems.push('DATABASE_URL="sqlite:": expected sqlite:<path> (or sqlite::memory:)');
+    return { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\/\S+$/.test(raw)) return { kind: 'postgres', url: raw };
+  problems.push(`DATABASE_URL=${JSON.stringify(redactUrl(raw))}: unknown scheme; expected sqlite:<path> or postgres://…`);
+  return undefined;
+}
+
+/** Replace the password of a URL (`postgres://u:secret@h` → `postgres://u:***@h`) for logs and errors. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):([^@/]*)@/i, '$1$2:***@');
+}
+
+/** The config as it is safe to log: secrets in URLs redacted. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    ...c,
+    database: c.database.kind === 'sqlite' ? `sqlite:${c.database.path}` : redactUrl(c.database.url),
+    redisUrl: c.redisUrl && redactUrl(c.redisUrl),
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The chat use cases. Each checks who may do what, calls the Store once (one
+ * transaction), then hands the events it committed to `live.publish`. The store
+ * write is authoritative: publishing never fails the request (STYLE habit 5).
+ */
+import type { RoomAccess, Store } from '../storage/store.ts';
+import { encodeCursor } from './cursor.ts';
+import { ChatError, forbidden, notFound } from './errors.ts';
+import type { LogEvent, Member, Message, Room, User, UserRef, Visibility } from './types.ts';
+import { checkEmoji, checkNewRoomName, checkText, checkTopic, HISTORY_LIMIT_DEFAULT, isRoomName, isUsername } from './validate.ts';
+
+/** Where committed events and transient signals go: the local hub, and the broker in cluster mode. */
+export interface LiveSink {
+  publish(events: LogEvent[]): void;
+  typing(roomId: number, room: string, user: UserRef): void;
+  isOnline(userId: string): boolean;
+}
+
+export interface HistoryParams {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+const ref = (u: User): UserRef => ({ id: u.id, username: u.username });
+
+export class Chat {
+  constructor(private readonly store: Store, private readonly live: LiveSink) {}
+
+  async listRooms(user: User): Promise<{ rooms: Room[]; cursor: string }> {
+    const { rooms, head } = await this.store.listRooms(user.id);
+    return { rooms, cursor: encodeCursor(head, this.store.logId) };
+  }
+
+  async createRoom(user: User, input: { name: string; topic?: string; visibility: Visibility }): Promise<Room> {
+    checkNewRoomName(input.name);
+    const topic = checkTopic(input.topic ?? '');
+    return this.commit(await this.store.createRoom({ name: input.name, topic, visibility: input.visibility, ownerId: user.id }));
+  }
+
+  async getRoom(user: User, name: string): Promise<Room> {
+    return (await this.visible(user, name)).room;
+  }
+
+  async updateRoom(user: User, name: string, patch: { topic?: string; visibility?: Visibility }): Promise<Room> {
+    const access = await this.owned(user, name);
+    const topic = patch.topic === undefined ? undefined : checkTopic(patch.topic);
+    return this.commit(await this.store.updateRoom(access.record.id, { topic, visibility: patch.visibility }, user.id));
+  }
+
+  async join(user: User, name: string): Promise<Room> {
+    const access = await this.visible(user, name);
+    if (access.role === null) this.commit(await this.store.addMember(access.record.id, user.id, 'member'));
+    return this.roomFor(user, name);
+  }
+
+  async leave(user: User, name: string): Promise<void> {
+    const access = await this.visible(user, name);
+    this.commit(await this.store.removeMember(access.record.id, user.id));
+  }
+
+  async addMember(user: User, name: string, username: string): Promise<Room> {
+    const access = await this.owned(user, name);
+    const target = await this.userNamed(username);
+    this.commit(await this.store.addMember(access.record.id, target.id, 'member'));
+    return this.roomFor(user, name);
+  }
+
+  async removeMember(user: User, name: string, username: string): Promise<void> {
+    const access = await this.owned(user, name);
+    const target = await this.userNamed(username);
+    this.commit(await this.store.removeMember(access.record.id, target.id));
+  }
+
+  async members(user: User, name: string): Promise<Member[]> {
+    const access = await this.visible(user, name);
+    const rows = await this.store.listMembers(access.record.id);
+    return rows.map((m) => ({ user: m.user, role: m.role, online: this.live.isOnline(m.user.id) }));
+  }
+
+  async openDm(user: User, username: string): Promise<Room> {
+    const peer = await this.userNamed(username);
+    return this.commit(await this.store.openDm(user.id, peer.id));
+  }
+
+  async post(user: User, name: string, rawText: string, clientId: string | null): Promise<{ message: Message; created: boolean }> {
+    const text = checkText(rawText);
+    const access = await this.member(user, name);
+    return this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId }));
+  }
+
+  async history(user: User, name: string, q: HistoryParams): Promise<Message[]> {
+    const access = await this.visible(user, name);
+    if (q.before !== undefined && q.after !== undefined) throw new ChatError('invalid_request', 'before and after: give one, not both');
+    return this.store.listMessages(access.record.id, { before: q.before, after: q.after, limit: q.limit ?? HISTORY_LIMIT_DEFAULT });
+  }
+
+  async edit(user: User, name: string, messageId: string, rawText: string): Promise<Message> {
+    const text = checkText(rawText);
+    const access = await this.member(user, name);
+    const found = await this.message(access, messageId);
+    if (found.authorId !== user.id) throw forbidden('only the author can edit a message');
+    if (found.message.deleted) throw new ChatError('conflict', 'the message was deleted');
+    return this.commit(await this.store.editMessage(access.record.id, messageId, text));
+  }
+
+  async remove(user: User, name: string, messageId: string): Promise<void> {
+    const access = await this.visible(user, name);
+    const found = await this.message(access, messageId);
+    if (found.authorId !== user.id && access.role !== 'owner') throw forbidden('only the author or the room owner can delete a message');
+    this.commit(await this.store.deleteMessage(access.record.id, messageId));
+  }
+
+  async react(user: User, name: string, messageId: string, emoji: string, on: boolean): Promise<void> {
+    checkEmoji(emoji);
+    const access = await this.member(user, name);
+    const found = await this.message(access, messageId);
+    if (found.message.deleted && on) throw new ChatError('conflict', 'the message was deleted');
+    this.commit(await this.store.setReaction(access.record.id, messageId, user.id, emoji, on));
+  }
+
+  async typing(user: User, name: string): Promise<void> {
+    const access = await this.member(user, name);
+    this.live.typing(access.record.id, access.record.name, ref(user));
+  }
+
+  async markRead(user: User, name: string, seq: number): Promise<void> {
+    const access = await this.member(user, name);
+    await this.store.markRead(access.record.id, user.id, seq);
+  }
+
+  // ---- access rules
+
+  /** The room if it exists and the user may see it; private rooms are 404 to non-members. */
+  private async visible(user: User, name: string): Promise<RoomAccess> {
+    const access = isRoomName(name) ? await this.store.getRoom(name, user.id) : null;
+    if (!access || (access.record.visibility === 'private' && access.role === null)) throw notFound(`room ${name}`);
+    return access;
+  }
+
+  private async member(user: User, name: string): Promise<RoomAccess> {
+    const access = await this.visible(user, name);
+    if (access.role === null) throw forbidden(`join room ${name} first`);
+    return access;
+  }
+
+  private async owned(user: User, name: string): Promise<RoomAccess> {
+    const access = await this.visible(user, name);
+    if (access.role !== 'owner') throw forbidden(`only the owner of room ${name} can do that`);
+    return access;
+  }
+
+  private async message(access: RoomAccess, messageId: string) {
+    const found = await this.store.getMessage(access.record.id, messageId);
+    if (!found) throw notFound('message');
+    return found;
+  }
+
+  private async userNamed(username: string): Promise<User> {
+    const user = isUsername(username) ? await this.store.findUserByName(username) : null;
+    if (!user) throw notFound(`user ${username}`);
+    return user;
+  }
+
+  private async roomFor(user: User, name: string): Promise<Room> {
+    return (await this.visible(user, name)).room;
+  }
+
+  private commit<T>(changed: { value: T; events: LogEvent[] }): T {
+    if (changed.events.length > 0) this.live.publish(changed.events);
+    return changed.value;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Stream cursors. Clients treat them as opaque; inside they are
+ * `<position>-<logId>`: the log position plus the id of the database's log, so a
+ * cursor from another database (a wiped or different deployment) is recognised
+ * as unknown instead of silently skipping or repeating events.
+ */
+
+/** Encode a position of the log `logId`. */
+export function encodeCursor(pos: number, logId: string): string {
+  return `${pos}-${logId}`;
+}
+
+export type CursorCheck = { ok: true; pos: number } | { ok: false; reason: 'malformed' | 'unknown' | 'ahead' };
+
+/** Decode and check a client's cursor against this log and its head. */
+export function decodeCursor(raw: string, logId: string, head: number): CursorCheck {
+  const m = /^(\d{1,15})-([A-Za-z0-9]{1,64})$/.exec(raw.trim());
+  if (!m) return { ok: false, reason: 'malformed' };
+  if (m[2] !== logId) return { ok: false, reason: 'unknown' };
+  const pos = Number(m[1]);
+  if (pos > head) return { ok: false, reason: 'ahead' };
+  return { ok: true, pos };
+}

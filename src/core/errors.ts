@@ -1,0 +1,40 @@
+/**
+ * The one error catalogue. Services throw `ChatError`; the HTTP edge turns it into
+ * `{"error":{"code","message"}}` with the status below (STYLE habit 12).
+ */
+
+const STATUS = {
+  invalid_request: 400,
+  invalid_emoji: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  csrf: 403,
+  guests_disabled: 403,
+  not_found: 404,
+  conflict: 409,
+  username_taken: 409,
+  room_exists: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof STATUS;
+
+/** A failure the client can act on; `retryAfterS` becomes a Retry-After header (429). */
+export class ChatError extends Error {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message: string, readonly retryAfterS?: number) {
+    super(message);
+    this.name = 'ChatError';
+    this.status = STATUS[code];
+  }
+}
+
+/** Shorthands for the common cases. */
+export const notFound = (what: string): ChatError => new ChatError('not_found', `${what} not found`);
+export const forbidden = (why: string): ChatError => new ChatError('forbidden', why);
+export const invalid = (why: string): ChatError => new ChatError('invalid_request', why);

@@ -1,0 +1,161 @@
+/**
+ * Local fan-out: routes each event to the open streams of this node that may see
+ * it. Stored events arrive here strictly in log order (the Feed guarantees it);
+ * each is encoded once into a Buffer and the same Buffer goes to every stream.
+ *
+ * Membership is followed from the events themselves: a `member_joined` about a
+ * user adds that user's live streams to the room before the event is delivered
+ * (they see their own join), a `member_left` removes them after (they see their
+ * own leave). A stream only reacts to events above its `lastPos`, so a stream
+ * that went live from a newer snapshot is not disturbed by older events still
+ * flowing through.
+ */
+import { encodeCursor } from './cursor.ts';
+import { encodeData, encodeEvent } from './sse-frame.ts';
+import type { Subscriber } from './subscriber.ts';
+import type { LogEvent, UserRef } from './types.ts';
+
+/** Counters the hub reports to; main.ts wires them to Prometheus. */
+export interface HubMetrics {
+  delivered(n: number): void;
+}
+
+/** While a stream replays, the events it must not miss wait here; past this many it is closed as slow. */
+const PENDING_QUEUE_MAX = 20_000;
+
+export class Hub {
+  private readonly byUser = new Map<string, Set<Subscriber>>();
+  private readonly byRoom = new Map<number, Set<Subscriber>>();
+  private readonly pending = new Set<Subscriber>();
+
+  constructor(private readonly logId: string, private readonly metrics: HubMetrics) {}
+
+  /** Encode a stored event's frame (once per event). */
+  frame(e: LogEvent): Buffer {
+    return Buffer.from(encodeEvent(e.type, e.data, encodeCursor(e.pos, this.logId)));
+  }
+
+  /** Register a new stream: it collects every event until it goes live. */
+  addPending(sub: Subscriber): void {
+    this.pending.add(sub);
+    let set = this.byUser.get(sub.userId);
+    if (!set) this.byUser.set(sub.userId, (set = new Set()));
+    set.add(sub);
+  }
+
+  /**
+   * Switch a replayed stream to live routing. Synchronous on purpose: no event can
+   * slip between draining the queue and joining the room sets.
+   * `roomIds` are the user's rooms at the snapshot the replay ran up to (sub.lastPos).
+   */
+  goLive(sub: Subscriber, roomIds: number[]): void {
+    if (sub.state !== 'pending') return;
+    this.pending.delete(sub);
+    const rooms = new Set(roomIds);
+    let sent = 0;
+    for (const e of sub.queue) {
+      if (e.pos <= sub.lastPos) continue;
+      if (e.type === 'member_joined' && e.subject === sub.userId) rooms.add(e.roomId);
+      if (rooms.has(e.roomId)) {
+        sub.sendStored(e.pos, this.frame(e));
+        sent++;
+      } else sub.lastPos = e.pos;
+      if (e.type === 'member_left' && e.subject === sub.userId) rooms.delete(e.roomId);
+    }
+    sub.queue = [];
+    sub.state = 'live';
+    for (const roomId of rooms) this.roomSet(roomId).add(sub);
+    for (const roomId of rooms) sub.rooms.add(roomId);
+    if (sent > 0) this.metrics.delivered(sent);
+  }
+
+  /** Deliver stored events, in log order, to every stream that may see them. */
+  deliver(events: LogEvent[]): void {
+    for (const e of events) this.deliverOne(e);
+  }
+
+  private deliverOne(e: LogEvent): void {
+    for (const sub of this.pending) {
+      if (sub.queue.length >= PENDING_QUEUE_MAX) sub.close('slow');
+      else sub.queue.push(e);
+    }
+    const subjectSubs = e.subject === null ? undefined : this.byUser.get(e.subject);
+    if (e.type === 'member_joined' && subjectSubs) {
+      for (const s of subjectSubs) if (s.state === 'live' && e.pos > s.lastPos) this.attach(s, e.roomId);
+    }
+    const leaving = e.type === 'member_left' && subjectSubs ? [...subjectSubs].filter((s) => s.state === 'live' && e.pos > s.lastPos) : [];
+    const subs = this.byRoom.get(e.roomId);
+    if (subs && subs.size > 0) {
+      const frame = this.frame(e);
+      for (const s of subs) s.sendStored(e.pos, frame);
+      this.metrics.delivered(subs.size);
+    }
+    for (const s of leaving) this.detach(s, e.roomId);
+  }
+
+  /** A transient event (typing) to a room's live streams, except those of `exceptUser`. */
+  signalRoom(roomId: number, type: 'typing', data: { room: string; user: UserRef }, exceptUser: string): void {
+    const subs = this.byRoom.get(roomId);
+    if (!subs) return;
+    const frame = Buffer.from(encodeEvent(type, encodeData(data)));
+    let n = 0;
+    for (const s of subs) if (s.userId !== exceptUser) (s.send(frame), n++);
+    this.metrics.delivered(n);
+  }
+
+  /** A transient event to every live stream sharing a room with `userId` (presence), each stream once. */
+  signalPeers(userId: string, roomIds: Iterable<number>, type: 'presence', data: unknown): void {
+    const targets = new Set<Subscriber>();
+    for (const roomId of roomIds) for (const s of this.byRoom.get(roomId) ?? []) if (s.userId !== userId) targets.add(s);
+    if (targets.size === 0) return;
+    const frame = Buffer.from(encodeEvent(type, encodeData(data)));
+    for (const s of targets) s.send(frame);
+    this.metrics.delivered(targets.size);
+  }
+
+  /** Forget a closed stream. */
+  remove(sub: Subscriber): void {
+    this.pending.delete(sub);
+    for (const roomId of sub.rooms) this.detach(sub, roomId);
+    const set = this.byUser.get(sub.userId);
+    if (set) {
+      set.delete(sub);
+      if (set.size === 0) this.byUser.delete(sub.userId);
+    }
+  }
+
+  /** Open streams of a user on this node (pending or live). */
+  streamsOf(userId: string): ReadonlySet<Subscriber> {
+    return this.byUser.get(userId) ?? new Set();
+  }
+
+  /** Every open stream (heartbeat, shutdown). */
+  *all(): Iterable<Subscriber> {
+    for (const set of this.byUser.values()) yield* set;
+  }
+
+  /** Number of users with at least one stream here. */
+  userCount(): number {
+    return this.byUser.size;
+  }
+
+  private roomSet(roomId: number): Set<Subscriber> {
+    let set = this.byRoom.get(roomId);
+    if (!set) this.byRoom.set(roomId, (set = new Set()));
+    return set;
+  }
+
+  private attach(sub: Subscriber, roomId: number): void {
+    this.roomSet(roomId).add(sub);
+    sub.rooms.add(roomId);
+  }
+
+  private detach(sub: Subscriber, roomId: number): void {
+    const set = this.byRoom.get(roomId);
+    if (set) {
+      set.delete(sub);
+      if (set.size === 0) this.byRoom.delete(roomId);
+    }
+    sub.rooms.delete(roomId);
+  }
+}

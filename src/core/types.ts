@@ -1,0 +1,100 @@
+/**
+ * The wire types of Natter's public contract (../shared/API.md, v1) and the few
+ * internal shapes that cross the core/storage seam. The web client imports this
+ * file, so it holds types only: no runtime code, no Node imports.
+ */
+
+/** A user as the API shows it. `id` is opaque to clients. */
+export interface User {
+  id: string;
+  username: string;
+  guest: boolean;
+  created_at: string;
+}
+
+/** The short form of a user inside messages, events and DM peers. */
+export interface UserRef {
+  id: string;
+  username: string;
+}
+
+export type Visibility = 'public' | 'private';
+export type RoomKind = 'room' | 'dm';
+export type Role = 'owner' | 'member';
+
+/** A room as one viewer sees it: `member` and `unread` are that viewer's. */
+export interface Room {
+  name: string;
+  topic: string;
+  visibility: Visibility;
+  kind: RoomKind;
+  created_at: string;
+  member: boolean;
+  unread: number;
+  last_seq: number;
+  /** DM rooms only: the other person. */
+  peer?: UserRef;
+}
+
+/** A chat message. Deleted messages keep their place with `deleted: true` and empty text. */
+export interface Message {
+  id: string;
+  room: string;
+  seq: number;
+  author: UserRef;
+  text: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted: boolean;
+  /** emoji → usernames, in the order they reacted. */
+  reactions: Record<string, string[]>;
+  client_id: string | null;
+}
+
+/** One entry of `GET /rooms/:room/members`. */
+export interface Member {
+  user: UserRef;
+  role: Role;
+  online: boolean;
+}
+
+/** Event types that are appended to the event log and carry an `id:` on the stream. */
+export type StoredEventType = 'message' | 'message_updated' | 'member_joined' | 'member_left' | 'room_updated';
+
+/** Event types that are never stored (no `id:` line), except `reset`, which carries the current position. */
+export type TransientEventType = 'ready' | 'typing' | 'presence' | 'reset';
+
+export type EventType = StoredEventType | TransientEventType;
+
+/** `data` of each event type, as the stream sends it. */
+export interface EventData {
+  ready: { user: User; rooms: Room[]; cursor: string };
+  message: { message: Message };
+  message_updated: { message: Message };
+  member_joined: { room: string; user: UserRef };
+  member_left: { room: string; user: UserRef };
+  room_updated: { room: Room };
+  typing: { room: string; user: UserRef };
+  presence: { user: UserRef; online: boolean };
+  reset: { reason: string };
+}
+
+/** The error body every non-2xx JSON response carries. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/**
+ * One entry of the event log, as stores hand it to the core.
+ * `pos` is the log position (assigned in commit order, gapless); `data` is the
+ * event's JSON text, encoded once at append time and written verbatim to every
+ * stream. `subject` is the user a membership event is about (else null): the hub
+ * uses it to start or stop delivering a room to that user's open streams.
+ */
+export interface LogEvent {
+  pos: number;
+  roomId: number;
+  type: StoredEventType;
+  subject: string | null;
+  data: string;
+}

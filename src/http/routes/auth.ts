@@ -1,0 +1,47 @@
+/** Accounts and sessions: register, login, guest, logout, me. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AuthResult } from '../../core/auth.ts';
+import { AuthReply, Credentials, errors, GuestBody, LoginBody, UserSchema } from '../schemas.ts';
+import { COOKIE, requireSession, sessionOf, tokenOf } from '../session.ts';
+import type { RouteDeps } from '../server.ts';
+
+export async function authRoutes({ app, services, authLimit }: RouteDeps): Promise<void> {
+  const { auth } = services;
+  const tags = ['auth'];
+  const signIn = (req: FastifyRequest, reply: FastifyReply, result: AuthResult, status: number) => {
+    void reply.setCookie(COOKIE, result.token, { httpOnly: true, sameSite: 'lax', path: '/', secure: req.protocol === 'https' });
+    return reply.status(status).send(result);
+  };
+
+  app.post('/api/v1/auth/register', {
+    schema: { tags, body: Credentials, response: { 201: AuthReply, ...errors(409, 429) } },
+    config: { rateLimit: authLimit },
+  }, async (req, reply) => signIn(req, reply, await auth.register(req.body.username, req.body.password), 201));
+
+  app.post('/api/v1/auth/login', {
+    schema: { tags, body: LoginBody, response: { 200: AuthReply, ...errors(429) } },
+    config: { rateLimit: authLimit },
+  }, async (req, reply) => signIn(req, reply, await auth.login(req.body.username, req.body.password), 200));
+
+  app.post('/api/v1/auth/guest', {
+    schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(409, 429) } },
+    config: { rateLimit: authLimit },
+  }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username), 201));
+
+  app.post('/api/v1/auth/logout', {
+    schema: { tags, response: { 204: Type.Null(), ...errors() } },
+    onRequest: requireSession(auth),
+  }, async (req, reply) => {
+    const session = sessionOf(req);
+    await auth.logout(tokenOf(req)!.token);
+    services.endSession(session.sessionId, session.user.id);
+    void reply.clearCookie(COOKIE, { path: '/' });
+    return reply.status(204).send(null);
+  });
+
+  app.get('/api/v1/me', {
+    schema: { tags, response: { 200: Type.Object({ user: UserSchema }), ...errors() } },
+    onRequest: requireSession(auth),
+  }, async (req) => ({ user: sessionOf(req).user }));
+}

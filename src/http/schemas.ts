@@ -1,0 +1,97 @@
+/**
+ * TypeBox schemas of the v1 contract: they validate requests, shape responses
+ * (fast serialisation) and feed the OpenAPI document (STYLE habit 13). Limits
+ * come from core/validate.ts so the edge and the services agree.
+ */
+import { Type } from 'typebox';
+import { CLIENT_ID_MAX, HISTORY_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
+
+export const UserRefSchema = Type.Object({ id: Type.String(), username: Type.String() });
+
+export const UserSchema = Type.Object(
+  { id: Type.String(), username: Type.String(), guest: Type.Boolean(), created_at: Type.String({ format: 'date-time' }) },
+  { description: 'A user' },
+);
+
+export const VisibilitySchema = Type.Union([Type.Literal('public'), Type.Literal('private')]);
+
+export const RoomSchema = Type.Object(
+  {
+    name: Type.String(),
+    topic: Type.String(),
+    visibility: VisibilitySchema,
+    kind: Type.Union([Type.Literal('room'), Type.Literal('dm')]),
+    created_at: Type.String(),
+    member: Type.Boolean(),
+    unread: Type.Integer(),
+    last_seq: Type.Integer(),
+    peer: Type.Optional(UserRefSchema),
+  },
+  { description: 'A room as the caller sees it' },
+);
+
+export const MessageSchema = Type.Object(
+  {
+    id: Type.String(),
+    room: Type.String(),
+    seq: Type.Integer(),
+    author: UserRefSchema,
+    text: Type.String(),
+    created_at: Type.String(),
+    edited_at: Type.Union([Type.String(), Type.Null()]),
+    deleted: Type.Boolean(),
+    reactions: Type.Record(Type.String(), Type.Array(Type.String())),
+    client_id: Type.Union([Type.String(), Type.Null()]),
+  },
+  { description: 'A message' },
+);
+
+export const ErrorSchema = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { description: 'Every non-2xx response' },
+);
+
+export const Username = Type.String({ minLength: 1, maxLength: 32, pattern: USERNAME_PATTERN, description: '1-32 of A-Z a-z 0-9 _ . -' });
+export const RoomName = Type.String({ minLength: 1, maxLength: 64, pattern: ROOM_NAME_PATTERN, description: '1-64 of a-z 0-9 _ -' });
+
+export const Credentials = Type.Object(
+  { username: Username, password: Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }) },
+  { additionalProperties: false },
+);
+export const LoginBody = Type.Object({ username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: PASSWORD_MAX }) }, { additionalProperties: false });
+export const GuestBody = Type.Object({ username: Username }, { additionalProperties: false });
+export const AuthReply = Type.Object({ user: UserSchema, token: Type.String() });
+
+export const Topic = Type.String({ maxLength: TOPIC_MAX });
+export const CreateRoomBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), topic: Type.Optional(Topic), visibility: Type.Optional(VisibilitySchema) },
+  { additionalProperties: false },
+);
+export const PatchRoomBody = Type.Object({ topic: Type.Optional(Topic), visibility: Type.Optional(VisibilitySchema) }, { additionalProperties: false });
+export const RoomParams = Type.Object({ room: Type.String({ maxLength: 200 }) });
+export const MemberParams = Type.Object({ room: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) });
+export const RoomReply = Type.Object({ room: RoomSchema });
+export const AddMemberBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+/** Text is checked exactly (after trimming, in code points) by core/validate; the schema only bounds it. */
+export const PostBody = Type.Object(
+  { text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }), client_id: Type.Optional(Type.String({ minLength: 1, maxLength: CLIENT_ID_MAX })) },
+  { additionalProperties: false },
+);
+export const EditBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }) }, { additionalProperties: false });
+export const MessageParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 40 }) });
+export const ReactionParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 40 }), emoji: Type.String({ maxLength: 200 }) });
+export const HistoryQuery = Type.Object(
+  {
+    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    after: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_LIMIT_MAX, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+export const MessageReply = Type.Object({ message: MessageSchema });
+
+/** Error responses every authenticated route may give. */
+export const errors = (...statuses: number[]): Record<number, typeof ErrorSchema> =>
+  Object.fromEntries([400, 401, 403, ...statuses].map((s) => [s, ErrorSchema]));

@@ -1,0 +1,123 @@
+/**
+ * buildServer: the Fastify app of one node. Plugins, the JSON body parser, the
+ * error edge, the routes, and the static web client with SPA fallback.
+ */
+import { existsSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { resolve } from 'node:path';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Rate } from '../config.ts';
+import { ChatError } from '../core/errors.ts';
+import type { Services } from '../services.ts';
+import { errorHandler } from './errors.ts';
+import { authRoutes } from './routes/auth.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { roomRoutes } from './routes/rooms.ts';
+import { eventRoutes } from './sse.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** What every route module receives. */
+export interface RouteDeps {
+  app: App;
+  services: Services;
+  /** Route rate-limit settings (false = disabled). */
+  authLimit: RateLimitOptions | false;
+  postLimit: RateLimitOptions | false;
+}
+
+export interface ServerOptions {
+  /** The pino logger to use; none when omitted. */
+  logger?: FastifyBaseLogger;
+}
+
+export async function buildServer(services: Services, opts: ServerOptions): Promise<App> {
+  const { config } = services;
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    bodyLimit: config.maxBody,
+    trustProxy: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('session', null);
+  app.setErrorHandler(errorHandler);
+  installJsonParser(app);
+  await app.register(cookie);
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Natter API', version: '1.0.0', description: 'Real-time team chat over Server-Sent Events. Contract: API.md v1.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'natter_session' } } },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const histogram = services.metrics.httpDuration;
+  app.addHook('onResponse', async (req, reply) => {
+    histogram.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  const deps: RouteDeps = {
+    app, services,
+    authLimit: limit(config.authRate, (req) => req.ip),
+    postLimit: limit(config.postRate, (req) => req.session?.user.id ?? req.ip),
+  };
+  await authRoutes(deps);
+  await roomRoutes(deps);
+  await messageRoutes(deps);
+  await eventRoutes(deps);
+  await opsRoutes(deps);
+  await serveWeb(app, config.webDir);
+  return app;
+}
+
+/** A per-route limit for @fastify/rate-limit, answered in the contract's error shape with Retry-After. */
+function limit(rate: Rate | null, key: (req: FastifyRequest) => string): RateLimitOptions | false {
+  if (!rate) return false;
+  return {
+    max: rate.count,
+    timeWindow: rate.windowMs,
+    hook: 'preHandler',
+    keyGenerator: key,
+    errorResponseBuilder: (_req, ctx) => new ChatError('rate_limited', `too many requests: at most ${rate.count} per ${rate.windowMs / 1000} s; retry in ${ctx.after}`, Math.ceil(ctx.ttl / 1000)),
+  };
+}
+
+/** JSON only, and only valid UTF-8 (API.md: other bodies are 400); text/plain is not accepted (415). */
+function installJsonParser(app: App): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    if (body.length === 0) return done(null, undefined);
+    if (!isUtf8(body)) return done(new ChatError('invalid_request', 'body is not valid UTF-8'), undefined);
+    try {
+      done(null, JSON.parse(body.toString('utf8')));
+    } catch {
+      done(new ChatError('invalid_request', 'body is not valid JSON'), undefined);
+    }
+  });
+}
+
+/** The built web client at `/`, with index.html for unknown non-API GETs (client-side routes). */
+async function serveWeb(app: App, webDir: string): Promise<void> {
+  const root = resolve(webDir);
+  const hasWeb = existsSync(resolve(root, 'index.html'));
+  if (hasWeb) await app.register(fastifyStatic, { root, wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (hasWeb && req.method === 'GET' && !path.startsWith('/api/') && !path.includes('.')) return reply.sendFile('index.html');
+    return reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } });
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * The composition root: loadConfig → store → broker → services → http → shutdown.
+ * Implementations (SQLite, PostgreSQL, Redis) are chosen here and nowhere else.
+ */
+import { pino, type Logger } from 'pino';
+import { LocalBroker } from './broker/local-broker.ts';
+import type { Broker } from './broker/broker.ts';
+import { ConfigError, describeConfig, loadConfig, type Config } from './config.ts';
+import { buildServer } from './http/server.ts';
+import { createServices } from './services.ts';
+import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
+import type { Store } from './storage/store.ts';
+
+async function openStore(config: Config): Promise<Store> {
+  if (config.database.kind === 'sqlite') return openSqliteStore(config.database.path);
+  throw new Error('DATABASE_URL=postgres://… (cluster mode) is not available yet: use sqlite:<path>');
+}
+
+async function openBroker(config: Config, log: Logger): Promise<Broker> {
+  if (!config.redisUrl) return new LocalBroker();
+  log.error('REDIS_URL (cluster mode) is not available yet');
+  throw new Error('REDIS_URL (cluster mode) is not available yet');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`natter: ${err.message}\n`);
+    process.exit(2);
+  }
+  const log = pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'token'],
+  });
+  log.info({ config: describeConfig(config) }, 'starting natter');
+  const store = await openStore(config);
+  const broker = await openBroker(config, log);
+  const services = await createServices(config, store, broker, { onError: (what, err) => log.error({ err, what }, 'background error') });
+  const app = await buildServer(services, { logger: log });
+  app.addHook('preClose', async () => services.stop());
+  await app.listen({ port: config.port, host: config.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  log.info({ port, url: `http://${config.host}:${port}` }, `natter listening on http://${config.host}:${port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: closing streams, finishing requests');
+    try {
+      await app.close();
+      await broker.close();
+      await store.close();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`natter: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+/**
+ * The storage seam (STYLE habit 1). Everything Natter keeps goes through `Store`;
+ * implementations live beside this file (sqlite/, postgres/) and are imported only
+ * by main.ts and tests. The contract suite in test/contract/store.contract.ts is
+ * the executable form of the rules below.
+ *
+ * Contract, for every implementation:
+ * - Each method is one use case and runs as one transaction: the change and the
+ *   events it produces commit together or not at all.
+ * - Every change that API.md lists as a stored event appends a `LogEvent` to one
+ *   ordered log in that same transaction, and the method returns those events
+ *   (the caller publishes them after commit). Positions are gapless and assigned
+ *   in commit order: once a reader sees position N, every position below N has
+ *   committed (STYLE habit 7).
+ * - Membership is kept as spans (from the join event's position to the leave
+ *   event's position, both inclusive), so `readEvents` can replay "what user U
+ *   could see after position P" with membership as it was when each event happened.
+ * - A room's message `seq` is gapless and strictly increasing, assigned in the
+ *   posting transaction.
+ * - Methods throw `ChatError` for conflicts the API names (`username_taken`,
+ *   `room_exists`); any other error is a fault of the store.
+ */
+import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../core/types.ts';
+
+/** A room as stored, independent of who looks at it. */
+export interface RoomRecord {
+  id: number;
+  name: string;
+  topic: string;
+  visibility: Visibility;
+  kind: 'room' | 'dm';
+  createdAt: string;
+  lastSeq: number;
+}
+
+/** A room plus the viewer's relation to it. `role` is null for non-members. */
+export interface RoomAccess {
+  record: RoomRecord;
+  room: Room;
+  role: Role | null;
+}
+
+/** A message plus the author's internal id (for the author-only rules). */
+export interface StoredMessage {
+  message: Message;
+  authorId: string;
+}
+
+/** Result of a change: the value plus the events appended with it (possibly none). */
+export interface Changed<T> {
+  value: T;
+  events: LogEvent[];
+}
+
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  limit: number;
+}
+
+/** The rooms a user belongs to and the log head, read in one snapshot. */
+export interface MemberSnapshot {
+  rooms: Room[];
+  roomIds: number[];
+  head: number;
+}
+
+export interface Store {
+  /** Random id of this database's event log, fixed at creation; cursors carry it so a cursor from another database is "unknown". */
+  readonly logId: string;
+
+  /** Succeeds when the database answers; /readyz uses it. */
+  ping(): Promise<void>;
+  /** Close connections. Idempotent. */
+  close(): Promise<void>;
+
+  // Accounts and sessions
+  /** Create an account (and its membership of `general`). Throws `username_taken` (case-insensitive). */
+  createUser(input: { username: string; passwordHash: string | null; guest: boolean }): Promise<Changed<User>>;
+  /** The user and password hash by username, case-insensitively; null when unknown. */
+  findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null>;
+  findUserByName(username: string): Promise<User | null>;
+  /** Store a session under the SHA-256 hash of its token; returns the session id. */
+  createSession(userId: string, tokenHash: Buffer): Promise<string>;
+  /** The session's user and id, or null when the token is unknown or logged out. */
+  findSession(tokenHash: Buffer): Promise<{ user: User; sessionId: string } | null>;
+  /** Delete a session; returns its id (null when it did not exist). */
+  deleteSession(tokenHash: Buffer): Promise<string | null>;
+
+  // Rooms
+  /** The room by name as `viewerId` sees it, or null when no such room exists (visibility is the caller's rule). */
+  getRoom(name: string, viewerId: string): Promise<RoomAccess | null>;
+  /** Public rooms plus private rooms the viewer belongs to, by name, with the log head of the same snapshot. */
+  listRooms(viewerId: string): Promise<{ rooms: Room[]; head: number }>;
+  /** The viewer's rooms and the log head in one snapshot (the stream's `ready`). */
+  memberRooms(viewerId: string): Promise<MemberSnapshot>;
+  /** Create a room owned by `ownerId`. Throws `room_exists`. */
+  createRoom(input: { name: string; topic: string; visibility: Visibility; ownerId: string }): Promise<Changed<Room>>;
+  /** Change topic and/or visibility; emits `room_updated` when something changed. */
+  updateRoom(roomId: number, patch: { topic?: string; visibility?: Visibility }, viewerId: string): Promise<Changed<Room>>;
+  /** Make the user a member (no event when already one). */
+  addMember(roomId: number, userId: string, role: Role): Promise<Changed<boolean>>;
+  /** End the user's membership (no event when not a member). */
+  removeMember(roomId: number, userId: string): Promise<Changed<boolean>>;
+  listMembers(roomId: number): Promise<{ user: UserRef; role: Role }[]>;
+  /** The DM room of two users, created on first use; both end up members. Same room whoever asks first. */
+  openDm(viewerId: string, peerId: string): Promise<Changed<Room>>;
+
+  // Messages
+  /**
+   * Post a message. With a `clientId` already used by this author, returns the
+   * original with `created: false` and changes nothing.
+   */
+  postMessage(input: { roomId: number; author: UserRef; text: string; clientId: string | null }): Promise<Changed<{ message: Message; created: boolean }>>;
+  getMessage(roomId: number, messageId: string): Promise<StoredMessage | null>;
+  /** Ascending seq; with neither bound, the newest `limit`. */
+  listMessages(roomId: number, query: HistoryQuery): Promise<Message[]>;
+  editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>>;
+  /** Soft delete: empty text, `deleted: true`; no event when already deleted. */
+  deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>>;
+  /** Add (`on`) or remove a reaction; no event when nothing changed. */
+  setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>>;
+  /** Move the read marker forward to `seq` (capped at the room's last seq); never backwards. */
+  markRead(roomId: number, userId: string, seq: number): Promise<void>;
+
+  // Event log
+  /** The newest committed position (0 for an empty log). */
+  head(): Promise<number>;
+  /** Events in (after, upTo] that `userId` could see when each happened, ascending, at most `limit`. */
+  readEvents(userId: string, after: number, upTo: number, limit: number): Promise<LogEvent[]>;
+  /** All events in (after, upTo], ascending, at most `limit` (cluster gap filling). */
+  readLog(after: number, upTo: number, limit: number): Promise<LogEvent[]>;
+}
