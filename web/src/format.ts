@@ -1,6 +1,6 @@
 /** Local time of day, e.g. "14:05". */
 export function timeOfDay(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
 /** Full local date and time, for a tooltip. */

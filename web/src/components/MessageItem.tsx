@@ -187,8 +187,10 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
         ) : editing ? (
           <EditBox m={m} onDone={() => onEdit(null)} />
         ) : (
-          <p class="msg-text" data-testid="message-text">
-            <RichText text={m.text} />
+          <p class="msg-text">
+            <span data-testid="message-text">
+              <RichText text={m.text} />
+            </span>
             {m.edited_at && (
               <span class="msg-edited" data-testid="message-edited" title={fullTime(m.edited_at)}>
                 {' '}

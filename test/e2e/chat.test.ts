@@ -1,0 +1,175 @@
+/**
+ * Two people in two browser contexts chat live: a room, a DM, edits, deletes, reactions, a reload, an XSS
+ * attempt and unread badges, all asserted on what the pages show.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  clickRoom,
+  launchBrowser,
+  messageTexts,
+  messageWithText,
+  openRoomPage,
+  sendMessage,
+  signUpInContext,
+  signUpInPage,
+  startTestServer,
+  uniqueName,
+  waitForMessageOnce,
+  type TestServer,
+} from './harness.ts';
+
+describe('two people chatting in the browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let ctxA: BrowserContext;
+  let ctxB: BrowserContext;
+  let alice: Page;
+  let bob: Page;
+  const aliceName = uniqueName('alice');
+  const bobName = uniqueName('bob');
+
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+    ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctxB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    alice = await signUpInPage(ctxA, server.url, aliceName);
+    await signUpInContext(ctxB, server.url, bobName);
+    bob = await openRoomPage(ctxB, server.url, 'general');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a message sent in a room appears live for the other person', async () => {
+    await sendMessage(alice, 'Morning! Coffee at ten?');
+    await waitForMessageOnce(bob, 'Morning! Coffee at ten?');
+    await sendMessage(bob, 'Yes please');
+    await waitForMessageOnce(alice, 'Yes please');
+    const author = messageWithText(alice, 'Yes please').getByTestId('message-author');
+    // Consecutive messages by one author are grouped: the name may sit on an earlier message of the group.
+    if ((await author.count()) > 0) assert.equal(await author.textContent(), bobName);
+    assert.deepEqual((await messageTexts(bob)).slice(-2), ['Morning! Coffee at ten?', 'Yes please']);
+  });
+
+  test('a DM started from the member list reaches the other person live', async () => {
+    await alice.getByRole('button', { name: `Message ${bobName}` }).click();
+    await alice.getByTestId('room-title').filter({ hasText: bobName }).waitFor();
+    await sendMessage(alice, 'psst, a private word');
+    const dmLink = bob.locator('[data-testid="dm-list"] [data-testid="room-link"]').filter({ hasText: aliceName });
+    await dmLink.getByTestId('unread-badge').filter({ hasText: '1' }).waitFor();
+    await dmLink.click();
+    await waitForMessageOnce(bob, 'psst, a private word');
+    await sendMessage(bob, 'listening');
+    await waitForMessageOnce(alice, 'listening');
+  });
+
+  test('edits, deletes and reactions show up on the other side', async () => {
+    await clickRoom(alice, 'general');
+    await clickRoom(bob, 'general');
+    await sendMessage(alice, 'Teh meeting is at noon');
+    await waitForMessageOnce(bob, 'Teh meeting is at noon');
+
+    // Up arrow in the empty composer edits your last message.
+    await alice.getByTestId('composer').press('ArrowUp');
+    const edit = alice.getByTestId('edit-input');
+    await edit.fill('The meeting is at noon');
+    await edit.press('Enter');
+    const edited = messageWithText(bob, 'The meeting is at noon');
+    await edited.getByTestId('message-edited').waitFor();
+    assert.equal(await messageWithText(bob, 'Teh meeting is at noon').count(), 0);
+
+    // Bob reacts with the picker; Alice sees the count and who reacted.
+    await edited.hover();
+    await edited.getByRole('button', { name: 'Add reaction' }).click();
+    await bob.getByRole('button', { name: 'React with 🎉' }).click();
+    const chip = messageWithText(alice, 'The meeting is at noon').locator('[data-testid="reaction"][data-emoji="🎉"]');
+    await chip.getByTestId('reaction-count').filter({ hasText: '1' }).waitFor();
+    assert.match((await chip.getAttribute('aria-label')) ?? '', new RegExp(bobName));
+
+    // Alice adds the same reaction by clicking the chip: both see 2.
+    await chip.click();
+    await messageWithText(bob, 'The meeting is at noon')
+      .locator('[data-testid="reaction"][data-emoji="🎉"] [data-testid="reaction-count"]')
+      .filter({ hasText: '2' })
+      .waitFor();
+
+    // Alice deletes it; Bob sees it replaced by a deleted placeholder.
+    const mine = messageWithText(alice, 'The meeting is at noon');
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Delete message' }).click();
+    await mine.getByRole('button', { name: 'Delete?' }).click();
+    await bob.waitForFunction(
+      () =>
+        ![...document.querySelectorAll('[data-testid="message-text"]')].some(
+          (e) => e.textContent === 'The meeting is at noon',
+        ),
+    );
+    assert.ok((await bob.getByTestId('message-deleted').count()) >= 1);
+  });
+
+  test('a reload shows the history once, with no duplicates', async () => {
+    const before = await messageTexts(bob);
+    await bob.reload();
+    await waitForMessageOnce(bob, 'Yes please');
+    const afterReload = await messageTexts(bob);
+    assert.deepEqual(afterReload, before);
+    const seqs = await bob.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-seq')));
+    assert.equal(new Set(seqs).size, seqs.length, 'every seq is shown once');
+  });
+
+  test('an XSS payload is shown as literal text and runs nothing', async () => {
+    let dialogs = 0;
+    alice.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    const payloads = [
+      '<img src=x onerror="window.__xss=1;alert(1)">',
+      '<script>window.__xss=2;alert(2)</script>',
+      '<a href="javascript:window.__xss=3">click</a> **bold** &amp; &lt;',
+    ];
+    for (const p of payloads) await sendMessage(bob, p);
+    for (const p of payloads) await waitForMessageOnce(alice, p);
+    assert.equal(await alice.evaluate(() => (window as { __xss?: unknown }).__xss), undefined);
+    assert.equal(await bob.evaluate(() => (window as { __xss?: unknown }).__xss), undefined);
+    assert.equal(await alice.locator('[data-testid="message-list"] img, [data-testid="message-list"] script').count(), 0);
+    assert.equal(await alice.locator('[data-testid="message-list"] a[href^="javascript"]').count(), 0);
+    assert.equal(dialogs, 0);
+  });
+
+  test('unread badges count up in a background room and clear when it is opened', async () => {
+    const room = uniqueName('side-');
+    // Bob creates a public room; Alice finds it with "Browse rooms" and joins.
+    await bob.getByRole('button', { name: 'Create a room' }).click();
+    await bob.getByLabel('Name').fill(room);
+    await bob.getByLabel('Topic (optional)').fill('Side quests');
+    await bob.getByRole('button', { name: 'Create room' }).click();
+    await bob.getByTestId('room-title').filter({ hasText: room }).waitFor();
+    assert.equal(await bob.getByTestId('room-topic').textContent(), 'Side quests');
+
+    await alice.getByRole('button', { name: 'Browse rooms' }).click();
+    await alice.getByRole('button', { name: `Join ${room}` }).click();
+    await alice.getByTestId('room-title').filter({ hasText: room }).waitFor();
+    await clickRoom(alice, 'general');
+
+    const badge = alice.locator(`[data-testid="room-link"][data-room="${room}"] [data-testid="unread-badge"]`);
+    for (const n of [1, 2, 3]) {
+      await sendMessage(bob, `side note ${n}`);
+      await badge.filter({ hasText: String(n) }).waitFor();
+    }
+    await clickRoom(alice, room);
+    await waitForMessageOnce(alice, 'side note 3');
+    await badge.waitFor({ state: 'detached' });
+
+    // The read marker is on the server: after a reload the badge stays cleared.
+    await clickRoom(alice, 'general');
+    await alice.reload();
+    await alice.locator(`[data-testid="room-link"][data-room="${room}"]`).waitFor();
+    assert.equal(await badge.count(), 0);
+  });
+});
