@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every test file (test/**/*.test.ts) with node's test runner, passing the files
+// explicitly: Node 20 does not expand quoted globs or find .ts files itself, and
+// with no files it would silently run 0 tests. `node scripts/run-tests.mjs unit`
+// runs only files whose path contains "unit".
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === 'helpers' ? [] : walk(p);
+    return p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const filters = process.argv.slice(2);
+const files = walk('test').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+if (files.length === 0) {
+  console.error('run-tests: no test files found under test/ — refusing to run 0 tests');
+  process.exit(1);
+}
+console.log(`run-tests: ${files.length} files\n  ${files.join('\n  ')}`);
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter', 'spec', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
