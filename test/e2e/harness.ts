@@ -5,12 +5,12 @@
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-/** What test/helpers/server.ts's startServer returns. */
+/** The part of test/helpers/server.ts's RunningServer that these suites use. */
 export interface TestServer {
   url: string;
   pid: number;
   dbPath: string;
-  stop(): Promise<void>;
+  stop(): Promise<unknown>;
   kill(): Promise<void>;
   restart(): Promise<void>;
 }

@@ -1,0 +1,106 @@
+/**
+ * The page survives a server restart: it says "reconnecting", then shows every message posted meanwhile exactly
+ * once. Sends that fail show Retry, and a retried send never duplicates.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  ApiClient,
+  launchBrowser,
+  messageTexts,
+  openRoomPage,
+  sendMessage,
+  signUpInContext,
+  startTestServer,
+  uniqueName,
+  waitForMessageOnce,
+  type TestServer,
+} from './harness.ts';
+
+describe('resuming after trouble', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let bob: ApiClient;
+  const aliceName = uniqueName('alice');
+
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+    const ctx = await browser.newContext();
+    await signUpInContext(ctx, server.url, aliceName);
+    bob = await ApiClient.register(server.url, uniqueName('bob'));
+    page = await openRoomPage(ctx, server.url, 'general');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const countOf = async (text: string) => (await messageTexts(page)).filter((t) => t === text).length;
+
+  test('a server restart shows "reconnecting", then every message posted meanwhile exactly once', async () => {
+    await bob.post('general', 'before the restart');
+    await waitForMessageOnce(page, 'before the restart');
+
+    await server.stop();
+    await page.locator('[data-testid="connection-status"][data-state="reconnecting"]').waitFor();
+    assert.equal(await page.getByTestId('connection-status').textContent(), 'reconnecting');
+
+    // Sending while the server is down fails visibly and offers Retry.
+    await sendMessage(page, 'typed while the server was down');
+    const failed = page.getByTestId('pending-message').filter({ hasText: 'typed while the server was down' });
+    await failed.getByTestId('retry-send').waitFor();
+
+    await server.restart();
+    // Posted as soon as the server is back, most likely before the page has reconnected.
+    const during = ['while you were away 1', 'while you were away 2', 'while you were away 3'];
+    for (const t of during) await bob.post('general', t);
+
+    await page.locator('[data-testid="connection-status"][data-state="resynced"], [data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 20_000 });
+    for (const t of during) await waitForMessageOnce(page, t);
+    await bob.post('general', 'live again');
+    await waitForMessageOnce(page, 'live again');
+
+    await failed.getByTestId('retry-send').click();
+    await waitForMessageOnce(page, 'typed while the server was down');
+    await failed.waitFor({ state: 'detached' });
+
+    const texts = await messageTexts(page);
+    for (const t of ['before the restart', ...during, 'live again', 'typed while the server was down']) {
+      assert.equal(texts.filter((x) => x === t).length, 1, `"${t}" shown once`);
+    }
+    const seqs = await page.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'messages are in seq order');
+    assert.equal(new Set(seqs).size, seqs.length, 'no seq twice');
+  });
+
+  test('a send whose answer was lost is retried without a duplicate', async () => {
+    // The request reaches the server (the message is stored) but the answer never reaches the page.
+    let lost = false;
+    await page.route('**/api/v1/rooms/general/messages', async (route) => {
+      if (lost || route.request().method() !== 'POST') return route.continue();
+      lost = true;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await sendMessage(page, 'answer lost on the way back');
+    const pending = page.getByTestId('pending-message').filter({ hasText: 'answer lost on the way back' });
+    // The stream may deliver the stored message first; then the pending copy is replaced and no retry is needed.
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="retry-send"]') !== null ||
+        [...document.querySelectorAll('[data-testid="message-text"]')].some((e) => e.textContent === 'answer lost on the way back'),
+    );
+    if ((await pending.getByTestId('retry-send').count()) > 0) await pending.getByTestId('retry-send').click();
+    await waitForMessageOnce(page, 'answer lost on the way back');
+    await pending.waitFor({ state: 'detached' });
+    await page.unroute('**/api/v1/rooms/general/messages');
+
+    const history = await bob.call<{ messages: { text: string }[] }>('GET', '/rooms/general/messages?limit=200');
+    assert.equal(history.body.messages.filter((m) => m.text === 'answer lost on the way back').length, 1, 'stored once');
+    assert.equal(await countOf('answer lost on the way back'), 1, 'shown once');
+  });
+});
