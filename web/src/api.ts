@@ -90,8 +90,40 @@ export const api = {
   read: (room: string, seq: number) => request<void>('POST', `/rooms/${seg(room)}/read`, { seq }),
 };
 
+const FIELD_NAMES: Record<string, string> = { username: 'Username', password: 'Password', name: 'Room name', topic: 'Topic', text: 'Message' };
+
+/** Schema messages name fields like `body/password`; people read "Password must be at least 8 characters." */
+function humanize(message: string): string {
+  const m = /^(?:body|params|querystring)\/(\w+) (.*)$/.exec(message);
+  if (!m) return sentence(message);
+  const [, field = '', rest = ''] = m;
+  const label = FIELD_NAMES[field] ?? field;
+  let r: RegExpExecArray | null;
+  if ((r = /must NOT have fewer than (\d+) characters?/.exec(rest))) {
+    return r[1] === '1' ? `${label} cannot be empty.` : `${label} must be at least ${r[1]} characters.`;
+  }
+  if ((r = /must NOT have more than (\d+) characters?/.exec(rest))) return `${label} can be at most ${r[1]} characters.`;
+  if (/must match pattern/.test(rest) && field === 'username') {
+    return 'Usernames are up to 32 letters, digits, dots, dashes or underscores.';
+  }
+  if (/must match pattern/.test(rest) && field === 'name') {
+    return 'Room names are lowercase letters, digits, - and _, starting with a letter or digit.';
+  }
+  if (/must have required property/.test(rest)) return `${label} is required.`;
+  return sentence(`${label} ${rest}`);
+}
+
+function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return 'Something went wrong. Please try again.';
+  return t[0]!.toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+}
+
 /** A human sentence for an error, for showing next to the control that caused it. */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
-  return 'Something went wrong. Please try again.';
+  if (!(e instanceof ApiError)) return 'Something went wrong. Please try again.';
+  if (e.code === 'rate_limited') return 'Too many attempts. Please wait a moment and try again.';
+  if (e.code === 'csrf') return 'The request was refused by the server (missing CSRF header).';
+  if (e.status >= 500) return 'The server had a problem. Please try again.';
+  return e.code === 'invalid_request' ? humanize(e.message) : sentence(e.message);
 }

@@ -1,0 +1,116 @@
+/**
+ * Rooms as two people use them: a private room with a topic, its owner adding a member, typing and presence,
+ * the owner deleting someone else's message, leaving, and a DM started by username.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  clickRoom,
+  launchBrowser,
+  messageWithText,
+  openRoomPage,
+  sendMessage,
+  signUpInContext,
+  startTestServer,
+  uniqueName,
+  waitForMessageOnce,
+  type TestServer,
+} from './harness.ts';
+
+describe('rooms, members and presence', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let ctxB: BrowserContext;
+  let alice: Page;
+  let bob: Page;
+  const bobName = uniqueName('bob');
+  const room = uniqueName('secret-');
+
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+    const ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctxB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await signUpInContext(ctxA, server.url, uniqueName('alice'));
+    await signUpInContext(ctxB, server.url, bobName);
+    alice = await openRoomPage(ctxA, server.url);
+    bob = await openRoomPage(ctxB, server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const bobLink = () => bob.locator(`[data-testid="room-link"][data-room="${room}"]`);
+
+  test('an owner creates a private room and adds a member, who sees it arrive live with its topic', async () => {
+    await alice.getByRole('button', { name: 'Create a room' }).click();
+    await alice.getByLabel('Name').fill(room);
+    await alice.getByLabel('Topic (optional)').fill('Only the two of us');
+    await alice.getByLabel('Private: members you add').check();
+    await alice.getByRole('button', { name: 'Create room' }).click();
+    await alice.getByTestId('room-title').filter({ hasText: room }).waitFor();
+    assert.equal(await bobLink().count(), 0);
+
+    await alice.getByTestId('add-member-input').fill(bobName);
+    await alice.getByRole('button', { name: 'Add', exact: true }).click();
+    await alice.locator(`[data-testid="member"][data-username="${bobName}"]`).waitFor();
+    await bobLink().waitFor();
+    await clickRoom(bob, room);
+    assert.equal(await bob.getByTestId('room-topic').textContent(), 'Only the two of us');
+  });
+
+  test('typing shows "… is typing" on the other side; members show who is online', async () => {
+    await bob.getByTestId('composer').pressSequentially('hel');
+    await alice.getByTestId('typing-indicator').filter({ hasText: `${bobName} is typing…` }).waitFor();
+    await bob.getByTestId('composer').press('Enter');
+    await waitForMessageOnce(alice, 'hel');
+    await alice.getByTestId('typing-indicator').filter({ hasText: /^$/ }).waitFor();
+    await alice.locator(`[data-testid="member"][data-username="${bobName}"][data-online="true"]`).waitFor();
+    assert.equal(
+      await alice.locator(`[data-testid="member"][data-username="${bobName}"] [role="img"]`).getAttribute('aria-label'),
+      'online',
+    );
+  });
+
+  test("the owner can delete someone else's message", async () => {
+    await sendMessage(bob, 'delete me, boss');
+    const msg = messageWithText(alice, 'delete me, boss');
+    await msg.waitFor();
+    await msg.hover();
+    assert.equal(await msg.getByRole('button', { name: 'Edit message' }).count(), 0, 'only authors edit');
+    await msg.getByRole('button', { name: 'Delete message' }).click();
+    await msg.getByRole('button', { name: 'Delete?' }).click();
+    await messageWithText(bob, 'delete me, boss').waitFor({ state: 'detached' });
+    assert.ok((await bob.getByTestId('message-deleted').count()) >= 1);
+  });
+
+  test('a DM by username, and an error in words for a name that does not exist', async () => {
+    await alice.getByRole('button', { name: 'New direct message' }).click();
+    await alice.getByTestId('dm-username').fill('nobody-by-that-name');
+    await alice.getByRole('button', { name: 'Start conversation' }).click();
+    await alice.getByRole('dialog').getByRole('alert').waitFor();
+    assert.match((await alice.getByRole('dialog').getByRole('alert').textContent()) ?? '', /not found/i);
+    await alice.getByTestId('dm-username').fill(bobName);
+    await alice.getByRole('button', { name: 'Start conversation' }).click();
+    await alice.getByTestId('room-title').filter({ hasText: bobName }).waitFor();
+    await sendMessage(alice, 'a quick private word');
+    await bob.locator('[data-testid="dm-list"] [data-testid="room-link"]').first().waitFor();
+  });
+
+  test('leaving a room removes it from the sidebar; the others see the member go; presence goes offline', async () => {
+    await clickRoom(bob, room);
+    await bob.getByRole('button', { name: 'Leave', exact: true }).click();
+    await bob.getByRole('button', { name: `Leave #${room}?` }).click();
+    await bobLink().waitFor({ state: 'detached' });
+    await clickRoom(alice, room);
+    await alice.locator(`[data-testid="member"][data-username="${bobName}"]`).waitFor({ state: 'detached' });
+
+    await clickRoom(alice, 'general');
+    await alice.locator(`[data-testid="member"][data-username="${bobName}"][data-online="true"]`).waitFor();
+    await ctxB.close();
+    await alice.locator(`[data-testid="member"][data-username="${bobName}"][data-online="false"]`).waitFor();
+  });
+});
