@@ -37,7 +37,10 @@ export interface ServiceHooks {
 export async function createServices(config: Config, store: Store, broker: Broker, hooks: ServiceHooks = {}): Promise<Services> {
   const metrics = new Metrics();
   const hub = new Hub(store.logId, metrics);
-  const presence = new Presence(hub, config.presenceGraceMs);
+  const announce = broker.remote
+    ? (user: UserRef, online: boolean, roomIds: number[]) => broker.publish({ kind: 'presence', user, online, roomIds })
+    : null;
+  const presence = new Presence(hub, config.presenceGraceMs, announce);
   const feed = new Feed(store, hub, {
     gapMs: 200,
     pollMs: broker.remote ? 1000 : 0,
@@ -73,6 +76,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
     if (msg.kind === 'events') feed.accept(msg.events);
     else if (msg.kind === 'typing') hub.signalRoom(msg.roomId, 'typing', { room: msg.room, user: msg.user }, msg.user.id);
     else if (msg.kind === 'session_end') streams.endSession(msg.sessionId, msg.userId);
+    else if (msg.kind === 'presence') presence.fromRemote(msg.node, msg.user, msg.online, msg.roomIds);
   });
 
   let stopped = false;

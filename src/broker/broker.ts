@@ -10,7 +10,7 @@ import type { LogEvent, UserRef } from '../core/types.ts';
 export type BrokerMessage =
   | { kind: 'events'; node: string; events: LogEvent[] }
   | { kind: 'typing'; node: string; roomId: number; room: string; user: UserRef }
-  | { kind: 'presence'; node: string; user: UserRef; online: boolean }
+  | { kind: 'presence'; node: string; user: UserRef; online: boolean; roomIds: number[] }
   | { kind: 'session_end'; node: string; sessionId: string; userId: string };
 
 /** Distributes the Omit over the union, so callers can build any message without its node id. */

@@ -22,17 +22,26 @@ export interface HubMetrics {
 
 /** While a stream replays, the events it must not miss wait here; past this many it is closed as slow. */
 const PENDING_QUEUE_MAX = 20_000;
+/** Frames of the most recent events, shared by live delivery and by replays (a reconnect storm re-sends the same tail). */
+const FRAME_CACHE_MAX = 4096;
 
 export class Hub {
   private readonly byUser = new Map<string, Set<Subscriber>>();
   private readonly byRoom = new Map<number, Set<Subscriber>>();
   private readonly pending = new Set<Subscriber>();
+  private readonly frames = new Map<number, Buffer>();
 
   constructor(private readonly logId: string, private readonly metrics: HubMetrics) {}
 
-  /** Encode a stored event's frame (once per event). */
+  /** A stored event's frame, encoded once and cached for the recent tail of the log. */
   frame(e: LogEvent): Buffer {
-    return Buffer.from(encodeEvent(e.type, e.data, encodeCursor(e.pos, this.logId)));
+    let frame = this.frames.get(e.pos);
+    if (frame === undefined) {
+      frame = Buffer.from(encodeEvent(e.type, e.data, encodeCursor(e.pos, this.logId)));
+      this.frames.set(e.pos, frame);
+      if (this.frames.size > FRAME_CACHE_MAX) this.frames.delete(this.frames.keys().next().value!);
+    }
+    return frame;
   }
 
   /** Register a new stream: it collects every event until it goes live. */

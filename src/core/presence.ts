@@ -1,57 +1,120 @@
 /**
- * Presence: a user is online while at least one of their streams is live. Going
- * offline waits `graceMs`, so a reconnect (a dropped stream, a page reload) does
- * not flap: if a stream comes back within the grace period nothing is announced.
- * `presence` events go to the streams that share a room with the user.
+ * Presence: a user is online while at least one of their streams is live, on any
+ * node. Going offline waits `graceMs`, so a reconnect (a dropped stream, a page
+ * reload, a move to another node) does not flap. `presence` events go to the
+ * streams that share a room with the user.
+ *
+ * Across nodes each node announces its own transitions through the broker and
+ * re-announces its online users every `refreshMs`; a remote entry that is not
+ * refreshed within three periods expires (a node that died cannot say goodbye).
  */
 import type { Hub } from './hub.ts';
 import type { UserRef } from './types.ts';
 
+/** Publishes this node's presence changes to the other nodes (cluster mode). */
+export type Announce = (user: UserRef, online: boolean, roomIds: number[]) => void;
+
+interface Remote {
+  user: UserRef;
+  roomIds: number[];
+  /** node id → expiry time (ms). */
+  nodes: Map<string, number>;
+}
+
 export class Presence {
-  private readonly streams = new Map<string, number>();
+  private readonly local = new Map<string, { user: UserRef; streams: number; roomIds: number[] }>();
   private readonly leaving = new Map<string, NodeJS.Timeout>();
+  private readonly remote = new Map<string, Remote>();
+  private readonly refresh: NodeJS.Timeout | null = null;
 
-  constructor(private readonly hub: Hub, private readonly graceMs: number) {}
+  constructor(
+    private readonly hub: Hub,
+    private readonly graceMs: number,
+    private readonly announce: Announce | null = null,
+    private readonly refreshMs = 15_000,
+  ) {
+    if (announce) {
+      this.refresh = setInterval(() => this.tick(), refreshMs);
+      this.refresh.unref();
+    }
+  }
 
-  /** True while the user has a live stream here, or is within the grace period after the last one. */
+  /** True while the user has a live stream on some node, or is within the grace period after the last one. */
   isOnline(userId: string): boolean {
-    return this.streams.has(userId);
+    return this.local.has(userId) || this.remote.has(userId);
   }
 
   /** A stream of `user` went live in `rooms`. */
   up(user: UserRef, rooms: Iterable<number>): void {
-    const n = this.streams.get(user.id) ?? 0;
+    const roomIds = [...rooms];
+    const entry = this.local.get(user.id);
     const timer = this.leaving.get(user.id);
     if (timer) {
       clearTimeout(timer);
       this.leaving.delete(user.id);
     }
-    this.streams.set(user.id, n + 1);
-    if (n === 0 && !timer) this.hub.signalPeers(user.id, rooms, 'presence', { user, online: true });
+    if (entry) {
+      entry.streams++;
+      entry.roomIds = roomIds;
+      return;
+    }
+    const wasOnline = this.remote.has(user.id);
+    this.local.set(user.id, { user, streams: 1, roomIds });
+    this.announce?.(user, true, roomIds);
+    if (!wasOnline) this.hub.signalPeers(user.id, roomIds, 'presence', { user, online: true });
   }
 
   /** A live stream of `user` closed; `rooms` are the rooms it was in, to tell their members. */
   down(user: UserRef, rooms: Iterable<number>): void {
-    const n = (this.streams.get(user.id) ?? 1) - 1;
-    if (n > 0) {
-      this.streams.set(user.id, n);
-      return;
-    }
-    this.streams.set(user.id, 0);
-    const roomList = [...rooms];
+    const entry = this.local.get(user.id);
+    if (!entry) return;
+    entry.streams--;
+    if (entry.streams > 0) return;
+    entry.roomIds = [...rooms];
     const timer = setTimeout(() => {
       this.leaving.delete(user.id);
-      if ((this.streams.get(user.id) ?? 0) > 0) return;
-      this.streams.delete(user.id);
-      this.hub.signalPeers(user.id, roomList, 'presence', { user, online: false });
+      const e = this.local.get(user.id);
+      if (!e || e.streams > 0) return;
+      this.local.delete(user.id);
+      this.announce?.(user, false, e.roomIds);
+      if (!this.remote.has(user.id)) this.hub.signalPeers(user.id, e.roomIds, 'presence', { user, online: false });
     }, this.graceMs);
     timer.unref();
     this.leaving.set(user.id, timer);
   }
 
-  /** Cancel pending timers (shutdown). */
+  /** Another node's announcement. */
+  fromRemote(node: string, user: UserRef, online: boolean, roomIds: number[]): void {
+    const wasOnline = this.isOnline(user.id);
+    let r = this.remote.get(user.id);
+    if (online) {
+      if (!r) this.remote.set(user.id, (r = { user, roomIds, nodes: new Map() }));
+      r.roomIds = roomIds;
+      r.nodes.set(node, Date.now() + 3 * this.refreshMs);
+    } else if (r) {
+      r.nodes.delete(node);
+      if (r.nodes.size === 0) this.remote.delete(user.id);
+    }
+    const isOnline = this.isOnline(user.id);
+    if (wasOnline !== isOnline) this.hub.signalPeers(user.id, roomIds, 'presence', { user, online: isOnline });
+  }
+
+  /** Cancel timers (shutdown). */
   close(): void {
     for (const t of this.leaving.values()) clearTimeout(t);
     this.leaving.clear();
+    if (this.refresh) clearInterval(this.refresh);
+  }
+
+  /** Re-announce local users and expire remote entries that were not refreshed. */
+  private tick(): void {
+    for (const e of this.local.values()) if (e.streams > 0) this.announce?.(e.user, true, e.roomIds);
+    const now = Date.now();
+    for (const [userId, r] of this.remote) {
+      for (const [node, expires] of r.nodes) if (expires < now) r.nodes.delete(node);
+      if (r.nodes.size > 0) continue;
+      this.remote.delete(userId);
+      if (!this.local.has(userId)) this.hub.signalPeers(userId, r.roomIds, 'presence', { user: r.user, online: false });
+    }
   }
 }
