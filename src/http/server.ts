@@ -54,7 +54,12 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   app.setErrorHandler(errorHandler);
   installJsonParser(app);
   await app.register(cookie);
-  await app.register(helmet, { contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } });
+  // Natter serves plain http by default (TLS belongs to the proxy), so no HSTS and no upgrade-insecure-requests,
+  // which would send the page's own assets to an https port that is not there.
+  await app.register(helmet, {
+    hsts: false,
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } },
+  });
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
