@@ -70,4 +70,19 @@ describe('three tabs, one stream', () => {
     await waitUntil(async () => (await metric(server.url, 'natter_streams_open')) === 1, 'one open stream after takeover');
     assert.deepEqual((await Promise.all(rest.map(role))).sort(), ['follower', 'leader']);
   });
+
+  test('without Web Locks each tab keeps its own stream, and still shows everything', async () => {
+    const base = await metric(server.url, 'natter_streams_open');
+    const noLocks = await browser.newContext();
+    await noLocks.addInitScript(() => {
+      Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+    });
+    await signUpInContext(noLocks, server.url, uniqueName('oldie'));
+    const pages = [await openRoomPage(noLocks, server.url), await openRoomPage(noLocks, server.url)];
+    assert.deepEqual(await Promise.all(pages.map(role)), ['solo', 'solo']);
+    await waitUntil(async () => (await metric(server.url, 'natter_streams_open')) === base + 2, 'one stream per tab');
+    await bob.post('general', 'for the tabs without locks');
+    for (const p of pages) await waitForMessageOnce(p, 'for the tabs without locks');
+    await noLocks.close();
+  });
 });

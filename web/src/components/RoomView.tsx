@@ -110,7 +110,7 @@ export function RoomView({ s, room, onMenu }: Props) {
           <Composer room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
         ) : view.error ? null : (
           <div class="join-bar">
-            <span>You are reading #{room}.</span>
+            <span>You are previewing #{room}. Join to post and to see new messages as they arrive.</span>
             <button type="button" class="btn btn-primary" onClick={() => void attempt(() => joinRoom(room))}>
               Join #{room}
             </button>
