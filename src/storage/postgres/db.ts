@@ -1,0 +1,100 @@
+/**
+ * Connection handling for the PostgreSQL store: one pg.Pool, transactions, and
+ * the retry policy for connection faults.
+ *
+ * Retry policy (why only some failures are retried): a failure while *getting*
+ * a connection (database restarting, network blip, pool exhausted by a stalled
+ * server) happens before any statement ran, so retrying it with backoff is
+ * always safe. A failure in the middle of a transaction is not retried here:
+ * if the connection dropped around COMMIT we cannot know whether it committed,
+ * so the error goes to the caller (a 500), and the client retries, with
+ * `client_id` making a repeated post harmless. Read-only calls are retried on
+ * connection faults as a whole.
+ */
+import pg from 'pg';
+
+/** Where the store reports faults it recovers from; main.ts passes pino. */
+export interface StoreLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const silentLog: StoreLog = { warn() {}, error() {} };
+
+/** bigint (int8) columns and COUNT(*) come back as JS numbers: positions and ids stay far below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** A pool with numbers for int8, and idle-client errors logged instead of crashing the process. */
+export function createPool(url: string, log: StoreLog, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+  // Without this listener, a database restart kills idle clients with an 'error' event nobody handles: a crash.
+  pool.on('error', (err) => log.warn({ err }, 'postgres: idle connection lost'));
+  return pool;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** True for errors that mean "the database is unreachable or restarting", not "the statement is wrong". */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: string }).code;
+  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Run `fn`, retrying connection errors with exponential backoff (100 ms doubling, capped at 2 s) for `attempts` tries. */
+export async function retrying<T>(what: string, log: StoreLog, attempts: number, fn: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err) || i >= attempts) throw err;
+      const delay = Math.min(2000, 100 * 2 ** (i - 1));
+      log.warn({ err, attempt: i, delayMs: delay }, `postgres: ${what} failed, retrying`);
+      await sleep(delay);
+    }
+  }
+}
+
+/** A pg client inside a transaction. */
+export type Tx = pg.PoolClient;
+
+/**
+ * Run `fn` in one transaction (READ COMMITTED unless `begin` says otherwise).
+ * Getting the connection is retried on connection faults; the body is not (see the header).
+ */
+export async function transaction<T>(pool: pg.Pool, log: StoreLog, fn: (tx: Tx) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once(pool, log, fn, begin);
+    } catch (err) {
+      // A deadlock or serialization victim was rolled back entirely, so running it again is safe.
+      const code = (err as { code?: string }).code;
+      if ((code !== '40P01' && code !== '40001') || attempt >= 3) throw err;
+      log.warn({ err, attempt }, 'postgres: transaction aborted by a conflict, retrying');
+    }
+  }
+}
+
+async function once<T>(pool: pg.Pool, log: StoreLog, fn: (tx: Tx) => Promise<T>, begin: string): Promise<T> {
+  const client = await retrying('connect', log, 5, () => pool.connect());
+  let broken = false;
+  try {
+    await client.query(begin);
+    const value = await fn(client);
+    await client.query('COMMIT');
+    return value;
+  } catch (err) {
+    broken = isConnectionError(err);
+    if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+    throw err;
+  } finally {
+    // A client whose connection failed must not go back to the pool.
+    client.release(broken ? true : undefined);
+  }
+}
