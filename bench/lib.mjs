@@ -1,0 +1,227 @@
+// Shared helpers for the Natter benchmarks (post.mjs, resume.mjs, start-natter.mjs).
+// Node built-ins only. Everything talks to 127.0.0.1; every process started here is
+// tracked by pid and stopped by that pid.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Project root (bench/..). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** A free TCP port on 127.0.0.1 (bind to 0, read, close). */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** The benchmark environment: every limit off, quiet logs. */
+export const BENCH_ENV = {
+  NATTER_POST_RATE: '0',
+  NATTER_AUTH_RATE: '0',
+  NATTER_STREAMS_PER_USER: '0',
+  NATTER_STREAMS_PER_IP: '0',
+  LOG_LEVEL: 'warn',
+};
+
+/**
+ * Start a fresh Natter process (`node --import tsx src/main.ts`) pinned with taskset to
+ * `cpu` (null = no pinning) on a fresh SQLite file in a temp dir. Resolves when /healthz
+ * answers. `cpuProf` = a directory: run with --cpu-prof (written on graceful exit).
+ */
+export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null } = {}) {
+  const port = await freePort();
+  const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'natter-bench-'));
+  const dbPath = join(dir, 'natter.db');
+  const nodeArgs = ['--import', 'tsx'];
+  if (cpuProf) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProf}`);
+  nodeArgs.push('src/main.ts');
+  const cmd = cpu === null ? process.execPath : 'taskset';
+  const args = cpu === null ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs];
+  let out = '';
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...BENCH_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (b) => { out = (out + b).slice(-20000); });
+  child.stderr.on('data', (b) => { out = (out + b).slice(-20000); });
+  const exited = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })));
+  let up = false;
+  for (let i = 0; i < 300 && !up; i++) {
+    if (child.exitCode !== null) throw new Error(`natter exited (${child.exitCode}) before listening:\n${out}`);
+    await sleep(100);
+    up = await request({ port, method: 'GET', path: '/healthz' }).then((r) => r.status === 200, () => false);
+  }
+  if (!up) { child.kill('SIGKILL'); throw new Error(`natter did not come up on ${port}:\n${out}`); }
+  return {
+    port, pid: child.pid, dbPath, dir,
+    output: () => out,
+    /** SIGTERM (graceful: flushes --cpu-prof), SIGKILL after `graceMs`. */
+    async stop(graceMs = 10000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(t);
+      }
+      if (!dbDir) rmSync(dir, { recursive: true, force: true });
+    },
+    async exited() { return exited; },
+  };
+}
+
+/** One HTTP request on 127.0.0.1; resolves {status, body (parsed JSON or text), ms}. */
+export function request({ port, method, path, body, token, agent, timeoutMs = 30000 }) {
+  return new Promise((res, rej) => {
+    const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
+    const headers = { accept: 'application/json' };
+    if (payload) { headers['content-type'] = 'application/json'; headers['content-length'] = payload.length; }
+    if (token) headers.authorization = `Bearer ${token}`;
+    const t0 = nowMs();
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: agent ?? false, timeout: timeoutMs }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed = text;
+        try { parsed = text ? JSON.parse(text) : null; } catch { /* keep text */ }
+        res({ status: r.statusCode, body: parsed, ms: nowMs() - t0 });
+      });
+      r.on('error', rej);
+    });
+    req.on('timeout', () => req.destroy(new Error('TIMEOUT')));
+    req.on('error', rej);
+    req.end(payload ?? undefined);
+  });
+}
+
+/** Call f on each item with at most `n` in flight. */
+export async function pool(items, n, f) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) { const i = next++; out[i] = await f(items[i], i); }
+  }));
+  return out;
+}
+
+/** Register `n` accounts (`<prefix>0..n-1`); returns [{username, token, id}]. */
+export async function makeUsers(port, n, { prefix = 'u', kind = 'register', concurrency = 8 } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const users = await pool([...Array(n).keys()], concurrency, async (i) => {
+    const username = `${prefix}${i}`;
+    const r = kind === 'guest'
+      ? await request({ port, agent, method: 'POST', path: '/api/v1/auth/guest', body: { username } })
+      : await request({ port, agent, method: 'POST', path: '/api/v1/auth/register', body: { username, password: `pw-${username}-long` } });
+    if (r.status !== 201) throw new Error(`${kind} ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+    return { username, token: r.body.token, id: r.body.user.id };
+  });
+  agent.destroy();
+  return users;
+}
+
+// ---- CPU accounting from /proc (ticks of 1/100 s, USER_HZ)
+
+const HZ = 100;
+/** utime+stime ticks of a pid (0 if gone). */
+export function procTicks(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch { return 0; }
+}
+/** Whole-machine busy and total ticks (all CPUs). */
+export function machineTicks() {
+  const a = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = a[0] + a[1] + a[2] + a[5] + a[6] + a[7];
+  return { busy, total: busy + a[3] + a[4] };
+}
+/** VmRSS of a pid in KiB. */
+export function rssKiB(pid) {
+  try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return 0; }
+}
+
+/**
+ * Start a CPU window: returns stop() → {server_cpu_pct, client_cpu_pct, machine_busy_pct, other_cpu_pct}
+ * (percent of one core; machine busy out of 100 × cores). `serverPid` may be a taskset
+ * wrapper's child: pass the node pid.
+ */
+export function cpuWindow(serverPid) {
+  const t0 = nowMs(), s0 = procTicks(serverPid), c0 = procTicks(process.pid), m0 = machineTicks();
+  return () => {
+    const secs = (nowMs() - t0) / 1000;
+    const s = (procTicks(serverPid) - s0) / HZ, c = (procTicks(process.pid) - c0) / HZ, m = machineTicks();
+    const cores = (m.total - m0.total) / HZ / Math.max(secs, 1e-3);
+    const busy = (m.busy - m0.busy) / HZ;
+    const pct = (x) => Math.round((100 * x) / Math.max(secs, 1e-3));
+    return {
+      window_s: +secs.toFixed(3),
+      server_cpu_pct: pct(s), client_cpu_pct: pct(c),
+      machine_busy_pct: pct(busy), other_cpu_pct: pct(busy - s - c), cores: +cores.toFixed(1),
+    };
+  };
+}
+
+/** Whole-machine busy % (of 100 × cores) over `ms`. */
+export async function busyPct(ms = 1000) {
+  const a = machineTicks(); await sleep(ms); const b = machineTicks();
+  return Math.round((100 * 2 * (b.busy - a.busy)) / Math.max(1, b.total - a.total));
+}
+
+/** Wait (≤ maxS s) until the machine's busy % (of 200) is below `pct`; returns the last reading. */
+export async function waitQuiet({ pct = 15, maxS = 60, log = true } = {}) {
+  let b = 0, t = 0;
+  for (; t < maxS; t++) { b = await busyPct(1000); if (b < pct) break; }
+  if (log) process.stderr.write(`   (machine busy ${b}% of 200% before start, waited ${t + 1}s)\n`);
+  return { busy_before_pct: b, waited_s: t + 1 };
+}
+
+/** Node pid under a taskset wrapper (taskset execs, so it is the same pid; kept for clarity). */
+export function nodePidOf(pid) { return pid; }
+
+/** Percentiles of a numeric array (sorted copy), in the array's unit. */
+export function percentiles(xs, ps = [50, 90, 95, 99, 99.9]) {
+  const a = Float64Array.from(xs).sort();
+  const out = {};
+  for (const p of ps) out[`p${p}`] = a.length ? +a[Math.min(a.length - 1, Math.ceil((p / 100) * a.length) - 1)].toFixed(3) : null;
+  out.max = a.length ? +a[a.length - 1].toFixed(3) : null;
+  out.mean = a.length ? +(a.reduce((s, x) => s + x, 0) / a.length).toFixed(3) : null;
+  return out;
+}
+
+/** Short git description of the server code measured. */
+export function gitRev() {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() ? '+dirty-src' : '';
+    return rev + dirty;
+  } catch { return 'unknown'; }
+}
+
+/** Tiny flag parser: --key value / --flag → {key: value|true}. */
+export function flags(argv, defaults) {
+  const o = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const k = a.slice(2);
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) o[k] = true;
+    else { o[k] = typeof defaults[k] === 'number' ? Number(v) : v; i++; }
+  }
+  return o;
+}

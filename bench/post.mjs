@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+// bench/post.mjs — POST /api/v1/rooms/:room/messages throughput and latency on the
+// default SQLite store (issue 3, "Benchmark"). Per repetition: a fresh server process
+// (taskset -c 0, fresh SQLite file, every limit off), many users in many rooms, then
+//   max:   C concurrent keep-alive clients post as fast as answered for D s → durable msg/s
+//   paced: open-loop schedule at R msg/s for D s → latency p50/p95/p99/max, measured from
+//          the *scheduled* send time (no coordinated omission) and from the actual send.
+// After each repetition the server is stopped (SIGTERM) and the SQLite file is opened to
+// check that every 201 is a stored message (the "durable" in durable msg/s).
+// One JSON line per mode per repetition → --out (default bench/results/post.jsonl).
+// The client re-executes itself under `taskset -c 1` (--client-cpu '' to disable).
+//
+//   node bench/post.mjs                         # 1 rep: max (32 clients, 10 s) + paced (1000/s, 15 s)
+//   node bench/post.mjs --reps 3 --label final
+//   node bench/post.mjs --mode paced --rate 2000 --paced-s 10
+//   node bench/post.mjs --prof /tmp/prof         # server runs with --cpu-prof (profile on exit)
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import http from 'node:http';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet,
+} from './lib.mjs';
+
+const o = flags(process.argv.slice(2), {
+  mode: 'both', reps: 1, users: 200, rooms: 50, 'rooms-per-user': 5, clients: 32, 'max-s': 10, 'warmup-s': 3,
+  rate: 1000, 'paced-s': 15, 'client-id': 1, label: 'post', out: join(ROOT, 'bench/results/post.jsonl'),
+  'server-cpu': '0', 'client-cpu': '1', prof: '', quiet: false, 'quiet-pct': 15, 'quiet-max': 60, 'user-kind': 'register',
+});
+if (o.help) {
+  console.log(`usage: node bench/post.mjs [--mode both|max|paced] [--reps N] [--users 200] [--rooms 50]
+  [--rooms-per-user 5] [--clients 32] [--max-s 10] [--warmup-s 3] [--rate 1000] [--paced-s 15]
+  [--client-id 1] (fraction of posts with a client_id, as the web client sends) [--label L] [--out FILE]
+  [--server-cpu 0] [--client-cpu 1] [--prof DIR] [--user-kind register|guest] [--quiet-pct 15] [--quiet-max 60]`);
+  process.exit(0);
+}
+
+// Re-run pinned to the client CPU (the server gets the other one).
+if (o['client-cpu'] !== '' && o['client-cpu'] !== true && !process.env.NATTER_BENCH_PINNED) {
+  const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+const log = (s) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
+
+// ---- realistic message texts (deterministic PRNG so runs are comparable)
+let seed = 0x2545f491;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const pick = (a) => a[Math.floor(rnd() * a.length)];
+const WORDS = ('the a to and of is it in that for on we you this deploy build fix test release merge review ' +
+  'branch PR issue ticket meeting lunch today tomorrow yes no maybe thanks ok sure could would should please ' +
+  'server client stream latency cache database query index migration rollback staging prod alert on-call ' +
+  'café naïve über résumé déjà-vu 👍 🎉 🚀 😅 ✅ ❤️ 中文 日本語 ещё').split(' ');
+/** Length mix: 60 % 20–120 chars, 30 % 120–400, 8 % 400–1000, 2 % 1000–4000 (code points). */
+function textOfLength() {
+  const r = rnd();
+  const n = r < 0.6 ? 20 + rnd() * 100 : r < 0.9 ? 120 + rnd() * 280 : r < 0.98 ? 400 + rnd() * 600 : 1000 + rnd() * 3000;
+  let s = '';
+  while ([...s].length < n) s += (s ? (rnd() < 0.08 ? '\n' : ' ') : '') + pick(WORDS);
+  return [...s].slice(0, Math.floor(n)).join('').trim() || 'ok';
+}
+const TEXTS = Array.from({ length: 4000 }, textOfLength);
+const textBytes = TEXTS.map((t) => Buffer.byteLength(t));
+
+// ---- setup: users, rooms, memberships
+async function setup(port) {
+  let t = nowMs();
+  const users = await makeUsers(port, o.users, { prefix: 'poster', kind: o['user-kind'] });
+  log(`  ${users.length} users (${o['user-kind']}) in ${((nowMs() - t) / 1000).toFixed(1)} s`);
+  t = nowMs();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const rooms = [...Array(o.rooms).keys()].map((i) => `room-${i}`);
+  await pool(rooms, 16, async (name, i) => {
+    const r = await request({ port, agent, method: 'POST', path: '/api/v1/rooms', token: users[i % users.length].token, body: { name, topic: `topic ${i}`, visibility: 'public' } });
+    if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+  });
+  // Each user: the owner's room (if any), `general`, and rooms-per-user random others.
+  const joins = [];
+  for (const [ui, u] of users.entries()) {
+    u.rooms = new Set(['general']);
+    if (ui < rooms.length) u.rooms.add(rooms[ui]);
+    while (u.rooms.size < Math.min(o['rooms-per-user'] + 1, rooms.length + 1)) {
+      const name = pick(rooms);
+      if (!u.rooms.has(name)) { u.rooms.add(name); if (!(ui < rooms.length && name === rooms[ui])) joins.push([u, name]); }
+    }
+    u.rooms = [...u.rooms];
+  }
+  await pool(joins, 16, async ([u, name]) => {
+    const r = await request({ port, agent, method: 'POST', path: `/api/v1/rooms/${name}/join`, token: u.token });
+    if (r.status !== 200) throw new Error(`join ${name}: ${r.status}`);
+  });
+  agent.destroy();
+  log(`  ${rooms.length} rooms, ${joins.length} joins in ${((nowMs() - t) / 1000).toFixed(1)} s`);
+  return users;
+}
+
+// ---- one POST on a keep-alive agent
+let cidSeq = 0;
+const runId = Math.random().toString(36).slice(2, 8);
+function post(port, agent, users) {
+  const u = users[Math.floor(rnd() * users.length)];
+  const room = u.rooms[Math.floor(rnd() * u.rooms.length)];
+  const ti = Math.floor(rnd() * TEXTS.length);
+  const body = rnd() < o['client-id'] ? { text: TEXTS[ti], client_id: `${runId}-${++cidSeq}` } : { text: TEXTS[ti] };
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((res) => {
+    const t0 = nowMs();
+    const req = http.request({
+      host: '127.0.0.1', port, method: 'POST', path: `/api/v1/rooms/${room}/messages`, agent,
+      headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${u.token}` },
+    }, (r) => {
+      r.resume();
+      r.on('end', () => res({ status: r.statusCode, ms: nowMs() - t0, t0, bytes: textBytes[ti] }));
+      r.on('error', () => res({ status: 'RES_ERR', ms: nowMs() - t0, t0, bytes: 0 }));
+    });
+    req.setTimeout(30000, () => req.destroy(new Error('TIMEOUT')));
+    req.on('error', (e) => res({ status: e.code ?? e.message, ms: nowMs() - t0, t0, bytes: 0 }));
+    req.end(payload);
+  });
+}
+
+const stats = { created: 0 };
+const count = (r, codes) => {
+  if (r.status === 201) stats.created++;
+  else codes[r.status] = (codes[r.status] ?? 0) + 1;
+};
+
+/** Closed loop: `clients` workers, each posting back-to-back for `secs` s. */
+async function maxRun(port, users, clients, secs) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const lat = [], codes = {};
+  let ok = 0, bytes = 0;
+  const end = nowMs() + secs * 1000;
+  const t0 = nowMs();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (nowMs() < end) {
+      const r = await post(port, agent, users);
+      count(r, codes);
+      if (r.status === 201) { ok++; lat.push(r.ms); bytes += r.bytes; }
+    }
+  }));
+  const window = (nowMs() - t0) / 1000;
+  agent.destroy();
+  return { ok, codes, window, lat, bytes };
+}
+
+/** Open loop at `rate`/s for `secs` s; latency from the scheduled time and from the actual send. */
+async function pacedRun(port, users, rate, secs) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const total = Math.round(rate * secs);
+  const latSched = [], latSend = [], lateMs = [], codes = {};
+  let ok = 0, sent = 0, bytes = 0;
+  const inflight = new Set();
+  const t0 = nowMs() + 20;
+  while (sent < total) {
+    const now = nowMs();
+    const due = Math.min(total, Math.floor((now - t0) * rate / 1000) + 1);
+    for (; sent < due; sent++) {
+      const sched = t0 + (sent * 1000) / rate;
+      lateMs.push(nowMs() - sched);
+      const p = post(port, agent, users).then((r) => {
+        count(r, codes);
+        if (r.status === 201) { ok++; latSend.push(r.ms); latSched.push(r.t0 + r.ms - sched); bytes += r.bytes; }
+        inflight.delete(p);
+      });
+      inflight.add(p);
+    }
+    const nextAt = t0 + (sent * 1000) / rate;
+    const wait = nextAt - nowMs();
+    if (wait > 1.5) await sleep(Math.floor(wait - 0.5));
+    else await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(inflight);
+  const window = (nowMs() - t0) / 1000;
+  agent.destroy();
+  return { ok, codes, window, latSched, latSend, lateMs, total, bytes };
+}
+
+function countStored(dbPath) {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try { return db.prepare('SELECT COUNT(*) AS n FROM messages').get().n; } finally { db.close(); }
+}
+
+const round = (x, d = 1) => +x.toFixed(d);
+function emit(line) {
+  mkdirSync(dirname(o.out), { recursive: true });
+  appendFileSync(o.out, JSON.stringify(line) + '\n');
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+async function rep(r) {
+  const common = {
+    bench: 'post', label: `${o.label}/${r}`, time: new Date().toISOString(), rev: gitRev(), node: process.version,
+    users: o.users, rooms: o.rooms, rooms_per_user: o['rooms-per-user'], client_id_fraction: o['client-id'],
+    text_bytes_mean: round(textBytes.reduce((s, x) => s + x, 0) / textBytes.length),
+    text_bytes_p99: percentiles(textBytes, [99]).p99,
+  };
+  log(`== rep ${r}: starting natter (cpu ${o['server-cpu']})`);
+  const dir = mkdtempSync(join(tmpdir(), 'natter-post-'));
+  const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null, dbDir: dir });
+  const lines = [];
+  try {
+    const users = await setup(srv.port);
+    if (o.mode === 'both' || o.mode === 'max') {
+      log(`  warm-up ${o['warmup-s']} s`);
+      await maxRun(srv.port, users, o.clients, o['warmup-s']);
+      const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
+      const rss0 = rssKiB(srv.pid);
+      const win = cpuWindow(srv.pid);
+      const m = await maxRun(srv.port, users, o.clients, o['max-s']);
+      const cpu = win();
+      const line = {
+        ...common, mode: 'max', clients: o.clients, duration_s: o['max-s'], created: m.ok, errors: m.codes,
+        msgs_per_s: Math.round(m.ok / m.window), text_kib_per_s: Math.round(m.bytes / 1024 / m.window),
+        latency_ms: percentiles(m.lat), ...cpu,
+        server_us_per_msg: round((cpu.server_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
+        client_us_per_msg: round((cpu.client_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
+        server_rss_kib_before: rss0, server_rss_kib_end: rssKiB(srv.pid), ...q,
+      };
+      lines.push(line);
+    }
+    if (o.mode === 'both' || o.mode === 'paced') {
+      if (o.mode === 'paced') { log(`  warm-up ${o['warmup-s']} s`); await maxRun(srv.port, users, o.clients, o['warmup-s']); }
+      const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
+      const win = cpuWindow(srv.pid);
+      const p = await pacedRun(srv.port, users, o.rate, o['paced-s']);
+      const cpu = win();
+      lines.push({
+        ...common, mode: 'paced', rate_offered: o.rate, duration_s: o['paced-s'], offered: p.total, created: p.ok, errors: p.codes,
+        rate_achieved: Math.round(p.ok / p.window),
+        latency_ms: percentiles(p.latSched), latency_from_send_ms: percentiles(p.latSend),
+        client_send_lateness_ms: percentiles(p.lateMs, [50, 99]), ...cpu, ...q,
+      });
+    }
+  } finally {
+    await srv.stop(20000).catch(() => {});
+  }
+  // Durable: every 201 of this repetition (warm-up included) is a row in the file the server left.
+  const stored = countStored(srv.dbPath);
+  rmSync(dir, { recursive: true, force: true });
+  const durable = { created_total: stats.created, stored_total: stored, durable_ok: stored === stats.created };
+  log(`  durable check: ${stats.created} answered 201, ${stored} rows stored → ${durable.durable_ok ? 'ok' : 'MISMATCH'}`);
+  for (const l of lines) emit({ ...l, ...durable });
+  if (!durable.durable_ok) throw new Error('durable check failed');
+}
+
+let failed = false;
+for (let r = 1; r <= o.reps; r++) {
+  stats.created = 0;
+  await rep(r).catch((e) => { failed = true; console.error(e); });
+}
+process.exit(failed ? 1 : 0);
