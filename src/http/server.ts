@@ -48,6 +48,9 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     trustProxy: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Bad percent-encoding and over-long path parameters are answered by the router before any
+    // route runs; without this they get Fastify's own body shape, not the contract's.
+    frameworkErrors: errorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('session', null);
