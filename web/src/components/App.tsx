@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { dismissNotice } from '../actions.ts';
-import { useAppState } from '../state.ts';
+import { type AppState, roomLabel, useAppState } from '../state.ts';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { RoomView } from './RoomView.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
@@ -18,12 +18,31 @@ function useSessionFromOtherTabs(active: boolean): void {
   }, [active]);
 }
 
+/** "(3) #general · Natter": the unread total shows in the tab strip. */
+function useTitle(s: AppState): void {
+  const unread = Object.values(s.rooms).reduce((n, r) => n + (r.name === s.current && document.visibilityState === 'visible' ? 0 : r.unread), 0);
+  const cur = s.current ? roomLabel(s.rooms[s.current], s.current) : '';
+  const room = s.current && s.rooms[s.current]?.kind !== 'dm' ? '#' + cur : cur;
+  const title = (unread > 0 ? `(${unread}) ` : '') + (room ? `${room} · ` : '') + 'Natter';
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+}
+
 /** The whole page: sign-in, or sidebar + open room + dialogs. */
 export function App() {
   const s = useAppState();
   const [dialog, setDialog] = useState<DialogKind>(null);
   const [menuOpen, setMenuOpen] = useState(false);
   useSessionFromOtherTabs(s.phase === 'signed-out');
+  useTitle(s);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setMenuOpen(false);
+    document.addEventListener('keydown', onKey);
+    document.querySelector<HTMLElement>('.sidebar .room-link')?.focus();
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
 
   if (s.phase === 'loading') {
     return (

@@ -67,7 +67,8 @@ function AddMember({ room }: { room: string }) {
 /** Who is in the room, who is online, and a way to message each of them. */
 export function MemberPanel({ room, members, presence, me, isOwner, onClose }: Props) {
   const sorted = [...(members ?? [])].sort((a, b) => {
-    const on = Number(presence[b.user.id] ?? b.online) - Number(presence[a.user.id] ?? a.online);
+    const isOn = (m: Member) => m.user.username === me || (presence[m.user.id] ?? m.online);
+    const on = Number(isOn(b)) - Number(isOn(a));
     return on || a.user.username.localeCompare(b.user.username);
   });
   return (
@@ -80,7 +81,8 @@ export function MemberPanel({ room, members, presence, me, isOwner, onClose }: P
       </div>
       <ul class="member-list">
         {sorted.map((m) => {
-          const online = presence[m.user.id] ?? m.online;
+          // You are here, so you are online, whatever the snapshot said before your stream registered.
+          const online = m.user.username === me || (presence[m.user.id] ?? m.online);
           return (
             <li class="member" data-testid="member" data-username={m.user.username} data-online={String(online)}>
               <span class="presence-wrap">
@@ -92,11 +94,12 @@ export function MemberPanel({ room, members, presence, me, isOwner, onClose }: P
               {m.user.username !== me && room.kind !== 'dm' && (
                 <button
                   type="button"
-                  class="btn btn-quiet btn-small"
+                  class="icon-btn member-dm"
                   aria-label={`Message ${m.user.username}`}
+                  title={`Message ${m.user.username}`}
                   onClick={() => void attempt(() => openDm(m.user.username))}
                 >
-                  Message
+                  ✉
                 </button>
               )}
             </li>

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { attempt, joinRoom, leaveRoom } from '../actions.ts';
+import { attempt, dismissNotice, joinRoom, leaveRoom } from '../actions.ts';
 import { type AppState, emptyView, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
+import { ConnectionStatus } from './Sidebar.tsx';
 
 interface Props {
   s: AppState;
@@ -50,6 +51,7 @@ export function RoomView({ s, room, onMenu }: Props) {
   const isOwner = !!members?.some((m) => m.role === 'owner' && m.user.username === me);
   const label = roomLabel(r, room);
   const pending = s.pending.filter((p) => p.room === room);
+  const unreadElsewhere = Object.values(s.rooms).some((x) => x.name !== room && x.unread > 0);
 
   useEffect(() => {
     setEditingId(null);
@@ -68,7 +70,12 @@ export function RoomView({ s, room, onMenu }: Props) {
     <div class="room-layout">
       <section class="room" aria-label={r?.kind === 'dm' ? `Conversation with ${label}` : `Room ${label}`}>
         <header class="room-head">
-          <button type="button" class="icon-btn menu-btn" aria-label="Show rooms" onClick={onMenu}>
+          <button
+            type="button"
+            class={'icon-btn menu-btn' + (unreadElsewhere ? ' has-unread' : '')}
+            aria-label={unreadElsewhere ? 'Show rooms (new messages)' : 'Show rooms'}
+            onClick={onMenu}
+          >
             ☰
           </button>
           <div class="room-title">
@@ -82,6 +89,7 @@ export function RoomView({ s, room, onMenu }: Props) {
             ) : null}
           </div>
           <div class="room-tools">
+            <ConnectionStatus conn={s.conn} role={s.role} compact />
             {r && (
               <button type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
                 Members{members ? ` ${members.length}` : ''}
@@ -100,9 +108,12 @@ export function RoomView({ s, room, onMenu }: Props) {
           </div>
         </header>
         {s.notice && (
-          <p class="notice" role="alert" data-testid="notice">
-            {s.notice}
-          </p>
+          <div class="notice" role="alert" data-testid="notice">
+            <span>{s.notice}</span>
+            <button type="button" class="icon-btn" aria-label="Dismiss" onClick={dismissNotice}>
+              ✕
+            </button>
+          </div>
         )}
         <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} />
         <TypingLine typing={s.typing[room]} />
