@@ -19,8 +19,8 @@ export const EMOJI_MAX = 32;
 
 const roomRe = new RegExp(ROOM_NAME_PATTERN);
 const userRe = new RegExp(USERNAME_PATTERN);
-// C0 controls except \t and \n, plus DEL; \r is a C0 control and so rejected.
-const badTextRe = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+// C0 controls except \t and \n (API.md); \r is a C0 control and so rejected. DEL and C1 are not C0: allowed.
+const badTextRe = /[\u0000-\u0008\u000B-\u001F]/;
 // Whitespace or any control character (C0, DEL, C1), line/paragraph separators, BOM.
 const badEmojiRe = /[\s\u0000-\u001F\u007F-\u009F\u2028\u2029\uFEFF]/u;
 

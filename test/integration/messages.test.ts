@@ -127,6 +127,7 @@ describe('message text rules', () => {
       assertError(await alice.post(`/api/v1/rooms/${name}/messages`, { text: `a${c}b` }), 400, 'invalid_request');
     }
     assert.equal((await post(alice, name, 'line one\nline\ttwo')).text, 'line one\nline\ttwo');
+    assert.equal((await post(alice, name, 'del \u007f and c1 \u0085 are not C0')).text, 'del \u007f and c1 \u0085 are not C0');
     assert.equal((await post(alice, name, 'café ☕ 日本語 👩‍👩‍👧')).text, 'café ☕ 日本語 👩‍👩‍👧');
   });
 });
