@@ -1,0 +1,92 @@
+/** Operations: /healthz, /readyz, /metrics, the OpenAPI document; graceful stop. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Api, newUser } from '../helpers/api.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import { uniq } from '../helpers/wait.ts';
+
+let server: RunningServer;
+let anon: Api;
+
+before(async () => {
+  server = await startServer();
+  anon = new Api(server.url);
+});
+after(async () => {
+  await server.stop();
+});
+
+/** The sum of the Prometheus samples `name{…labels…} value` whose labels contain `labels`, or undefined if none. */
+function sample(text: string, name: string, labels = ''): number | undefined {
+  let sum: number | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (m && m[1] === name && (m[2] ?? '').includes(labels)) sum = (sum ?? 0) + Number(m[3]);
+  }
+  return sum;
+}
+
+describe('operations', () => {
+  it('GET /healthz is 200 {"status":"ok"} without authentication', async () => {
+    const r = await anon.get('/healthz');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { status: 'ok' });
+  });
+
+  it('GET /readyz is 200 while the store is reachable', async () => {
+    const r = await anon.get('/readyz');
+    assert.equal(r.status, 200);
+    assert.equal(typeof r.body, 'object');
+  });
+
+  it('GET /metrics is Prometheus text with messages posted, the HTTP histogram and process metrics', async () => {
+    const { api } = await newUser(server.url, 'met');
+    const room = uniq('met');
+    assert.equal((await api.post('/api/v1/rooms', { name: room, visibility: 'public' })).status, 201);
+    const before = sample((await anon.get('/metrics')).body, 'natter_messages_posted_total') ?? 0;
+    for (let i = 0; i < 3; i++) assert.equal((await api.post(`/api/v1/rooms/${room}/messages`, { text: `m${i}` })).status, 201);
+    assert.equal((await api.post(`/api/v1/rooms/${room}/messages`, { text: 'm0', client_id: 'x' })).status, 201);
+    assert.equal((await api.post(`/api/v1/rooms/${room}/messages`, { text: 'm0', client_id: 'x' })).status, 200);
+
+    const r = await anon.req('GET', '/metrics');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
+    const text: string = r.body;
+    assert.match(text, /# TYPE natter_messages_posted_total counter/);
+    assert.equal(sample(text, 'natter_messages_posted_total'), before + 4, 'a retried post is not counted twice');
+    assert.match(text, /# TYPE natter_http_request_duration_seconds histogram/);
+    const posted = sample(text, 'natter_http_request_duration_seconds_count', 'route="/api/v1/rooms/:room/messages"');
+    assert.ok(posted !== undefined && posted >= 5, 'histogram labelled by route');
+    assert.match(text, /natter_http_request_duration_seconds_bucket\{[^}]*status="201"/);
+    assert.match(text, /natter_http_request_duration_seconds_bucket\{[^}]*method="POST"/);
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds']) {
+      assert.ok(sample(text, name) !== undefined, `process metric ${name}`);
+    }
+    for (const name of ['natter_streams_open', 'natter_events_delivered_total', 'natter_store_errors_total', 'natter_broker_errors_total']) {
+      assert.match(text, new RegExp(`# TYPE ${name} `), name);
+    }
+  });
+
+  it('GET /docs/json is an OpenAPI 3 document listing the API routes; /docs serves a UI', async () => {
+    const r = await anon.get('/docs/json');
+    assert.equal(r.status, 200);
+    assert.match(r.body.openapi, /^3\./);
+    const paths = r.body.paths;
+    const expect: [string, string][] = [
+      ['/api/v1/auth/register', 'post'], ['/api/v1/auth/login', 'post'], ['/api/v1/auth/guest', 'post'], ['/api/v1/auth/logout', 'post'],
+      ['/api/v1/me', 'get'], ['/api/v1/rooms', 'get'], ['/api/v1/rooms', 'post'], ['/api/v1/rooms/{room}', 'get'], ['/api/v1/rooms/{room}', 'patch'],
+      ['/api/v1/rooms/{room}/join', 'post'], ['/api/v1/rooms/{room}/leave', 'post'], ['/api/v1/rooms/{room}/members', 'get'],
+      ['/api/v1/rooms/{room}/members', 'post'], ['/api/v1/rooms/{room}/members/{username}', 'delete'], ['/api/v1/dm/{username}', 'post'],
+      ['/api/v1/rooms/{room}/messages', 'post'], ['/api/v1/rooms/{room}/messages', 'get'], ['/api/v1/rooms/{room}/messages/{id}', 'patch'],
+      ['/api/v1/rooms/{room}/messages/{id}', 'delete'], ['/api/v1/rooms/{room}/messages/{id}/reactions/{emoji}', 'put'],
+      ['/api/v1/rooms/{room}/messages/{id}/reactions/{emoji}', 'delete'], ['/api/v1/rooms/{room}/typing', 'post'],
+      ['/api/v1/rooms/{room}/read', 'post'], ['/api/v1/events', 'get'], ['/healthz', 'get'], ['/readyz', 'get'],
+    ];
+    for (const [path, method] of expect) assert.ok(paths[path]?.[method], `${method.toUpperCase()} ${path} in /docs/json`);
+    const post = paths['/api/v1/rooms/{room}/messages'].post;
+    assert.ok(post.requestBody?.content?.['application/json']?.schema, 'request body schema from the same TypeBox schema');
+    const ui = await anon.req('GET', '/docs/');
+    assert.equal(ui.status, 200);
+    assert.match(ui.headers.get('content-type') ?? '', /text\/html/);
+  });
+});
