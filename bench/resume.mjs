@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+// bench/resume.mjs — reconnect storm (issue 4, "Benchmark"): S streams that are B events
+// behind all resume with Last-Event-ID at once. Target: all complete, exactly once, in
+// order, within 5 s.
+//
+// Per repetition, on a fresh server (taskset -c 0, fresh SQLite, limits off):
+//   1. U users; S streams (S/U per user) open and go live (`ready`), each remembers the
+//      `ready.cursor`; then every stream is dropped at once (RST), like a proxy restart.
+//   2. B messages are posted to `general` (every user is a member) while nobody listens;
+//      realistic text sizes (20–400 chars, some longer).
+//   3. Storm: all S streams reconnect with `Last-Event-ID: <cursor>` (in batches of
+//      --batch connections, each batch waiting for its response headers, as the fan-out
+//      harness does; --batch 0 = all at once). Time runs from the first connect to the
+//      moment the last stream has all B missed `message` events.
+//   4. One more message is posted live: every stream must get it exactly once, right after
+//      the replayed ones (no gap, no duplicate at the replay→live switch).
+// Checked per stream: `message` events' seqs are exactly base+1..base+B(+1), in order, each
+// once, ids unique, the id sequence identical on every stream, no `reset`.
+// One JSON line per repetition → --out (default bench/results/resume.jsonl).
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import {
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet,
+} from './lib.mjs';
+
+const o = flags(process.argv.slice(2), {
+  streams: 5000, behind: 200, users: 100, batch: 500, reps: 1, label: 'resume', timeout: 60,
+  out: join(ROOT, 'bench/results/resume.jsonl'), 'server-cpu': '0', 'client-cpu': '1', prof: '',
+  'quiet-pct': 15, 'quiet-max': 60, quiet: false, 'user-kind': 'guest',
+});
+if (o.help) {
+  console.log(`usage: node bench/resume.mjs [--streams 5000] [--behind 200] [--users 100] [--batch 500 (0 = all at once)]
+  [--reps 1] [--label L] [--out FILE] [--timeout 60] [--server-cpu 0] [--client-cpu 1] [--prof DIR] [--user-kind guest|register]`);
+  process.exit(0);
+}
+if (o['client-cpu'] !== '' && o['client-cpu'] !== true && !process.env.NATTER_BENCH_PINNED) {
+  const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+const log = (s) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
+
+let seed = 0x9e3779b9;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const WORDS = 'deploy build fix test release merge review branch the a to and we you ok thanks café 👍 🎉 latency stream cache'.split(' ');
+function text() {
+  const r = rnd();
+  const n = r < 0.7 ? 20 + rnd() * 100 : r < 0.95 ? 120 + rnd() * 280 : 400 + rnd() * 1200;
+  let s = '';
+  while (s.length < n) s += (s ? ' ' : '') + WORDS[Math.floor(rnd() * WORDS.length)];
+  return [...s].slice(0, Math.floor(n)).join("").trim();
+}
+
+/**
+ * One raw SSE connection. Tracks `message` seqs/ids and calls `onEvent`. The body after the
+ * headers is the raw event stream (Natter takes over the socket: no chunked framing).
+ */
+class Stream {
+  constructor(i, user, port) {
+    Object.assign(this, { i, user, port });
+    this.reset();
+  }
+  reset() {
+    this.buf = ''; this.headersDone = false; this.status = 0; this.cursor = null;
+    this.seqs = []; this.ids = []; this.resets = 0; this.other = 0; this.err = null; this.doneAt = 0; this.closed = false;
+  }
+  /** Connect; resolves when the response headers arrived (or failed). */
+  open(lastEventId, { onEvent, onReady }) {
+    this.reset();
+    this.onEvent = onEvent; this.onReady = onReady;
+    return new Promise((res) => {
+      this.resolveHeaders = res;
+      const s = (this.sock = net.connect({ host: '127.0.0.1', port: this.port }));
+      s.setNoDelay(true);
+      s.setEncoding('utf8');
+      s.on('connect', () => s.write(
+        `GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nAccept: text/event-stream\r\n` +
+        `Authorization: Bearer ${this.user.token}\r\n` + (lastEventId ? `Last-Event-ID: ${lastEventId}\r\n` : '') + '\r\n'));
+      s.on('data', (d) => this.data(d));
+      s.on('error', (e) => { this.err ??= e.code ?? e.message; this.headersOk(false); });
+      s.on('close', () => { this.closed = true; this.headersOk(false); });
+    });
+  }
+  headersOk(ok) { if (this.resolveHeaders) { const r = this.resolveHeaders; this.resolveHeaders = null; r(ok); } }
+  data(d) {
+    this.buf += d;
+    if (!this.headersDone) {
+      const k = this.buf.indexOf('\r\n\r\n');
+      if (k < 0) return;
+      this.status = Number(this.buf.slice(9, 12));
+      if (/\r\ntransfer-encoding:\s*chunked/i.test(this.buf.slice(0, k))) this.err = 'CHUNKED_UNSUPPORTED';
+      this.buf = this.buf.slice(k + 4);
+      this.headersDone = true;
+      if (this.status !== 200) this.err ??= `HTTP_${this.status}`;
+      this.headersOk(this.status === 200);
+    }
+    let k;
+    while ((k = this.buf.indexOf('\n\n')) >= 0) {
+      const frame = this.buf.slice(0, k);
+      this.buf = this.buf.slice(k + 2);
+      this.frame(frame);
+    }
+  }
+  frame(f) {
+    let id = null, event = 'message', data = null;
+    for (const line of f.split('\n')) {
+      if (line.startsWith('id: ')) id = line.slice(4);
+      else if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data = line.slice(6);
+    }
+    if (data === null) return; // retry: / comments: not an event (WHATWG: no data, no dispatch)
+    if (event === 'message') {
+      const m = /"seq":(\d+)/.exec(data);
+      this.seqs.push(m ? Number(m[1]) : -1);
+      this.ids.push(id);
+      this.onEvent?.(this);
+    } else if (event === 'ready') {
+      this.cursor = JSON.parse(data).cursor;
+      this.onReady?.(this);
+    } else if (event === 'reset') this.resets++;
+    else this.other++;
+  }
+  kill() { this.sock?.resetAndDestroy?.() ?? this.sock?.destroy(); }
+}
+
+/** Open every stream, `batch` at a time (0 = all at once), waiting for each batch's headers. */
+async function openAll(streams, batch, lastId, handlers) {
+  const b = batch > 0 ? batch : streams.length;
+  let fails = 0;
+  for (let i = 0; i < streams.length; i += b) {
+    const oks = await Promise.all(streams.slice(i, i + b).map((s) => s.open(lastId(s), handlers)));
+    fails += oks.filter((x) => !x).length;
+  }
+  return fails;
+}
+
+const until = async (pred, ms) => { const end = nowMs() + ms; while (!pred() && nowMs() < end) await sleep(5); return pred(); };
+
+async function postAll(port, token, n) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const seqs = [];
+  // Sequential: the missed history is one ordered run of messages.
+  for (let i = 0; i < n; i++) {
+    const r = await request({ port, agent, method: 'POST', path: '/api/v1/rooms/general/messages', token, body: { text: `${text()} #${i}` } });
+    if (r.status !== 201) throw new Error(`post: ${r.status} ${JSON.stringify(r.body)}`);
+    seqs.push(r.body.message.seq);
+  }
+  agent.destroy();
+  return seqs;
+}
+
+async function rep(r) {
+  log(`== rep ${r}: natter (cpu ${o['server-cpu']}), ${o.streams} streams × ${o.behind} behind`);
+  const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null });
+  try {
+    const users = await makeUsers(srv.port, o.users, { prefix: 'reader', kind: o['user-kind'] });
+    const poster = (await makeUsers(srv.port, 1, { prefix: 'poster', kind: 'guest' }))[0];
+    const streams = Array.from({ length: o.streams }, (_, i) => new Stream(i, users[i % users.length], srv.port));
+
+    // 1. live, then dropped
+    let t = nowMs();
+    let ready = 0;
+    const f1 = await openAll(streams, 500, () => null, { onReady: () => ready++ });
+    if (!(await until(() => ready === streams.length, 30000)) || f1) throw new Error(`only ${ready}/${streams.length} streams ready (${f1} failed)`);
+    log(`  ${streams.length} streams live in ${((nowMs() - t) / 1000).toFixed(1)} s; dropping them`);
+    const cursors = streams.map((s) => s.cursor);
+    for (const s of streams) s.kill();
+    await sleep(1000);
+
+    // 2. history they miss
+    t = nowMs();
+    const seqs = await postAll(srv.port, poster.token, o.behind);
+    log(`  ${seqs.length} messages posted in ${((nowMs() - t) / 1000).toFixed(1)} s (seq ${seqs[0]}..${seqs.at(-1)})`);
+    const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
+
+    // 3. the storm
+    let complete = 0;
+    const rss0 = rssKiB(srv.pid);
+    const win = cpuWindow(srv.pid);
+    const t0 = nowMs();
+    const onEvent = (s) => { if (s.seqs.length === o.behind) { s.doneAt = nowMs() - t0; complete++; } };
+    const failed = await openAll(streams, o.batch, (s) => cursors[s.i], { onEvent });
+    const connectS = (nowMs() - t0) / 1000;
+    await until(() => complete === streams.length || streams.every((s) => s.doneAt || s.err || s.closed), o.timeout * 1000);
+    const stormS = (nowMs() - t0) / 1000;
+    const cpu = win();
+    const rssPeak = rssKiB(srv.pid);
+
+    // 4. one live message after the replay
+    const live = await postAll(srv.port, poster.token, 1);
+    const expected = [...seqs, ...live];
+    await until(() => streams.every((s) => s.seqs.length >= expected.length || s.err || s.closed), 15000);
+    await sleep(300); // a duplicate would arrive right behind
+
+    // Verify.
+    const refIds = streams.find((s) => s.seqs.length === expected.length)?.ids.join(',');
+    const bad = {};
+    const note = (k) => { bad[k] = (bad[k] ?? 0) + 1; };
+    let exact = 0, dups = 0, missing = 0, ooo = 0;
+    for (const s of streams) {
+      const got = s.seqs;
+      if (s.err) note(`error_${s.err}`);
+      if (s.resets) note('reset');
+      const set = new Set(got);
+      dups += got.length - set.size;
+      missing += expected.filter((x) => !set.has(x)).length;
+      for (let i = 1; i < got.length; i++) if (got[i] <= got[i - 1]) ooo++;
+      const ok = got.length === expected.length && got.every((x, i) => x === expected[i]) && new Set(s.ids).size === s.ids.length && s.ids.join(',') === refIds;
+      if (ok && !s.err && !s.resets) exact++; else { note("not_exact"); if (process.env.DEBUG_RESUME && s.i < 2) console.error(s.i, got.length, expected.length, got.slice(0, 5), expected.slice(0, 5), s.ids.slice(0, 3), String(refIds).slice(0, 40), s.err, s.closed, s.other); }
+    }
+    const done = streams.filter((s) => s.doneAt).map((s) => s.doneAt);
+    const line = {
+      bench: 'resume', label: `${o.label}/${r}`, time: new Date().toISOString(), rev: gitRev(), node: process.version,
+      streams: o.streams, behind: o.behind, users: o.users, batch: o.batch,
+      connect_failures: failed, connect_s: +connectS.toFixed(3),
+      storm_s: +stormS.toFixed(3), completed: done.length, completion_ms: percentiles(done, [50, 90, 99]),
+      events_replayed: streams.reduce((a, s) => a + Math.min(s.seqs.length, o.behind), 0),
+      replayed_events_per_s: Math.round(streams.reduce((a, s) => a + Math.min(s.seqs.length, o.behind), 0) / stormS),
+      exact_streams: exact, duplicates: dups, missing, out_of_order: ooo, problems: bad, live_after_replay_ok: exact === streams.length,
+      ...cpu, server_us_per_replayed_event: +((cpu.server_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, done.length * o.behind)).toFixed(2),
+      server_rss_kib_before: rss0, server_rss_kib_after: rssPeak, ...q,
+      target_5s_met: done.length === streams.length && stormS <= 5 && exact === streams.length,
+    };
+    for (const s of streams) s.kill();
+    mkdirSync(dirname(o.out), { recursive: true });
+    appendFileSync(o.out, JSON.stringify(line) + '\n');
+    process.stdout.write(JSON.stringify(line) + '\n');
+  } finally {
+    await srv.stop(20000).catch(() => {});
+  }
+}
+
+let failedRuns = 0;
+for (let r = 1; r <= o.reps; r++) await rep(r).catch((e) => { failedRuns++; console.error(e); });
+process.exit(failedRuns ? 1 : 0);
