@@ -13,13 +13,16 @@ import type { Store } from './storage/store.ts';
 
 async function openStore(config: Config): Promise<Store> {
   if (config.database.kind === 'sqlite') return openSqliteStore(config.database.path);
-  throw new Error('DATABASE_URL=postgres://… (cluster mode) is not available yet: use sqlite:<path>');
+  // Imported only in cluster mode, so a SQLite node never loads pg. The store gets its own
+  // pino child because this function is not handed main's logger.
+  const { openPostgresStore } = await import('./storage/postgres/postgres-store.ts');
+  return openPostgresStore(config.database.url, { log: pino({ level: config.logLevel }).child({ component: 'store' }) });
 }
 
 async function openBroker(config: Config, log: Logger): Promise<Broker> {
   if (!config.redisUrl) return new LocalBroker();
-  log.error('REDIS_URL (cluster mode) is not available yet');
-  throw new Error('REDIS_URL (cluster mode) is not available yet');
+  const { RedisBroker } = await import('./broker/redis-broker.ts');
+  return new RedisBroker(config.redisUrl, { channel: 'natter:events', log: log.child({ component: 'broker' }) });
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,338 @@
+/**
+ * The Store contract (src/storage/store.ts) as one executable suite, run against
+ * every implementation through a factory (STYLE habit 3):
+ *   describeStore('sqlite', sqliteFixture) · describeStore('postgres', postgresFixture)
+ * A fixture gives a fresh database; `open()` may be called more than once to get
+ * several stores on the same data, which is how two cluster nodes see it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ChatError } from '../../src/core/errors.ts';
+import type { LogEvent, Room, User } from '../../src/core/types.ts';
+import type { Store } from '../../src/storage/store.ts';
+import { uniq } from '../helpers/wait.ts';
+
+export interface StoreFixture {
+  /** A store on this fixture's database; every call opens another connection to the same data. */
+  open(): Promise<Store>;
+  /** Close what `open` returned and delete the database. */
+  cleanup(): Promise<void>;
+}
+
+const code = (c: string) => (err: unknown): boolean => err instanceof ChatError && err.code === c;
+const parse = (e: LogEvent): any => JSON.parse(e.data);
+
+export function describeStore(name: string, fixture: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, () => {
+    let fx: StoreFixture;
+    let store: Store;
+    let other: Store;
+
+    before(async () => {
+      fx = await fixture();
+      store = await fx.open();
+      other = await fx.open();
+    });
+    after(async () => fx?.cleanup());
+
+    const newUser = async (prefix = 'u', s: Store = store): Promise<User> => (await s.createUser({ username: uniq(prefix), passwordHash: 'h', guest: false })).value;
+    const newRoom = async (owner: User, visibility: 'public' | 'private' = 'public'): Promise<{ room: Room; id: number }> => {
+      const room = (await store.createRoom({ name: uniq('r'), topic: 't', visibility, ownerId: owner.id })).value;
+      return { room, id: (await store.getRoom(room.name, owner.id))!.record.id };
+    };
+    const post = (roomId: number, author: User, text: string, clientId: string | null = null, s: Store = store) =>
+      s.postMessage({ roomId, author: { id: author.id, username: author.username }, text, clientId });
+
+    test('every open store on one database shares the log id, and ping answers', async () => {
+      assert.match(store.logId, /^[A-Za-z0-9]{1,64}$/);
+      assert.equal(other.logId, store.logId);
+      await store.ping();
+    });
+
+    test('users: created with a join of general; usernames unique case-insensitively', async () => {
+      const name = uniq('Ann');
+      const { value: ann, events } = await store.createUser({ username: name, passwordHash: 'hash1', guest: false });
+      assert.equal(ann.username, name);
+      assert.equal(ann.guest, false);
+      assert.deepEqual(events.map((e) => [e.type, e.subject]), [['member_joined', ann.id]]);
+      assert.deepEqual(parse(events[0]!), { room: 'general', user: { id: ann.id, username: name } });
+      await assert.rejects(store.createUser({ username: name.toUpperCase(), passwordHash: null, guest: true }), code('username_taken'));
+      const creds = await other.findCredentials(name.toUpperCase());
+      assert.deepEqual(creds, { user: ann, passwordHash: 'hash1' });
+      assert.deepEqual(await store.findUserByName(name.toLowerCase()), ann);
+      assert.equal(await store.findUserByName(uniq('nobody')), null);
+      const guest = (await store.createUser({ username: uniq('g'), passwordHash: null, guest: true })).value;
+      assert.equal(guest.guest, true);
+      assert.equal((await store.findCredentials(guest.username))!.passwordHash, null);
+    });
+
+    test('sessions: found by token hash until deleted', async () => {
+      const u = await newUser();
+      const hash = Buffer.from(uniq('tok').padEnd(32, 'x'));
+      const sid = await store.createSession(u.id, hash);
+      assert.deepEqual(await other.findSession(hash), { user: u, sessionId: sid });
+      assert.equal(await store.deleteSession(hash), sid);
+      assert.equal(await other.findSession(hash), null);
+      assert.equal(await store.deleteSession(hash), null);
+    });
+
+    test('rooms: owner, room_exists, visibility of private rooms, room_updated only on change', async () => {
+      const owner = await newUser('own');
+      const stranger = await newUser('str');
+      const pub = await newRoom(owner);
+      assert.equal(pub.room.member, true);
+      await assert.rejects(store.createRoom({ name: pub.room.name, topic: '', visibility: 'public', ownerId: stranger.id }), code('room_exists'));
+      const access = (await store.getRoom(pub.room.name, stranger.id))!;
+      assert.equal(access.role, null);
+      assert.equal(access.room.member, false);
+      assert.equal((await store.getRoom(pub.room.name, owner.id))!.role, 'owner');
+      assert.equal(await store.getRoom(uniq('none'), owner.id), null);
+
+      const priv = await newRoom(owner, 'private');
+      const seen = await store.listRooms(stranger.id);
+      assert.ok(seen.rooms.some((r) => r.name === pub.room.name));
+      assert.ok(!seen.rooms.some((r) => r.name === priv.room.name));
+      assert.ok((await store.listRooms(owner.id)).rooms.some((r) => r.name === priv.room.name));
+      assert.equal(seen.head, await store.head());
+
+      const same = await store.updateRoom(pub.id, { topic: 't' }, owner.id);
+      assert.deepEqual(same.events, []);
+      const changed = await store.updateRoom(pub.id, { topic: 'new topic', visibility: 'private' }, owner.id);
+      assert.equal(changed.value.topic, 'new topic');
+      assert.deepEqual(changed.events.map((e) => e.type), ['room_updated']);
+      assert.equal(parse(changed.events[0]!).room.visibility, 'private');
+    });
+
+    test('membership: add/remove emit events once; members listed owner first', async () => {
+      const owner = await newUser('own');
+      const bob = await newUser('bob');
+      const { id } = await newRoom(owner);
+      const added = await store.addMember(id, bob.id, 'member');
+      assert.equal(added.value, true);
+      assert.deepEqual(added.events.map((e) => [e.type, e.subject]), [['member_joined', bob.id]]);
+      assert.deepEqual(await other.addMember(id, bob.id, 'member'), { value: false, events: [] });
+      assert.deepEqual((await store.listMembers(id)).map((m) => [m.user.id, m.role]), [[owner.id, 'owner'], [bob.id, 'member']]);
+      const memberRooms = await store.memberRooms(bob.id);
+      assert.ok(memberRooms.roomIds.includes(id));
+      const removed = await store.removeMember(id, bob.id);
+      assert.deepEqual(removed.events.map((e) => [e.type, e.subject]), [['member_left', bob.id]]);
+      assert.deepEqual(await store.removeMember(id, bob.id), { value: false, events: [] });
+      assert.ok(!(await store.memberRooms(bob.id)).roomIds.includes(id));
+      await assert.rejects(store.addMember(999_999, bob.id, 'member'), code('not_found'));
+    });
+
+    test('readEvents replays only inside membership spans (join, leave, rejoin)', async () => {
+      const owner = await newUser('own');
+      const eve = await newUser('eve');
+      const { id } = await newRoom(owner);
+      const start = await store.head();
+      await post(id, owner, 'before join');
+      await store.addMember(id, eve.id, 'member');
+      await post(id, owner, 'while member');
+      await store.removeMember(id, eve.id);
+      await post(id, owner, 'after leave');
+      await store.addMember(id, eve.id, 'member');
+      await post(id, owner, 'after rejoin');
+      const head = await store.head();
+      const seen = (await other.readEvents(eve.id, start, head, 100)).filter((e) => e.roomId === id);
+      assert.deepEqual(seen.map((e) => e.type === 'message' ? parse(e).message.text : e.type),
+        ['member_joined', 'while member', 'member_left', 'member_joined', 'after rejoin']);
+      const all = (await store.readEvents(owner.id, start, head, 100)).filter((e) => e.roomId === id);
+      assert.equal(all.length, 7);
+      // A cursor inside the gap: the leave is behind it, so only the rejoin onwards.
+      const leftAt = seen[2]!.pos;
+      const resumed = (await store.readEvents(eve.id, leftAt, head, 100)).filter((e) => e.roomId === id);
+      assert.deepEqual(resumed.map((e) => e.type), ['member_joined', 'message']);
+      assert.deepEqual((await store.readEvents(eve.id, start, head, 2)).length, 2);
+    });
+
+    test('messages: seq per room, history windows, idempotent client_id', async () => {
+      const owner = await newUser('own');
+      const bob = await newUser('bob');
+      const { id, room } = await newRoom(owner);
+      await store.addMember(id, bob.id, 'member');
+      const m1 = await post(id, owner, 'one', 'c-1');
+      assert.equal(m1.value.created, true);
+      assert.equal(m1.value.message.seq, 1);
+      assert.equal(m1.value.message.room, room.name);
+      assert.deepEqual(m1.events.map((e) => e.type), ['message']);
+      assert.deepEqual(parse(m1.events[0]!).message, m1.value.message);
+      const again = await post(id, owner, 'one (retried)', 'c-1', other);
+      assert.equal(again.value.created, false);
+      assert.deepEqual(again.value.message, m1.value.message);
+      assert.deepEqual(again.events, []);
+      const bobs = await post(id, bob, 'same client id, other author', 'c-1');
+      assert.equal(bobs.value.created, true);
+      assert.equal(bobs.value.message.seq, 2);
+      for (const t of ['three', 'four', 'five']) await post(id, owner, t);
+      const texts = (ms: { text: string }[]) => ms.map((m) => m.text);
+      assert.deepEqual(texts(await store.listMessages(id, { limit: 2 })), ['four', 'five']);
+      assert.deepEqual(texts(await store.listMessages(id, { before: 3, limit: 10 })), ['one', 'same client id, other author']);
+      assert.deepEqual(texts(await other.listMessages(id, { after: 3, limit: 1 })), ['four']);
+      assert.deepEqual((await store.getMessage(id, m1.value.message.id))?.authorId, owner.id);
+      assert.equal(await store.getMessage(id, '999999'), null);
+      assert.equal((await store.getRoom(room.name, owner.id))!.record.lastSeq, 5);
+    });
+
+    test('the same client_id posted concurrently from two stores creates one message', async () => {
+      const owner = await newUser('own');
+      const { id } = await newRoom(owner);
+      const results = await Promise.all([post(id, owner, 'x', 'dup', store), post(id, owner, 'x', 'dup', other), post(id, owner, 'x', 'dup', store)]);
+      assert.equal(results.filter((r) => r.value.created).length, 1);
+      assert.equal(new Set(results.map((r) => r.value.message.id)).size, 1);
+      assert.equal((await store.listMessages(id, { limit: 10 })).length, 1);
+    });
+
+    test('seq stays gapless under concurrent posts from two stores', async () => {
+      const owner = await newUser('own');
+      const { id } = await newRoom(owner);
+      const posts = await Promise.all(Array.from({ length: 40 }, (_, i) => post(id, owner, `m${i}`, null, i % 2 ? store : other)));
+      assert.deepEqual(posts.map((p) => p.value.message.seq).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1));
+      assert.deepEqual((await store.listMessages(id, { limit: 100 })).map((m) => m.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+    });
+
+    test('positions are gapless, and a reader never sees a position before all below it', async () => {
+      const owner = await newUser('own');
+      const rooms = await Promise.all([newRoom(owner), newRoom(owner), newRoom(owner)]);
+      const start = await store.head();
+      let writing = true;
+      const violations: string[] = [];
+      const reader = (async () => {
+        while (writing) {
+          const head = await other.head();
+          const log = await other.readLog(start, head, 10_000);
+          if (log.length !== head - start) violations.push(`head ${head} but ${log.length} of ${head - start} visible`);
+        }
+      })();
+      const posts = await Promise.all(Array.from({ length: 60 }, (_, i) => post(rooms[i % 3]!.id, owner, `p${i}`, null, i % 2 ? store : other)));
+      writing = false;
+      await reader;
+      assert.deepEqual(violations, []);
+      const head = await store.head();
+      const log = await store.readLog(start, head, 1000);
+      assert.deepEqual(log.map((e) => e.pos), Array.from({ length: head - start }, (_, i) => start + i + 1));
+      const byPos = new Map(log.map((e) => [e.pos, e]));
+      for (const p of posts) assert.deepEqual(byPos.get(p.events[0]!.pos), p.events[0]);
+      // Within a room, log order is seq order.
+      for (const r of rooms) {
+        const seqs = log.filter((e) => e.roomId === r.id).map((e) => parse(e).message.seq);
+        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      }
+    });
+
+    test('readLog pages by (after, upTo] and limit', async () => {
+      const owner = await newUser('own');
+      const { id } = await newRoom(owner);
+      const start = await store.head();
+      for (let i = 0; i < 5; i++) await post(id, owner, `l${i}`);
+      const head = await store.head();
+      assert.equal(head, start + 5);
+      const page1 = await store.readLog(start, head, 2);
+      const page2 = await store.readLog(page1.at(-1)!.pos, head, 2);
+      const rest = await store.readLog(page2.at(-1)!.pos, head - 1, 10);
+      assert.deepEqual([...page1, ...page2, ...rest].map((e) => e.pos), [start + 1, start + 2, start + 3, start + 4]);
+      assert.deepEqual(await store.readLog(head, head + 10, 10), []);
+    });
+
+    test('edit, delete and reactions emit message_updated only when something changed', async () => {
+      const owner = await newUser('own');
+      const bob = await newUser('bob');
+      const { id } = await newRoom(owner);
+      await store.addMember(id, bob.id, 'member');
+      const m = (await post(id, owner, 'orig')).value.message;
+      const edited = await store.editMessage(id, m.id, 'edited');
+      assert.equal(edited.value.text, 'edited');
+      assert.ok(edited.value.edited_at);
+      assert.deepEqual(edited.events.map((e) => e.type), ['message_updated']);
+      assert.deepEqual(parse(edited.events[0]!).message, edited.value);
+      await assert.rejects(store.editMessage(id, '999999', 'x'), code('not_found'));
+
+      const r1 = await store.setReaction(id, m.id, bob.id, '👍', true);
+      assert.deepEqual(r1.value.reactions, { '👍': [bob.username] });
+      assert.equal(r1.events.length, 1);
+      assert.deepEqual((await other.setReaction(id, m.id, bob.id, '👍', true)).events, []);
+      const r2 = await store.setReaction(id, m.id, owner.id, '👍', true);
+      assert.deepEqual(r2.value.reactions, { '👍': [bob.username, owner.username] });
+      const off = await store.setReaction(id, m.id, bob.id, '👍', false);
+      assert.deepEqual(off.value.reactions, { '👍': [owner.username] });
+      assert.deepEqual((await store.setReaction(id, m.id, bob.id, '👍', false)).events, []);
+
+      const del = await store.deleteMessage(id, m.id);
+      assert.equal(del.value.deleted, true);
+      assert.equal(del.value.text, '');
+      assert.deepEqual(del.value.reactions, {});
+      assert.deepEqual(del.events.map((e) => e.type), ['message_updated']);
+      assert.deepEqual((await store.deleteMessage(id, m.id)).events, []);
+      assert.deepEqual((await store.listMessages(id, { limit: 5 })).map((x) => [x.seq, x.deleted, x.text]), [[1, true, '']]);
+    });
+
+    test('unread counts follow markRead, which never moves backwards and is capped at last_seq', async () => {
+      const owner = await newUser('own');
+      const bob = await newUser('bob');
+      const { id, room } = await newRoom(owner);
+      await store.addMember(id, bob.id, 'member');
+      const unread = async (u: User) => (await store.getRoom(room.name, u.id))!.room.unread;
+      for (const t of ['a', 'b', 'c']) await post(id, owner, t);
+      assert.equal(await unread(bob), 3);
+      assert.equal(await unread(owner), 0, "one's own messages are never unread");
+      await store.markRead(id, bob.id, 2);
+      assert.equal(await unread(bob), 1);
+      await other.markRead(id, bob.id, 1);
+      assert.equal(await unread(bob), 1, 'markRead never moves backwards');
+      await store.markRead(id, bob.id, 99);
+      assert.equal(await unread(bob), 0);
+      await post(id, owner, 'd');
+      assert.equal(await unread(bob), 1, 'the marker was capped at last_seq, so a new message is unread');
+      const d = (await store.listMessages(id, { limit: 1 }))[0]!;
+      await store.deleteMessage(id, d.id);
+      assert.equal(await unread(bob), 0, 'deleted messages are not unread');
+      const joiner = await newUser('late');
+      await store.addMember(id, joiner.id, 'member');
+      assert.equal(await unread(joiner), 0, 'a new member starts with nothing unread');
+      assert.equal((await store.memberRooms(bob.id)).rooms.find((r) => r.name === room.name)!.unread, 0);
+    });
+
+    test('DMs: one room whoever asks first, both members, private, peer is the other', async () => {
+      const ann = await newUser('ann');
+      const ben = await newUser('ben');
+      const cat = await newUser('cat');
+      const first = await store.openDm(ann.id, ben.id);
+      assert.equal(first.value.kind, 'dm');
+      assert.equal(first.value.visibility, 'private');
+      assert.deepEqual(first.value.peer, { id: ben.id, username: ben.username });
+      assert.deepEqual(first.events.map((e) => e.type), ['member_joined', 'member_joined']);
+      assert.deepEqual(new Set(first.events.map((e) => e.subject)), new Set([ann.id, ben.id]));
+      const second = await other.openDm(ben.id, ann.id);
+      assert.equal(second.value.name, first.value.name);
+      assert.deepEqual(second.value.peer, { id: ann.id, username: ann.username });
+      assert.deepEqual(second.events, []);
+      assert.ok(!(await store.listRooms(cat.id)).rooms.some((r) => r.name === first.value.name));
+      const self = await store.openDm(cat.id, cat.id);
+      assert.equal(self.events.length, 1);
+    });
+
+    test('concurrent openDm from two stores creates one room', async () => {
+      const ann = await newUser('ann');
+      const ben = await newUser('ben');
+      const [x, y] = await Promise.all([store.openDm(ann.id, ben.id), other.openDm(ben.id, ann.id)]);
+      assert.equal(x.value.name, y.value.name);
+      assert.equal(x.events.length + y.events.length, 2);
+    });
+
+    test('memberRooms and listRooms report the head of the same snapshot', async () => {
+      const u = await newUser('snap');
+      const snap = await store.memberRooms(u.id);
+      assert.ok(snap.rooms.some((r) => r.name === 'general'));
+      assert.equal(snap.head, await store.head());
+      const joined = await store.readEvents(u.id, 0, snap.head, 1000);
+      assert.ok(joined.some((e) => e.type === 'member_joined' && e.subject === u.id));
+    });
+
+    test('close is idempotent', async () => {
+      const s = await fx.open();
+      await s.close();
+      await s.close();
+      await assert.rejects(s.ping());
+    });
+  });
+}

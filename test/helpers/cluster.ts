@@ -1,0 +1,192 @@
+/**
+ * Cluster test helpers: a fresh PostgreSQL database per run, a dedicated
+ * redis-server on a free port, Natter nodes as real processes (PostgreSQL +
+ * Redis) or in this process (createServices + buildServer around any broker).
+ * Everything started here is also stopped on process exit, so a failing test
+ * leaves no databases, servers or node processes behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import type { Broker } from '../../src/broker/broker.ts';
+import { loadConfig } from '../../src/config.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
+import { TEST_ENV } from './server.ts';
+import { waitFor } from './wait.ts';
+
+/** The maintenance connection; NATTER_TEST_PG overrides (CI: the machine's PostgreSQL, database `test`). */
+export const PG_ADMIN = process.env.NATTER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+export interface TestDatabase {
+  url: string;
+  /** Drop the database (terminating leftover connections). Idempotent. */
+  drop(): Promise<void>;
+}
+
+/** CREATE DATABASE natter_test_<random> on the test server. */
+export async function createDatabase(): Promise<TestDatabase> {
+  const name = `natter_test_${randomBytes(5).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: u.toString(),
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (bind to 0, read it, release it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Stop the server (SIGKILL: clients see the connection drop). */
+  stop(): Promise<void>;
+  /** Start it again on the same port (empty: no persistence). */
+  start(): Promise<void>;
+}
+
+/** A dedicated `redis-server` on a free port, no persistence. */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const start = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(c);
+      child = c;
+      let out = '';
+      c.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('Ready to accept connections')) resolve();
+      });
+      c.once('exit', (code) => {
+        children.delete(c);
+        reject(new Error(`redis-server exited (${code}):\n${out}`));
+      });
+    });
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    async stop() {
+      const c = child;
+      child = null;
+      if (c) await killChild(c, 'SIGKILL');
+    },
+  };
+}
+
+function killChild(c: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill(signal);
+  });
+}
+
+export interface NodeProcess {
+  url: string;
+  pid: number;
+  output(): string;
+  /** SIGKILL, no shutdown at all. */
+  kill(): Promise<void>;
+  /** SIGTERM, graceful. */
+  stop(): Promise<void>;
+}
+
+/** A real Natter process (`node --import tsx src/main.ts`) in cluster mode. */
+export async function startNode(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'info', ...env, PORT: '0', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let out = '';
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`node exited (${code}) before listening:\n${out}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    output: () => out,
+    kill: () => killChild(child, 'SIGKILL'),
+    stop: () => killChild(child, 'SIGTERM'),
+  };
+}
+
+export interface LocalNode {
+  url: string;
+  services: Services;
+  store: PostgresStore;
+  /** Close the HTTP server, services, broker and store, in that order. */
+  close(): Promise<void>;
+}
+
+/** A node inside this process: its own PostgresStore on `databaseUrl`, the given broker. */
+export async function startLocalNode(databaseUrl: string, broker: Broker): Promise<LocalNode> {
+  const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, PORT: '0' });
+  const store = await openPostgresStore(databaseUrl, { poolSize: 5 });
+  const services = await createServices(config, store, broker);
+  const app = await buildServer(services, {});
+  app.addHook('preClose', async () => services.stop());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    services,
+    store,
+    async close() {
+      await app.close();
+      await broker.close();
+      await store.close();
+    },
+  };
+}
+
+/** Wait until GET /readyz answers `status`. */
+export async function waitReady(base: string, status: number, timeoutMs = 20_000): Promise<void> {
+  await waitFor(async () => (await fetch(base + '/readyz').catch(() => null))?.status === status, `${base}/readyz ${status}`, timeoutMs);
+}
