@@ -2,11 +2,11 @@
  * The embedded default store: SQLite through better-sqlite3, WAL mode.
  *
  * better-sqlite3 is synchronous and SQLite has a single writer, so each use case
- * is one `db.transaction` that runs to commit without yielding: positions and
- * seqs are assigned in commit order for free (STYLE habit 7). The methods are
- * async only to honour the Store interface that PostgreSQL also implements.
- * synchronous=NORMAL in WAL mode: a commit survives a process crash (kill -9);
- * only an OS crash or power loss can lose the newest transactions.
+ * runs to completion without yielding: positions and seqs are assigned in commit
+ * order for free (STYLE habit 7). Writes are group-committed (group-commit.ts):
+ * one transaction per event-loop tick with synchronous=FULL, so a write's promise
+ * resolves only once it is on disk. Readers of the log see only committed
+ * positions (`committedHead`), never the open batch.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { ChatError, notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, roomUpdatedEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../../core/types.ts';
 import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, Store, StoredMessage } from '../store.ts';
+import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
 import { groupReactions, toEvent, toMessage, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from './rows.ts';
 import { MESSAGE_VIEW, READ_EVENTS, REACTIONS_OF, ROOM_VIEW, USER_COLS } from './sql.ts';
@@ -28,7 +29,7 @@ export function openSqliteStore(path: string): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
@@ -39,6 +40,9 @@ export class SqliteStore implements Store {
   readonly logId: string;
   private closed = false;
   private readonly s;
+  private readonly batch: GroupCommit;
+  /** The highest position committed to disk: the log as readers may see it. */
+  private committedHead = 0;
 
   constructor(private readonly db: Database.Database) {
     const p = <R>(sql: string) => db.prepare<unknown[], R>(sql);
@@ -80,6 +84,16 @@ export class SqliteStore implements Store {
       readLog: p<EventRow>('SELECT pos, room_id, type, subject, data FROM events WHERE pos > ? AND pos <= ? ORDER BY pos LIMIT ?'),
     };
     this.logId = this.init();
+    this.committedHead = this.s.head.get()!.pos ?? 0;
+    this.batch = new GroupCommit(db, () => {
+      this.committedHead = this.s.head.get()!.pos ?? 0;
+    });
+  }
+
+  /** Run a write use case in this tick's group-committed transaction. */
+  private write<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store closed'));
+    return this.batch.run(fn);
   }
 
   /** Create the meta row and `general` on first start; returns the log id. */
@@ -99,19 +113,20 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.batch.commit();
     this.db.close();
   }
 
   // ---- accounts and sessions
 
   async createUser(input: { username: string; passwordHash: string | null; guest: boolean }): Promise<Changed<User>> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       if (this.s.userByKey.get(input.username.toLowerCase())) throw new ChatError('username_taken', `username ${input.username} is taken`);
       const user = toUser(this.s.insertUser.get(input.username, input.username.toLowerCase(), input.passwordHash, input.guest ? 1 : 0, now())!);
       const general = this.s.roomByName.get({ name: 'general', viewer: -1 })!;
       const events = this.join(general.id, general.name, user, 'member');
       return { value: user, events };
-    })();
+    });
   }
 
   async findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null> {
@@ -125,7 +140,7 @@ export class SqliteStore implements Store {
   }
 
   async createSession(userId: string, tokenHash: Buffer): Promise<string> {
-    return String(this.s.insertSession.run(tokenHash, id(userId), now()).lastInsertRowid);
+    return this.write(() => String(this.s.insertSession.run(tokenHash, id(userId), now()).lastInsertRowid));
   }
 
   async findSession(tokenHash: Buffer): Promise<{ user: User; sessionId: string } | null> {
@@ -134,8 +149,10 @@ export class SqliteStore implements Store {
   }
 
   async deleteSession(tokenHash: Buffer): Promise<string | null> {
-    const row = this.s.deleteSession.get(tokenHash);
-    return row ? String(row.id) : null;
+    return this.write(() => {
+      const row = this.s.deleteSession.get(tokenHash);
+      return row ? String(row.id) : null;
+    });
   }
 
   // ---- rooms
@@ -160,17 +177,17 @@ export class SqliteStore implements Store {
   }
 
   async createRoom(input: { name: string; topic: string; visibility: Visibility; ownerId: string }): Promise<Changed<Room>> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const created = this.s.insertRoom.get(input.name, input.topic, input.visibility, 'room', null, null, now());
       if (!created) throw new ChatError('room_exists', `room ${input.name} already exists`);
       const owner = toUser(this.s.userById.get(id(input.ownerId))!);
       const events = this.join(created.id, input.name, owner, 'owner');
       return { value: this.roomView(created.id, input.ownerId), events };
-    })();
+    });
   }
 
   async updateRoom(roomId: number, patch: { topic?: string; visibility?: Visibility }, viewerId: string): Promise<Changed<Room>> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const before = this.roomView(roomId, viewerId);
       const topic = patch.topic ?? before.topic;
       const visibility = patch.visibility ?? before.visibility;
@@ -178,28 +195,28 @@ export class SqliteStore implements Store {
       this.s.updateRoom.run(topic, visibility, roomId);
       const room = this.roomView(roomId, viewerId);
       return { value: room, events: [this.append(roomUpdatedEvent(roomId, room))] };
-    })();
+    });
   }
 
   async addMember(roomId: number, userId: string, role: Role): Promise<Changed<boolean>> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const room = this.s.roomById.get({ id: roomId, viewer: -1 });
       const user = this.s.userById.get(id(userId));
       if (!room || !user) throw notFound(room ? 'user' : 'room');
       const events = this.join(roomId, room.name, toUser(user), role);
       return { value: events.length > 0, events };
-    })();
+    });
   }
 
   async removeMember(roomId: number, userId: string): Promise<Changed<boolean>> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       if (this.s.deleteMember.run(roomId, id(userId)).changes === 0) return { value: false, events: [] };
       const room = this.s.roomById.get({ id: roomId, viewer: -1 })!;
       const user = toUser(this.s.userById.get(id(userId))!);
       const event = this.append(memberEvent(roomId, room.name, user, false));
       this.s.closeSpan.run(event.pos, id(userId), roomId);
       return { value: true, events: [event] };
-    })();
+    });
   }
 
   async listMembers(roomId: number): Promise<{ user: UserRef; role: Role }[]> {
@@ -207,7 +224,7 @@ export class SqliteStore implements Store {
   }
 
   async openDm(viewerId: string, peerId: string): Promise<Changed<Room>> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const [a, b] = [id(viewerId), id(peerId)].sort((x, y) => x - y) as [number, number];
       const name = `dm-${a}-${b}`;
       const created = this.s.insertRoom.get(name, '', 'private', 'dm', a, b, now());
@@ -215,13 +232,13 @@ export class SqliteStore implements Store {
       const events: LogEvent[] = [];
       for (const uid of a === b ? [a] : [a, b]) events.push(...this.join(roomId, name, toUser(this.s.userById.get(uid)!), 'member'));
       return { value: this.roomView(roomId, viewerId), events };
-    })();
+    });
   }
 
   // ---- messages
 
   async postMessage(input: { roomId: number; author: UserRef; text: string; clientId: string | null }): Promise<Changed<{ message: Message; created: boolean }>> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const authorId = id(input.author.id);
       if (input.clientId !== null) {
         const prior = this.s.messageByClientId.get(authorId, input.clientId);
@@ -236,7 +253,7 @@ export class SqliteStore implements Store {
         text: input.text, created_at: createdAt, edited_at: null, deleted: false, reactions: {}, client_id: input.clientId,
       };
       return { value: { message, created: true }, events: [this.append(messageEvent(input.roomId, message, false))] };
-    })();
+    });
   }
 
   async getMessage(roomId: number, messageId: string): Promise<StoredMessage | null> {
@@ -270,7 +287,7 @@ export class SqliteStore implements Store {
   }
 
   async markRead(roomId: number, userId: string, seq: number): Promise<void> {
-    this.s.markRead.run(seq, roomId, roomId, id(userId));
+    await this.write(() => this.s.markRead.run(seq, roomId, roomId, id(userId)));
   }
 
   // ---- event log
@@ -290,7 +307,7 @@ export class SqliteStore implements Store {
   // ---- helpers (run inside the caller's transaction)
 
   private headNow(): number {
-    return this.s.head.get()!.pos ?? 0;
+    return this.committedHead;
   }
 
   private append(e: NewEvent): LogEvent {
@@ -311,14 +328,14 @@ export class SqliteStore implements Store {
   }
 
   /** Apply `change` to a message; when it changed something, append `message_updated` with the new state. */
-  private changeMessage(roomId: number, messageId: string, change: (mid: number) => boolean): Changed<Message> {
-    return this.db.transaction(() => {
+  private changeMessage(roomId: number, messageId: string, change: (mid: number) => boolean): Promise<Changed<Message>> {
+    return this.write(() => {
       const mid = id(messageId);
       if (!this.s.messageById.get(roomId, mid)) throw notFound('message');
       const changed = change(mid);
       const message = this.withReactions([this.s.messageById.get(roomId, mid)!])[0]!;
       return { value: message, events: changed ? [this.append(messageEvent(roomId, message, true))] : [] };
-    })();
+    });
   }
 
   private withReactions(rows: MessageRow[]): Message[] {
