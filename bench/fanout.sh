@@ -64,7 +64,7 @@ one() { # peer case rep
   esac
 }
 trap 'for p in $PEERS; do stop "$p"; done' EXIT
-echo "peers: $PEERS; cases: $CASES; reps: $REPS → $OUT (natter at $(git -C .. rev-parse --short HEAD)$(git -C .. status --porcelain ../src | grep -q . && echo +dirty-src))" >&2
+echo "peers: $PEERS; cases: $CASES; reps: $REPS → $OUT (natter at $(git -C .. rev-parse --short HEAD)$(git -C .. status --porcelain src | grep -q . && echo +dirty-src))" >&2
 for r in $(seq 1 "$REPS"); do
   for p in $PEERS; do
     fan=""; for c in $CASES; do [ "$c" != iv ] && fan="$fan $c"; done

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// node bench/summarize.mjs bench/results/*.jsonl  → markdown tables (medians, min–max, n).
+// Understands the three kinds of lines in bench/results:
+//   fan-out (fanout.mjs; label "peer/case/rep"), post (bench: 'post'), resume (bench: 'resume').
+// Options: --max-other PCT  leave out runs whose other_cpu_pct (noise from other processes)
+//          was above PCT (they are counted and named under the table).
+import fs from 'node:fs';
+
+const args = process.argv.slice(2);
+let maxOther = Infinity;
+const files = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--max-other') maxOther = Number(args[++i]);
+  else files.push(args[i]);
+}
+const all = files.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => ({ ...JSON.parse(l), _file: f })));
+const dropped = all.filter((r) => r.other_cpu_pct != null && r.other_cpu_pct > maxOther);
+const rows = all.filter((r) => !dropped.includes(r));
+
+const nums = (xs) => xs.filter((x) => x != null && Number.isFinite(x)).sort((a, b) => a - b);
+const med = (xs) => { xs = nums(xs); if (!xs.length) return null; const m = xs.length >> 1; return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2; };
+const f = (x, d = 0) => (x == null ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const k = (x) => (x == null ? '–' : x >= 10000 ? `${f(x / 1000, 0)}k` : x >= 1000 ? `${f(x / 1000, 1)}k` : f(x, x < 10 ? 1 : 0));
+const rng = (xs, fmt = k) => { xs = nums(xs); return xs.length > 1 ? ` (${fmt(xs[0])}–${fmt(xs[xs.length - 1])})` : ''; };
+const out = [];
+
+// ---- fan-out
+const fan = rows.filter((r) => r.mode === 'fanout' || r.mode === 'connect-only');
+if (fan.length) {
+  const groups = new Map();
+  for (const r of fan) {
+    const [peer, cs, rep] = (r.label || '?/?/?').split('/');
+    const key = `${peer}/${cs}`;
+    if (!groups.has(key)) groups.set(key, { peer, cs, runs: [] });
+    groups.get(key).runs.push({ ...r, _rep: `${r._file}#${rep}` });
+  }
+  const caseName = { i: 'i: 1k subs × 200 msgs @50/s', ii: 'ii: 5k subs × 100 msgs @20/s', iii: 'iii: 1k subs × 2000 msgs unpaced', iv: 'iv: 20k idle conns' };
+  const order = ['natter', 'nchan', 'naive', 'limit'];
+  const peers = order.concat([...new Set([...groups.values()].map((g) => g.peer))].filter((p) => !order.includes(p)));
+  const usPer = (r) => r.server_us_per_delivery ?? (r.server_cpu_pct != null && r.delivered ? (r.server_cpu_pct / 100) * r.window_s * 1e6 / r.delivered : null);
+  out.push('### Fan-out (bench/fanout.sh)', '');
+  out.push('| case | server | n | delivered / expected | deliveries/s (range) | p50 ms (range) | p99 ms (range) | max ms | publish msg/s achieved | KiB/conn | server µs CPU / delivery | CPU % server / client / other |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const cs of ['i', 'ii', 'iii', 'iv']) {
+    for (const peer of peers) {
+      const g = groups.get(`${peer}/${cs}`);
+      if (!g) continue;
+      const R = g.runs;
+      const name = peer === 'natter' ? '**natter**' : peer;
+      if (cs === 'iv') {
+        out.push(`| ${caseName[cs]} | ${name} | ${R.length} | ${f(med(R.map((r) => r.subs_connected)))} / ${f(R[0].subs_requested)} held open | – | – | – | – | (${f(med(R.map((r) => r.connect_rate_per_s)))} conn/s) | **${f(med(R.map((r) => r.kib_per_conn)), 1)}**${rng(R.map((r) => r.kib_per_conn), (x) => f(x, 1))} | – | – |`);
+        continue;
+      }
+      const del = R.reduce((a, r) => a + r.delivered, 0), exp = R.reduce((a, r) => a + r.expected, 0);
+      const perr = R.reduce((a, r) => a + r.publish_errors, 0), dup = R.reduce((a, r) => a + r.duplicates, 0);
+      const note = (perr ? ` (${f(perr)} publishes failed)` : '') + (dup ? ` (${f(dup)} duplicates)` : '');
+      out.push(`| ${caseName[cs]} | ${name} | ${R.length} | ${f(del)} / ${f(exp)}${note} | **${k(med(R.map((r) => r.deliveries_per_s)))}**${rng(R.map((r) => r.deliveries_per_s))} | **${f(med(R.map((r) => r.latency_ms.p50)), 1)}**${rng(R.map((r) => r.latency_ms.p50))} | ${f(med(R.map((r) => r.latency_ms.p99)), 1)}${rng(R.map((r) => r.latency_ms.p99))} | ${f(med(R.map((r) => r.latency_ms.max)), 0)} | ${f(med(R.map((r) => r.publish_rate_actual)), 1)} / ${R[0].rate || 'max'} | ${cs === 'iii' ? '–' : f(med(R.map((r) => r.kib_per_conn)), 1)} | ${f(med(R.map(usPer)), 2)} | ${f(med(R.map((r) => r.server_cpu_pct)))} / ${f(med(R.map((r) => r.client_cpu_pct)))} / ${f(med(R.map((r) => r.other_cpu_pct)))} |`);
+    }
+  }
+  // Case iii ratios within one run (same file, same rep).
+  const iii = (peer) => new Map((groups.get(`${peer}/iii`)?.runs ?? []).map((r) => [r._rep, r.deliveries_per_s]));
+  const nat = iii('natter');
+  const ratios = (peer) => [...nat].filter(([rep]) => iii(peer).has(rep)).map(([rep, v]) => v / iii(peer).get(rep));
+  const rl = ratios('limit'), rn = ratios('naive'), rc = ratios('nchan');
+  const rf = (xs) => (xs.length ? `**${f(med(xs), 2)}×**${rng(xs, (x) => f(x, 2))}, n = ${xs.length}` : '–');
+  out.push('', `Case iii, Natter ÷ peer within the same run: vs limit ${rf(rl)}; vs naive ${rf(rn)}; vs nchan ${rf(rc)}.`);
+  out.push('');
+}
+
+// ---- post
+const post = rows.filter((r) => r.bench === 'post');
+if (post.length) {
+  const max = post.filter((r) => r.mode === 'max'), paced = post.filter((r) => r.mode === 'paced');
+  out.push('### POST /messages (bench/post.mjs)', '');
+  out.push('| mode | n | result (range) | latency p50 / p95 / p99 / max ms (medians) | p99 range | errors | durable check | server µs CPU / msg | CPU % server / client / other |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
+  if (max.length) {
+    const L = (q) => med(max.map((r) => r.latency_ms[q]));
+    out.push(`| max, ${max[0].clients} clients × ${max[0].duration_s} s | ${max.length} | **${f(med(max.map((r) => r.msgs_per_s)))} msg/s**${rng(max.map((r) => r.msgs_per_s), (x) => f(x))} | ${f(L('p50'), 1)} / ${f(L('p95'), 1)} / ${f(L('p99'), 1)} / ${f(L('max'), 0)} | ${rng(max.map((r) => r.latency_ms.p99), (x) => f(x, 1)).trim() || '–'} | ${max.reduce((a, r) => a + Object.values(r.errors).reduce((x, y) => x + y, 0), 0)} | ${max.every((r) => r.durable_ok) ? 'all ok' : 'FAILED'} | ${f(med(max.map((r) => r.server_us_per_msg)), 0)} | ${f(med(max.map((r) => r.server_cpu_pct)))} / ${f(med(max.map((r) => r.client_cpu_pct)))} / ${f(med(max.map((r) => r.other_cpu_pct)))} |`);
+  }
+  if (paced.length) {
+    const L = (q) => med(paced.map((r) => r.latency_ms[q]));
+    out.push(`| paced, ${f(paced[0].rate_offered)} msg/s offered × ${paced[0].duration_s} s | ${paced.length} | ${f(med(paced.map((r) => r.rate_achieved)))} msg/s achieved | **${f(L('p50'), 2)} / ${f(L('p95'), 2)} / ${f(L('p99'), 2)} / ${f(L('max'), 1)}** | ${rng(paced.map((r) => r.latency_ms.p99), (x) => f(x, 1)).trim() || '–'} | ${paced.reduce((a, r) => a + Object.values(r.errors).reduce((x, y) => x + y, 0), 0)} | ${paced.every((r) => r.durable_ok) ? 'all ok' : 'FAILED'} | – | ${f(med(paced.map((r) => r.server_cpu_pct)))} / ${f(med(paced.map((r) => r.client_cpu_pct)))} / ${f(med(paced.map((r) => r.other_cpu_pct)))} |`);
+  }
+  out.push('');
+}
+
+// ---- resume
+const res = rows.filter((r) => r.bench === 'resume');
+if (res.length) {
+  out.push('### Reconnect storm (bench/resume.mjs)', '');
+  out.push('| streams × behind | n | all done in s (range) | per-stream completion p50 / p99 ms | exactly once, in order | replayed events/s | server µs CPU / replayed event | CPU % server / client / other |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  out.push(`| ${f(res[0].streams)} × ${res[0].behind} (batch ${res[0].batch || 'all'}) | ${res.length} | **${f(med(res.map((r) => r.storm_s)), 2)}**${rng(res.map((r) => r.storm_s), (x) => f(x, 2))} | ${f(med(res.map((r) => r.completion_ms.p50)), 0)} / ${f(med(res.map((r) => r.completion_ms.p99)), 0)} | ${res.reduce((a, r) => a + r.exact_streams, 0)} / ${res.reduce((a, r) => a + r.streams, 0)} streams (dup ${res.reduce((a, r) => a + r.duplicates, 0)}, missing ${res.reduce((a, r) => a + r.missing, 0)}) | ${k(med(res.map((r) => r.replayed_events_per_s)))} | ${f(med(res.map((r) => r.server_us_per_replayed_event)), 2)} | ${f(med(res.map((r) => r.server_cpu_pct)))} / ${f(med(res.map((r) => r.client_cpu_pct)))} / ${f(med(res.map((r) => r.other_cpu_pct)))} |`);
+  out.push('');
+}
+if (dropped.length) out.push(`Left out (other_cpu_pct > ${maxOther}): ${dropped.map((r) => `${r.label}${r.mode === 'max' || r.mode === 'paced' ? `(${r.mode})` : ''} ${Math.round(r.other_cpu_pct)} %`).join(', ')}.`);
+console.log(out.join('\n'));
