@@ -18,7 +18,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** Turn any thrown value into the status and body of the contract. */
 export function toChatError(err: unknown): ChatError {
   if (err instanceof ChatError) return err;
-  const e = err as FastifyError & { validationContext?: string };
+  // `throw null` or a thrown primitive must still map to 500 internal, not crash the error handler.
+  const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyError & { validationContext?: string };
   if (e.validation) return new ChatError('invalid_request', e.message);
   const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (mapped) return new ChatError(mapped, mapped === 'unsupported_media_type' ? 'send the body as application/json' : e.message);
