@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import type { Res } from './api.ts';
 
 export interface RawRes {
@@ -69,4 +70,39 @@ export function sessionCookie(headers: Headers): { value: string; attrs: string[
   if (!raw) return null;
   const [pair, ...attrs] = raw.split(';').map((s) => s.trim());
   return { value: pair!.slice('natter_session='.length), attrs, raw };
+}
+
+/**
+ * Write `head` (request line and headers, without the blank line) and then `body` over a raw socket,
+ * and resolve as soon as a complete response (head plus Content-Length bytes) has arrived, without
+ * ending the request: this shows whether the server answers before it has the whole body.
+ */
+export function rawSocketRequest(base: string, head: string, body: Buffer | string): Promise<RawRes> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(u.port), u.hostname);
+    let buf = Buffer.alloc(0);
+    const finish = (): boolean => {
+      const text = buf.toString('latin1');
+      const i = text.indexOf('\r\n\r\n');
+      if (i < 0) return false;
+      const lines = text.slice(0, i).split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(':')).trim().toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+      const len = Number(headers['content-length'] ?? -1);
+      const bodyBytes = buf.subarray(Buffer.byteLength(text.slice(0, i + 4), 'latin1'));
+      if (len < 0 || bodyBytes.length < len) return false;
+      const t = bodyBytes.subarray(0, len).toString('utf8');
+      let json: unknown = undefined;
+      try { json = JSON.parse(t); } catch { /* not JSON */ }
+      resolve({ status: Number(lines[0]!.split(' ')[1]), headers, text: t, json });
+      socket.destroy();
+      return true;
+    };
+    socket.on('data', (b: Buffer) => { buf = Buffer.concat([buf, b]); finish(); });
+    socket.on('error', (e: NodeJS.ErrnoException) => { if (!finish() && e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e); });
+    socket.on('close', () => { if (!finish()) reject(new Error(`closed without a complete response: ${buf.toString('latin1').slice(0, 300)}`)); });
+    socket.write(`${head}\r\n\r\n`);
+    socket.write(body);
+  });
 }

@@ -1,8 +1,9 @@
 /** The error edge and the limits: body size, media type, JSON and UTF-8, unknown routes, rate limits, no stacks. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { toChatError } from '../../src/http/errors.ts';
 import { Api, newUser } from '../helpers/api.ts';
-import { assertError, assertNoStack, rawRequest } from '../helpers/rest.ts';
+import { assertError, assertNoStack, rawRequest, rawSocketRequest } from '../helpers/rest.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
@@ -49,6 +50,26 @@ describe('bodies, media types and routes', () => {
     assertError(r, 413, 'payload_too_large');
     const h = await api.get(`/api/v1/rooms/${room}/messages?limit=200`);
     assert.ok(h.body.messages.every((m: any) => !m.text.startsWith('aaaa')), 'nothing was stored');
+  });
+
+  it('413 comes before the body is buffered whole: a huge Content-Length is refused at once', async () => {
+    const head = [`POST /api/v1/rooms/${room}/messages HTTP/1.1`, `host: 127.0.0.1:${server.port}`, `authorization: Bearer ${token}`,
+      'content-type: application/json', `content-length: ${100 * 1024 * 1024}`].join('\r\n');
+    assertError(await rawSocketRequest(server.url, head, '{"text":"'), 413, 'payload_too_large');
+  });
+
+  it('413 comes before the body is buffered whole: a chunked body is refused once it passes the limit, before it ends', async () => {
+    const head = [`POST /api/v1/rooms/${room}/messages HTTP/1.1`, `host: 127.0.0.1:${server.port}`, `authorization: Bearer ${token}`,
+      'content-type: application/json', 'transfer-encoding: chunked'].join('\r\n');
+    const piece = 'a'.repeat(4096);
+    const chunks = Array.from({ length: 8 }, () => `${piece.length.toString(16)}\r\n${piece}\r\n`).join('');
+    // No terminating 0-chunk: the request never ends, so only an early answer can resolve this.
+    assertError(await rawSocketRequest(server.url, head, `9\r\n{"text":"\r\n${chunks}`), 413, 'payload_too_large');
+  });
+
+  it('413 also on the unauthenticated routes (register)', async () => {
+    const body = JSON.stringify({ username: uniq('big'), password: 'p'.repeat(MAX_BODY) });
+    assertError(await rawRequest(server.url, 'POST', '/api/v1/auth/register', { headers: { 'content-type': 'application/json' }, body }), 413, 'payload_too_large');
   });
 
   it('a chunked body under the limit is accepted', async () => {
@@ -195,5 +216,16 @@ describe('rate limits', () => {
     assert.equal(r.status, 403);
     assert.equal(typeof r.body.error.code, 'string');
     assertNoStack(JSON.stringify(r.body));
+  });
+});
+
+describe('the error edge (in process)', () => {
+  it('an unexpected error becomes 500 internal with a fixed message: no stack, no internals', () => {
+    for (const err of [new Error('SQLITE_CORRUPT at /srv/natter/src/storage/sqlite/sqlite-store.ts:42'), new TypeError('x is undefined'), 'a string', null]) {
+      const ce = toChatError(err);
+      assert.equal(ce.status, 500);
+      assert.equal(ce.code, 'internal');
+      assert.equal(ce.message, 'internal server error');
+    }
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Api, newUser } from '../helpers/api.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { uniq } from '../helpers/wait.ts';
+import { uniq, waitFor } from '../helpers/wait.ts';
 
 let server: RunningServer;
 let anon: Api;
@@ -65,6 +65,23 @@ describe('operations', () => {
     for (const name of ['natter_streams_open', 'natter_events_delivered_total', 'natter_store_errors_total', 'natter_broker_errors_total']) {
       assert.match(text, new RegExp(`# TYPE ${name} `), name);
     }
+  });
+
+  it('request logs carry request ids and never passwords, tokens or cookies', async () => {
+    const password = `pw-${uniq('secret')}`;
+    const username = uniq('log');
+    const reg = await anon.post('/api/v1/auth/register', { username, password });
+    assert.equal(reg.status, 201);
+    const login = await anon.post('/api/v1/auth/login', { username, password });
+    assert.equal((await anon.post('/api/v1/auth/login', { username, password: `${password}-wrong` })).status, 401);
+    const token: string = login.body.token;
+    assert.equal((await new Api(server.url, token).get('/api/v1/me')).status, 200);
+    assert.equal((await anon.req('GET', '/api/v1/me', undefined, { cookie: `natter_session=${reg.body.token}` })).status, 200);
+    const marker = `/healthz?marker=${uniq('m')}`;
+    assert.equal((await anon.get(marker)).status, 200);
+    const out = await waitFor(() => (server.output().includes(marker) ? server.output() : ''), 'the request log line');
+    assert.match(out, /"reqId":/);
+    for (const secret of [password, token, reg.body.token]) assert.ok(!out.includes(secret), 'a secret was logged');
   });
 
   it('GET /docs/json is an OpenAPI 3 document listing the API routes; /docs serves a UI', async () => {
