@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Api, newUser } from '../helpers/api.ts';
-import { createDatabase, startNode, startRedis, waitReady, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+import { createDatabase, startNode, startRedis, terminateBackends, waitReady, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
 import { openEvents, type RawStream } from '../helpers/sse.ts';
 import { uniq, waitFor } from '../helpers/wait.ts';
 
@@ -201,3 +201,41 @@ describe('cluster faults (real processes)', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 });
+
+describe('database connection faults (real process)', () => {
+  let db: TestDatabase;
+  let redis: RedisServer;
+  let node: NodeProcess | undefined;
+  before(async () => {
+    db = await createDatabase();
+    redis = await startRedis();
+  });
+  after(async () => {
+    await node?.kill();
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  test('PostgreSQL drops every connection: the node logs it, keeps running, and the next requests succeed', async () => {
+    node = await startNode(db.url, redis.url);
+    await waitReady(node.url, 200);
+    const user = await newUser(node.url, 'pg');
+    const stream = await openEvents(node.url, user.token);
+    await stream.waitFor((ev) => ev.some((e) => e.event === 'ready'), 'ready');
+    assert.equal((await user.api.post('/api/v1/rooms/general/messages', { text: 'before' })).status, 201);
+    // What a database restart or failover does to established connections.
+    const killed = await terminateBackends(db);
+    assert.ok(killed > 0, 'the node had connections to terminate');
+    const r = await user.api.post('/api/v1/rooms/general/messages', { text: 'after' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await waitReady(node.url, 200);
+    await stream.waitFor((ev) => dataOfTexts(ev).includes('after'), 'the post after the fault on the stream');
+    assert.deepEqual(dataOfTexts(stream.events), ['before', 'after']);
+    stream.close();
+    assert.match(node.output(), /postgres: idle connection lost|postgres: connect failed, retrying/);
+  });
+});
+
+const dataOfTexts = (ev: RawStream['events']): string[] =>
+  ev.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data).message.text as string);
+

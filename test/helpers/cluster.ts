@@ -48,11 +48,16 @@ export async function createDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function admin(sql: string): Promise<void> {
+/** Terminate every connection to `db` (what a database restart or failover does to clients); returns how many. */
+export async function terminateBackends(db: TestDatabase): Promise<number> {
+  return admin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [new URL(db.url).pathname.slice(1)]);
+}
+
+async function admin(sql: string, params: unknown[] = []): Promise<number> {
   const c = new pg.Client({ connectionString: PG_ADMIN });
   await c.connect();
   try {
-    await c.query(sql);
+    return (await c.query(sql, params)).rowCount ?? 0;
   } finally {
     await c.end();
   }

@@ -2,10 +2,10 @@
  * Connection handling for the PostgreSQL store: one pg.Pool, transactions, and
  * the retry policy for connection faults.
  *
- * Retry policy (why only some failures are retried): a failure while *getting*
- * a connection (database restarting, network blip, pool exhausted by a stalled
- * server) happens before any statement ran, so retrying it with backoff is
- * always safe. A failure in the middle of a transaction is not retried here:
+ * Retry policy (why only some failures are retried): a failure while getting
+ * a connection or at BEGIN (database restarting, a pooled connection that died
+ * while idle, network blip) happens before any statement of the transaction
+ * ran, so retrying it with backoff is always safe. A failure in the middle of a transaction is not retried here:
  * if the connection dropped around COMMIT we cannot know whether it committed,
  * so the error goes to the caller (a 500), and the client retries, with
  * `client_id` making a repeated post harmless. Read-only calls are retried on
@@ -82,10 +82,20 @@ export async function transaction<T>(pool: pg.Pool, log: StoreLog, fn: (tx: Tx) 
 }
 
 async function once<T>(pool: pg.Pool, log: StoreLog, fn: (tx: Tx) => Promise<T>, begin: string): Promise<T> {
-  const client = await retrying('connect', log, 5, () => pool.connect());
+  // Connecting and BEGIN are retried together: a pooled connection that died while idle
+  // fails at BEGIN, before anything of this transaction reached the server.
+  const client = await retrying('connect', log, 5, async () => {
+    const c = await pool.connect();
+    try {
+      await c.query(begin);
+      return c;
+    } catch (err) {
+      c.release(true);
+      throw err;
+    }
+  });
   let broken = false;
   try {
-    await client.query(begin);
     const value = await fn(client);
     await client.query('COMMIT');
     return value;
