@@ -1,7 +1,11 @@
 /** The Store contract on PostgreSQL: a fresh database per run (dropped after), opened twice like two nodes. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { createDatabase } from '../helpers/cluster.ts';
+import { createDatabase, type TestDatabase } from '../helpers/cluster.ts';
+import { uniq, waitFor } from '../helpers/wait.ts';
 import { describeStore } from './store.contract.ts';
 
 describeStore('postgres', async () => {
@@ -18,4 +22,65 @@ describeStore('postgres', async () => {
       await db.drop();
     },
   };
+});
+
+/**
+ * PostgreSQL-specific evidence for STYLE habit 7, which the contract's concurrent
+ * test can only sample: hold one appending transaction open *after* it took its
+ * position (its member_spans insert is blocked by a table lock), and post in
+ * another room from a second store meanwhile. With positions from a sequence the
+ * post would commit N+1 while N is still invisible; with the log_head row the
+ * post must wait, and a reader never sees a hole below the head.
+ */
+describe('PostgreSQL positions: commit order with a transaction held open', () => {
+  let db: TestDatabase;
+  const opened: Store[] = [];
+  before(async () => {
+    db = await createDatabase();
+  });
+  after(async () => {
+    for (const s of opened) await s.close();
+    await db?.drop();
+  });
+
+  test('a later append waits for an earlier open one; the head never passes a hole', async () => {
+    const s1 = await openPostgresStore(db.url, { poolSize: 3 });
+    const s2 = await openPostgresStore(db.url, { poolSize: 3 });
+    opened.push(s1, s2);
+    const owner = (await s1.createUser({ username: uniq('own'), passwordHash: null, guest: true })).value;
+    const bob = (await s1.createUser({ username: uniq('bob'), passwordHash: null, guest: true })).value;
+    const r1 = (await s1.createRoom({ name: uniq('r'), topic: '', visibility: 'public', ownerId: owner.id })).value;
+    const r2 = (await s1.createRoom({ name: uniq('r'), topic: '', visibility: 'public', ownerId: owner.id })).value;
+    const id1 = (await s1.getRoom(r1.name, owner.id))!.record.id;
+    const id2 = (await s1.getRoom(r2.name, owner.id))!.record.id;
+    const start = await s1.head();
+
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    const waiting = async (): Promise<number> =>
+      Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n);
+    try {
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE member_spans IN SHARE ROW EXCLUSIVE MODE');
+      const join = s1.addMember(id1, bob.id, 'member'); // takes position start+1, then blocks on member_spans
+      await waitFor(async () => (await waiting()) >= 1, 'the join to block after taking its position');
+      let postDone = false;
+      const posted = s2.postMessage({ roomId: id2, author: owner, text: 'later', clientId: null }).finally(() => (postDone = true));
+      await waitFor(async () => postDone || (await waiting()) >= 2, 'the post to either finish or wait');
+
+      const head = await s2.head();
+      const visible = await s2.readLog(start, head, 100);
+      assert.equal(visible.length, head - start, `head ${head} but only ${visible.length} of ${head - start} positions visible`);
+      assert.equal(postDone, false, 'the post waited for the open append');
+
+      await admin.query('ROLLBACK');
+      const [joined, post] = await Promise.all([join, posted]);
+      assert.equal(joined.events[0]!.pos, start + 1);
+      assert.equal(post.events[0]!.pos, start + 2);
+      assert.deepEqual((await s1.readLog(start, await s1.head(), 10)).map((e) => e.pos), [start + 1, start + 2]);
+    } finally {
+      await admin.query('ROLLBACK').catch(() => {});
+      await admin.end();
+    }
+  });
 });
