@@ -40,20 +40,22 @@ export const BENCH_ENV = {
  * Start a fresh Natter process (`node --import tsx src/main.ts`) pinned with taskset to
  * `cpu` (null = no pinning) on a fresh SQLite file in a temp dir. Resolves when /healthz
  * answers. `cpuProf` = a directory: run with --cpu-prof (written on graceful exit).
+ * `probe` = a file: preload bench/probe-eld.mjs, which writes event-loop stalls there on exit.
  */
-export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null } = {}) {
+export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null } = {}) {
   const port = await freePort();
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'natter-bench-'));
   const dbPath = join(dir, 'natter.db');
   const nodeArgs = ['--import', 'tsx'];
   if (cpuProf) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProf}`);
+  if (probe) nodeArgs.push('--import', join(ROOT, 'bench/probe-eld.mjs'));
   nodeArgs.push('src/main.ts');
   const cmd = cpu === null ? process.execPath : 'taskset';
   const args = cpu === null ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs];
   let out = '';
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, ...BENCH_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}` },
+    env: { ...process.env, ...BENCH_ENV, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (b) => { out = (out + b).slice(-20000); });
@@ -80,6 +82,13 @@ export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir =
       if (!dbDir) rmSync(dir, { recursive: true, force: true });
     },
     async exited() { return exited; },
+    /** With `probe`: close the probe's window and return its summary (event-loop stalls). */
+    async probeWindow() {
+      if (!probe) return null;
+      process.kill(child.pid, 'SIGUSR2');
+      await sleep(150);
+      try { return JSON.parse(readFileSync(probe, 'utf8').trim().split('\n').at(-1)); } catch { return null; }
+    },
   };
 }
 

@@ -152,7 +152,7 @@ async function maxRun(port, users, clients, secs) {
 async function pacedRun(port, users, rate, secs) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const total = Math.round(rate * secs);
-  const latSched = [], latSend = [], lateMs = [], codes = {};
+  const latSched = [], latSend = [], lateMs = [], codes = {}, slow = [];
   let ok = 0, sent = 0, bytes = 0;
   const inflight = new Set();
   const t0 = nowMs() + 20;
@@ -165,19 +165,24 @@ async function pacedRun(port, users, rate, secs) {
       const p = post(port, agent, users).then((r) => {
         count(r, codes);
         if (r.status === 201) { ok++; latSend.push(r.ms); latSched.push(r.t0 + r.ms - sched); bytes += r.bytes; }
+        if (r.ms >= 20) slow.push([Date.now() - Math.round(r.ms), Math.round(r.ms)]);
         inflight.delete(p);
       });
       inflight.add(p);
     }
-    const nextAt = t0 + (sent * 1000) / rate;
-    const wait = nextAt - nowMs();
-    if (wait > 1.5) await sleep(Math.floor(wait - 0.5));
-    else await new Promise((r) => setImmediate(r));
+    // Timer sleep, no busy-wait: a spinning client would push other processes onto the
+    // server's core. Sends are late by up to ~1 ms (timer granularity); latency_ms counts
+    // that lateness (measured from the schedule), latency_from_send_ms does not.
+    const wait = t0 + (sent * 1000) / rate - nowMs();
+    await sleep(Math.max(0, Math.floor(wait)));
   }
   await Promise.all(inflight);
   const window = (nowMs() - t0) / 1000;
   agent.destroy();
-  return { ok, codes, window, latSched, latSend, lateMs, total, bytes };
+  // The slowest requests with their wall-clock send time (epoch ms), to line up with the
+  // server's event-loop stalls (server_event_loop.worst_stalls, same clock).
+  slow.sort((a, b) => b[1] - a[1]);
+  return { ok, codes, window, latSched, latSend, lateMs, total, bytes, slow: { over_20ms: slow.length, worst: slow.slice(0, 8) } };
 }
 
 function countStored(dbPath) {
@@ -201,7 +206,8 @@ async function rep(r) {
   };
   log(`== rep ${r}: starting natter (cpu ${o['server-cpu']})`);
   const dir = mkdtempSync(join(tmpdir(), 'natter-post-'));
-  const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null, dbDir: dir });
+  const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null, dbDir: dir, probe: join(dir, 'probe.jsonl') });
+  const probe = async () => { const p = await srv.probeWindow(); if (!p) return {}; delete p.at; return { server_event_loop: p }; };
   const lines = [];
   try {
     const users = await setup(srv.port);
@@ -210,30 +216,34 @@ async function rep(r) {
       await maxRun(srv.port, users, o.clients, o['warmup-s']);
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
       const rss0 = rssKiB(srv.pid);
+      await probe();
       const win = cpuWindow(srv.pid);
       const m = await maxRun(srv.port, users, o.clients, o['max-s']);
       const cpu = win();
+      const eld = await probe();
       const line = {
         ...common, mode: 'max', clients: o.clients, duration_s: o['max-s'], created: m.ok, errors: m.codes,
         msgs_per_s: Math.round(m.ok / m.window), text_kib_per_s: Math.round(m.bytes / 1024 / m.window),
         latency_ms: percentiles(m.lat), ...cpu,
         server_us_per_msg: round((cpu.server_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
         client_us_per_msg: round((cpu.client_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
-        server_rss_kib_before: rss0, server_rss_kib_end: rssKiB(srv.pid), ...q,
+        server_rss_kib_before: rss0, server_rss_kib_end: rssKiB(srv.pid), ...eld, ...q,
       };
       lines.push(line);
     }
     if (o.mode === 'both' || o.mode === 'paced') {
       if (o.mode === 'paced') { log(`  warm-up ${o['warmup-s']} s`); await maxRun(srv.port, users, o.clients, o['warmup-s']); }
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
+      await probe();
       const win = cpuWindow(srv.pid);
       const p = await pacedRun(srv.port, users, o.rate, o['paced-s']);
       const cpu = win();
+      const eld = await probe();
       lines.push({
         ...common, mode: 'paced', rate_offered: o.rate, duration_s: o['paced-s'], offered: p.total, created: p.ok, errors: p.codes,
         rate_achieved: Math.round(p.ok / p.window),
         latency_ms: percentiles(p.latSched), latency_from_send_ms: percentiles(p.latSend),
-        client_send_lateness_ms: percentiles(p.lateMs, [50, 99]), ...cpu, ...q,
+        client_send_lateness_ms: percentiles(p.lateMs, [50, 99]), slowest_requests: p.slow, ...cpu, ...eld, ...q,
       });
     }
   } finally {
