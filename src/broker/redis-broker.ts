@@ -45,8 +45,10 @@ export interface BrokerStats {
   received: number;
   /** Messages on the channel that were not valid Natter messages. */
   malformed: number;
-  /** Connection errors seen (each reconnect attempt counts). */
+  /** Connection errors seen (each failed reconnect attempt counts). */
   errors: number;
+  /** Times a connection (publisher or subscriber) was lost. */
+  disconnects: number;
 }
 
 const silent: BrokerLog = { info() {}, warn() {} };
@@ -55,7 +57,7 @@ const KINDS = new Set(['events', 'typing', 'presence', 'session_end']);
 export class RedisBroker implements Broker {
   readonly nodeId = randomBytes(6).toString('hex');
   readonly remote = true;
-  readonly stats: BrokerStats = { published: 0, dropped: 0, received: 0, malformed: 0, errors: 0 };
+  readonly stats: BrokerStats = { published: 0, dropped: 0, received: 0, malformed: 0, errors: 0, disconnects: 0 };
   private readonly channel: string;
   private readonly log: BrokerLog;
   private readonly pub: Redis;
@@ -151,6 +153,7 @@ export class RedisBroker implements Broker {
       this.log.warn({ err: err.message, role }, 'redis: connection lost, reconnecting with backoff');
     });
     conn.on('close', () => {
+      if (!this.closed) this.stats.disconnects++;
       if (!down && !this.closed) {
         down = true;
         this.log.warn({ role }, 'redis: connection closed, reconnecting with backoff');
