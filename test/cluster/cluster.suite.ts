@@ -116,6 +116,23 @@ export function describeCluster(name: string, factory: () => Promise<BrokerFacto
       }
     });
 
+    test('presence crosses nodes: a stream on B makes its user online on A, and closing it makes them offline', async () => {
+      const { alice, bob, room } = await pair();
+      const bobOnA = await open(a, bob.token);
+      const onlineOnA = async (userId: string) =>
+        ((await new Api(a.url, bob.token).get(`/api/v1/rooms/${room}/members`)).body.members as { user: { id: string }; online: boolean }[])
+          .find((m) => m.user.id === userId)?.online;
+      assert.equal(await onlineOnA(alice.user.id), false);
+      const aliceOnB = await open(b, alice.token);
+      const presence = () => dataOf<{ user: { id: string }; online: boolean }>(bobOnA.events, 'presence').filter((p) => p.user.id === alice.user.id).map((p) => p.online);
+      await bobOnA.waitFor(() => presence().includes(true), 'alice online on A');
+      assert.equal(await onlineOnA(alice.user.id), true);
+      aliceOnB.close();
+      await bobOnA.waitFor(() => presence().at(-1) === false, 'alice offline on A after the grace period');
+      assert.deepEqual(presence(), [true, false]);
+      assert.equal(await onlineOnA(alice.user.id), false);
+    });
+
     test('typing on A shows on B; logging out on A ends the session\'s streams on B', async () => {
       const { alice, bob, room } = await pair();
       const bobOnB = await open(b, bob.token);

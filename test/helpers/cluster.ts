@@ -171,7 +171,8 @@ export interface LocalNode {
 
 /** A node inside this process: its own PostgresStore on `databaseUrl`, the given broker. */
 export async function startLocalNode(databaseUrl: string, broker: Broker): Promise<LocalNode> {
-  const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, PORT: '0' });
+  // A short presence grace, so the cluster suite can watch a user go offline.
+  const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, PORT: '0', NATTER_PRESENCE_GRACE_MS: '200' });
   const store = await openPostgresStore(databaseUrl, { poolSize: 5 });
   const services = await createServices(config, store, broker);
   const app = await buildServer(services, {});
