@@ -52,7 +52,6 @@ export interface BrokerStats {
 }
 
 const silent: BrokerLog = { info() {}, warn() {} };
-const KINDS = new Set(['events', 'typing', 'presence', 'session_end']);
 
 export class RedisBroker implements Broker {
   readonly nodeId = randomBytes(6).toString('hex');
@@ -133,7 +132,9 @@ export class RedisBroker implements Broker {
     let msg: BrokerMessage;
     try {
       msg = JSON.parse(text) as BrokerMessage;
-      if (typeof msg !== 'object' || msg === null || typeof msg.node !== 'string' || !KINDS.has(msg.kind)) throw new Error('not a broker message');
+      // Only the envelope is checked: a kind this node does not know (say, from a newer node
+      // during a rolling upgrade) is passed on, and services.ts ignores it.
+      if (typeof msg !== 'object' || msg === null || typeof msg.node !== 'string' || typeof msg.kind !== 'string') throw new Error('not a broker message');
     } catch {
       this.stats.malformed++;
       return;

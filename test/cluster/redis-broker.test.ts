@@ -55,7 +55,7 @@ describe('RedisBroker', () => {
     b.onMessage((m) => got.push(m));
     const raw = new Redis(redis.url);
     try {
-      for (const text of ['not json', '42', '{"kind":"nope","node":"x"}', '{"kind":"typing"}']) await raw.publish('natter:junk', text);
+      for (const text of ['not json', '42', 'null', '{"kind":"typing"}']) await raw.publish('natter:junk', text);
       await raw.publish('natter:junk', JSON.stringify({ kind: 'presence', node: 'other', user: { id: '1', username: 'x' }, online: false, roomIds: [] }));
     } finally {
       raw.disconnect();
