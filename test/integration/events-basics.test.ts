@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openRaw } from '../helpers/sse.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { data, esTexts, eventSource, marker, post, readyOf, room, storedIn, stream, texts, user, waitFor, waitText, type U } from './events-kit.ts';
+import { data, esTexts, eventSource, marker, stopServer, post, readyOf, room, storedIn, stream, texts, user, waitFor, waitText, type U } from './events-kit.ts';
 
 let server: RunningServer;
 let base: string;
@@ -21,7 +21,7 @@ before(async () => {
   bob = await user(base, 'bo');
 });
 after(async () => {
-  await server.stop();
+  await stopServer(server);
 });
 
 describe('response', () => {
@@ -82,7 +82,7 @@ describe('response', () => {
   });
 
   it('401 JSON (not a stream) without a session or with a bad token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
       const r = await fetch(`${base}/api/v1/events`, { headers });
       assert.equal(r.status, 401);
       assert.match(r.headers.get('content-type') ?? '', /^application\/json/);

@@ -144,6 +144,14 @@ export async function metric(base: string, name: string, labels: Record<string, 
   return 0;
 }
 
+/** Stop a test server; when it had died on its own, fail with what it printed (a crash is a bug, not noise). */
+export async function stopServer(server: { url: string; output(): string; stop(): Promise<number | null> }): Promise<void> {
+  const alive = await fetch(`${server.url}/healthz`).then((r) => r.ok, () => false);
+  const out = server.output();
+  await server.stop();
+  assert.ok(alive, `the server died during the suite:\n${out.slice(-4000)}`);
+}
+
 /** An eventsource@4 client (the real SSE client) with a bearer token; records every event it dispatches. */
 export interface EsClient {
   es: EventSource;
