@@ -127,7 +127,8 @@ export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
     schema: {
       tags: ['events'],
       description: 'Server-Sent Events stream of every room the user belongs to (see API.md, "The event stream").',
-      querystring: Type.Object({ last_event_id: Type.Optional(Type.String({ maxLength: 200 })) }),
+      // No length limit here: any bad cursor, however long, must get `reset` on the stream, not a 400 that stops EventSource.
+      querystring: Type.Object({ last_event_id: Type.Optional(Type.String()) }),
       response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(429) },
     },
     onRequest: requireSession(services.auth),

@@ -259,7 +259,7 @@ describe('reset', () => {
 });
 
 describe('reset for long cursors', () => {
-  it('BUG: a malformed cursor longer than 200 characters in ?last_event_id= gets reset, not a 400 that stops EventSource', async () => {
+  it('a malformed cursor longer than 200 characters in ?last_event_id= gets reset, not a 400 that stops EventSource', async () => {
     const s = await stream(base, bob.token, { query: 'x'.repeat(300) });
     await s.waitFor((ev) => ev.length >= 2, 'ready and reset');
     assert.equal(s.events[1]!.event, 'reset');
