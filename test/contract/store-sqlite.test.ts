@@ -1,4 +1,4 @@
-/** The Store contract on SQLite: a fresh database file per run, opened twice to share it like two connections. */
+/** The Store contract on SQLite: a fresh database file per run. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ describeStore('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'natter-contract-'));
   const opened: Store[] = [];
   return {
+    onePerProcess: true,
     async open() {
       const s = openSqliteStore(join(dir, 'natter.db'));
       opened.push(s);
