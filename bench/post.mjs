@@ -207,6 +207,7 @@ async function rep(r) {
   log(`== rep ${r}: starting natter (cpu ${o['server-cpu']})`);
   const dir = mkdtempSync(join(tmpdir(), 'natter-post-'));
   const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null, dbDir: dir, probe: join(dir, 'probe.jsonl') });
+  log(`  server pid ${srv.pid}, port ${srv.port}, db ${srv.dbPath}`);
   const probe = async () => { const p = await srv.probeWindow(); if (!p) return {}; delete p.at; return { server_event_loop: p }; };
   const lines = [];
   try {
