@@ -18,9 +18,10 @@
 // once, ids unique, the id sequence identical on every stream, no `reset`.
 // One JSON line per repetition → --out (default bench/results/resume.jsonl).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet,
@@ -155,7 +156,7 @@ async function postAll(port, token, n) {
 
 async function rep(r) {
   log(`== rep ${r}: natter (cpu ${o['server-cpu']}), ${o.streams} streams × ${o.behind} behind`);
-  const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null });
+  const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null, probe: join(tmpdir(), `natter-resume-probe-${process.pid}.jsonl`) });
   try {
     const users = await makeUsers(srv.port, o.users, { prefix: 'reader', kind: o['user-kind'] });
     const poster = (await makeUsers(srv.port, 1, { prefix: 'poster', kind: 'guest' }))[0];
@@ -180,6 +181,7 @@ async function rep(r) {
     // 3. the storm
     let complete = 0;
     const rss0 = rssKiB(srv.pid);
+    await srv.probeWindow();
     const win = cpuWindow(srv.pid);
     const t0 = nowMs();
     const onEvent = (s) => { if (s.seqs.length === o.behind) { s.doneAt = nowMs() - t0; complete++; } };
@@ -188,6 +190,8 @@ async function rep(r) {
     await until(() => complete === streams.length || streams.every((s) => s.doneAt || s.err || s.closed), o.timeout * 1000);
     const stormS = (nowMs() - t0) / 1000;
     const cpu = win();
+    const eld = await srv.probeWindow();
+    if (eld) delete eld.at;
     const rssPeak = rssKiB(srv.pid);
 
     // 4. one live message after the replay
@@ -222,7 +226,7 @@ async function rep(r) {
       replayed_events_per_s: Math.round(streams.reduce((a, s) => a + Math.min(s.seqs.length, o.behind), 0) / stormS),
       exact_streams: exact, duplicates: dups, missing, out_of_order: ooo, problems: bad, live_after_replay_ok: exact === streams.length,
       ...cpu, server_us_per_replayed_event: +((cpu.server_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, done.length * o.behind)).toFixed(2),
-      server_rss_kib_before: rss0, server_rss_kib_after: rssPeak, ...q,
+      server_rss_kib_before: rss0, server_rss_kib_after: rssPeak, server_event_loop: eld, ...q,
       target_5s_met: done.length === streams.length && stormS <= 5 && exact === streams.length,
     };
     for (const s of streams) s.kill();
@@ -231,6 +235,7 @@ async function rep(r) {
     process.stdout.write(JSON.stringify(line) + '\n');
   } finally {
     await srv.stop(20000).catch(() => {});
+    rmSync(join(tmpdir(), `natter-resume-probe-${process.pid}.jsonl`), { force: true });
   }
 }
 
