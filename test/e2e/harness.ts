@@ -3,6 +3,8 @@
  * driven by playwright-core, and small helpers that act and look the way a person would (through the page),
  * plus a bearer-token API client for the "someone else posts while you watch" side of a test.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** The part of test/helpers/server.ts's RunningServer that these suites use. */
@@ -13,6 +15,7 @@ export interface TestServer {
   stop(): Promise<unknown>;
   kill(): Promise<void>;
   restart(): Promise<void>;
+  output?(): string;
 }
 
 type StartServer = (env?: Record<string, string>) => Promise<TestServer>;
@@ -27,7 +30,14 @@ const TEST_ENV = { NATTER_AUTH_RATE: '0', NATTER_POST_RATE: '0' };
 export async function startTestServer(): Promise<TestServer> {
   const spec = process.env.NATTER_E2E_SERVER ?? '../helpers/server.ts';
   const mod = (await import(spec)) as { startServer: StartServer };
-  return mod.startServer(TEST_ENV);
+  const server = await mod.startServer(TEST_ENV);
+  // NATTER_E2E_LOG_DIR=dir keeps each server's log (when the helper offers output()), for debugging a failure.
+  const dir = process.env.NATTER_E2E_LOG_DIR;
+  if (dir && server.output) {
+    const file = join(dir, `natter-e2e-${process.pid}-${Date.now()}.log`);
+    process.on('exit', () => writeFileSync(file, server.output?.() ?? ''));
+  }
+  return server;
 }
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

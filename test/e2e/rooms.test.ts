@@ -60,6 +60,13 @@ describe('rooms, members and presence', () => {
     await bobLink().waitFor();
     await clickRoom(bob, room);
     assert.equal(await bob.getByTestId('room-topic').textContent(), 'Only the two of us');
+
+    // The owner changes the topic; the member sees it change live (room_updated).
+    assert.equal(await bob.getByRole('button', { name: 'Edit' }).count(), 0, 'only the owner edits the topic');
+    await alice.getByRole('button', { name: 'Edit', exact: true }).click();
+    await alice.getByLabel('Room topic').fill('Plans for the offsite');
+    await alice.getByLabel('Room topic').press('Enter');
+    await bob.getByTestId('room-topic').filter({ hasText: 'Plans for the offsite' }).waitFor();
   });
 
   test('typing shows "… is typing" on the other side; members show who is online', async () => {

@@ -2,6 +2,7 @@ import type { Room, User } from '../../src/core/types.ts';
 import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
 import { applyEvent, refetchAll } from './events.ts';
 import { getState, mergeMessages, patchRoom, patchView, resetState, update } from './state.ts';
+import { announceSessionChange, onSessionChangeElsewhere } from './session-channel.ts';
 import { startStream, type StreamHandle } from './stream.ts';
 
 const PAGE = 50;
@@ -20,6 +21,7 @@ export async function boot(): Promise<void> {
     const name = roomFromHash();
     if (name && getState().phase === 'signed-in' && name !== getState().current) void openRoom(name);
   });
+  onSessionChangeElsewhere(() => location.reload());
   document.addEventListener('visibilitychange', () => {
     const cur = getState().current;
     if (cur) markRead(cur);
@@ -47,7 +49,7 @@ export async function signedIn(user: User): Promise<void> {
       if (msg.kind === 'read') {
         lastReadSent[msg.room] = Math.max(lastReadSent[msg.room] ?? 0, msg.seq);
         patchRoom(msg.room, (r) => (msg.seq >= r.last_seq ? { unread: 0 } : {}));
-      } else if (msg.kind === 'session') location.reload();
+      }
     },
   });
   const fromHash = roomFromHash();
@@ -65,6 +67,8 @@ export function setRooms(rooms: Room[]): void {
 function signedOut(): void {
   stream?.stop();
   stream = null;
+  for (const k of Object.keys(lastReadSent)) delete lastReadSent[k];
+  for (const k of Object.keys(lastTypingSent)) delete lastTypingSent[k];
   resetState('signed-out');
 }
 
@@ -72,7 +76,7 @@ export async function logout(): Promise<void> {
   try {
     await api.logout();
   } finally {
-    stream?.broadcast({ kind: 'session' });
+    announceSessionChange();
     signedOut();
     history.replaceState(null, '', location.pathname);
   }

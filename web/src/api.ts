@@ -99,10 +99,10 @@ function humanize(message: string): string {
   const [, field = '', rest = ''] = m;
   const label = FIELD_NAMES[field] ?? field;
   let r: RegExpExecArray | null;
-  if ((r = /must NOT have fewer than (\d+) characters?/.exec(rest))) {
+  if ((r = /must not have fewer than (\d+) characters?/i.exec(rest))) {
     return r[1] === '1' ? `${label} cannot be empty.` : `${label} must be at least ${r[1]} characters.`;
   }
-  if ((r = /must NOT have more than (\d+) characters?/.exec(rest))) return `${label} can be at most ${r[1]} characters.`;
+  if ((r = /must not have more than (\d+) characters?/i.exec(rest))) return `${label} can be at most ${r[1]} characters.`;
   if (/must match pattern/.test(rest) && field === 'username') {
     return 'Usernames are up to 32 letters, digits, dots, dashes or underscores.';
   }

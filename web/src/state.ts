@@ -83,9 +83,12 @@ export function resetState(phase: AppState['phase']): void {
 /** Subscribes a component to the whole state. The app is small enough that one store is the simple choice. */
 export function useAppState(): AppState {
   const [, force] = useReducer((n: number) => n + 1, 0);
+  const rendered = state;
   useEffect(() => {
     const l = () => force(0);
     listeners.add(l);
+    // Effects run after paint: an update that landed between the first render and now would be lost.
+    if (state !== rendered) l();
     return () => void listeners.delete(l);
   }, []);
   return state;

@@ -18,19 +18,18 @@ export type TabMessage =
   | { kind: 'event'; event: StreamEvent }
   | { kind: 'status'; status: ConnStatus; cursor: string | null }
   | { kind: 'hello' }
-  | { kind: 'read'; room: string; seq: number }
-  | { kind: 'session' };
+  | { kind: 'read'; room: string; seq: number };
 
 export interface StreamHandlers {
   onEvent(ev: StreamEvent): void;
   onStatus(status: ConnStatus): void;
   onRole(role: StreamRole): void;
-  /** Another tab said something that is not an event (a read marker moved, the session changed). */
+  /** Another tab said something that is not an event (a read marker moved). */
   onTabMessage(msg: TabMessage): void;
 }
 
 export interface StreamHandle {
-  /** Tell the other tabs something (read markers, sign-out). */
+  /** Tell the other tabs something (read markers). */
   broadcast(msg: TabMessage): void;
   /** Close the stream and the channel; the Web Lock is released with the tab. */
   stop(): void;

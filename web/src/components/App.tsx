@@ -6,18 +6,6 @@ import { RoomView } from './RoomView.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
 import { SignIn } from './SignIn.tsx';
 
-/** While signed out, a sign-in in another tab signs this one in too. */
-function useSessionFromOtherTabs(active: boolean): void {
-  useEffect(() => {
-    if (!active || typeof BroadcastChannel !== 'function') return;
-    const ch = new BroadcastChannel('natter');
-    ch.onmessage = (e: MessageEvent<{ kind?: string }>) => {
-      if (e.data?.kind === 'session') location.reload();
-    };
-    return () => ch.close();
-  }, [active]);
-}
-
 /** "(3) #general · Natter": the unread total shows in the tab strip. */
 function useTitle(s: AppState): void {
   const unread = Object.values(s.rooms).reduce((n, r) => n + (r.name === s.current && document.visibilityState === 'visible' ? 0 : r.unread), 0);
@@ -34,7 +22,6 @@ export function App() {
   const s = useAppState();
   const [dialog, setDialog] = useState<DialogKind>(null);
   const [menuOpen, setMenuOpen] = useState(false);
-  useSessionFromOtherTabs(s.phase === 'signed-out');
   useTitle(s);
   useEffect(() => {
     if (!menuOpen) return;

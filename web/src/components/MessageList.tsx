@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { discard, loadOlder, retry } from '../actions.ts';
 import { dayKey, dayLabel } from '../format.ts';
@@ -62,7 +62,8 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
  */
 export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
-  const snap = useRef({ room: '', first: 0, height: 0, top: 0, atBottom: true, count: 0 });
+  const snap = useRef({ room: '', first: 0, height: 0, top: 0, atBottom: true, count: 0, pending: 0 });
+  const [away, setAway] = useState(false);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -74,10 +75,11 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
       el.scrollTop = el.scrollHeight;
     } else if (first < s.first && s.first !== 0) {
       el.scrollTop = s.top + (el.scrollHeight - s.height);
-    } else if (count !== s.count && s.atBottom) {
+    } else if ((count !== s.count && s.atBottom) || pending.length > s.pending) {
+      // New messages follow you if you were at the end; your own send always brings you there.
       el.scrollTop = el.scrollHeight;
     }
-    Object.assign(s, { room, first, count, height: el.scrollHeight, top: el.scrollTop });
+    Object.assign(s, { room, first, count, pending: pending.length, height: el.scrollHeight, top: el.scrollTop });
     s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
   });
 
@@ -88,6 +90,7 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
     s.top = el.scrollTop;
     s.height = el.scrollHeight;
     s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    setAway(!s.atBottom);
     if (el.scrollTop < 120 && view.hasMore && !view.loadingOlder) void loadOlder(room);
   };
 
@@ -116,27 +119,41 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
   }
 
   return (
-    <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-scroller" tabIndex={0} aria-label="Messages">
-      <div class="history-top">
-        {view.hasMore && view.loaded ? (
-          <button type="button" class="btn btn-quiet btn-small" data-testid="load-older" disabled={view.loadingOlder} onClick={() => void loadOlder(room)}>
-            {view.loadingOlder ? 'Loading…' : 'Load older messages'}
-          </button>
-        ) : view.loaded ? (
-          <p class="muted small" data-testid="history-start">
-            This is the beginning of the room.
-          </p>
-        ) : (
-          <p class="muted small">Loading messages…</p>
-        )}
-        {view.error && <p class="field-error">{view.error}</p>}
+    <div class="messages-wrap">
+      <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-scroller" tabIndex={0} aria-label="Messages">
+        <div class="history-top">
+          {view.hasMore && view.loaded ? (
+            <button type="button" class="btn btn-quiet btn-small" data-testid="load-older" disabled={view.loadingOlder} onClick={() => void loadOlder(room)}>
+              {view.loadingOlder ? 'Loading…' : 'Load older messages'}
+            </button>
+          ) : view.loaded ? (
+            <p class="muted small" data-testid="history-start">
+              This is the beginning of the room.
+            </p>
+          ) : (
+            <p class="muted small">Loading messages…</p>
+          )}
+          {view.error && <p class="field-error">{view.error}</p>}
+        </div>
+        <ol class="message-list" data-testid="message-list" aria-live="polite" aria-relevant="additions">
+          {items}
+          {pending.map((p) => (
+            <PendingItem key={p.clientId} p={p} me={me} />
+          ))}
+        </ol>
       </div>
-      <ol class="message-list" data-testid="message-list" aria-live="polite" aria-relevant="additions">
-        {items}
-        {pending.map((p) => (
-          <PendingItem key={p.clientId} p={p} me={me} />
-        ))}
-      </ol>
+      {away && (
+        <button
+          type="button"
+          class="btn btn-small jump-latest"
+          onClick={() => {
+            const el = scroller.current;
+            if (el) el.scrollTop = el.scrollHeight;
+          }}
+        >
+          ↓ Latest messages
+        </button>
+      )}
     </div>
   );
 }

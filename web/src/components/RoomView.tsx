@@ -5,6 +5,7 @@ import { Composer } from './Composer.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { ConnectionStatus } from './Sidebar.tsx';
+import { Topic } from './Topic.tsx';
 
 interface Props {
   s: AppState;
@@ -80,13 +81,7 @@ export function RoomView({ s, room, onMenu }: Props) {
           </button>
           <div class="room-title">
             <h1 data-testid="room-title">{r?.kind === 'dm' ? label : `# ${label}`}</h1>
-            {r?.topic ? (
-              <p class="room-topic" data-testid="room-topic" title={r.topic}>
-                {r.topic}
-              </p>
-            ) : r?.kind === 'dm' ? (
-              <p class="room-topic">Direct message</p>
-            ) : null}
+            {r && <Topic room={r} isOwner={isOwner} />}
           </div>
           <div class="room-tools">
             <ConnectionStatus conn={s.conn} role={s.role} compact />

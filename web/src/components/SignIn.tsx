@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../api.ts';
 import { signedIn } from '../actions.ts';
+import { announceSessionChange } from '../session-channel.ts';
 
 type Mode = 'login' | 'register' | 'guest';
 
@@ -42,7 +43,7 @@ export function SignIn({ notice }: { notice: string | null }) {
           : mode === 'register'
             ? await api.register(name, password)
             : await api.guest(name);
-      new BroadcastChannel('natter').postMessage({ kind: 'session' });
+      announceSessionChange();
       await signedIn(res.user);
     } catch (err) {
       setErrors(placeError(err));
