@@ -159,6 +159,15 @@ export function machineTicks() {
   const busy = a[0] + a[1] + a[2] + a[5] + a[6] + a[7];
   return { busy, total: busy + a[3] + a[4] };
 }
+/** /proc/PID/io counters (syscw = write syscalls incl. socket sends, wchar = bytes written, write_bytes = to the block layer). */
+export function procIo(pid) {
+  try {
+    const o = {};
+    for (const l of readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n')) { const [k, v] = l.split(':'); o[k.trim()] = Number(v); }
+    return o;
+  } catch { return {}; }
+}
+
 /** VmRSS of a pid in KiB. */
 export function rssKiB(pid) {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return 0; }

@@ -21,7 +21,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet,
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, waitQuiet,
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
@@ -218,9 +218,12 @@ async function rep(r) {
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
       const rss0 = rssKiB(srv.pid);
       await probe();
+      const io0 = procIo(srv.pid);
       const win = cpuWindow(srv.pid);
       const m = await maxRun(srv.port, users, o.clients, o['max-s']);
       const cpu = win();
+      const io1 = procIo(srv.pid);
+      const per = (k) => +((io1[k] - io0[k]) / Math.max(1, m.ok)).toFixed(2);
       const eld = await probe();
       const line = {
         ...common, mode: 'max', clients: o.clients, duration_s: o['max-s'], created: m.ok, errors: m.codes,
@@ -229,6 +232,8 @@ async function rep(r) {
         server_us_per_msg: round((cpu.server_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
         client_us_per_msg: round((cpu.client_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
         server_rss_kib_before: rss0, server_rss_kib_end: rssKiB(srv.pid), ...eld, ...q,
+        // Per 201: write syscalls (SQLite WAL pwrite + fsync-less socket sends), bytes written, bytes to disk.
+        server_write_syscalls_per_msg: per('syscw'), server_wchar_per_msg: per('wchar'), server_disk_bytes_per_msg: per('write_bytes'),
       };
       lines.push(line);
     }
