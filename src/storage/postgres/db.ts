@@ -27,9 +27,22 @@ const types = {
     oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** A pool with numbers for int8, and idle-client errors logged instead of crashing the process. */
+/**
+ * Session settings for every connection. A transaction that appends holds the
+ * log_head row lock until it ends, so one stuck client would stall appends on
+ * every node: a node that vanishes without closing its socket (a network
+ * partition, a frozen VM) would keep the lock until TCP noticed, which can take
+ * hours. Our transactions are a few statements long, so the server ends any
+ * session idle inside a transaction for 10 s, and any statement running 30 s.
+ */
+const SESSION_OPTIONS = '-c idle_in_transaction_session_timeout=10000 -c statement_timeout=30000';
+
+/** A pool with numbers for int8, bounded sessions, and idle-client errors logged instead of crashing the process. */
 export function createPool(url: string, log: StoreLog, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url, max, types, options: SESSION_OPTIONS,
+    connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, keepAlive: true,
+  });
   // Without this listener, a database restart kills idle clients with an 'error' event nobody handles: a crash.
   pool.on('error', (err) => log.warn({ err }, 'postgres: idle connection lost'));
   return pool;
@@ -46,6 +59,19 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `p`, or a rejection naming `what` after `ms` (the query itself is not cancelled). */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Run `fn`, retrying connection errors with exponential backoff (100 ms doubling, capped at 2 s) for `attempts` tries. */
 export async function retrying<T>(what: string, log: StoreLog, attempts: number, fn: () => Promise<T>): Promise<T> {

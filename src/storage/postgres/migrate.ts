@@ -21,6 +21,9 @@ const LOCK_KEY = 7_243_911_305;
 export async function migrate(pool: pg.Pool): Promise<number> {
   const client = await pool.connect();
   try {
+    // Waiting for another node's migration, or running a long one, may take longer
+    // than the pool's statement_timeout (db.ts): lift it for this session only.
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     try {
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
@@ -44,6 +47,7 @@ export async function migrate(pool: pg.Pool): Promise<number> {
       return applied;
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+      await client.query('RESET statement_timeout');
     }
   } finally {
     client.release();

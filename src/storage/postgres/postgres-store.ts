@@ -27,14 +27,14 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ChatError, notFound } from '../../core/errors.ts';
-import { memberEvent, messageEvent, roomUpdatedEvent } from '../../core/events.ts';
+import { memberEvent, roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../../core/types.ts';
 import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, Store, StoredMessage } from '../store.ts';
-import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, type StoreLog, type Tx } from './db.ts';
+import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
 import { toEvent, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from './rows.ts';
 import * as q from './sql.ts';
-import { append, headOf, id, join, postIn, roomView, userById, withReactions, type Db } from './writes.ts';
+import { append, changeMessageIn, headOf, id, join, postIn, roomView, userById, withReactions, type Db } from './writes.ts';
 
 const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
@@ -82,9 +82,10 @@ export class PostgresStore implements Store {
 
   constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog) {}
 
+  /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
   async ping(): Promise<void> {
     if (this.closed) throw new Error('store closed');
-    await this.pool.query('SELECT 1');
+    await withTimeout(this.pool.query('SELECT 1'), 2000, 'postgres ping');
   }
 
   async close(): Promise<void> {
@@ -253,22 +254,22 @@ export class PostgresStore implements Store {
   }
 
   async editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>> {
-    return this.changeMessage(roomId, messageId, async (tx, mid) =>
-      !!(await tx.query('UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3', [text, new Date().toISOString(), mid])).rowCount);
+    return this.tx((tx) => changeMessageIn(tx, roomId, messageId, async (mid) =>
+      !!(await tx.query('UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3', [text, new Date().toISOString(), mid])).rowCount));
   }
 
   async deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>> {
-    return this.changeMessage(roomId, messageId, async (tx, mid) => {
+    return this.tx((tx) => changeMessageIn(tx, roomId, messageId, async (mid) => {
       if (!(await tx.query("UPDATE messages SET deleted = true, text = '' WHERE id = $1 AND NOT deleted", [mid])).rowCount) return false;
       await tx.query('DELETE FROM reactions WHERE message_id = $1', [mid]);
       return true;
-    });
+    }));
   }
 
   async setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>> {
-    return this.changeMessage(roomId, messageId, async (tx, mid) => !!(await tx.query(on
+    return this.tx((tx) => changeMessageIn(tx, roomId, messageId, async (mid) => !!(await tx.query(on
       ? 'INSERT INTO reactions (message_id, emoji, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING'
-      : 'DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3', [mid, emoji, id(userId)])).rowCount);
+      : 'DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3', [mid, emoji, id(userId)])).rowCount));
   }
 
   async markRead(roomId: number, userId: string, seq: number): Promise<void> {
@@ -304,16 +305,4 @@ export class PostgresStore implements Store {
     return retrying('snapshot', this.log, 4, () => transaction(this.pool, this.log, fn, SNAPSHOT));
   }
 
-  /** Apply `change` to a message; when it changed something, append `message_updated` with the new state. */
-  private changeMessage(roomId: number, messageId: string, change: (tx: Tx, mid: number) => Promise<boolean>): Promise<Changed<Message>> {
-    return this.tx(async (tx) => {
-      const mid = id(messageId);
-      const sql = `${q.MESSAGE_VIEW} WHERE m.room_id = $1 AND m.id = $2`;
-      // Lock the message row first, so two edits of one message queue instead of racing.
-      if (!(await tx.query('SELECT 1 FROM messages WHERE room_id = $1 AND id = $2 FOR UPDATE', [roomId, mid])).rowCount) throw notFound('message');
-      const changed = await change(tx, mid);
-      const message = (await withReactions(tx, (await tx.query<MessageRow>(sql, [roomId, mid])).rows))[0]!;
-      return { value: message, events: changed ? [await append(tx, messageEvent(roomId, message, true))] : [] };
-    });
-  }
 }

@@ -74,3 +74,13 @@ export async function join(tx: Tx, roomId: number, roomName: string, user: UserR
   return [event];
 }
 
+/** Apply `change` to a message; when it changed something, append `message_updated` with the new state. */
+export async function changeMessageIn(tx: Tx, roomId: number, messageId: string, change: (mid: number) => Promise<boolean>): Promise<Changed<Message>> {
+  const mid = id(messageId);
+  // Lock the message row first, so two changes of one message queue instead of racing.
+  if (!(await tx.query('SELECT 1 FROM messages WHERE room_id = $1 AND id = $2 FOR UPDATE', [roomId, mid])).rowCount) throw notFound('message');
+  const changed = await change(mid);
+  const rows = (await tx.query<MessageRow>(`${q.MESSAGE_VIEW} WHERE m.room_id = $1 AND m.id = $2`, [roomId, mid])).rows;
+  const message = (await withReactions(tx, rows))[0]!;
+  return { value: message, events: changed ? [await append(tx, messageEvent(roomId, message, true))] : [] };
+}
