@@ -77,6 +77,27 @@ describe('resuming after trouble', () => {
     assert.equal(new Set(seqs).size, seqs.length, 'no seq twice');
   });
 
+  test('a cursor the server cannot serve ends in reset: the page refetches and is whole and live again', async () => {
+    await bob.post('general', 'said before the reset');
+    const ctx = await browser.newContext();
+    await signUpInContext(ctx, server.url, uniqueName('carol'));
+    const carol = await ctx.newPage();
+    // The first stream request carries a cursor from nowhere, as after a history purge.
+    await carol.route('**/api/v1/events*', (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('last_event_id', 'no-such-cursor');
+      return route.continue({ url: url.toString() });
+    });
+    await carol.goto(`${server.url}/#/r/general`);
+    await carol.locator('[data-testid="connection-status"][data-state="resynced"]').waitFor();
+    await waitForMessageOnce(carol, 'said before the reset');
+    await carol.unroute('**/api/v1/events*');
+    await carol.locator('[data-testid="connection-status"][data-state="live"]').waitFor();
+    await bob.post('general', 'said after the reset');
+    await waitForMessageOnce(carol, 'said after the reset');
+    await ctx.close();
+  });
+
   test('a send whose answer was lost is retried without a duplicate', async () => {
     // The request reaches the server (the message is stored) but the answer never reaches the page.
     let lost = false;
