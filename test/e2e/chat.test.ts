@@ -54,6 +54,16 @@ describe('two people chatting in the browser', () => {
     // Consecutive messages by one author are grouped: the name may sit on an earlier message of the group.
     if ((await author.count()) > 0) assert.equal(await author.textContent(), bobName);
     assert.deepEqual((await messageTexts(bob)).slice(-2), ['Morning! Coffee at ten?', 'Yes please']);
+
+    // Shift+Enter is a new line inside one message; Enter sends.
+    const box = alice.getByTestId('composer');
+    await box.pressSequentially('first line');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('second line');
+    assert.equal(await messageWithText(bob, 'first line').count(), 0, 'nothing sent on Shift+Enter');
+    await box.press('Enter');
+    await waitForMessageOnce(bob, 'first line\nsecond line');
+    assert.equal(await box.inputValue(), '');
   });
 
   test('a DM started from the member list reaches the other person live', async () => {
