@@ -5,9 +5,12 @@
  * Everything started here is also stopped on process exit, so a failing test
  * leaves no databases, servers or node processes behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Broker } from '../../src/broker/broker.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -122,6 +125,77 @@ function killChild(c: ChildProcess, signal: NodeJS.Signals): Promise<void> {
     c.once('exit', () => resolve());
     c.kill(signal);
   });
+}
+
+export interface PostgresServer {
+  /** Connection URL of its `postgres` database. */
+  url: string;
+  /** Fast shutdown (what a restart or failover does to clients); waits for exit. */
+  stop(): Promise<void>;
+  /** Start again on the same port and data. */
+  start(): Promise<void>;
+  /** Stop and delete the data directory. */
+  destroy(): Promise<void>;
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/**
+ * A dedicated PostgreSQL server (initdb in a temp dir, a free port, fsync off), for
+ * tests that stop the database. initdb refuses to run as root, so as root it runs as
+ * the `postgres` user. Returns null where that is not possible (no binaries, no user).
+ */
+export async function startPostgres(): Promise<PostgresServer | null> {
+  if (!existsSync(`${PG_BIN}/initdb`)) return null;
+  // As root, run as the postgres user: spawn's uid/gid keep the server our direct child,
+  // so killing the child kills the server.
+  let ids: { uid?: number; gid?: number } = {};
+  if (process.getuid?.() === 0) {
+    const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    if (uid.status !== 0 || gid.status !== 0) return null;
+    ids = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'natter-pg-'));
+  if (ids.uid !== undefined) chownSync(dir, ids.uid, ids.gid!);
+  const init = spawnSync(`${PG_BIN}/initdb`, ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync'], { encoding: 'utf8', ...ids });
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const start = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const args = ['-D', dir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off'];
+      const c = spawn(`${PG_BIN}/postgres`, args, { stdio: ['ignore', 'pipe', 'pipe'], ...ids });
+      children.add(c);
+      child = c;
+      let out = '';
+      c.stderr!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('ready to accept connections')) resolve();
+      });
+      c.once('exit', (code) => {
+        children.delete(c);
+        reject(new Error(`postgres exited (${code}):\n${out}`));
+      });
+    });
+  await start();
+  const stop = async (): Promise<void> => {
+    const c = child;
+    child = null;
+    if (c) await killChild(c, 'SIGINT'); // SIGINT to the postmaster = fast shutdown
+  };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    async destroy() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface NodeProcess {
