@@ -153,6 +153,11 @@ export function procTicks(pid) {
     return Number(f[11]) + Number(f[12]);
   } catch { return 0; }
 }
+/** [ns on CPU, ns waiting on a runqueue, timeslices] of a pid's main thread. */
+export function schedstat(pid) {
+  try { return readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number); } catch { return [0, 0, 0]; }
+}
+
 /** Whole-machine busy and total ticks (all CPUs). */
 export function machineTicks() {
   const a = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -168,6 +173,16 @@ export function procIo(pid) {
   } catch { return {}; }
 }
 
+/** System-wide TCP counters from /proc/net/netstat (listen-queue overflows → dropped SYNs, RTO timeouts). */
+export function tcpCounters() {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const h = lines[0].split(/\s+/), v = lines[1].split(/\s+/).map(Number);
+    const get = (k) => v[h.indexOf(k)];
+    return { listen_overflows: get('ListenOverflows'), tcp_timeouts: get('TCPTimeouts') };
+  } catch { return {}; }
+}
+
 /** VmRSS of a pid in KiB. */
 export function rssKiB(pid) {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return 0; }
@@ -179,8 +194,9 @@ export function rssKiB(pid) {
  * wrapper's child: pass the node pid.
  */
 export function cpuWindow(serverPid) {
-  const t0 = nowMs(), s0 = procTicks(serverPid), c0 = procTicks(process.pid), m0 = machineTicks();
+  const t0 = nowMs(), s0 = procTicks(serverPid), c0 = procTicks(process.pid), m0 = machineTicks(), q0 = schedstat(serverPid);
   return () => {
+    const q1 = schedstat(serverPid);
     const secs = (nowMs() - t0) / 1000;
     const s = (procTicks(serverPid) - s0) / HZ, c = (procTicks(process.pid) - c0) / HZ, m = machineTicks();
     const cores = (m.total - m0.total) / HZ / Math.max(secs, 1e-3);
@@ -190,6 +206,11 @@ export function cpuWindow(serverPid) {
       window_s: +secs.toFixed(3),
       server_cpu_pct: pct(s), client_cpu_pct: pct(c),
       machine_busy_pct: pct(busy), other_cpu_pct: pct(busy - s - c), cores: +cores.toFixed(1),
+      // Server main thread: time runnable but waiting for its CPU (taken by other processes),
+      // and the rest of the window that it was neither running nor waiting to run (idle or
+      // blocked in a syscall such as fsync/pwrite).
+      server_main_runqueue_wait_ms: Math.round((q1[1] - q0[1]) / 1e6),
+      server_main_off_cpu_ms: Math.round(secs * 1000 - (q1[0] - q0[0]) / 1e6 - (q1[1] - q0[1]) / 1e6),
     };
   };
 }

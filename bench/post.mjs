@@ -21,7 +21,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, waitQuiet,
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, tcpCounters, waitQuiet,
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
@@ -150,7 +150,10 @@ async function maxRun(port, users, clients, secs) {
 
 /** Open loop at `rate`/s for `secs` s; latency from the scheduled time and from the actual send. */
 async function pacedRun(port, users, rate, secs) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  // One keep-alive connection per user at most, as 200 browsers would hold: when the server
+  // falls behind, requests queue in the client (counted in latency_ms, which runs from the
+  // schedule) instead of opening hundreds of new connections into the listen backlog.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: users.length });
   const total = Math.round(rate * secs);
   const latSched = [], latSend = [], lateMs = [], codes = {}, slow = [];
   let ok = 0, sent = 0, bytes = 0;
@@ -241,15 +244,18 @@ async function rep(r) {
       if (o.mode === 'paced') { log(`  warm-up ${o['warmup-s']} s`); await maxRun(srv.port, users, o.clients, o['warmup-s']); }
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
       await probe();
+      const tcp0 = tcpCounters();
       const win = cpuWindow(srv.pid);
       const p = await pacedRun(srv.port, users, o.rate, o['paced-s']);
       const cpu = win();
       const eld = await probe();
+      const tcp1 = tcpCounters();
       lines.push({
         ...common, mode: 'paced', rate_offered: o.rate, duration_s: o['paced-s'], offered: p.total, created: p.ok, errors: p.codes,
         rate_achieved: Math.round(p.ok / p.window),
         latency_ms: percentiles(p.latSched), latency_from_send_ms: percentiles(p.latSend),
         client_send_lateness_ms: percentiles(p.lateMs, [50, 99]), slowest_requests: p.slow, ...cpu, ...eld, ...q,
+        system_tcp: { listen_overflows: tcp1.listen_overflows - tcp0.listen_overflows, timeouts: tcp1.tcp_timeouts - tcp0.tcp_timeouts },
       });
     }
   } finally {
