@@ -40,9 +40,10 @@ export const BENCH_ENV = {
  * Start a fresh Natter process (`node --import tsx src/main.ts`) pinned with taskset to
  * `cpu` (null = no pinning) on a fresh SQLite file in a temp dir. Resolves when /healthz
  * answers. `cpuProf` = a directory: run with --cpu-prof (written on graceful exit).
+ * `databaseUrl` (e.g. postgres://…) replaces the fresh SQLite file.
  * `probe` = a file: preload bench/probe-eld.mjs, which writes event-loop stalls there on exit.
  */
-export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null } = {}) {
+export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null } = {}) {
   const port = await freePort();
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'natter-bench-'));
   const dbPath = join(dir, 'natter.db');
@@ -55,7 +56,7 @@ export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir =
   let out = '';
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, ...BENCH_ENV, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}` },
+    env: { ...process.env, ...BENCH_ENV, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (b) => { out = (out + b).slice(-20000); });

@@ -24,8 +24,26 @@ const k = (x) => (x == null ? '–' : x >= 10000 ? `${f(x / 1000, 0)}k` : x >= 1
 const rng = (xs, fmt = k) => { xs = nums(xs); return xs.length > 1 ? ` (${fmt(xs[0])}–${fmt(xs[xs.length - 1])})` : ''; };
 const out = [];
 
+// ---- cluster (bench/cluster.mjs): single-node vs cross-node latency, ratio within each rep
+const clu = rows.filter((r) => r.bench === 'cluster');
+if (clu.length) {
+  out.push('### Cluster: post on A, stream on A (single) or B (cross) (bench/cluster.mjs)', '');
+  out.push('| kind | n | delivered / expected | p50 ms (range) | p99 ms (range) | max ms | server µs CPU / delivery (A+B) | CPU % servers / client / other |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const kind of ['single', 'cross']) {
+    const R = clu.filter((r) => r.kind === kind);
+    if (!R.length) continue;
+    out.push(`| ${kind} (${f(R[0].subs_requested)} streams × ${R[0].rate} msg/s × ${R[0].msgs_requested}) | ${R.length} | ${f(R.reduce((a, r) => a + r.delivered, 0))} / ${f(R.reduce((a, r) => a + r.expected, 0))} | **${f(med(R.map((r) => r.latency_ms.p50)), 1)}**${rng(R.map((r) => r.latency_ms.p50), (x) => f(x, 1))} | **${f(med(R.map((r) => r.latency_ms.p99)), 1)}**${rng(R.map((r) => r.latency_ms.p99), (x) => f(x, 1))} | ${f(med(R.map((r) => r.latency_ms.max)), 0)} | ${f(med(R.map((r) => r.server_us_per_delivery)), 2)} | ${f(med(R.map((r) => r.server_cpu_pct)))} / ${f(med(R.map((r) => r.client_cpu_pct)))} / ${f(med(R.map((r) => r.other_cpu_pct)))} |`);
+  }
+  const rep = (r) => `${r._file}#${r.label.split('/').at(-1)}`;
+  const single = new Map(clu.filter((r) => r.kind === 'single').map((r) => [rep(r), r.latency_ms.p99]));
+  const ratios = clu.filter((r) => r.kind === 'cross' && single.has(rep(r))).map((r) => r.latency_ms.p99 / single.get(rep(r)));
+  if (ratios.length) out.push('', `Cross ÷ single p99 within each rep: **${f(med(ratios), 2)}×**${rng(ratios, (x) => f(x, 2))}, n = ${ratios.length} (target ≤ 1.3×).`);
+  out.push('');
+}
+
 // ---- fan-out
-const fan = rows.filter((r) => r.mode === 'fanout' || r.mode === 'connect-only');
+const fan = rows.filter((r) => (r.mode === 'fanout' || r.mode === 'connect-only') && r.bench !== 'cluster');
 if (fan.length) {
   const groups = new Map();
   for (const r of fan) {
