@@ -83,6 +83,7 @@ describe('two people chatting in the browser', () => {
     await clickRoom(bob, 'general');
     await sendMessage(alice, 'Teh meeting is at noon');
     await waitForMessageOnce(bob, 'Teh meeting is at noon');
+    await waitForMessageOnce(alice, 'Teh meeting is at noon'); // confirmed on Alice's side too, not pending
 
     // Up arrow in the empty composer edits your last message.
     await alice.getByTestId('composer').press('ArrowUp');

@@ -1,4 +1,8 @@
-import type { Room, User } from '../../src/core/types.ts';
+/**
+ * What the page does: boot and sign-in, opening rooms and paging history, read markers, optimistic sends with
+ * retry, typing. Components call these; they talk to the API and update the one store (state.ts).
+ */
+import type { Message, Room, User } from '../../src/core/types.ts';
 import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
 import { applyEvent, refetchAll } from './events.ts';
 import { getState, mergeMessages, patchRoom, patchView, resetState, update } from './state.ts';
@@ -250,7 +254,7 @@ export function dismissNotice(): void {
 }
 
 /** Applies a changed message we got back from a REST call, without waiting for its event. */
-function applyMessage(room: string, m: import('../../src/core/types.ts').Message): void {
+function applyMessage(room: string, m: Message): void {
   patchView(room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
 }
 
@@ -261,45 +265,5 @@ export const deleteMessage = (room: string, id: string) => attempt(() => api.rem
 
 export const toggleReaction = (room: string, id: string, emoji: string, on: boolean) =>
   attempt(() => api.react(room, id, emoji, on));
-
-/** Adds a room this user just joined or created to the sidebar and opens it. */
-async function enter(room: Room): Promise<void> {
-  update((s) => ({ rooms: { ...s.rooms, [room.name]: { ...room, member: true } } }));
-  await openRoom(room.name);
-}
-
-export const createRoom = async (name: string, topic: string, visibility: 'public' | 'private') =>
-  enter((await api.createRoom(name, topic, visibility)).room);
-
-export const joinRoom = async (name: string) => enter((await api.join(name)).room);
-
-export const openDm = async (username: string) => enter((await api.dm(username)).room);
-
-export const addMember = async (room: string, username: string) => {
-  await api.addMember(room, username);
-  await loadMembers(room);
-};
-
-export async function leaveRoom(name: string): Promise<void> {
-  await attempt(async () => {
-    await api.leave(name);
-    forgetRoom(name);
-  });
-}
-
-/** Drops a room we are no longer in and moves to another one. */
-export function forgetRoom(name: string): void {
-  update((s) => {
-    const rooms = { ...s.rooms };
-    delete rooms[name];
-    return { rooms };
-  });
-  const s = getState();
-  if (s.current === name) {
-    const next = s.rooms.general ? 'general' : Object.keys(s.rooms)[0];
-    if (next) void openRoom(next);
-    else update(() => ({ current: null }));
-  }
-}
 
 export { refetchAll };

@@ -1,3 +1,4 @@
+/** The REST client: cookie session, the CSRF header on every change, and API errors turned into sentences. */
 import type { ErrorBody, Member, Message, Room, User } from '../../src/core/types.ts';
 
 const BASE = '/api/v1';

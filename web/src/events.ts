@@ -1,6 +1,8 @@
+/** Applying live stream events (from this tab's EventSource or the leader tab's broadcast) to the store. */
 import type { EventData, Message } from '../../src/core/types.ts';
 import { api } from './api.ts';
-import { forgetRoom, loadAfter, loadLatest, loadMembers, markRead, setRooms } from './actions.ts';
+import { loadAfter, loadLatest, loadMembers, markRead, setRooms } from './actions.ts';
+import { forgetRoom } from './rooms.ts';
 import { getState, mergeMessages, patchRoom, patchView, update } from './state.ts';
 import type { StreamEvent } from './stream.ts';
 

@@ -1,3 +1,4 @@
+/** The page's one store: plain immutable state, a tiny subscribe/notify, and helpers to merge messages. */
 import { useEffect, useReducer } from 'preact/hooks';
 import type { Member, Message, Room, User } from '../../src/core/types.ts';
 import type { ConnStatus, StreamRole } from './stream.ts';

@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
-import { createRoom, joinRoom, openDm, openRoom } from '../actions.ts';
+import { openRoom } from '../actions.ts';
+import { createRoom, joinRoom, openDm } from '../rooms.ts';
 import { api, ApiError, errorText } from '../api.ts';
 
 /** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. */

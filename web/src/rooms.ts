@@ -1,0 +1,45 @@
+/** Joining, creating, leaving and adding members: the room-membership actions behind the dialogs and panels. */
+import type { Room } from '../../src/core/types.ts';
+import { api } from './api.ts';
+import { attempt, loadMembers, openRoom } from './actions.ts';
+import { getState, update } from './state.ts';
+
+/** Adds a room this user just joined or created to the sidebar and opens it. */
+async function enter(room: Room): Promise<void> {
+  update((s) => ({ rooms: { ...s.rooms, [room.name]: { ...room, member: true } } }));
+  await openRoom(room.name);
+}
+
+export const createRoom = async (name: string, topic: string, visibility: 'public' | 'private') =>
+  enter((await api.createRoom(name, topic, visibility)).room);
+
+export const joinRoom = async (name: string) => enter((await api.join(name)).room);
+
+export const openDm = async (username: string) => enter((await api.dm(username)).room);
+
+export const addMember = async (room: string, username: string) => {
+  await api.addMember(room, username);
+  await loadMembers(room);
+};
+
+export async function leaveRoom(name: string): Promise<void> {
+  await attempt(async () => {
+    await api.leave(name);
+    forgetRoom(name);
+  });
+}
+
+/** Drops a room we are no longer in and moves to another one. */
+export function forgetRoom(name: string): void {
+  update((s) => {
+    const rooms = { ...s.rooms };
+    delete rooms[name];
+    return { rooms };
+  });
+  const s = getState();
+  if (s.current === name) {
+    const next = s.rooms.general ? 'general' : Object.keys(s.rooms)[0];
+    if (next) void openRoom(next);
+    else update(() => ({ current: null }));
+  }
+}
