@@ -137,8 +137,9 @@ export async function waitHistoryLoaded(page: Page): Promise<void> {
   await page.locator('[data-testid="history-start"], [data-testid="load-older"]').first().waitFor();
 }
 
+/** Waits for the connection indicator to say "live" (attached, not visible: at phone width it sits in the closed menu). */
 export async function waitLive(page: Page): Promise<void> {
-  await page.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 15_000 });
+  await page.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ state: 'attached', timeout: 15_000 });
 }
 
 /** Types a message into the composer and presses Enter. */

@@ -3,6 +3,9 @@ import { send, stopTyping, typing } from '../actions.ts';
 
 const MAX_CHARS = 4000;
 
+/** Unsent text per room, kept while you look at other rooms. */
+const drafts: Record<string, string> = {};
+
 interface Props {
   room: string;
   label: string;
@@ -10,17 +13,18 @@ interface Props {
   onEditLast(): boolean;
 }
 
-/** The message box: Enter sends, Shift+Enter starts a new line, typing tells the room (throttled). */
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line, typing tells the room (throttled).
+ * Render it with `key={room}`: each room gets a fresh box that starts from that room's draft.
+ */
 export function Composer({ room, label, onEditLast }: Props) {
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => drafts[room] ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
-  const drafts = useRef<Record<string, string>>({});
 
-  // Keep a draft per room, and focus the box when the room changes (desktop only: on phones it opens the keyboard).
+  // Focus the box when a room opens (desktop only: on phones focusing opens the on-screen keyboard).
   useEffect(() => {
-    setText(drafts.current[room] ?? '');
     if (window.matchMedia('(min-width: 768px)').matches) ref.current?.focus();
-  }, [room]);
+  }, []);
 
   useEffect(() => {
     const el = ref.current;
@@ -34,7 +38,7 @@ export function Composer({ room, label, onEditLast }: Props) {
     if (!t) return;
     send(room, t);
     stopTyping(room);
-    drafts.current[room] = '';
+    drafts[room] = '';
     setText('');
   };
 
@@ -59,7 +63,7 @@ export function Composer({ room, label, onEditLast }: Props) {
         onInput={(e) => {
           const v = e.currentTarget.value;
           setText(v);
-          drafts.current[room] = v;
+          drafts[room] = v;
           if (v.trim()) typing(room);
         }}
         onKeyDown={(e) => {

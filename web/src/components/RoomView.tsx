@@ -114,7 +114,7 @@ export function RoomView({ s, room, onMenu }: Props) {
         <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} />
         <TypingLine typing={s.typing[room]} />
         {r ? (
-          <Composer room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
+          <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
         ) : view.error ? null : (
           <div class="join-bar">
             <span>You are previewing #{room}. Join to post and to see new messages as they arrive.</span>

@@ -25,16 +25,15 @@ const CONN_TEXT: Record<ConnStatus, string> = {
 
 /** The connection indicator: a dot and one word, announced politely to screen readers when it changes. */
 export function ConnectionStatus({ conn, role, compact }: { conn: ConnStatus; role: string; compact?: boolean }) {
-  // The compact copy in the room header is for phone width only (the sidebar is off-screen there); it is
-  // hidden from assistive technology because the sidebar's copy is still announced.
+  // The compact copy in the room header is shown at phone width only, where the sidebar (and its copy) is
+  // hidden; CSS makes sure that normally just one of the two is rendered.
   return (
     <span
       class={`conn conn-${conn}` + (compact ? ' conn-compact' : '')}
       data-testid={compact ? 'connection-status-compact' : 'connection-status'}
       data-state={conn}
       data-role={role}
-      role={compact ? undefined : 'status'}
-      aria-hidden={compact ? 'true' : undefined}
+      role="status"
       title={`Connection: ${conn}`}
     >
       <span class="conn-dot" aria-hidden="true" />

@@ -1,0 +1,78 @@
+/**
+ * Phone width and keyboard use: the same chat on a 390 px screen (rooms behind a menu, members as a sheet,
+ * nothing wider than the screen), and sending a message with the keyboard alone.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  launchBrowser,
+  openRoomPage,
+  sendMessage,
+  signUpInContext,
+  startTestServer,
+  uniqueName,
+  waitForMessageOnce,
+  type TestServer,
+} from './harness.ts';
+
+describe('phone width and keyboard', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('at phone width the rooms sit behind a menu and nothing overflows the screen', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await signUpInContext(ctx, server.url, uniqueName('pocket'));
+    const page = await openRoomPage(ctx, server.url);
+    await page.locator('[data-testid="connection-status-compact"][data-state="live"]').waitFor();
+    assert.equal(await page.getByRole('link', { name: 'general' }).isVisible(), false, 'sidebar is off-screen');
+
+    await page.getByRole('button', { name: /Show rooms/ }).click();
+    await page.getByRole('button', { name: 'Create a room' }).click();
+    const room = uniqueName('pocket-');
+    await page.getByLabel('Name').fill(room);
+    await page.getByRole('button', { name: 'Create room' }).click();
+    await page.getByTestId('room-title').filter({ hasText: room }).waitFor();
+
+    await sendMessage(page, 'typed on a phone');
+    await waitForMessageOnce(page, 'typed on a phone');
+    // On touch screens the message actions are always shown (there is no hover).
+    assert.ok(await page.getByRole('button', { name: 'Edit message' }).isVisible());
+
+    await page.getByTestId('toggle-members').click();
+    await page.getByTestId('member-panel').waitFor();
+    await page.getByRole('button', { name: 'Close members' }).click();
+    await page.getByTestId('member-panel').waitFor({ state: 'detached' });
+
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+  });
+
+  test('a message can be sent with the keyboard alone', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await signUpInContext(ctx, server.url, uniqueName('keys'));
+    const page = await openRoomPage(ctx, server.url);
+    // Start from the top of the document, as after loading it with the keyboard.
+    await page.evaluate(() => {
+      document.body.tabIndex = -1;
+      document.body.focus();
+    });
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to message box');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'composer');
+    await page.keyboard.type('no mouse needed');
+    await page.keyboard.press('Enter');
+    await waitForMessageOnce(page, 'no mouse needed');
+  });
+});
