@@ -54,8 +54,10 @@ describe('history and message text', () => {
   test('scrolling back loads older pages and keeps what you were reading in place', async () => {
     const scroller = page.getByTestId('message-scroller');
     for (let round = 0; round < 3; round++) {
-      const firstText = (await messageTexts(page))[0]!;
-      const anchor = messageWithText(page, firstText);
+      const [firstText, secondText] = await messageTexts(page);
+      // What you were reading: the second message (the first may lose its author line when its
+      // author's earlier messages are put above it, which is the grouping working as intended).
+      const anchor = messageWithText(page, secondText!);
       await scroller.evaluate((el) => (el.scrollTop = 0));
       const yBefore = (await anchor.boundingBox())!.y;
       await page.waitForFunction((t) => {

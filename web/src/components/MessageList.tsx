@@ -26,6 +26,12 @@ function startsGroup(prev: Message | undefined, m: Message): boolean {
   return Date.parse(m.created_at) - Date.parse(prev.created_at) > GROUP_MS;
 }
 
+/** The top of a message element relative to the scroller's viewport (0 when it is not rendered). */
+function anchorTop(scroller: HTMLElement, id: string): number {
+  const el = id ? scroller.querySelector(`[data-id="${CSS.escape(id)}"]`) : null;
+  return el ? el.getBoundingClientRect().top - scroller.getBoundingClientRect().top : 0;
+}
+
 function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
   return (
     <li class={'msg mine pending' + (p.failed ? ' failed' : '')} data-testid="pending-message" data-client-id={p.clientId}>
@@ -62,8 +68,17 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
  */
 export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
-  const snap = useRef({ room: '', first: 0, height: 0, top: 0, atBottom: true, count: 0, pending: 0 });
+  const snap = useRef({ room: '', first: 0, atBottom: true, count: 0, pending: 0, anchor: '', anchorTop: 0 });
   const [away, setAway] = useState(false);
+
+  // Where the anchor message sits in the viewport. The anchor is the second-oldest shown message: the oldest
+  // one can lose its author line when older messages of the same author are put above it.
+  const remember = (el: HTMLDivElement) => {
+    const s = snap.current;
+    s.anchor = view.messages[1]?.id ?? view.messages[0]?.id ?? '';
+    s.anchorTop = anchorTop(el, s.anchor);
+    s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+  };
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -74,23 +89,21 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
     if (s.room !== room) {
       el.scrollTop = el.scrollHeight;
     } else if (first < s.first && s.first !== 0) {
-      el.scrollTop = s.top + (el.scrollHeight - s.height);
+      // Older messages went in above: scroll by however far the anchor moved, so the view stays put.
+      el.scrollTop += anchorTop(el, s.anchor) - s.anchorTop;
     } else if ((count !== s.count && s.atBottom) || pending.length > s.pending) {
       // New messages follow you if you were at the end; your own send always brings you there.
       el.scrollTop = el.scrollHeight;
     }
-    Object.assign(s, { room, first, count, pending: pending.length, height: el.scrollHeight, top: el.scrollTop });
-    s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    Object.assign(s, { room, first, count, pending: pending.length });
+    remember(el);
   });
 
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    const s = snap.current;
-    s.top = el.scrollTop;
-    s.height = el.scrollHeight;
-    s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-    setAway(!s.atBottom);
+    remember(el);
+    setAway(!snap.current.atBottom);
     if (el.scrollTop < 120 && view.hasMore && !view.loadingOlder) void loadOlder(room);
   };
 
