@@ -12,6 +12,7 @@
 // PostgreSQL and Redis are not pinned. One registered user's bearer token serves all streams.
 //
 //   node bench/cluster.mjs [--reps 3] [--subs 1000] [--msgs 200] [--rate 20] [--out FILE]
+//   node bench/cluster.mjs --reps 1 --kinds single --prof /tmp/prof-cluster   (profiles of A and B)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { ROOT, flags, freePort, gitRev, request, sleep, startNatter, waitQuiet }
 const o = flags(process.argv.slice(2), {
   reps: 3, subs: 1000, msgs: 200, rate: 20, 'node-cpu': '0', 'client-cpu': '1', label: 'cluster',
   out: join(ROOT, 'bench/results/cluster.jsonl'), pg: process.env.NATTER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
-  'quiet-pct': 15, 'quiet-max': 60,
+  'quiet-pct': 15, 'quiet-max': 60, kinds: 'single,cross', prof: '',
 });
 if (o.help) { console.log('usage: node bench/cluster.mjs [--reps 3] [--subs 1000] [--msgs 200] [--rate 20] [--out FILE] [--pg URL]'); process.exit(0); }
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -60,15 +61,16 @@ try {
   await admin(`CREATE DATABASE ${dbName}`);
   redis = await startRedis();
   const env = { REDIS_URL: `redis://127.0.0.1:${redis.port}` };
-  a = await startNatter({ cpu: o['node-cpu'], databaseUrl: dbUrl, env });
-  b = await startNatter({ cpu: o['node-cpu'], databaseUrl: dbUrl, env });
+  const prof = (n) => (o.prof ? join(o.prof, n) : null);
+  a = await startNatter({ cpu: o['node-cpu'], databaseUrl: dbUrl, env, cpuProf: prof('A') });
+  b = await startNatter({ cpu: o['node-cpu'], databaseUrl: dbUrl, env, cpuProf: prof('B') });
   log(`nodes A :${a.port} (pid ${a.pid}), B :${b.port} (pid ${b.pid}), redis :${redis.port}, db ${dbName}`);
   const reg = await request({ port: a.port, method: 'POST', path: '/api/v1/auth/register', body: { username: 'bench', password: 'bench-password-1' } });
   if (reg.status !== 201) throw new Error(`register: ${reg.status}`);
   const token = reg.body.token;
   const auth = `Authorization: Bearer ${token}`;
   for (let r = 1; r <= o.reps; r++) {
-    for (const kind of ['single', 'cross']) {
+    for (const kind of o.kinds.split(',')) {
       const sub = kind === 'single' ? a : b;
       await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'] });
       const line = await harness([
