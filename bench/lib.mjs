@@ -40,16 +40,18 @@ export const BENCH_ENV = {
  * Start a fresh Natter process (`node --import tsx src/main.ts`) pinned with taskset to
  * `cpu` (null = no pinning) on a fresh SQLite file in a temp dir. Resolves when /healthz
  * answers. `cpuProf` = a directory: run with --cpu-prof (written on graceful exit).
- * `databaseUrl` (e.g. postgres://…) replaces the fresh SQLite file.
+ * `databaseUrl` (e.g. postgres://…) replaces the fresh SQLite file. `preload`: an extra
+ * module imported into the server first (experiments, e.g. bench/exp-no-autocheckpoint.mjs).
  * `probe` = a file: preload bench/probe-eld.mjs, which writes event-loop stalls there on exit.
  */
-export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null } = {}) {
+export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null, preload = null } = {}) {
   const port = await freePort();
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'natter-bench-'));
   const dbPath = join(dir, 'natter.db');
   const nodeArgs = ['--import', 'tsx'];
   if (cpuProf) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProf}`);
   if (probe) nodeArgs.push('--import', join(ROOT, 'bench/probe-eld.mjs'));
+  if (preload) nodeArgs.push('--import', resolve(preload));
   nodeArgs.push('src/main.ts');
   const cmd = cpu === null ? process.execPath : 'taskset';
   const args = cpu === null ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs];
