@@ -85,20 +85,27 @@ if (fan.length) {
   out.push('');
 }
 
-// ---- post
+// ---- post (one row per label base × mode; label = "<base>/<rep>")
+const base = (r) => (r.label || '?').replace(/\/[^/]*$/, '');
 const post = rows.filter((r) => r.bench === 'post');
 if (post.length) {
-  const max = post.filter((r) => r.mode === 'max'), paced = post.filter((r) => r.mode === 'paced');
   out.push('### POST /messages (bench/post.mjs)', '');
-  out.push('| mode | n | result (range) | latency p50 / p95 / p99 / max ms (medians) | p99 range | errors | durable check | server µs CPU / msg | CPU % server / client / other |');
-  out.push('|---|---|---|---|---|---|---|---|---|');
-  if (max.length) {
-    const L = (q) => med(max.map((r) => r.latency_ms[q]));
-    out.push(`| max, ${max[0].clients} clients × ${max[0].duration_s} s | ${max.length} | **${f(med(max.map((r) => r.msgs_per_s)))} msg/s**${rng(max.map((r) => r.msgs_per_s), (x) => f(x))} | ${f(L('p50'), 1)} / ${f(L('p95'), 1)} / ${f(L('p99'), 1)} / ${f(L('max'), 0)} | ${rng(max.map((r) => r.latency_ms.p99), (x) => f(x, 1)).trim() || '–'} | ${max.reduce((a, r) => a + Object.values(r.errors).reduce((x, y) => x + y, 0), 0)} | ${max.every((r) => r.durable_ok) ? 'all ok' : 'FAILED'} | ${f(med(max.map((r) => r.server_us_per_msg)), 0)} | ${f(med(max.map((r) => r.server_cpu_pct)))} / ${f(med(max.map((r) => r.client_cpu_pct)))} / ${f(med(max.map((r) => r.other_cpu_pct)))} |`);
-  }
-  if (paced.length) {
-    const L = (q) => med(paced.map((r) => r.latency_ms[q]));
-    out.push(`| paced, ${f(paced[0].rate_offered)} msg/s offered × ${paced[0].duration_s} s | ${paced.length} | ${f(med(paced.map((r) => r.rate_achieved)))} msg/s achieved | **${f(L('p50'), 2)} / ${f(L('p95'), 2)} / ${f(L('p99'), 2)} / ${f(L('max'), 1)}** | ${rng(paced.map((r) => r.latency_ms.p99), (x) => f(x, 1)).trim() || '–'} | ${paced.reduce((a, r) => a + Object.values(r.errors).reduce((x, y) => x + y, 0), 0)} | ${paced.every((r) => r.durable_ok) ? 'all ok' : 'FAILED'} | – | ${f(med(paced.map((r) => r.server_cpu_pct)))} / ${f(med(paced.map((r) => r.client_cpu_pct)))} / ${f(med(paced.map((r) => r.other_cpu_pct)))} |`);
+  out.push('| label | mode | n | result (range) | latency p50 / p95 / p99 / max ms (medians) | p99 range | errors | durable check | server µs CPU / msg | disk KB / msg | CPU % server / client / other |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  const labels = [...new Set(post.map(base))];
+  for (const lb of labels) {
+    const max = post.filter((r) => r.mode === 'max' && base(r) === lb), paced = post.filter((r) => r.mode === 'paced' && base(r) === lb);
+    const errs = (R) => R.reduce((a, r) => a + Object.values(r.errors).reduce((x, y) => x + y, 0), 0);
+    const dur = (R) => (R.every((r) => r.durable_ok) ? `ok (${f(R.reduce((a, r) => a + r.stored_total, 0))} rows)` : 'FAILED');
+    const cpu = (R) => `${f(med(R.map((r) => r.server_cpu_pct)))} / ${f(med(R.map((r) => r.client_cpu_pct)))} / ${f(med(R.map((r) => r.other_cpu_pct)))}`;
+    if (max.length) {
+      const L = (q) => med(max.map((r) => r.latency_ms[q]));
+      out.push(`| ${lb} | max, ${max[0].clients} clients × ${max[0].duration_s} s | ${max.length} | **${f(med(max.map((r) => r.msgs_per_s)))} msg/s**${rng(max.map((r) => r.msgs_per_s), (x) => f(x))} | ${f(L('p50'), 1)} / ${f(L('p95'), 1)} / ${f(L('p99'), 1)} / ${f(L('max'), 0)} | ${rng(max.map((r) => r.latency_ms.p99), (x) => f(x, 1)).trim() || '–'} | ${errs(max)} | ${dur(max)} | ${f(med(max.map((r) => r.server_us_per_msg)), 0)} | ${f(med(max.map((r) => r.server_disk_bytes_per_msg / 1000)), 1)} | ${cpu(max)} |`);
+    }
+    if (paced.length) {
+      const L = (q) => med(paced.map((r) => r.latency_ms[q]));
+      out.push(`| ${lb} | paced, ${f(paced[0].rate_offered)} msg/s × ${paced[0].duration_s} s | ${paced.length} | ${f(med(paced.map((r) => r.rate_achieved)))} msg/s achieved | **${f(L('p50'), 2)} / ${f(L('p95'), 2)} / ${f(L('p99'), 2)} / ${f(L('max'), 1)}** | ${rng(paced.map((r) => r.latency_ms.p99), (x) => f(x, 1)).trim() || '–'} | ${errs(paced)} | ${dur(paced)} | – | – | ${cpu(paced)} |`);
+    }
   }
   out.push('');
 }
@@ -109,8 +116,38 @@ if (res.length) {
   out.push('### Reconnect storm (bench/resume.mjs)', '');
   out.push('| streams × behind | n | all done in s (range) | per-stream completion p50 / p99 ms | exactly once, in order | replayed events/s | server µs CPU / replayed event | CPU % server / client / other |');
   out.push('|---|---|---|---|---|---|---|---|');
-  out.push(`| ${f(res[0].streams)} × ${res[0].behind} (batch ${res[0].batch || 'all'}) | ${res.length} | **${f(med(res.map((r) => r.storm_s)), 2)}**${rng(res.map((r) => r.storm_s), (x) => f(x, 2))} | ${f(med(res.map((r) => r.completion_ms.p50)), 0)} / ${f(med(res.map((r) => r.completion_ms.p99)), 0)} | ${res.reduce((a, r) => a + r.exact_streams, 0)} / ${res.reduce((a, r) => a + r.streams, 0)} streams (dup ${res.reduce((a, r) => a + r.duplicates, 0)}, missing ${res.reduce((a, r) => a + r.missing, 0)}) | ${k(med(res.map((r) => r.replayed_events_per_s)))} | ${f(med(res.map((r) => r.server_us_per_replayed_event)), 2)} | ${f(med(res.map((r) => r.server_cpu_pct)))} / ${f(med(res.map((r) => r.client_cpu_pct)))} / ${f(med(res.map((r) => r.other_cpu_pct)))} |`);
+  for (const lb of [...new Set(res.map(base))]) {
+  const R0 = res.filter((r) => base(r) === lb);
+  ((res) => out.push(`| ${lb}: ${f(res[0].streams)} × ${res[0].behind} (batch ${res[0].batch || 'all'}) | ${res.length} | **${f(med(res.map((r) => r.storm_s)), 2)}**${rng(res.map((r) => r.storm_s), (x) => f(x, 2))} | ${f(med(res.map((r) => r.completion_ms.p50)), 0)} / ${f(med(res.map((r) => r.completion_ms.p99)), 0)} | ${res.reduce((a, r) => a + r.exact_streams, 0)} / ${res.reduce((a, r) => a + r.streams, 0)} streams (dup ${res.reduce((a, r) => a + r.duplicates, 0)}, missing ${res.reduce((a, r) => a + r.missing, 0)}) | ${k(med(res.map((r) => r.replayed_events_per_s)))} | ${f(med(res.map((r) => r.server_us_per_replayed_event)), 2)} | ${f(med(res.map((r) => r.server_cpu_pct)))} / ${f(med(res.map((r) => r.client_cpu_pct)))} / ${f(med(res.map((r) => r.other_cpu_pct)))} |`))(R0);
+  }
   out.push('');
+}
+// ---- targets (issues 3, 4 and 6), from the rows above
+{
+  const T = [];
+  const verdict = (ok) => (ok == null ? '–' : ok ? '**met**' : '**missed**');
+  const pm = post.filter((r) => r.mode === 'max' && !r.preload), pp = post.filter((r) => r.mode === 'paced' && !r.preload);
+  if (pm.length) { const v = med(pm.map((r) => r.msgs_per_s)); T.push(`| POST: ≥ 5,000 durable msg/s | ${f(v)} msg/s median (${f(nums(pm.map((r) => r.msgs_per_s))[0])}–${f(nums(pm.map((r) => r.msgs_per_s)).at(-1))}), n = ${pm.length} | ${verdict(v >= 5000)}${v < 5000 ? ` by ${f(100 - (100 * v) / 5000)} %` : ''} |`); }
+  if (pp.length) { const v = med(pp.map((r) => r.latency_ms.p99)); T.push(`| POST: p99 ≤ 20 ms at 1,000 msg/s offered | p99 ${f(v, 1)} ms median (${f(nums(pp.map((r) => r.latency_ms.p99))[0], 1)}–${f(nums(pp.map((r) => r.latency_ms.p99)).at(-1), 1)}), n = ${pp.length} | ${verdict(v <= 20)}${v > 20 ? ` by ${f(v - 20, 1)} ms` : ''} |`); }
+  const F = (peer, cs) => fan.filter((r) => r.label?.startsWith(`${peer}/${cs}/`));
+  const repOf = (r) => `${r._file}#${r.label.split('/')[2]}`;
+  const ratio = (peer) => { const m = new Map(F(peer, 'iii').map((r) => [repOf(r), r.deliveries_per_s])); return F('natter', 'iii').filter((r) => m.has(repOf(r))).map((r) => r.deliveries_per_s / m.get(repOf(r))); };
+  const rl = ratio('limit'), rn = ratio('naive');
+  if (rl.length) T.push(`| fan-out iii: ≥ 1.0× limit (same run) | ${f(med(rl), 2)}× median (${f(nums(rl)[0], 2)}–${f(nums(rl).at(-1), 2)}), n = ${rl.length} | ${verdict(med(rl) >= 1)} |`);
+  if (rn.length) T.push(`| fan-out iii: ≥ 2.5× naive (same run) | ${f(med(rn), 2)}× median (${f(nums(rn)[0], 2)}–${f(nums(rn).at(-1), 2)}), n = ${rn.length} | ${verdict(med(rn) >= 2.5)} |`);
+  const n2 = F('natter', 'ii');
+  if (n2.length) {
+    const all = n2.every((r) => r.delivered === r.expected && r.lost === 0 && r.duplicates === 0), v = med(n2.map((r) => r.latency_ms.p99));
+    const c2 = F('nchan', 'ii'); const cv = c2.length ? med(c2.map((r) => r.latency_ms.p99)) : null;
+    T.push(`| fan-out ii: everything delivered, p99 < nchan's 865.7 ms (../shared/bench/README.md) | ${all ? 'all delivered, no duplicates' : 'LOSS or duplicates'}; p99 ${f(v, 1)} ms median (${f(nums(n2.map((r) => r.latency_ms.p99))[0], 1)}–${f(nums(n2.map((r) => r.latency_ms.p99)).at(-1), 1)}), n = ${n2.length}${cv != null ? `; nchan in this run ${f(cv, 1)} ms` : ''} | ${verdict(all && v < 865.7)} |`);
+  }
+  const n4 = F('natter', 'iv');
+  if (n4.length) { const k4 = med(n4.map((r) => r.kib_per_conn)), held = med(n4.map((r) => r.subs_connected)); T.push(`| fan-out iv: 20,000 idle streams, ≤ 8 KiB RSS each | ${f(held)} held (the 20,000-fd ulimit; peers 19,979–19,988), ${f(k4, 2)} KiB/stream median, n = ${n4.length} | ${verdict(k4 <= 8)} (KiB); held = fd limit |`); }
+  const rs = res.filter((r) => r.streams === 5000 && r.behind === 200);
+  if (rs.length) { const v = med(rs.map((r) => r.storm_s)), ex = rs.every((r) => r.exact_streams === r.streams); T.push(`| resume storm: 5,000 × 200 behind, exactly once, ≤ 5 s | ${f(v, 2)} s median (${f(nums(rs.map((r) => r.storm_s))[0], 2)}–${f(nums(rs.map((r) => r.storm_s)).at(-1), 2)}), n = ${rs.length}; ${ex ? 'every stream exact' : 'NOT EXACT'} | ${verdict(ex && v <= 5)}${v > 5 ? ` by ${f(v - 5, 2)} s` : ''} |`); }
+  const cs = clu.filter((r) => r.kind === 'single'), cc = clu.filter((r) => r.kind === 'cross');
+  if (cs.length && cc.length) { const rep = (r) => `${r._file}#${r.label.split('/').at(-1)}`; const sm = new Map(cs.map((r) => [rep(r), r.latency_ms.p99])); const rr = cc.filter((r) => sm.has(rep(r))).map((r) => r.latency_ms.p99 / sm.get(rep(r))); if (rr.length) T.push(`| cluster: cross-node p99 ≤ 1.3× single-node (1k × 20 msg/s) | ${f(med(rr), 2)}× median (${f(nums(rr)[0], 2)}–${f(nums(rr).at(-1), 2)}), n = ${rr.length} | ${verdict(med(rr) <= 1.3)} |`); }
+  if (T.length) out.push('### Targets', '', '| target | result | verdict |', '|---|---|---|', ...T, '');
 }
 if (dropped.length) out.push(`Left out (other_cpu_pct > ${maxOther}): ${dropped.map((r) => `${r.label}${r.mode === 'max' || r.mode === 'paced' ? `(${r.mode})` : ''} ${Math.round(r.other_cpu_pct)} %`).join(', ')}.`);
 console.log(out.join('\n'));
