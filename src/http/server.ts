@@ -23,6 +23,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { roomRoutes } from './routes/rooms.ts';
 import { eventRoutes } from './sse.ts';
+import { validatorCompiler } from './validator.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -54,6 +55,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('session', null);
+  app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   installJsonParser(app);
   await app.register(cookie);
