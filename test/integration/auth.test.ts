@@ -177,6 +177,11 @@ describe('CSRF rule', () => {
     assertError(await bare.post('/api/v1/rooms/general/messages', { text: 'hi' }), 403, 'csrf');
     assertError(await bare.post('/api/v1/auth/logout'), 403, 'csrf');
     assertError(await bare.req('POST', '/api/v1/rooms', { name: room }, { 'x-requested-with': 'XMLHttpRequest' }), 403, 'csrf');
+    assertError(await bare.patch('/api/v1/rooms/general', { topic: 'x' }), 403, 'csrf');
+    assertError(await bare.put('/api/v1/rooms/general/messages/1/reactions/ok'), 403, 'csrf');
+    assertError(await bare.del('/api/v1/rooms/general/messages/1'), 403, 'csrf');
+    assertError(await bare.post('/api/v1/rooms/general/leave'), 403, 'csrf');
+    assert.equal((await bare.get('/api/v1/rooms/general')).body.room.member, true, 'the refused leave did not happen');
     assert.equal((await bare.get(`/api/v1/rooms/${room}`)).status, 404, 'room was not created');
     assert.equal((await bare.get('/api/v1/me')).status, 200, 'GET needs no header; the session still works');
   });

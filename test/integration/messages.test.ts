@@ -103,6 +103,12 @@ describe('posting', () => {
 });
 
 describe('message text rules', () => {
+  it('a body over the default limit (64 KiB) is 413 payload_too_large', async () => {
+    const name = await room();
+    assertError(await alice.post(`/api/v1/rooms/${name}/messages`, { text: 'a'.repeat(65_536) }), 413, 'payload_too_large');
+    assertError(await alice.post(`/api/v1/rooms/${name}/messages`, { text: 'a'.repeat(60_000) }), 400, 'invalid_request');
+  });
+
   it('1-4000 code points after trimming: 4000 emoji pass, 4001 do not', async () => {
     const name = await room();
     const emoji = '😀'.repeat(4000);

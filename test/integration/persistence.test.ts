@@ -130,4 +130,21 @@ describe('persistence across restarts', () => {
     assert.deepEqual(h.map((m: any) => m.text), acked.map((m) => m.text));
     assert.deepEqual(h[h.length - 1].reactions, { fire: [alice.user.username] });
   });
+
+  it('SIGTERM while posts are in flight: exit 0, and every acknowledged post is kept after the restart', async () => {
+    const b = new Api(server.url, bob.token);
+    const texts = Array.from({ length: 60 }, (_, i) => `inflight ${i}`);
+    const sending = texts.map((text) => b.post(`/api/v1/rooms/${pub}/messages`, { text }).then((r) => r, () => null));
+    // Stop as soon as the first of them has been answered, with the rest still on their way.
+    await Promise.race(sending);
+    const code = await server.stop();
+    const results = await Promise.all(sending);
+    assert.equal(code, 0);
+    const acked = results.filter((r) => r !== null && r.status === 201).map((r) => r!.body.message.text);
+    assert.ok(acked.length >= 1);
+    for (const r of results) if (r !== null) assert.ok(r.status === 201 || r.status === 503, `in-flight answer ${r.status}`);
+    await server.restart();
+    const kept = new Set((await b.get(`/api/v1/rooms/${pub}/messages?limit=200`)).body.messages.map((m: any) => m.text));
+    for (const t of acked) assert.ok(kept.has(t), `acknowledged "${t}" was lost`);
+  });
 });
