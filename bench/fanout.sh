@@ -12,9 +12,10 @@
 # Peers come from ../shared/bench/peers (PEERS_DIR=...); without it only Natter runs.
 # Env: QUIET_PCT (15) / QUIET_MAX (60 s) idle gate before each case; PROF=<dir> profiles Natter.
 set -uo pipefail
-cd "$(dirname "$0")"
 REPS="${1:-1}"
-OUT="${2:-results/fanout-$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
+OUT="${2:-$(dirname "$0")/results/fanout-$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
+mkdir -p "$(dirname "$OUT")" && OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"   # relative to the caller
+cd "$(dirname "$0")"
 PEERS_DIR="${PEERS_DIR:-$(pwd)/../../shared/bench/peers}"
 CASES="${CASES:-i ii iii iv}"
 NPORT="${NATTER_BENCH_PORT:-8104}"
