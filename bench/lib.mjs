@@ -85,6 +85,10 @@ export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir =
       if (!dbDir) rmSync(dir, { recursive: true, force: true });
     },
     async exited() { return exited; },
+    /** SIGKILL (no graceful shutdown: nothing is flushed at exit) and wait. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+    },
     /** With `probe`: close the probe's window and return its summary (event-loop stalls). */
     async probeWindow() {
       if (!probe) return null;
