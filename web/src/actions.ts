@@ -110,12 +110,16 @@ export async function openRoom(name: string): Promise<void> {
   markRead(name);
 }
 
-/** (Re)loads the newest page of a room, replacing what was shown (used on open and after `reset`). */
+/**
+ * (Re)loads the newest page of a room (on open and after `reset`). Messages that arrived while the request was
+ * in flight (live events, our own sends) are newer than the page and are kept; anything older is replaced.
+ */
 export async function loadLatest(name: string): Promise<void> {
   try {
     const { messages } = await api.messages(name, { limit: PAGE });
-    patchView(name, () => ({
-      messages: mergeMessages([], messages),
+    const newest = messages.at(-1)?.seq ?? 0;
+    patchView(name, (v) => ({
+      messages: mergeMessages(messages, v.messages.filter((m) => m.seq > newest)),
       loaded: true,
       hasMore: (messages[0]?.seq ?? 1) > 1,
       error: null,
@@ -215,7 +219,7 @@ async function deliverPending(clientId: string): Promise<void> {
   if (!p) return;
   try {
     const { message } = await api.post(p.room, p.text, clientId);
-    patchView(p.room, (v) => (v.loaded ? { messages: mergeMessages(v.messages, [message]) } : {}));
+    patchView(p.room, (v) => ({ messages: mergeMessages(v.messages, [message]) }));
     patchRoom(p.room, (r) => ({ last_seq: Math.max(r.last_seq, message.seq), unread: 0 }));
     lastReadSent[p.room] = Math.max(lastReadSent[p.room] ?? 0, message.seq);
     discard(clientId);

@@ -7,6 +7,8 @@ import { getState, mergeMessages, patchRoom, patchView, update } from './state.t
 import type { StreamEvent } from './stream.ts';
 
 export const TYPING_SHOWN_MS = 5000;
+/** Live messages kept for a room whose history was never opened (bounded: opening it fetches the newest page). */
+const UNLOADED_KEEP = 100;
 
 /**
  * Applies one stream event to the page. Every branch is idempotent: after a leader takeover or a reconnect the
@@ -57,12 +59,14 @@ function onMessage(m: Message): void {
     update((st) => ({ pending: st.pending.filter((p) => p.clientId !== cid) }));
   }
   if (!s.rooms[m.room]) void discoverRoom(m.room);
+  // Kept even before the room's history is loaded: loadLatest keeps what is newer than the page it fetched.
   const view = s.views[m.room];
-  if (view?.loaded) {
-    const newest = view.messages.at(-1)?.seq ?? 0;
-    patchView(m.room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
-    if (view.messages.length > 0 && m.seq > newest + 1) void loadAfter(m.room, newest);
-  }
+  patchView(m.room, (v) => {
+    const merged = mergeMessages(v.messages, [m]);
+    return { messages: v.loaded ? merged : merged.slice(-UNLOADED_KEEP) };
+  });
+  const newest = view?.messages.at(-1)?.seq ?? 0;
+  if (view?.loaded && newest > 0 && m.seq > newest + 1) void loadAfter(m.room, newest);
   patchRoom(m.room, (r) => {
     if (m.seq <= r.last_seq) return {};
     return { last_seq: m.seq, unread: mine ? 0 : r.unread + 1 };
@@ -73,7 +77,7 @@ function onMessage(m: Message): void {
 
 function onUpdated(m: Message): void {
   const view = getState().views[m.room];
-  if (view?.loaded && view.messages.some((x) => x.seq === m.seq)) {
+  if (view?.messages.some((x) => x.seq === m.seq)) {
     patchView(m.room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
   }
 }

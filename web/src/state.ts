@@ -13,7 +13,10 @@ export interface PendingMessage {
   error: string | null;
 }
 
-/** The loaded part of one room's history: `messages` is contiguous in `seq` and ascending. */
+/**
+ * What is shown of one room's history, ascending by `seq`. Once `loaded` (its newest page fetched) it is
+ * contiguous; before that it holds only messages that arrived live.
+ */
 export interface RoomView {
   messages: Message[];
   loaded: boolean;
