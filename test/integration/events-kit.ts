@@ -94,7 +94,7 @@ function describe(type: string, d: any): string {
 
 /** Wait until `s` has a message with `text` in `roomName`. */
 export async function waitText(s: RawStream, roomName: string, text: string, timeoutMs?: number): Promise<void> {
-  await s.waitFor(() => texts(s, roomName).includes(text), `message "${text}" in ${roomName}`, timeoutMs);
+  await s.waitFor(() => texts(s, roomName).includes(text), `message "${short(text)}" in ${roomName}`, timeoutMs);
 }
 
 /**
@@ -148,7 +148,9 @@ export async function metric(base: string, name: string, labels: Record<string, 
 export async function stopServer(server: { url: string; output(): string; stop(): Promise<number | null> }): Promise<void> {
   const alive = await fetch(`${server.url}/healthz`).then((r) => r.ok, () => false);
   const out = server.output();
-  await server.stop();
+  const t0 = Date.now();
+  const code = await server.stop();
+  if (process.env.EVENTS_DEBUG) console.error(`stopServer: ${Date.now() - t0} ms, exit ${code}`);
   assert.ok(alive, `the server died during the suite:\n${out.slice(-4000)}`);
 }
 
@@ -186,8 +188,13 @@ export function esTexts(c: EsClient, roomName: string): string[] {
   return c.events.filter((e) => e.type === 'message' && e.data.message.room === roomName).map((e) => e.data.message.text);
 }
 
+/** A message text cut short for assertion output. */
+export const short = (t: string): string => (t.length > 24 ? `${t.slice(0, 24)}…` : t);
+
 /** Assert that `list` has each element once, in the given order. */
-export function assertExactlyOnce(list: string[], expected: string[], what: string): void {
+export function assertExactlyOnce(fullList: string[], fullExpected: string[], what: string): void {
+  const list = fullList.map(short);
+  const expected = fullExpected.map(short);
   const dupes = list.filter((t, i) => list.indexOf(t) !== i);
   assert.deepEqual(dupes, [], `${what}: duplicates`);
   const missing = expected.filter((t) => !list.includes(t));

@@ -1,0 +1,243 @@
+/**
+ * The event stream, limits: heartbeat, the per-stream unsent-bytes budget (a
+ * client that does not read is disconnected, others are not disturbed, and it
+ * resumes exactly once), and the per-user / per-IP stream caps.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import type { RawStream } from '../helpers/sse.ts';
+import {
+  assertExactlyOnce, closeStream, esTexts, eventSource, metric, post, room, stopServer, stream, texts, user, waitFor, waitText, type U,
+} from './events-kit.ts';
+
+/** A message of 4000 code points, ~16 KB of UTF-8: 4-byte emoji are sent raw, not escaped. */
+const big = (i: number): string => `${i} ${'😀'.repeat(3990)}`;
+
+/** Fetch /api/v1/events and expect a JSON error instead of a stream. */
+async function refused(base: string, token: string): Promise<Response> {
+  const ac = new AbortController();
+  const r = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+  if (r.status === 200) ac.abort();
+  return r;
+}
+
+async function assert429(base: string, token: string, what: string): Promise<void> {
+  const r = await refused(base, token);
+  assert.equal(r.status, 429, `${what}: 429 beyond the cap`);
+  assert.match(r.headers.get('content-type') ?? '', /^application\/json/, `${what}: JSON, not a stream`);
+  assert.match(r.headers.get('retry-after') ?? '', /^\d+$/, `${what}: Retry-After`);
+  const body = await r.json();
+  assert.equal(body.error.code, 'rate_limited', what);
+  assert.equal(typeof body.error.message, 'string');
+}
+
+describe('heartbeat', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ NATTER_HEARTBEAT_MS: '200' });
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  /** Arrival times of the stream's chunks that hold a ping, and of the others. */
+  const timeline = (s: RawStream) => {
+    const pings: number[] = [];
+    const other: number[] = [Date.now()];
+    s.socket.on('data', (b: Buffer) => (b.includes(': ping') ? pings : other).push(Date.now()));
+    return { pings, other };
+  };
+
+  it('sends the comment ": ping" after NATTER_HEARTBEAT_MS of silence, and no event for it', async () => {
+    const u = await user(server.url);
+    const s = await stream(server.url, u.token);
+    const t = timeline(s);
+    await s.waitFor(() => s.comments.includes('ping'), 'a ping');
+    assert.ok(s.raw().includes('\n: ping\n\n') || s.raw().includes('\n:ping\n\n'), 'a comment line and a blank line');
+    assert.ok(t.pings[0]! - t.other[0]! >= 150, `not before the interval: ${t.pings[0]! - t.other[0]!} ms after ready`);
+    await waitFor(() => s.comments.filter((c) => c === 'ping').length >= 3, 'pings keep coming while idle');
+    assert.deepEqual([...new Set(s.events.map((e) => e.event))], ['ready'], 'pings dispatch no event');
+    s.close();
+  });
+
+  it('the timer resets on every write: no ping while events keep flowing', async () => {
+    const u = await user(server.url);
+    const r = await room(u, 'private');
+    const s = await stream(server.url, u.token);
+    await s.waitFor(() => s.comments.includes('ping'), 'a first ping');
+    await post(u, r, 'first of the burst');
+    await waitText(s, r, 'first of the burst');
+    const pingsBefore = s.comments.length;
+    const start = Date.now();
+    let i = 0;
+    while (Date.now() - start < 800) {
+      await post(u, r, `burst ${i++}`);
+    }
+    await waitText(s, r, `burst ${i - 1}`);
+    assert.equal(s.comments.length, pingsBefore, `no ping during a ${Date.now() - start} ms burst of ${i} events`);
+    await s.waitFor(() => s.comments.length > pingsBefore, 'a ping after the burst');
+    s.close();
+  });
+
+  it('an eventsource@4 client ignores pings and stays on one connection', async () => {
+    const u = await user(server.url);
+    const r = await room(u, 'private');
+    const c = eventSource(server.url, u.token);
+    try {
+      await waitFor(() => c.events.some((e) => e.type === 'ready'), 'ready');
+      const s = await stream(server.url, u.token);
+      await s.waitFor(() => s.comments.length >= 3, 'three pings on a parallel raw stream');
+      await post(u, r, 'after pings');
+      await waitFor(() => esTexts(c, r).includes('after pings'), 'message');
+      assert.equal(c.opens, 1);
+      assert.deepEqual(c.events.map((e) => e.type), ['ready', 'message']);
+      s.close();
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('a client that does not read', () => {
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: '65536' });
+    base = server.url;
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  it('is disconnected as slow while other clients get everything; it then resumes with its cursor and gets the rest exactly once', async () => {
+    const poster = await user(base, 'po');
+    const slow = await user(base, 'sl');
+    const fast = await user(base, 'fa');
+    const r = await room(poster, 'private', [slow, fast]);
+    const slowClosesBefore = await metric(base, 'natter_stream_closes_total', { reason: 'slow' });
+    const s = await stream(base, slow.token);
+    const f = await stream(base, fast.token);
+    const c = eventSource(base, fast.token);
+    await waitFor(() => c.events.some((e) => e.type === 'ready'), 'eventsource ready');
+    s.pause();
+    const all: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const text = big(i);
+      all.push(text);
+      await post(poster, r, text);
+      if (i % 25 === 24 && (await metric(base, 'natter_stream_closes_total', { reason: 'slow' })) > slowClosesBefore) break;
+    }
+    assert.ok(await metric(base, 'natter_stream_closes_total', { reason: 'slow' }) > slowClosesBefore, `the slow stream was closed after ${all.length} messages`);
+    // The others got everything, in order, once.
+    await waitText(f, r, all.at(-1)!, 30_000);
+    assertExactlyOnce(texts(f, r), all, 'fast raw reader');
+    await waitFor(() => esTexts(c, r).length === all.length, 'eventsource got all', 30_000);
+    assertExactlyOnce(esTexts(c, r), all, 'eventsource');
+    assert.equal(f.closed, false, 'the fast reader is still connected');
+    assert.equal(c.opens, 1, 'the eventsource client was never disconnected');
+    // The slow one reads what reached it, sees the end of the stream, and resumes.
+    s.resume();
+    await waitFor(() => s.closed, 'the slow stream ends');
+    const got = texts(s, r);
+    assert.ok(got.length < all.length, 'it had not received everything');
+    const again = await stream(base, slow.token, { lastEventId: s.lastEventId });
+    await waitFor(() => texts(again, r).includes(all.at(-1)!) || again.closed, 'the rest, or the stream closing', 30_000);
+    assert.equal(again.closed, false, `the resumed stream was closed after ${texts(again, r).length} of the ${all.length - got.length} it had missed`);
+    assertExactlyOnce([...got, ...texts(again, r)], all, 'slow reader before + after resume');
+    again.close();
+    f.close();
+    c.close();
+  });
+
+  it('a resume whose backlog is larger than the budget is delivered whole, exactly once (replay waits for the client)', async () => {
+    const poster = await user(base, 'pb');
+    const reader = await user(base, 'rb');
+    const r = await room(poster, 'private', [reader]);
+    const first = await stream(base, reader.token);
+    await post(poster, r, 'seen');
+    await waitText(first, r, 'seen');
+    const cursor = first.lastEventId;
+    await closeStream(first);
+    // 40 messages of ~16 KB: ~640 KB to replay against a 64 KiB budget.
+    const missed = Array.from({ length: 40 }, (_, i) => big(i));
+    for (const t of missed) await post(poster, r, t);
+    const s = await stream(base, reader.token, { lastEventId: cursor });
+    await waitFor(() => texts(s, r).length === missed.length || s.closed, 'the backlog, or the stream closing', 30_000);
+    assert.equal(s.closed, false, `the resumed stream was closed after ${texts(s, r).length} of ${missed.length} replayed messages`);
+    assertExactlyOnce(texts(s, r), missed, 'replayed backlog');
+    s.close();
+  });
+});
+
+describe('caps', () => {
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAMS_PER_USER: '2', NATTER_STREAMS_PER_IP: '3' });
+    base = server.url;
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  it('beyond NATTER_STREAMS_PER_USER: 429 JSON with Retry-After, not a stream; a closed stream frees its slot', async () => {
+    const u = await user(base, 'cu');
+    const capBefore = await metric(base, 'natter_stream_closes_total', { reason: 'cap' });
+    const a = await stream(base, u.token);
+    const b = await stream(base, u.token);
+    await assert429(base, u.token, 'third stream of a user');
+    assert.equal(await metric(base, 'natter_stream_closes_total', { reason: 'cap' }), capBefore + 1, 'counted as reason="cap"');
+    // The open streams are not disturbed.
+    const r = await room(u, 'private');
+    await post(u, r, 'still here');
+    await waitText(a, r, 'still here');
+    await waitText(b, r, 'still here');
+    await closeStream(a);
+    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 1, 'the server saw the close');
+    const c = await stream(base, u.token);
+    c.close();
+    b.close();
+    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 0, 'all closed');
+  });
+
+  it('beyond NATTER_STREAMS_PER_IP: 429 JSON for any user from that address', async () => {
+    const users: U[] = [];
+    for (let i = 0; i < 4; i++) users.push(await user(base, `ci${i}`));
+    const open = [await stream(base, users[0]!.token), await stream(base, users[1]!.token), await stream(base, users[2]!.token)];
+    await assert429(base, users[3]!.token, 'fourth stream from one address');
+    open[0]!.close();
+    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 2, 'the server saw the close');
+    const s = await stream(base, users[3]!.token);
+    for (const x of [...open, s]) x.close();
+    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 0, 'all closed');
+  });
+
+  it('a browser EventSource refused with 429 stops instead of retrying', async () => {
+    const u = await user(base, 'ce');
+    const a = await stream(base, u.token);
+    const b = await stream(base, u.token);
+    const c = eventSource(base, u.token);
+    try {
+      await waitFor(() => c.es.readyState === c.es.CLOSED, 'eventsource closed');
+      assert.equal(c.requests.length, 1);
+      assert.equal(c.opens, 0);
+    } finally {
+      c.close();
+      a.close();
+      b.close();
+    }
+  });
+
+  it('0 disables the caps', async () => {
+    const other = await startServer({ NATTER_STREAMS_PER_USER: '0', NATTER_STREAMS_PER_IP: '0' });
+    try {
+      const u = await user(other.url);
+      const streams = [];
+      for (let i = 0; i < 12; i++) streams.push(await stream(other.url, u.token));
+      for (const s of streams) s.close();
+    } finally {
+      await stopServer(other);
+    }
+  });
+});
