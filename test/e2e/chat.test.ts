@@ -166,6 +166,8 @@ describe('two people chatting in the browser', () => {
     await alice.getByRole('button', { name: 'Browse rooms' }).click();
     await alice.getByRole('button', { name: `Join ${room}` }).click();
     await alice.getByTestId('room-title').filter({ hasText: room }).waitFor();
+    await sendMessage(bob, 'welcome to the side room');
+    await waitForMessageOnce(alice, 'welcome to the side room');
     await clickRoom(alice, 'general');
 
     const badge = alice.locator(`[data-testid="room-link"][data-room="${room}"] [data-testid="unread-badge"]`);
@@ -176,6 +178,11 @@ describe('two people chatting in the browser', () => {
     await clickRoom(alice, room);
     await waitForMessageOnce(alice, 'side note 3');
     await badge.waitFor({ state: 'detached' });
+    // A "New" line sits right above the first message that was unread.
+    const afterLine = await alice
+      .getByTestId('new-separator')
+      .evaluate((el) => el.nextElementSibling?.querySelector('[data-testid="message-text"]')?.textContent);
+    assert.equal(afterLine, 'side note 1');
 
     // The read marker is on the server: after a reload the badge stays cleared.
     await clickRoom(alice, 'general');

@@ -30,12 +30,21 @@ export async function boot(): Promise<void> {
     const cur = getState().current;
     if (cur) markRead(cur);
   });
+  await start();
+}
+
+/** Asks who we are; a server that cannot be reached (restarting, offline) is retried rather than shown as signed out. */
+async function start(attempt = 0): Promise<void> {
   try {
     const { user } = await api.me();
     await signedIn(user);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) update(() => ({ phase: 'signed-out' }));
-    else update(() => ({ phase: 'signed-out', notice: errorText(e) }));
+    if (e instanceof ApiError && e.status === 401) {
+      update(() => ({ phase: 'signed-out' }));
+    } else if (getState().phase !== 'signed-in' || !stream) {
+      update(() => ({ phase: 'offline', notice: errorText(e) }));
+      setTimeout(() => void start(attempt + 1), Math.min(1000 * 2 ** attempt, 15000));
+    }
   }
 }
 
@@ -93,7 +102,12 @@ function roomFromHash(): string | null {
 
 /** Shows a room: loads its newest page once, its members, and marks it read. */
 export async function openRoom(name: string): Promise<void> {
-  update(() => ({ current: name, notice: null }));
+  // Messages above your read marker are all by others (posting moves it), so the first unread is exact.
+  update((s) => {
+    const r = s.rooms[name];
+    const from = r && r.unread > 0 ? r.last_seq - r.unread + 1 : 0;
+    return { current: name, notice: null, newFrom: { ...s.newFrom, [name]: from } };
+  });
   const hash = '#/r/' + encodeURIComponent(name);
   if (location.hash !== hash) history.replaceState(null, '', hash);
   if (!getState().rooms[name]) {

@@ -26,7 +26,8 @@ export interface RoomView {
 }
 
 export interface AppState {
-  phase: 'loading' | 'signed-out' | 'signed-in';
+  /** `offline`: the first request could not reach the server; the page retries by itself. */
+  phase: 'loading' | 'offline' | 'signed-out' | 'signed-in';
   me: User | null;
   /** Rooms this user is a member of (the sidebar), by name. */
   rooms: Record<string, Room>;
@@ -42,6 +43,8 @@ export interface AppState {
   role: StreamRole;
   /** A short message about a failed action that has no field to sit next to. */
   notice: string | null;
+  /** room → the first seq that was unread when you opened it (0: none), for the "New" line. */
+  newFrom: Record<string, number>;
 }
 
 const initial: AppState = {
@@ -57,6 +60,7 @@ const initial: AppState = {
   conn: 'connecting',
   role: 'follower',
   notice: null,
+  newFrom: {},
 };
 
 let state: AppState = initial;

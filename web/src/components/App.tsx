@@ -38,6 +38,13 @@ export function App() {
       </div>
     );
   }
+  if (s.phase === 'offline') {
+    return (
+      <div class="loading" role="status" data-testid="offline">
+        <span class="brand-mark" aria-hidden="true" /> Cannot reach Natter right now. Trying again…
+      </div>
+    );
+  }
   if (s.phase === 'signed-out' || !s.me) return <SignIn notice={s.notice} />;
 
   return (

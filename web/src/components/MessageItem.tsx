@@ -1,5 +1,5 @@
 import { memo } from 'preact/compat';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { deleteMessage, editMessage, toggleReaction } from '../actions.ts';
 import { fullTime, linkify, timeOfDay } from '../format.ts';
@@ -36,7 +36,8 @@ interface Props {
 function EditBox({ m, onDone }: { m: Message; onDone(): void }) {
   const [text, setText] = useState(m.text);
   const ref = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
+  // A layout effect: focus and caret are set before the browser paints or handles the next input event.
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     el.focus();

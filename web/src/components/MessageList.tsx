@@ -15,6 +15,8 @@ interface Props {
   isOwner: boolean;
   editingId: string | null;
   onEdit(id: string | null): void;
+  /** Draw the "New" line above this seq (0: none). */
+  newFrom: number;
 }
 
 const GROUP_MS = 5 * 60 * 1000;
@@ -66,7 +68,7 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
  * The scrolling history of one room. Loading older messages keeps what you were looking at in place (the
  * height added above is added to scrollTop); new messages scroll into view only if you were already at the end.
  */
-export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit }: Props) {
+export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit, newFrom }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const snap = useRef({ room: '', first: 0, atBottom: true, count: 0, pending: 0, anchor: '', anchorTop: 0 });
   const [away, setAway] = useState(false);
@@ -114,6 +116,13 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
       items.push(
         <li class="day-sep" role="separator" data-testid="day-separator" key={'d' + m.seq}>
           <span>{dayLabel(m.created_at)}</span>
+        </li>,
+      );
+    }
+    if (newFrom > 0 && m.seq === newFrom && m.seq !== view.messages[0]?.seq) {
+      items.push(
+        <li class="new-sep" role="separator" aria-label="New messages" data-testid="new-separator" key="new">
+          <span>New</span>
         </li>,
       );
     }

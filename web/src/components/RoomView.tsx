@@ -111,7 +111,7 @@ export function RoomView({ s, room, onMenu }: Props) {
             </button>
           </div>
         )}
-        <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} />
+        <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={s.newFrom[room] ?? 0} />
         <TypingLine typing={s.typing[room]} />
         {r ? (
           <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
