@@ -15,6 +15,7 @@ import {
   startTestServer,
   uniqueName,
   waitForMessageOnce,
+  waitLive,
   type TestServer,
 } from './harness.ts';
 
@@ -95,6 +96,19 @@ describe('resuming after trouble', () => {
     await carol.locator('[data-testid="connection-status"][data-state="live"]').waitFor();
     await bob.post('general', 'said after the reset');
     await waitForMessageOnce(carol, 'said after the reset');
+    await ctx.close();
+  });
+
+  test('a page that cannot reach the API at first says so, keeps trying, and comes up live', async () => {
+    const ctx = await browser.newContext();
+    await signUpInContext(ctx, server.url, uniqueName('dave'));
+    const dave = await ctx.newPage();
+    let refused = 0;
+    await dave.route('**/api/v1/me', (route) => (refused++ < 2 ? route.abort('connectionrefused') : route.continue()));
+    await dave.goto(`${server.url}/#/r/general`);
+    await dave.getByTestId('offline').waitFor();
+    await waitLive(dave);
+    await waitForMessageOnce(dave, 'said after the reset');
     await ctx.close();
   });
 
