@@ -48,7 +48,8 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     bodyLimit: config.maxBody,
     trustProxy: false,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Fastify's own 503-on-closing body is not the contract's error shape; the onRequest hook below answers instead.
+    return503OnClosing: false,
     // Bad percent-encoding and over-long path parameters are answered by the router before any
     // route runs; without this they get Fastify's own body shape, not the contract's.
     frameworkErrors: errorHandler,
@@ -74,6 +75,15 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Requests that still arrive on open connections while the server drains get 503 in the contract's shape.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ChatError('unavailable', 'the server is shutting down: retry');
+  });
 
   const histogram = services.metrics.httpDuration;
   app.addHook('onResponse', async (req, reply) => {

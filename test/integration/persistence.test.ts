@@ -142,7 +142,11 @@ describe('persistence across restarts', () => {
     assert.equal(code, 0);
     const acked = results.filter((r) => r !== null && r.status === 201).map((r) => r!.body.message.text);
     assert.ok(acked.length >= 1);
-    for (const r of results) if (r !== null) assert.ok(r.status === 201 || r.status === 503, `in-flight answer ${r.status}`);
+    for (const r of results) {
+      if (r === null || r.status === 201) continue;
+      assert.equal(r.status, 503, `in-flight answer ${r.status} ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, 'unavailable', 'a refused request gets the contract error shape');
+    }
     await server.restart();
     const kept = new Set((await b.get(`/api/v1/rooms/${pub}/messages?limit=200`)).body.messages.map((m: any) => m.text));
     for (const t of acked) assert.ok(kept.has(t), `acknowledged "${t}" was lost`);
