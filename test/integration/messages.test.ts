@@ -135,6 +135,8 @@ describe('message text rules', () => {
     assert.equal((await post(alice, name, 'line one\nline\ttwo')).text, 'line one\nline\ttwo');
     assert.equal((await post(alice, name, 'del \u007f and c1 \u0085 are not C0')).text, 'del \u007f and c1 \u0085 are not C0');
     assert.equal((await post(alice, name, 'café ☕ 日本語 👩‍👩‍👧')).text, 'café ☕ 日本語 👩‍👩‍👧');
+    // A lone surrogate escaped in valid JSON is not a Unicode string: 400, not stored as garbage.
+    assertError(await alice.req('POST', `/api/v1/rooms/${name}/messages`, '{"text":"a\\ud800b"}'), 400, 'invalid_request');
   });
 });
 
