@@ -19,10 +19,11 @@ async function openStore(config: Config): Promise<Store> {
   return openPostgresStore(config.database.url, { log: pino({ level: config.logLevel }).child({ component: 'store' }) });
 }
 
-async function openBroker(config: Config, log: Logger): Promise<Broker> {
+/** The broker; in cluster mode its channel is named after the database's log id, so deployments sharing a Redis never see each other's events. */
+async function openBroker(config: Config, logId: string, log: Logger): Promise<Broker> {
   if (!config.redisUrl) return new LocalBroker();
   const { RedisBroker } = await import('./broker/redis-broker.ts');
-  return new RedisBroker(config.redisUrl, { channel: 'natter:events', log: log.child({ component: 'broker' }) });
+  return new RedisBroker(config.redisUrl, { channel: `natter:${logId}`, log: log.child({ component: 'broker' }) });
 }
 
 async function main(): Promise<void> {
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   });
   log.info({ config: describeConfig(config) }, 'starting natter');
   const store = await openStore(config);
-  const broker = await openBroker(config, log);
+  const broker = await openBroker(config, store.logId, log);
   const services = await createServices(config, store, broker, { onError: (what, err) => log.error({ err, what }, 'background error') });
   const app = await buildServer(services, { logger: log });
   app.addHook('preClose', async () => services.stop());

@@ -40,7 +40,10 @@ export async function createServices(config: Config, store: Store, broker: Broke
   const announce = broker.remote
     ? (user: UserRef, online: boolean, roomIds: number[]) => broker.publish({ kind: 'presence', user, online, roomIds })
     : null;
-  const presence = new Presence(hub, config.presenceGraceMs, announce);
+  const sync = broker.remote
+    ? (ask: boolean, users: { user: UserRef; roomIds: number[] }[]) => broker.publish({ kind: 'presence_sync', ask, users })
+    : null;
+  const presence = new Presence(hub, config.presenceGraceMs, announce, 15_000, sync);
   const feed = new Feed(store, hub, {
     gapMs: 200,
     pollMs: broker.remote ? 1000 : 0,
@@ -77,7 +80,9 @@ export async function createServices(config: Config, store: Store, broker: Broke
     else if (msg.kind === 'typing') hub.signalRoom(msg.roomId, 'typing', { room: msg.room, user: msg.user }, msg.user.id);
     else if (msg.kind === 'session_end') streams.endSession(msg.sessionId, msg.userId);
     else if (msg.kind === 'presence') presence.fromRemote(msg.node, msg.user, msg.online, msg.roomIds);
+    else if (msg.kind === 'presence_sync') presence.fromSync(msg.node, msg.users, msg.ask);
   });
+  presence.askPeers();
 
   let stopped = false;
   return {
@@ -93,6 +98,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
       stopped = true;
       streams.shutdown();
       feed.close();
+      presence.close();
     },
   };
 }

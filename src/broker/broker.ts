@@ -11,7 +11,12 @@ export type BrokerMessage =
   | { kind: 'events'; node: string; events: LogEvent[] }
   | { kind: 'typing'; node: string; roomId: number; room: string; user: UserRef }
   | { kind: 'presence'; node: string; user: UserRef; online: boolean; roomIds: number[] }
-  | { kind: 'session_end'; node: string; sessionId: string; userId: string };
+  | { kind: 'session_end'; node: string; sessionId: string; userId: string }
+  /**
+   * A node's whole set of online users, sent every refresh period instead of one
+   * `presence` per user, and at start with `ask: true` so the others answer at once.
+   */
+  | { kind: 'presence_sync'; node: string; ask: boolean; users: { user: UserRef; roomIds: number[] }[] };
 
 /** Distributes the Omit over the union, so callers can build any message without its node id. */
 export type Outgoing = BrokerMessage extends infer M ? (M extends BrokerMessage ? Omit<M, 'node'> : never) : never;

@@ -1,6 +1,6 @@
 /**
- * The cluster broker: Redis pub/sub through ioredis. One channel (`natter:events`
- * by default; deployments that share a Redis need different channels), carrying
+ * The cluster broker: Redis pub/sub through ioredis. One channel (main.ts names it
+ * `natter:<log id>`, so deployments that share a Redis stay apart), carrying
  * JSON messages stamped with this node's id; a node drops its own.
  *
  * Pub/sub is at-most-once: a message published while a subscriber is

@@ -4,15 +4,21 @@
  * reload, a move to another node) does not flap. `presence` events go to the
  * streams that share a room with the user.
  *
- * Across nodes each node announces its own transitions through the broker and
- * re-announces its online users every `refreshMs`; a remote entry that is not
- * refreshed within three periods expires (a node that died cannot say goodbye).
+ * Across nodes each node announces its own transitions through the broker and,
+ * every `refreshMs`, publishes its whole online set in one `presence_sync`.
+ * A sync replaces what this node believed about the sender, so a lost
+ * "offline" is corrected within one period. A node that starts asks the others
+ * for their sets (`ask`), so it knows who is online at once rather than after a
+ * period. A remote entry that is not refreshed within three periods expires (a
+ * node that died cannot say goodbye).
  */
 import type { Hub } from './hub.ts';
 import type { UserRef } from './types.ts';
 
 /** Publishes this node's presence changes to the other nodes (cluster mode). */
 export type Announce = (user: UserRef, online: boolean, roomIds: number[]) => void;
+/** Publishes this node's whole online set; `ask` requests the others' sets in reply. */
+export type Sync = (ask: boolean, users: { user: UserRef; roomIds: number[] }[]) => void;
 
 interface Remote {
   user: UserRef;
@@ -32,11 +38,17 @@ export class Presence {
     private readonly graceMs: number,
     private readonly announce: Announce | null = null,
     private readonly refreshMs = 15_000,
+    private readonly sync: Sync | null = null,
   ) {
     if (announce) {
       this.refresh = setInterval(() => this.tick(), refreshMs);
       this.refresh.unref();
     }
+  }
+
+  /** Ask the other nodes for their online sets (call once the broker handler is in place): a new node knows nobody. */
+  askPeers(): void {
+    this.sync?.(true, []);
   }
 
   /** True while the user has a live stream on some node, or is within the grace period after the last one. */
@@ -99,6 +111,16 @@ export class Presence {
     if (wasOnline !== isOnline) this.hub.signalPeers(user.id, roomIds, 'presence', { user, online: isOnline });
   }
 
+  /** Another node's whole online set: it replaces what this node believed about that node. */
+  fromSync(node: string, users: { user: UserRef; roomIds: number[] }[], ask: boolean): void {
+    const listed = new Set(users.map((u) => u.user.id));
+    for (const [userId, r] of this.remote) {
+      if (r.nodes.has(node) && !listed.has(userId)) this.fromRemote(node, r.user, false, r.roomIds);
+    }
+    for (const u of users) this.fromRemote(node, u.user, true, u.roomIds);
+    if (ask) this.sync?.(false, this.localSet());
+  }
+
   /** Cancel timers (shutdown). */
   close(): void {
     for (const t of this.leaving.values()) clearTimeout(t);
@@ -108,7 +130,8 @@ export class Presence {
 
   /** Re-announce local users and expire remote entries that were not refreshed. */
   private tick(): void {
-    for (const e of this.local.values()) if (e.streams > 0) this.announce?.(e.user, true, e.roomIds);
+    if (this.sync) this.sync(false, this.localSet());
+    else for (const e of this.local.values()) if (e.streams > 0) this.announce?.(e.user, true, e.roomIds);
     const now = Date.now();
     for (const [userId, r] of this.remote) {
       for (const [node, expires] of r.nodes) if (expires < now) r.nodes.delete(node);
@@ -116,5 +139,10 @@ export class Presence {
       this.remote.delete(userId);
       if (!this.local.has(userId)) this.hub.signalPeers(userId, r.roomIds, 'presence', { user: r.user, online: false });
     }
+  }
+
+  /** This node's online users (those with a live stream; not those within the grace period). */
+  private localSet(): { user: UserRef; roomIds: number[] }[] {
+    return [...this.local.values()].filter((e) => e.streams > 0).map((e) => ({ user: e.user, roomIds: e.roomIds }));
   }
 }

@@ -103,11 +103,18 @@ export class Streams {
     let replayed = 0;
     while (sub.state === 'pending' && sub.lastPos < snap.head) {
       const page = await this.store.readEvents(session.user.id, sub.lastPos, snap.head, REPLAY_PAGE);
-      for (const e of page) sub.sendStored(e.pos, this.hub.frame(e));
+      for (const e of page) {
+        const frame = this.hub.frame(e);
+        // Replay is pulled, so it waits for the client instead of overrunning the budget:
+        // a backlog of any size is delivered whole to a client that reads.
+        if (sub.pendingBytes() + frame.length > this.opts.budget / 2) {
+          await sub.drained();
+          if (sub.state !== 'pending') return;
+        }
+        sub.sendStored(e.pos, frame);
+      }
       replayed += page.length;
       if (page.length < REPLAY_PAGE) break;
-      // Replay is pulled, so it can wait for the client instead of overrunning the budget.
-      if (sub.pendingBytes() > this.opts.budget / 2) await sub.drained();
     }
     if (sub.state !== 'pending') return;
     sub.lastPos = Math.max(sub.lastPos, snap.head);

@@ -74,9 +74,11 @@ export class Subscriber {
         setImmediate(flushAll);
       }
     }
+    const before = this.chunkBytes + this.sink.backlog();
     this.chunks.push(frame);
     this.chunkBytes += frame.length;
-    if (this.chunkBytes + this.sink.backlog() > this.budget) {
+    // A lone frame always goes (a client with nothing unread is not slow, whatever the frame's size).
+    if (before > 0 && before + frame.length > this.budget) {
       this.close('slow');
       return false;
     }

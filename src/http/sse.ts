@@ -99,7 +99,8 @@ export class SocketSink implements Sink {
 
   drained(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.ended || this.socket.destroyed || this.socket.writableLength === 0) return resolve();
+      // 'drain' comes only after a write was refused (above the high-water mark); below it there is nothing to wait for.
+      if (this.ended || this.socket.destroyed || !this.socket.writableNeedDrain) return resolve();
       const done = (): void => {
         this.socket.off('drain', done);
         this.socket.off('close', done);

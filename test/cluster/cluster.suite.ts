@@ -133,6 +133,20 @@ export function describeCluster(name: string, factory: () => Promise<BrokerFacto
       assert.equal(await onlineOnA(alice.user.id), false);
     });
 
+    test('a node that starts later knows at once who is online elsewhere', async () => {
+      const { alice, room } = await pair();
+      await open(a, alice.token);
+      const late = await startLocalNode(db.url, await brokers.broker());
+      try {
+        const online = async () =>
+          ((await new Api(late.url, alice.token).get(`/api/v1/rooms/${room}/members`)).body.members as { user: { id: string }; online: boolean }[])
+            .find((m) => m.user.id === alice.user.id)?.online;
+        await waitFor(online, 'alice online as the late node sees it', 3000);
+      } finally {
+        await late.close();
+      }
+    });
+
     test('typing on A shows on B; logging out on A ends the session\'s streams on B', async () => {
       const { alice, bob, room } = await pair();
       const bobOnB = await open(b, bob.token);

@@ -17,7 +17,10 @@ export interface SseEvent {
 export class SseParser {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
+  /** The "last event ID string": updated only when a block is dispatched (a blank line), as a browser does. */
   lastEventId = '';
+  /** The "last event ID buffer": set by `id:` fields of the block being read. */
+  private idBuffer = '';
   retry: number | null = null;
   private decoder = new StringDecoder('utf8');
   private buf = '';
@@ -56,13 +59,16 @@ export class SseParser {
     switch (field) {
       case 'event': this.eventType = value; break;
       case 'data': this.data += value + '\n'; break;
-      case 'id': if (!value.includes('\0')) { this.lastEventId = value; this.sawId = true; } break;
+      case 'id': if (!value.includes('\0')) { this.idBuffer = value; this.sawId = true; } break;
       case 'retry': if (/^\d+$/.test(value)) this.retry = Number(value); break;
       default: break;
     }
   }
 
   private dispatch(): void {
+    // WHATWG step 1: the string takes the buffer's value at every dispatch, even of an empty block;
+    // an id in a block cut off before its blank line never counts.
+    this.lastEventId = this.idBuffer;
     const hasId = this.sawId;
     this.sawId = false;
     if (this.data === '') { this.eventType = ''; return; }
