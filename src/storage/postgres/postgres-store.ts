@@ -32,7 +32,7 @@ import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '.
 import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, Store, StoredMessage } from '../store.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
-import { toEvent, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from './rows.ts';
+import { toEvent, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from '../rows.ts';
 import * as q from './sql.ts';
 import { append, changeMessageIn, headOf, id, join, postIn, roomView, userById, withReactions, type Db } from './writes.ts';
 

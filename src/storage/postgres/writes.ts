@@ -8,7 +8,7 @@ import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import type { Changed } from '../store.ts';
 import type { Tx } from './db.ts';
-import { groupReactions, toMessage, toRoom, toUser, type MessageRow, type RoomRow, type UserRow } from './rows.ts';
+import { groupReactions, toMessage, toRoom, toUser, type MessageRow, type RoomRow, type UserRow } from '../rows.ts';
 import * as q from './sql.ts';
 
 export type Db = Pick<pg.Pool, 'query'>;

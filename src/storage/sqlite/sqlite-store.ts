@@ -18,7 +18,7 @@ import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '.
 import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, Store, StoredMessage } from '../store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
-import { groupReactions, toEvent, toMessage, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from './rows.ts';
+import { groupReactions, toEvent, toMessage, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from '../rows.ts';
 import { MESSAGE_VIEW, READ_EVENTS, REACTIONS_OF, ROOM_VIEW, USER_COLS } from './sql.ts';
 
 const now = (): string => new Date().toISOString();

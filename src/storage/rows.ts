@@ -1,12 +1,20 @@
-/** Row shapes of the SQLite schema and their mapping to the domain types. */
-import type { LogEvent, Message, Role, Room, StoredEventType, User } from '../../core/types.ts';
-import type { RoomRecord } from '../store.ts';
+/**
+ * Row shapes shared by the SQL stores and their mapping to the domain types.
+ * The two drivers differ only in column types: SQLite gives times as ISO text
+ * and flags as 0/1, PostgreSQL gives timestamptz as Date and booleans (its int8
+ * columns arrive as numbers, see postgres/db.ts). Both show times as ISO 8601.
+ */
+import type { LogEvent, Message, Role, Room, StoredEventType, User } from '../core/types.ts';
+import type { RoomRecord } from './store.ts';
+
+type Time = string | Date;
+type Flag = number | boolean;
 
 export interface UserRow {
   id: number;
   username: string;
-  guest: number;
-  created_at: string;
+  guest: Flag;
+  created_at: Time;
 }
 
 export interface RoomRow {
@@ -15,7 +23,7 @@ export interface RoomRow {
   topic: string;
   visibility: 'public' | 'private';
   kind: 'room' | 'dm';
-  created_at: string;
+  created_at: Time;
   last_seq: number;
   role: Role | null;
   unread: number;
@@ -31,9 +39,9 @@ export interface MessageRow {
   author_name: string;
   text: string;
   client_id: string | null;
-  created_at: string;
-  edited_at: string | null;
-  deleted: number;
+  created_at: Time;
+  edited_at: Time | null;
+  deleted: Flag;
 }
 
 export interface EventRow {
@@ -44,12 +52,15 @@ export interface EventRow {
   data: string;
 }
 
+const iso = (t: Time): string => (typeof t === 'string' ? t : t.toISOString());
+const flag = (f: Flag): boolean => f === true || f === 1;
+
 export function toUser(r: UserRow): User {
-  return { id: String(r.id), username: r.username, guest: r.guest === 1, created_at: r.created_at };
+  return { id: String(r.id), username: r.username, guest: flag(r.guest), created_at: iso(r.created_at) };
 }
 
 export function toRecord(r: RoomRow): RoomRecord {
-  return { id: r.id, name: r.name, topic: r.topic, visibility: r.visibility, kind: r.kind, createdAt: r.created_at, lastSeq: r.last_seq };
+  return { id: r.id, name: r.name, topic: r.topic, visibility: r.visibility, kind: r.kind, createdAt: iso(r.created_at), lastSeq: r.last_seq };
 }
 
 export function toRoom(r: RoomRow): Room {
@@ -58,7 +69,7 @@ export function toRoom(r: RoomRow): Room {
     topic: r.topic,
     visibility: r.visibility,
     kind: r.kind,
-    created_at: r.created_at,
+    created_at: iso(r.created_at),
     member: r.role !== null,
     unread: r.unread,
     last_seq: r.last_seq,
@@ -73,11 +84,11 @@ export function toMessage(r: MessageRow, reactions: Record<string, string[]>): M
     room: r.room,
     seq: r.seq,
     author: { id: String(r.author_id), username: r.author_name },
-    text: r.deleted ? '' : r.text,
-    created_at: r.created_at,
-    edited_at: r.edited_at,
-    deleted: r.deleted === 1,
-    reactions: r.deleted ? {} : reactions,
+    text: flag(r.deleted) ? '' : r.text,
+    created_at: iso(r.created_at),
+    edited_at: r.edited_at && iso(r.edited_at),
+    deleted: flag(r.deleted),
+    reactions: flag(r.deleted) ? {} : reactions,
     client_id: r.client_id,
   };
 }
