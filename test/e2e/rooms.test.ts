@@ -103,6 +103,8 @@ describe('rooms, members and presence', () => {
     await alice.getByTestId('dm-username').fill(bobName);
     await alice.getByRole('button', { name: 'Start conversation' }).click();
     await alice.getByTestId('room-title').filter({ hasText: bobName }).waitFor();
+    // The dialog closes and the new conversation's message box has the focus.
+    await alice.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'composer');
     await sendMessage(alice, 'a quick private word');
     await bob.locator('[data-testid="dm-list"] [data-testid="room-link"]').first().waitFor();
   });

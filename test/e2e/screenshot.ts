@@ -57,6 +57,15 @@ try {
   await jonas.getByRole('button', { name: 'React with 👍' }).click();
   await messageWithText(maya, 'Oh nice, looking now.').waitFor();
   await maya.locator('[data-testid="reaction"][data-emoji="👍"]').waitFor();
+  const priyaCtx = await browser.newContext();
+  await signUpInContext(priyaCtx, server.url, 'priya');
+  const priya = await openRoomPage(priyaCtx, server.url, 'general');
+  await priya.getByRole('button', { name: 'New direct message' }).click();
+  await priya.getByTestId('dm-username').fill('maya');
+  await priya.getByRole('button', { name: 'Start conversation' }).click();
+  await priya.getByTestId('room-title').filter({ hasText: 'maya' }).waitFor();
+  await sendMessage(priya, 'Lunch at 12:30?');
+  await maya.locator('[data-testid="dm-list"] [data-testid="unread-badge"]').waitFor();
   await jonas.getByTestId('composer').fill('I');
   await maya.getByTestId('typing-indicator').filter({ hasText: 'jonas is typing' }).waitFor();
   await maya.locator('[data-testid="room-link"][data-room="general"] [data-testid="unread-badge"]').waitFor();

@@ -5,7 +5,7 @@
 import type { Message, Room, User } from '../../src/core/types.ts';
 import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
 import { applyEvent, refetchAll } from './events.ts';
-import { getState, mergeMessages, patchRoom, patchView, resetState, update } from './state.ts';
+import { getState, mergeMessages, patchRoom, patchView, resetState, update, upsertRoom } from './state.ts';
 import { announceSessionChange, onSessionChangeElsewhere } from './session-channel.ts';
 import { startStream, type StreamHandle } from './stream.ts';
 
@@ -113,7 +113,7 @@ export async function openRoom(name: string): Promise<void> {
   if (!getState().rooms[name]) {
     try {
       const { room } = await api.room(name);
-      if (room.member) update((s) => ({ rooms: { ...s.rooms, [name]: room } }));
+      if (room.member) upsertRoom(room);
     } catch (e) {
       patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
       return;

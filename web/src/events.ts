@@ -3,7 +3,7 @@ import type { EventData, Message } from '../../src/core/types.ts';
 import { api } from './api.ts';
 import { loadAfter, loadLatest, loadMembers, markRead, setRooms } from './actions.ts';
 import { forgetRoom } from './rooms.ts';
-import { getState, mergeMessages, patchRoom, patchView, update } from './state.ts';
+import { getState, mergeMessages, patchRoom, patchView, update, upsertRoom } from './state.ts';
 import type { StreamEvent } from './stream.ts';
 
 export const TYPING_SHOWN_MS = 5000;
@@ -86,7 +86,7 @@ function onUpdated(m: Message): void {
 async function discoverRoom(name: string): Promise<void> {
   try {
     const { room } = await api.room(name);
-    if (room.member) update((s) => ({ rooms: { ...s.rooms, [name]: room } }));
+    if (room.member) upsertRoom(room);
   } catch {
     /* not visible to us */
   }

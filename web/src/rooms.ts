@@ -2,20 +2,24 @@
 import type { Room } from '../../src/core/types.ts';
 import { api } from './api.ts';
 import { attempt, loadMembers, openRoom } from './actions.ts';
-import { getState, update } from './state.ts';
+import { getState, update, upsertRoom } from './state.ts';
 
-/** Adds a room this user just joined or created to the sidebar and opens it. */
-async function enter(room: Room): Promise<void> {
-  update((s) => ({ rooms: { ...s.rooms, [room.name]: { ...room, member: true } } }));
+/**
+ * Adds a room this user just joined or created to the sidebar and opens it. `done` runs first (a dialog closes
+ * itself there), so the dialog hands focus back before the new room's message box takes it.
+ */
+async function enter(room: Room, done?: () => void): Promise<void> {
+  done?.();
+  upsertRoom(room);
   await openRoom(room.name);
 }
 
-export const createRoom = async (name: string, topic: string, visibility: 'public' | 'private') =>
-  enter((await api.createRoom(name, topic, visibility)).room);
+export const createRoom = async (name: string, topic: string, visibility: 'public' | 'private', done?: () => void) =>
+  enter((await api.createRoom(name, topic, visibility)).room, done);
 
-export const joinRoom = async (name: string) => enter((await api.join(name)).room);
+export const joinRoom = async (name: string, done?: () => void) => enter((await api.join(name)).room, done);
 
-export const openDm = async (username: string) => enter((await api.dm(username)).room);
+export const openDm = async (username: string, done?: () => void) => enter((await api.dm(username)).room, done);
 
 export const addMember = async (room: string, username: string) => {
   await api.addMember(room, username);

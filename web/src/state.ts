@@ -120,6 +120,18 @@ export function patchView(room: string, patch: (v: RoomView) => Partial<RoomView
   });
 }
 
+/**
+ * Lists a room fetched over REST. Fetches can overlap with each other and with live events, so a response older
+ * than what we already know (a lower `last_seq`) keeps our newer counts.
+ */
+export function upsertRoom(room: Room): void {
+  update((s) => {
+    const cur = s.rooms[room.name];
+    const next = cur && cur.last_seq > room.last_seq ? { ...room, last_seq: cur.last_seq, unread: cur.unread } : room;
+    return { rooms: { ...s.rooms, [room.name]: { ...next, member: true } } };
+  });
+}
+
 /** Updates one sidebar room, if this user is in it. */
 export function patchRoom(room: string, patch: (r: Room) => Partial<Room>): void {
   update((s) => {

@@ -63,8 +63,7 @@ export function BrowseDialog({ onClose }: { onClose(): void }) {
                 aria-label={`Join ${r.name}`}
                 onClick={async () => {
                   try {
-                    await joinRoom(r.name);
-                    onClose();
+                    await joinRoom(r.name, onClose);
                   } catch (e) {
                     setError(errorText(e));
                   }
@@ -91,8 +90,7 @@ export function CreateDialog({ onClose }: { onClose(): void }) {
     e.preventDefault();
     setErr({});
     try {
-      await createRoom(name.trim(), topic.trim(), visibility);
-      onClose();
+      await createRoom(name.trim(), topic.trim(), visibility, onClose);
     } catch (x) {
       const text = errorText(x);
       if (x instanceof ApiError && (x.code === 'room_exists' || (x.status === 400 && !/topic/i.test(x.message)))) setErr({ name: text });
@@ -143,8 +141,7 @@ export function DmDialog({ onClose }: { onClose(): void }) {
           e.preventDefault();
           setError(null);
           try {
-            await openDm(name.trim());
-            onClose();
+            await openDm(name.trim(), onClose);
           } catch (x) {
             setError(errorText(x));
           }
