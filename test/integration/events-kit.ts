@@ -160,6 +160,8 @@ export interface EsClient {
   events: { type: string; data: any; lastEventId: string }[];
   /** Every request it made: the Last-Event-ID header each carried ('' when none). */
   requests: string[];
+  /** The outcome of each request: the status, or the network error. */
+  outcomes: string[];
   opens: number;
   close(): void;
 }
@@ -168,15 +170,23 @@ const ES_TYPES = ['ready', 'message', 'message_updated', 'member_joined', 'membe
 
 export function eventSource(base: string, token: string, path = '/api/v1/events'): EsClient {
   const requests: string[] = [];
+  const outcomes: string[] = [];
   const es = new EventSource(`${base}${path}`, {
-    fetch: (input, init) => {
+    fetch: async (input, init) => {
       const h = new Headers(init?.headers);
       requests.push(h.get('last-event-id') ?? '');
       h.set('authorization', `Bearer ${token}`);
-      return fetch(input, { ...init, headers: h });
+      try {
+        const res = await fetch(input, { ...init, headers: h });
+        outcomes.push(String(res.status));
+        return res;
+      } catch (err) {
+        outcomes.push(`error: ${(err as Error).cause ?? (err as Error).message}`);
+        throw err;
+      }
     },
   });
-  const c: EsClient = { es, events: [], requests, opens: 0, close: () => es.close() };
+  const c: EsClient = { es, events: [], requests, outcomes, opens: 0, close: () => es.close() };
   c.es.addEventListener('open', () => c.opens++);
   for (const t of ES_TYPES) c.es.addEventListener(t, (e: MessageEvent) => c.events.push({ type: t, data: JSON.parse(e.data), lastEventId: e.lastEventId }));
   c.es.onerror = () => { /* reconnects by itself */ };

@@ -1,0 +1,274 @@
+/**
+ * The event stream, lifecycle: logout ends that session's streams, resume across
+ * a `kill -9` and restart, SIGTERM ends streams cleanly and exits 0, and the
+ * stream metrics move as they should.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Api } from '../helpers/api.ts';
+import { openRaw, type RawStream } from '../helpers/sse.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import {
+  assertExactlyOnce, closeStream, data, esTexts, eventSource, marker, metric, post, room, stopServer, stream, texts, user, waitFor, waitText, type U,
+} from './events-kit.ts';
+
+/** Whether the socket ended cleanly (FIN) rather than by error or reset. */
+function endedCleanly(s: RawStream): () => boolean {
+  let clean = false;
+  s.socket.on('end', () => (clean = true));
+  return () => clean;
+}
+
+describe('logout', () => {
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
+    base = server.url;
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  it('ends every open stream of that session within a second; the same user\'s other sessions keep theirs', async () => {
+    const u = await user(base, 'lo');
+    const login = await new Api(base).post('/api/v1/auth/login', { username: u.name, password: 'correct horse' });
+    assert.equal(login.status, 200);
+    const other = new Api(base, login.body.token);
+    const r = await room(u, 'private');
+    const logoutsBefore = await metric(base, 'natter_stream_closes_total', { reason: 'logout' });
+    const a1 = await stream(base, u.token);
+    const a2 = await stream(base, u.token);
+    const b = await stream(base, login.body.token);
+    const clean = endedCleanly(a1);
+    assert.equal((await u.api.post('/api/v1/auth/logout')).status, 204);
+    await waitFor(() => a1.closed && a2.closed, 'both streams of the session closed', 1000);
+    assert.ok(clean(), 'ended cleanly, not reset');
+    assert.equal(b.closed, false);
+    const m = await other.post(`/api/v1/rooms/${r}/messages`, { text: 'other session still live' });
+    assert.equal(m.status, 201);
+    await waitText(b, r, 'other session still live');
+    assert.equal(await metric(base, 'natter_stream_closes_total', { reason: 'logout' }), logoutsBefore + 2, 'closes counted as reason="logout"');
+    const again = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${u.token}` } });
+    assert.equal(again.status, 401, 'the logged-out token cannot open a new stream');
+    b.close();
+  });
+
+  it('a cookie session\'s stream ends on logout by cookie', async () => {
+    const u = await user(base, 'lc');
+    const s = await openRaw(base, '/api/v1/events', { cookie: `natter_session=${u.token}` });
+    await s.waitFor((ev) => ev.some((e) => e.event === 'ready'), 'ready');
+    const r = await fetch(`${base}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: `natter_session=${u.token}`, 'x-requested-with': 'natter' } });
+    assert.equal(r.status, 204);
+    await waitFor(() => s.closed, 'stream closed', 1000);
+  });
+
+  it('a stream still replaying when its session logs out is ended too', async () => {
+    const u = await user(base, 'lr');
+    const r = await room(u, 'private');
+    const cursor = (await u.api.get('/api/v1/rooms')).body.cursor;
+    for (let i = 0; i < 200; i++) await post(u, r, `backlog ${i}`);
+    const opening = stream(base, u.token, { lastEventId: cursor });
+    assert.equal((await u.api.post('/api/v1/auth/logout')).status, 204);
+    const s = await opening.catch(() => null);
+    if (s) await waitFor(() => s.closed, 'stream closed', 1000);
+  });
+});
+
+describe('kill -9 and restart', () => {
+  let server: RunningServer;
+  let base: string;
+  let alice: U;
+  let bob: U;
+  before(async () => {
+    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_RETRY_MS: '50' });
+    base = server.url;
+    alice = await user(base, 'ka');
+    bob = await user(base, 'kb');
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  it('a stream resumes after the server process is killed (SIGKILL) and restarted: every event exactly once, then live', async () => {
+    const r = await room(alice, 'private', [bob]);
+    const s = await stream(base, bob.token);
+    const c = eventSource(base, bob.token);
+    await waitFor(() => c.events.some((e) => e.type === 'ready'), 'eventsource ready');
+    for (const t of ['one', 'two', 'three']) await post(alice, r, t);
+    await waitText(s, r, 'three');
+    s.pause(); // what it has not read yet is lost with the connection
+    const cursor = s.lastEventId;
+    // Committed just before the kill: acknowledged, so they must survive it.
+    await post(alice, r, 'four');
+    await post(alice, r, 'five');
+    await server.kill();
+    await server.restart();
+    await post(alice, r, 'six');
+    const again = await stream(base, bob.token, { lastEventId: cursor });
+    await post(alice, r, 'seven');
+    await marker(alice, r, [again]);
+    assert.equal(data(again.events, 'reset').length, 0, 'the old cursor is still good after a restart');
+    assertExactlyOnce(texts(again, r).slice(0, -1), ['four', 'five', 'six', 'seven'], 'raw stream after kill -9');
+    // The real client reconnected by itself with Last-Event-ID.
+    await waitFor(() => esTexts(c, r).includes('seven'), 'eventsource got seven', 15_000);
+    assertExactlyOnce(esTexts(c, r).filter((t) => !t.startsWith('marker')), ['one', 'two', 'three', 'four', 'five', 'six', 'seven'], 'eventsource across kill -9');
+    assert.ok(c.opens >= 2);
+    assert.equal(c.events.filter((e) => e.type === 'reset').length, 0);
+    again.close();
+    c.close();
+  });
+
+  it('a cursor from the GET /rooms snapshot before the kill is still served after it', async () => {
+    const r = await room(alice, 'private', [bob]);
+    const cursor = (await bob.api.get('/api/v1/rooms')).body.cursor;
+    await post(alice, r, 'before kill');
+    await server.kill();
+    await server.restart();
+    await post(alice, r, 'after restart');
+    const s = await stream(base, bob.token, { query: cursor });
+    await marker(alice, r, [s]);
+    assert.deepEqual(texts(s, r).slice(0, -1), ['before kill', 'after restart']);
+    s.close();
+  });
+});
+
+describe('SIGTERM', () => {
+  it('ends every stream cleanly (whole frames, then FIN) and the process exits 0; clients resume after a restart', async () => {
+    const server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_RETRY_MS: '50' });
+    const base = server.url;
+    const a = await user(base, 'ta');
+    const b = await user(base, 'tb');
+    const r = await room(a, 'private', [b]);
+    const streams = [await stream(base, b.token), await stream(base, b.token), await stream(base, a.token)];
+    const cleans = streams.map(endedCleanly);
+    // One stream mid-replay when the signal comes.
+    const cursor = (await b.api.get('/api/v1/rooms')).body.cursor;
+    for (let i = 0; i < 50; i++) await post(a, r, `m${i}`);
+    for (const s of streams) await waitText(s, r, 'm49');
+    const c = eventSource(base, b.token);
+    await waitFor(() => c.events.some((e) => e.type === 'ready'), 'eventsource ready');
+    // The client needs an id to resume from: ready has none.
+    await post(a, r, 'seen by eventsource');
+    await waitFor(() => esTexts(c, r).includes('seen by eventsource'), 'eventsource got a stored event');
+    for (const s of streams) await waitText(s, r, 'seen by eventsource');
+    const t0 = Date.now();
+    const code = await server.stop();
+    const stopMs = Date.now() - t0;
+    assert.equal(code, 0, `exit code 0 after SIGTERM:\n${server.output().slice(-2000)}`);
+    for (const [i, s] of streams.entries()) {
+      await waitFor(() => s.closed, `stream ${i} closed`);
+      assert.ok(cleans[i]!(), `stream ${i} ended with FIN`);
+      assert.ok(s.raw().endsWith('\n\n'), `stream ${i} ends on a frame boundary`);
+    }
+    await server.restart();
+    try {
+      await post(a, r, 'after restart');
+      const again = await stream(base, b.token, { lastEventId: streams[0]!.lastEventId });
+      await marker(a, r, [again]);
+      assert.deepEqual(texts(again, r).slice(0, -1), ['after restart']);
+      assert.ok(stopMs < 5000, `SIGTERM with only reading clients took ${stopMs} ms`);
+      const fromOld = await stream(base, b.token, { lastEventId: cursor });
+      await waitText(fromOld, r, 'after restart');
+      assert.deepEqual(texts(fromOld, r).slice(49, 52), ['m49', 'seen by eventsource', 'after restart']);
+      assert.equal(texts(fromOld, r).length, 53, 'm0..m49, seen by eventsource, after restart, the marker');
+      await waitFor(() => esTexts(c, r).includes('after restart') || c.es.readyState === c.es.CLOSED, 'eventsource reconnected', 15_000).catch((e: Error) => { throw new Error(`${e.message}; readyState ${c.es.readyState}, opens ${c.opens}, requests ${JSON.stringify(c.requests)}, outcomes ${JSON.stringify(c.outcomes)}, events ${c.events.map((x) => x.type).join(',')}`); });
+      assert.notEqual(c.es.readyState, c.es.CLOSED, `the eventsource client gave up; its requests ended: ${c.outcomes.join(', ')}`);
+      assert.equal(esTexts(c, r).filter((t) => t === 'after restart').length, 1);
+      again.close();
+      fromOld.close();
+    } finally {
+      c.close();
+      await waitFor(async () => (await metric(base, 'natter_streams_open')) === 0, 'every stream closed').catch(() => undefined);
+      await stopServer(server);
+    }
+  });
+
+  it('BUG: exits 0 even when a client has stopped reading (in-flight writes cannot block shutdown forever)', async () => {
+    const server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: String(64 * 1024 * 1024) });
+    const base = server.url;
+    const a = await user(base, 'tp');
+    const b = await user(base, 'tq');
+    const r = await room(a, 'private', [b]);
+    const s = await stream(base, b.token);
+    s.pause();
+    const text = '😀'.repeat(4000);
+    for (let i = 0; i < 500; i++) await post(a, r, text);
+    let exited = false;
+    const stopping = server.stop().then((code) => ((exited = true), code));
+    try {
+      await waitFor(() => exited, 'the process exits', 15_000);
+      assert.equal(await stopping, 0);
+    } finally {
+      s.close();
+      await stopping;
+    }
+  });
+});
+
+describe('metrics', () => {
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
+    base = server.url;
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  it('natter_streams_open follows streams opening and closing; client closes count as reason="client"', async () => {
+    const u = await user(base, 'mo');
+    const open0 = await metric(base, 'natter_streams_open');
+    const client0 = await metric(base, 'natter_stream_closes_total', { reason: 'client' });
+    const s1 = await stream(base, u.token);
+    const s2 = await stream(base, u.token);
+    assert.equal(await metric(base, 'natter_streams_open'), open0 + 2);
+    await closeStream(s1);
+    await waitFor(async () => (await metric(base, 'natter_streams_open')) === open0 + 1, 'gauge down by one');
+    assert.equal(await metric(base, 'natter_stream_closes_total', { reason: 'client' }), client0 + 1);
+    await closeStream(s2);
+    await waitFor(async () => (await metric(base, 'natter_streams_open')) === open0, 'gauge back');
+  });
+
+  it('natter_events_delivered_total counts live deliveries per stream', async () => {
+    const a = await user(base, 'md');
+    const b = await user(base, 'me');
+    const r = await room(a, 'private', [b]);
+    const sa = await stream(base, a.token);
+    const sb = await stream(base, b.token);
+    const before = await metric(base, 'natter_events_delivered_total');
+    await post(a, r, 'counted');
+    await waitText(sa, r, 'counted');
+    await waitText(sb, r, 'counted');
+    const after = await metric(base, 'natter_events_delivered_total');
+    assert.ok(after - before >= 2, `delivered grew by ${after - before}, expected at least 2 (one message to two streams)`);
+    sa.close();
+    sb.close();
+  });
+
+  it('natter_events_replayed_total counts the stored events a resume replayed', async () => {
+    const a = await user(base, 'mr');
+    const b = await user(base, 'ms');
+    const r = await room(a, 'private', [b]);
+    const cursor = (await b.api.get('/api/v1/rooms')).body.cursor;
+    for (const t of ['x', 'y', 'z']) await post(a, r, t);
+    const before = await metric(base, 'natter_events_replayed_total');
+    const s = await stream(base, b.token, { lastEventId: cursor });
+    await waitText(s, r, 'z');
+    await waitFor(async () => (await metric(base, 'natter_events_replayed_total')) === before + 3, 'replayed + 3');
+    const s2 = await stream(base, b.token);
+    await marker(a, r, [s2]);
+    assert.equal(await metric(base, 'natter_events_replayed_total'), before + 3, 'a stream without a cursor replays nothing');
+    s.close();
+    s2.close();
+  });
+
+  it('the metric names of API.md are exposed with help and type lines', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    for (const [name, type] of [['natter_streams_open', 'gauge'], ['natter_events_delivered_total', 'counter'], ['natter_stream_closes_total', 'counter'], ['natter_events_replayed_total', 'counter']]) {
+      const base = name.replace(/_total$/, '');
+      assert.match(text, new RegExp(`# TYPE (${name}|${base}) ${type}`), `${name} is a ${type}`);
+    }
+  });
+});
