@@ -3,7 +3,7 @@
  * driven by playwright-core, and small helpers that act and look the way a person would (through the page),
  * plus a bearer-token API client for the "someone else posts while you watch" side of a test.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -28,6 +28,9 @@ const TEST_ENV = { NATTER_AUTH_RATE: '0', NATTER_POST_RATE: '0' };
  * exporting the same `startServer` (to run this suite against a different build of the server).
  */
 export async function startTestServer(): Promise<TestServer> {
+  if (!existsSync(new URL('../../web/dist/index.html', import.meta.url))) {
+    throw new Error('web/dist is missing: build the web client first (npm run build:web; npm install does it too)');
+  }
   const spec = process.env.NATTER_E2E_SERVER ?? '../helpers/server.ts';
   const mod = (await import(spec)) as { startServer: StartServer };
   const server = await mod.startServer(TEST_ENV);
