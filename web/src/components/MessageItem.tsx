@@ -152,6 +152,16 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
     const t = setTimeout(() => setConfirming(false), 4000);
     return () => clearTimeout(t);
   }, [confirming]);
+  // The picker closes when you click anywhere outside this message's toolbar.
+  const toolbar = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!picking) return;
+    const onDown = (e: PointerEvent) => {
+      if (!toolbar.current?.contains(e.target as Node)) setPicking(false);
+    };
+    document.addEventListener('pointerdown', onDown);
+    return () => document.removeEventListener('pointerdown', onDown);
+  }, [picking]);
 
   return (
     <li
@@ -203,7 +213,7 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
         {!m.deleted && <Reactions m={m} me={me} />}
       </div>
       {!m.deleted && !editing && (
-        <div class={'msg-actions' + (picking || confirming ? ' open' : '')} role="toolbar" aria-label="Message actions">
+        <div ref={toolbar} class={'msg-actions' + (picking || confirming ? ' open' : '')} role="toolbar" aria-label="Message actions">
           <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" aria-expanded={picking} onClick={() => setPicking(!picking)}>
             ☺
           </button>
