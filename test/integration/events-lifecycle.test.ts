@@ -75,6 +75,31 @@ describe('logout', () => {
   });
 });
 
+describe('logout racing stream opens', () => {
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
+    base = server.url;
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  it('no stream of a session survives its logout, even one whose request was in flight at the time', async () => {
+    for (let round = 0; round < 5; round++) {
+      const u = await user(base, 'lx');
+      const opening = Array.from({ length: 6 }, () => openRaw(base, '/api/v1/events', { authorization: `Bearer ${u.token}` }).catch(() => null));
+      const out = await u.api.post('/api/v1/auth/logout');
+      assert.equal(out.status, 204);
+      const streams = (await Promise.all(opening)).filter((s): s is RawStream => s !== null && s.status === 200);
+      for (const [i, s] of streams.entries()) {
+        await waitFor(() => s.closed, `round ${round}: stream ${i} of ${streams.length} (opened around the logout) closed`, 1000);
+      }
+    }
+  });
+});
+
 describe('kill -9 and restart', () => {
   let server: RunningServer;
   let base: string;

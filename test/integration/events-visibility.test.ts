@@ -95,6 +95,16 @@ describe('while connected', () => {
     s.close();
   });
 
+  it('creating a room while connected: the creator\'s stream gets its member_joined and its messages', async () => {
+    const u = await user(base, 'cr');
+    const s = await stream(base, u.token);
+    const r = await room(u, 'private');
+    await post(u, r, 'first');
+    await waitText(s, r, 'first');
+    assert.deepEqual(storedIn(s.events, r), [`member_joined:${u.name}`, 'message:first']);
+    s.close();
+  });
+
   it('leave and rejoin: delivery stops and starts again, with nothing from the gap', async () => {
     const u = await user(base, 'rj');
     const r = await room(owner, 'public', [u]);
