@@ -76,13 +76,19 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // Requests that still arrive on open connections while the server drains get 503 in the contract's shape.
+  // Shutdown. Requests that still arrive on open connections while the server drains get 503 in the
+  // contract's shape. Responses sent while draining close their connection: server.close() reaps only
+  // the connections idle at that moment, so one whose request was still in flight would otherwise stay
+  // open as keep-alive until keepAliveTimeout (72 s) and hold up the exit.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
   app.addHook('onRequest', async () => {
     if (closing) throw new ChatError('unavailable', 'the server is shutting down: retry');
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) void reply.header('connection', 'close');
   });
 
   const histogram = services.metrics.httpDuration;
