@@ -48,6 +48,11 @@ export interface Config {
   logLevel: string;
   /** NATTER_WEB_DIR, default ./web/dist: the built web client served at `/`. */
   webDir: string;
+  /**
+   * NATTER_TRUST_PROXY, default off: take the client address (per-IP limits and caps)
+   * from X-Forwarded-For. `1` trusts any proxy; a comma list of addresses/CIDRs trusts those.
+   */
+  trustProxy: boolean | string[];
 }
 
 /** Thrown by loadConfig; `problems` has one line per bad variable. */
@@ -114,6 +119,7 @@ export function loadConfig(env: Env): Config {
     presenceGraceMs: int('NATTER_PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
     logLevel,
     webDir: env.NATTER_WEB_DIR || './web/dist',
+    trustProxy: parseTrustProxy(env.NATTER_TRUST_PROXY, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -129,6 +135,17 @@ export function parseRate(raw: string): Rate | null | undefined {
   const windowMs = Number(m[2] || '1') * (UNITS[m[3]!] ?? 0);
   if (count < 1 || windowMs < 1) return undefined;
   return { count, windowMs };
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | string[] {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  const list = raw.split(',').map((x) => x.trim());
+  if (list.some((x) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x))) {
+    problems.push(`NATTER_TRUST_PROXY=${JSON.stringify(raw)}: expected 0, 1, or a comma list of proxy addresses/CIDRs`);
+    return false;
+  }
+  return list;
 }
 
 function parseDatabaseUrl(raw: string, problems: string[]): StoreUrl | undefined {

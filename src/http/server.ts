@@ -46,7 +46,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: config.maxBody,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     forceCloseConnections: 'idle',
     // Fastify's own 503-on-closing body is not the contract's error shape; the onRequest hook below answers instead.
     return503OnClosing: false,
