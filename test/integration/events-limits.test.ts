@@ -170,6 +170,49 @@ describe('a client that does not read', () => {
   });
 });
 
+describe('a stream closed as slow while it goes live', () => {
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    // Budget 9 MiB: one replay page of 500 × 16 KB (8 MB) fits, but more than 9 MiB queued during the replay does not.
+    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: String(9 * 1024 * 1024), NATTER_PRESENCE_GRACE_MS: '200' });
+    base = server.url;
+  });
+  after(async () => {
+    await stopServer(server);
+  });
+
+  it('BUG: is really closed: its user goes offline, and the open-streams gauge counts it out', async () => {
+    const poster = await user(base, 'gp');
+    const subject = await user(base, 'gs');
+    const watcher = await user(base, 'gw');
+    const r = await room(poster, 'private', [subject, watcher]);
+    const w = await stream(base, watcher.token);
+    const cursor = (await subject.api.get('/api/v1/rooms')).body.cursor;
+    // One full replay page (8 MB): more than the kernel takes while the client does not read, so the replay waits.
+    for (let i = 0; i < 500; i++) await post(poster, r, big(i));
+    const open0 = await metric(base, 'natter_streams_open');
+    const s = await stream(base, subject.token, { lastEventId: cursor });
+    s.pause();
+    // While it waits, more than the budget is committed: it queues for the switch to live.
+    for (let i = 500; i < 1150; i++) await post(poster, r, big(i));
+    s.resume();
+    await waitFor(() => s.closed || texts(s, r).length === 1150, 'closed as slow, or everything delivered', 60_000);
+    if (!s.closed) {
+      s.close(); // delivered everything: no bug to see here
+      return;
+    }
+    await waitFor(async () => (await metric(base, 'natter_streams_open')) === open0, 'gauge back to before the stream', 5000)
+      .catch(async () => assert.fail(`natter_streams_open is ${await metric(base, 'natter_streams_open')}, expected ${open0}; watcher closed: ${w.closed}; slow closes: ${await metric(base, 'natter_stream_closes_total', { reason: 'slow' })}`));
+    // The user has no stream left: after the 200 ms grace they are offline, for the watcher and in the member list.
+    await waitFor(async () => {
+      const m = await watcher.api.get(`/api/v1/rooms/${r}/members`);
+      return m.body.members.find((x: any) => x.user.id === subject.id).online === false;
+    }, 'the subject shown offline in the member list', 5000);
+    w.close();
+  });
+});
+
 describe('caps', () => {
   let server: RunningServer;
   let base: string;
