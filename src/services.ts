@@ -64,6 +64,10 @@ export async function createServices(config: Config, store: Store, broker: Broke
       hub.signalRoom(roomId, 'typing', { room, user }, user.id);
       if (broker.remote) broker.publish({ kind: 'typing', roomId, room, user });
     },
+    read(userId: string, room: string, seq: number): void {
+      hub.signalUser(userId, 'read', { room, seq });
+      if (broker.remote) broker.publish({ kind: 'read', userId, room, seq });
+    },
     isOnline: (userId: string) => presence.isOnline(userId),
   };
   const streams = new Streams(store, hub, presence, {
@@ -80,6 +84,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
     else if (msg.kind === 'typing') hub.signalRoom(msg.roomId, 'typing', { room: msg.room, user: msg.user }, msg.user.id);
     else if (msg.kind === 'session_end') streams.endSession(msg.sessionId, msg.userId);
     else if (msg.kind === 'presence') presence.fromRemote(msg.node, msg.user, msg.online, msg.roomIds);
+    else if (msg.kind === 'read') hub.signalUser(msg.userId, 'read', { room: msg.room, seq: msg.seq });
     else if (msg.kind === 'presence_sync') presence.fromSync(msg.node, msg.users, msg.ask);
   });
   presence.askPeers();

@@ -12,6 +12,7 @@ export type BrokerMessage =
   | { kind: 'typing'; node: string; roomId: number; room: string; user: UserRef }
   | { kind: 'presence'; node: string; user: UserRef; online: boolean; roomIds: number[] }
   | { kind: 'session_end'; node: string; sessionId: string; userId: string }
+  | { kind: 'read'; node: string; userId: string; room: string; seq: number }
   /**
    * A node's whole set of online users, sent every refresh period instead of one
    * `presence` per user, and at start with `ask: true` so the others answer at once.

@@ -13,6 +13,8 @@ import { checkEmoji, checkNewRoomName, checkText, checkTopic, HISTORY_LIMIT_DEFA
 export interface LiveSink {
   publish(events: LogEvent[]): void;
   typing(roomId: number, room: string, user: UserRef): void;
+  /** The user's read marker in `room` is now at least `seq`: tell their other streams. */
+  read(userId: string, room: string, seq: number): void;
   isOnline(userId: string): boolean;
 }
 
@@ -127,6 +129,7 @@ export class Chat {
   async markRead(user: User, name: string, seq: number): Promise<void> {
     const access = await this.member(user, name);
     await this.store.markRead(access.record.id, user.id, seq);
+    this.live.read(user.id, access.record.name, Math.min(seq, access.record.lastSeq));
   }
 
   // ---- access rules

@@ -112,6 +112,15 @@ export class Hub {
     this.metrics.delivered(n);
   }
 
+  /** A transient event to one user's live streams (their own read marker). */
+  signalUser(userId: string, type: 'read', data: unknown): void {
+    const subs = this.byUser.get(userId);
+    if (!subs) return;
+    const frame = Buffer.from(encodeEvent(type, encodeData(data)));
+    for (const s of subs) if (s.state === 'live') s.send(frame);
+    this.metrics.delivered(subs.size);
+  }
+
   /** A transient event to every live stream sharing a room with `userId` (presence), each stream once. */
   signalPeers(userId: string, roomIds: Iterable<number>, type: 'presence', data: unknown): void {
     const targets = new Set<Subscriber>();

@@ -62,7 +62,7 @@ export interface Member {
 export type StoredEventType = 'message' | 'message_updated' | 'member_joined' | 'member_left' | 'room_updated';
 
 /** Event types that are never stored (no `id:` line), except `reset`, which carries the current position. */
-export type TransientEventType = 'ready' | 'typing' | 'presence' | 'reset';
+export type TransientEventType = 'ready' | 'typing' | 'presence' | 'reset' | 'read';
 
 export type EventType = StoredEventType | TransientEventType;
 
@@ -77,6 +77,8 @@ export interface EventData {
   typing: { room: string; user: UserRef };
   presence: { user: UserRef; online: boolean };
   reset: { reason: string };
+  /** Addition to v1: the user's own read marker moved (on another device or tab); sent only to that user's streams. */
+  read: { room: string; seq: number };
 }
 
 /** The error body every non-2xx JSON response carries. */

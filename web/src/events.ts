@@ -39,6 +39,8 @@ export function applyEvent(ev: StreamEvent): void {
       return onTyping(data as EventData['typing']);
     case 'presence':
       return onPresence(data as EventData['presence']);
+    case 'read':
+      return onRead(data as EventData['read']);
     case 'reset':
       void refetchAll();
   }
@@ -49,6 +51,11 @@ function onReady(d: EventData['ready']): void {
   setRooms(d.rooms);
   const cur = getState().current;
   if (cur) markRead(cur);
+}
+
+/** Our read marker moved on another device: a room read up to its newest message has nothing unread. */
+function onRead(d: EventData['read']): void {
+  patchRoom(d.room, (r) => (d.seq >= r.last_seq ? { unread: 0 } : {}));
 }
 
 function onMessage(m: Message): void {

@@ -45,6 +45,7 @@ const EVENT_TYPES = [
   'typing',
   'presence',
   'reset',
+  'read',
 ] as const;
 
 const RESYNCED_MS = 3000;
