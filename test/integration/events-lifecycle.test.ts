@@ -209,6 +209,26 @@ describe('SIGTERM', () => {
     }
   });
 
+  it('BUG: exits promptly when a client disconnects just before SIGTERM (seen: 70 s)', async () => {
+    const server = await startServer({ NATTER_HEARTBEAT_MS: '200' });
+    const base = server.url;
+    const u = await user(base, 'tz');
+    const r = await room(u, 'private');
+    const c = eventSource(base, u.token);
+    await waitFor(() => c.events.some((e) => e.type === 'ready'), 'ready');
+    await post(u, r, 'x');
+    await waitFor(() => esTexts(c, r).includes('x'), 'message');
+    c.close();
+    let exited = false;
+    const t0 = Date.now();
+    const stopping = server.stop().then((code) => ((exited = true), code));
+    await waitFor(() => exited, 'the process exits', 15_000).catch(async () => {
+      const code = await stopping;
+      assert.fail(`SIGTERM took ${Date.now() - t0} ms to exit (code ${code})`);
+    });
+    assert.equal(await stopping, 0);
+  });
+
   it('BUG: exits 0 even when a client has stopped reading (in-flight writes cannot block shutdown forever)', async () => {
     const server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: String(64 * 1024 * 1024) });
     const base = server.url;
