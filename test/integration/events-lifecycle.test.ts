@@ -222,9 +222,9 @@ describe('SIGTERM', () => {
     let exited = false;
     const t0 = Date.now();
     const stopping = server.stop().then((code) => ((exited = true), code));
-    await waitFor(() => exited, 'the process exits', 15_000).catch(async () => {
-      const code = await stopping;
-      assert.fail(`SIGTERM took ${Date.now() - t0} ms to exit (code ${code})`);
+    await waitFor(() => exited, 'the process exits', 10_000).catch(async () => {
+      await server.kill();
+      assert.fail(`no exit ${Date.now() - t0} ms after SIGTERM (killed it; left alone it exits after ~70 s)`);
     });
     assert.equal(await stopping, 0);
   });
