@@ -182,7 +182,7 @@ describe('a stream closed as slow while it goes live', () => {
     await stopServer(server);
   });
 
-  it('BUG: is really closed: its user goes offline, and the open-streams gauge counts it out', async () => {
+  it('is really closed: its user goes offline, and the open-streams gauge counts it out', async () => {
     const poster = await user(base, 'gp');
     const subject = await user(base, 'gs');
     const watcher = await user(base, 'gw');
