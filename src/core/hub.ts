@@ -63,7 +63,7 @@ export class Hub {
     const rooms = new Set(roomIds);
     let sent = 0;
     for (const e of sub.queue) {
-      if (sub.state === 'closed') return; // closed as slow by what it was just sent: it must not come back to life
+      if (sub.closed) return; // closed as slow by what it was just sent: it must not come back to life
       if (e.pos <= sub.lastPos) continue;
       if (e.type === 'member_joined' && e.subject === sub.userId) rooms.add(e.roomId);
       if (rooms.has(e.roomId)) {
@@ -72,7 +72,7 @@ export class Hub {
       } else sub.lastPos = e.pos;
       if (e.type === 'member_left' && e.subject === sub.userId) rooms.delete(e.roomId);
     }
-    if (sub.state === 'closed') return;
+    if (sub.closed) return;
     sub.queue = [];
     sub.state = 'live';
     for (const roomId of rooms) this.roomSet(roomId).add(sub);

@@ -121,7 +121,7 @@ export class Streams {
     sub.flush();
     this.metrics.replayed(replayed);
     this.hub.goLive(sub, snap.roomIds);
-    if (sub.state !== 'live') return;
+    if (sub.closed) return;
     sub.wentLive = true;
     this.presence.up({ id: sub.userId, username: sub.username }, sub.rooms);
   }

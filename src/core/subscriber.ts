@@ -64,6 +64,11 @@ export class Subscriber {
     private readonly onClose: OnClose,
   ) {}
 
+  /** Whether the stream has been closed (a getter, so checks after calls that may close it are not narrowed away). */
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
   /** Queue a frame for this tick's flush. Returns false (and closes) when over budget. */
   send(frame: Buffer): boolean {
     if (this.state === 'closed') return false;
