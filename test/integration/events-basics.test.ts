@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openRaw } from '../helpers/sse.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { data, esTexts, eventSource, marker, stopServer, post, readyOf, room, storedIn, stream, texts, user, waitFor, waitText, type U } from './events-kit.ts';
+import { closeStream, data, esTexts, eventSource, marker, metric, stopServer, post, readyOf, room, storedIn, stream, texts, user, waitFor, waitText, type U } from './events-kit.ts';
 
 let server: RunningServer;
 let base: string;
@@ -218,6 +218,17 @@ describe('events', () => {
     assert.deepEqual(texts(s, r2), ['in r2']);
     assert.ok(!before!.some((e) => e.data.includes('not joined') || e.data.includes('not a member')), 'nothing from rooms alice is not in');
     s.close();
+  });
+});
+
+describe('reconnects', () => {
+  it('are not rate limited: 40 quick reconnects with the default settings all get a stream', async () => {
+    const u = await user(base, 'rc');
+    for (let i = 0; i < 40; i++) {
+      const s = await stream(base, u.token);
+      await closeStream(s);
+      await waitFor(async () => (await metric(base, 'natter_streams_open')) === 0, `stream ${i} seen closed`);
+    }
   });
 });
 
