@@ -235,24 +235,26 @@ describe('SIGTERM', () => {
     }
   });
 
-  it('exits promptly when a client disconnects just before SIGTERM (seen: 70 s)', async () => {
-    const server = await startServer({ NATTER_HEARTBEAT_MS: '200' });
-    const base = server.url;
-    const u = await user(base, 'tz');
-    const r = await room(u, 'private');
-    const c = eventSource(base, u.token);
-    await waitFor(() => c.events.some((e) => e.type === 'ready'), 'ready');
-    await post(u, r, 'x');
-    await waitFor(() => esTexts(c, r).includes('x'), 'message');
-    c.close();
-    let exited = false;
-    const t0 = Date.now();
-    const stopping = server.stop().then((code) => ((exited = true), code));
-    await waitFor(() => exited, 'the process exits', 10_000).catch(async () => {
-      await server.kill();
-      assert.fail(`no exit ${Date.now() - t0} ms after SIGTERM (killed it; left alone it exits after ~70 s)`);
-    });
-    assert.equal(await stopping, 0);
+  it('BUG: exits promptly when a client disconnects just before SIGTERM (seen: 70 s; racy, so four rounds)', async () => {
+    for (let round = 0; round < 4; round++) {
+      const server = await startServer({ NATTER_HEARTBEAT_MS: '200' });
+      const base = server.url;
+      const u = await user(base, 'tz');
+      const r = await room(u, 'private');
+      const c = eventSource(base, u.token);
+      await waitFor(() => c.events.some((e) => e.type === 'ready'), 'ready');
+      await post(u, r, 'x');
+      await waitFor(() => esTexts(c, r).includes('x'), 'message');
+      c.close();
+      let exited = false;
+      const t0 = Date.now();
+      const stopping = server.stop().then((code) => ((exited = true), code));
+      await waitFor(() => exited, 'the process exits', 10_000).catch(async () => {
+        await server.kill();
+        assert.fail(`round ${round}: no exit ${Date.now() - t0} ms after SIGTERM (killed it; left alone it exits after ~70 s)`);
+      });
+      assert.equal(await stopping, 0);
+    }
   });
 
   it('BUG: exits 0 even when a client has stopped reading (in-flight writes cannot block shutdown forever)', async () => {
