@@ -6,10 +6,14 @@ import { pino, type Logger } from 'pino';
 import { LocalBroker } from './broker/local-broker.ts';
 import type { Broker } from './broker/broker.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.ts';
+import { trackConnections } from './http/drain.ts';
 import { buildServer } from './http/server.ts';
 import { createServices } from './services.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import type { Store } from './storage/store.ts';
+
+/** How long in-flight requests may take to finish after SIGTERM before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function openStore(config: Config): Promise<Store> {
   if (config.database.kind === 'sqlite') return openSqliteStore(config.database.path);
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
   const services = await createServices(config, store, broker, { onError: (what, err) => log.error({ err, what }, 'background error') });
   const app = await buildServer(services, { logger: log });
   app.addHook('preClose', async () => services.stop());
+  const connections = trackConnections(app.server);
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -55,8 +60,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: closing streams, finishing requests');
+    // Keep closing connections without a request in flight while in-flight requests finish (see
+    // http/drain.ts for why server.close() alone is not enough); give those requests 10 s at most.
+    connections.reapUnused();
+    const reaper = setInterval(() => connections.reapUnused(), 100);
+    const deadline = setTimeout(() => connections.closeAll(), SHUTDOWN_GRACE_MS);
+    reaper.unref();
+    deadline.unref();
     try {
       await app.close();
+      clearInterval(reaper);
+      clearTimeout(deadline);
       await broker.close();
       await store.close();
       log.info('stopped');

@@ -24,6 +24,9 @@ const HEAD = Buffer.from(
   'Connection: close\r\n\r\n',
 );
 
+/** How long an ended stream may take to flush before its socket is destroyed. */
+const END_GRACE_MS = 1000;
+
 /** Node's internal HTTP parser, as far as the handover below touches it. */
 interface Parser {
   _consumed?: boolean;
@@ -114,8 +117,16 @@ export class SocketSink implements Sink {
   end(abort: boolean): void {
     if (this.ended) return;
     this.ended = true;
-    if (abort || this.socket.destroyed) this.socket.destroy();
-    else this.socket.end(() => this.socket.destroy());
+    if (abort || this.socket.destroyed) {
+      this.socket.destroy();
+      return;
+    }
+    // Flush what is queued, then close; a client that stopped reading gets END_GRACE_MS, not forever
+    // (it would otherwise hold server.close(), and so the shutdown, until TCP gives up).
+    this.socket.end(() => this.socket.destroy());
+    const deadline = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
+    deadline.unref();
+    this.socket.once('close', () => clearTimeout(deadline));
   }
 
   onClose(cb: () => void): void {

@@ -235,7 +235,7 @@ describe('SIGTERM', () => {
     }
   });
 
-  it('BUG: exits promptly when a client disconnects just before SIGTERM (seen: 70 s; racy, so four rounds)', async () => {
+  it('exits promptly when a client disconnects just before SIGTERM (seen: 70 s; racy, so four rounds)', async () => {
     for (let round = 0; round < 4; round++) {
       const server = await startServer({ NATTER_HEARTBEAT_MS: '200' });
       const base = server.url;
@@ -257,7 +257,7 @@ describe('SIGTERM', () => {
     }
   });
 
-  it('BUG: exits 0 even when a client has stopped reading (in-flight writes cannot block shutdown forever)', async () => {
+  it('exits 0 even when a client has stopped reading (in-flight writes cannot block shutdown forever)', async () => {
     const server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: String(64 * 1024 * 1024) });
     const base = server.url;
     const a = await user(base, 'tp');
