@@ -39,6 +39,17 @@ export function encodeEvent(event: string, data: string, id?: string): string {
   return `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
 }
 
+/**
+ * A block with only an `id:` field. It dispatches no event, but per WHATWG §9.2.6
+ * the client's last event ID becomes `id` (set at every dispatch, even of a block
+ * without data), so a browser that reconnects before any stored event arrives still
+ * sends a Last-Event-ID.
+ */
+export function encodeIdOnly(id: string): string {
+  checkField('id', id);
+  return `id: ${id}\n\n`;
+}
+
 /** A comment line (ignored by clients), e.g. the heartbeat `: ping`. */
 export function encodeComment(text: string): string {
   if (LINE_BREAK_OR_NUL.test(text)) throw new TypeError('SSE comment must be one line');

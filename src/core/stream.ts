@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ChatError } from './errors.ts';
 import type { Hub } from './hub.ts';
 import type { Presence } from './presence.ts';
-import { encodeComment, encodeData, encodeEvent, encodeRetry } from './sse-frame.ts';
+import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeRetry } from './sse-frame.ts';
 import { Subscriber, type CloseReason, type Sink } from './subscriber.ts';
 
 export interface StreamOptions {
@@ -99,6 +99,9 @@ export class Streams {
     const ready = { user: session.user, rooms: snap.rooms, cursor: check?.ok ? encodeCursor(from, this.store.logId) : headCursor };
     sub.writeNow(Buffer.from(encodeEvent('ready', encodeData(ready))));
     if (check && !check.ok) sub.writeNow(Buffer.from(encodeEvent('reset', encodeData({ reason: `cursor ${check.reason}` }), headCursor)));
+    // `ready` carries no id (API.md); this id-only block makes the browser's Last-Event-ID the ready cursor,
+    // so a drop before the first stored event still resumes instead of starting over and missing events.
+    else sub.writeNow(Buffer.from(encodeIdOnly(ready.cursor)));
     sub.lastPos = from;
     let replayed = 0;
     while (sub.state === 'pending' && sub.lastPos < snap.head) {

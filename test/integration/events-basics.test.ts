@@ -154,7 +154,9 @@ describe('events', () => {
     await marker(alice, r, [s]);
     const blocks = s.raw().split('\n\n').filter((b) => b.length > 0);
     assert.match(blocks[0]!, /^retry: \d+$/);
-    for (const block of blocks.slice(1)) {
+    assert.match(blocks[1]!, /^event: ready\ndata: /);
+    assert.match(blocks[2]!, /^id: [^\n]+$/, 'an id-only block after ready: the client\'s Last-Event-ID becomes the ready cursor');
+    for (const block of blocks.slice(3)) {
       const lines = block.split('\n');
       if (lines[0]!.startsWith(':')) continue;
       const fields = lines.map((l) => l.slice(0, l.indexOf(':')));

@@ -298,3 +298,18 @@ describe('eventsource@4 reconnect', () => {
     }
   });
 });
+
+describe('a stream that drops before its first stored event', () => {
+  it('still resumes: the id-only block after ready gives the client a Last-Event-ID, so nothing in between is missed', async () => {
+    const r = await room(alice, 'private', [bob]);
+    const first = await stream(base, bob.token);
+    const ready = readyOf(first);
+    assert.equal(first.lastEventId, ready.cursor, 'the parser (like a browser) took the ready cursor as its last event id');
+    await closeStream(first);
+    await post(alice, r, 'while away');
+    const again = await stream(base, bob.token, { lastEventId: first.lastEventId });
+    await waitText(again, r, 'while away');
+    assert.deepEqual(texts(again, r), ['while away']);
+    again.close();
+  });
+});
