@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeComment, encodeData, encodeEvent, encodeRetry, escapeSeparators } from '../../src/core/sse-frame.ts';
+import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeRetry, escapeSeparators } from '../../src/core/sse-frame.ts';
 import { SseParser, type SseEvent } from '../helpers/sse-parse.ts';
 
 /** Parse frames as bytes, optionally split into `pieceSize`-byte chunks (a stream arrives in arbitrary pieces). */
@@ -185,5 +185,18 @@ describe('comments and retry', () => {
 
   it('encodeRetry throws for negative, fractional or non-finite values', () => {
     for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => encodeRetry(bad), TypeError);
+  });
+});
+
+describe('encodeIdOnly', () => {
+  it('sets the last event ID without dispatching an event', () => {
+    assert.equal(encodeIdOnly('42-abc'), 'id: 42-abc\n\n');
+    const p = new SseParser();
+    p.push(encodeEvent('ready', '{}') + encodeIdOnly('42-abc'));
+    assert.deepEqual(p.events.map((e) => e.event), ['ready']);
+    assert.equal(p.lastEventId, '42-abc');
+  });
+  it('rejects ids that could open a field', () => {
+    for (const bad of ['a\nb', 'a\rb', 'a\0b']) assert.throws(() => encodeIdOnly(bad), TypeError);
   });
 });
