@@ -14,6 +14,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Rate } from '../config.ts';
 import { ChatError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
@@ -53,6 +54,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     // Bad percent-encoding and over-long path parameters are answered by the router before any
     // route runs; without this they get Fastify's own body shape, not the contract's.
     frameworkErrors: errorHandler,
+    clientErrorHandler: answerMalformed,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('session', null);
@@ -108,6 +110,17 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   await opsRoutes(deps);
   await serveWeb(app, config.webDir);
   return app;
+}
+
+/**
+ * A request node:http could not parse (bad request line, oversized headers) never reaches a route:
+ * answer it in the contract's error shape too, then close the connection.
+ */
+function answerMalformed(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return void socket.destroy();
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({ error: { code: 'invalid_request', message: tooLarge ? 'request headers too large' : 'malformed HTTP request' } });
+  socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** A per-route limit for @fastify/rate-limit, answered in the contract's error shape with Retry-After. */
