@@ -3,7 +3,8 @@
 // explicitly: Node 20 does not expand quoted globs or find .ts files itself, and
 // with no files it would silently run 0 tests. `node scripts/run-tests.mjs unit`
 // runs only files whose path contains "unit".
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -22,5 +23,20 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.log(`run-tests: ${files.length} files\n  ${files.join('\n  ')}`);
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter', 'spec', ...files], { stdio: 'inherit' });
+// Two reporters: spec for people, TAP into a file whose closing "# tests / # pass / # fail" lines
+// (node's own summary) are printed last, where CI reads them.
+const tap = join(mkdtempSync(join(tmpdir(), 'natter-tap-')), 'results.tap');
+const r = spawnSync(process.execPath, [
+  '--import', 'tsx', '--test',
+  '--test-reporter', 'spec', '--test-reporter-destination', 'stdout',
+  '--test-reporter', 'tap', '--test-reporter-destination', tap,
+  ...files,
+], { stdio: 'inherit' });
+const summary = readFileSync(tap, 'utf8').split('\n').filter((l) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(l));
+console.log(summary.join('\n'));
+const total = Number(/^# tests (\d+)/m.exec(summary.join('\n'))?.[1] ?? 0);
+if (total === 0) {
+  console.error('run-tests: node ran 0 tests — failing');
+  process.exit(1);
+}
 process.exit(r.status ?? 1);
