@@ -26,6 +26,15 @@ export interface HistoryParams {
 
 const ref = (u: User): UserRef => ({ id: u.id, username: u.username });
 
+/** What the access rules need of a room: its record and the caller's role. */
+type Access = Pick<RoomAccess, 'record' | 'role'>;
+
+/** The visibility rule: a room that does not exist, or is private to others, is 404. */
+function seen<T extends Access>(access: T | null, name: string): T {
+  if (!access || (access.record.visibility === 'private' && access.role === null)) throw notFound(`room ${name}`);
+  return access;
+}
+
 export class Chat {
   constructor(private readonly store: Store, private readonly live: LiveSink) {}
 
@@ -41,7 +50,7 @@ export class Chat {
   }
 
   async getRoom(user: User, name: string): Promise<Room> {
-    return (await this.visible(user, name)).room;
+    return this.roomFor(user, name);
   }
 
   async updateRoom(user: User, name: string, patch: { topic?: string; visibility?: Visibility }): Promise<Room> {
@@ -134,26 +143,24 @@ export class Chat {
 
   // ---- access rules
 
-  /** The room if it exists and the user may see it; private rooms are 404 to non-members. */
-  private async visible(user: User, name: string): Promise<RoomAccess> {
-    const access = isRoomName(name) ? await this.store.getRoom(name, user.id) : null;
-    if (!access || (access.record.visibility === 'private' && access.role === null)) throw notFound(`room ${name}`);
-    return access;
+  /** The room if it exists and the user may see it; private rooms are 404 to non-members. The cheap check of every request. */
+  private async visible(user: User, name: string): Promise<Access> {
+    return seen(isRoomName(name) ? await this.store.findRoom(name, user.id) : null, name);
   }
 
-  private async member(user: User, name: string): Promise<RoomAccess> {
+  private async member(user: User, name: string): Promise<Access> {
     const access = await this.visible(user, name);
     if (access.role === null) throw forbidden(`join room ${name} first`);
     return access;
   }
 
-  private async owned(user: User, name: string): Promise<RoomAccess> {
+  private async owned(user: User, name: string): Promise<Access> {
     const access = await this.visible(user, name);
     if (access.role !== 'owner') throw forbidden(`only the owner of room ${name} can do that`);
     return access;
   }
 
-  private async message(access: RoomAccess, messageId: string) {
+  private async message(access: Access, messageId: string) {
     const found = await this.store.getMessage(access.record.id, messageId);
     if (!found) throw notFound('message');
     return found;
@@ -165,8 +172,9 @@ export class Chat {
     return user;
   }
 
+  /** The full room object as `user` sees it (with unread and peer), after the same visibility rule. */
   private async roomFor(user: User, name: string): Promise<Room> {
-    return (await this.visible(user, name)).room;
+    return seen(isRoomName(name) ? await this.store.getRoom(name, user.id) : null, name).room;
   }
 
   private commit<T>(changed: { value: T; events: LogEvent[] }): T {

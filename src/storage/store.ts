@@ -88,6 +88,8 @@ export interface Store {
   deleteSession(tokenHash: Buffer): Promise<string | null>;
 
   // Rooms
+  /** The room's record and the viewer's role, or null: the cheap access check every request makes (no per-viewer counts). */
+  findRoom(name: string, viewerId: string): Promise<{ record: RoomRecord; role: Role | null } | null>;
   /** The room by name as `viewerId` sees it, or null when no such room exists (visibility is the caller's rule). */
   getRoom(name: string, viewerId: string): Promise<RoomAccess | null>;
   /** Public rooms plus private rooms the viewer belongs to, by name, with the log head of the same snapshot. */

@@ -97,6 +97,12 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal(access.room.member, false);
       assert.equal((await store.getRoom(pub.room.name, owner.id))!.role, 'owner');
       assert.equal(await store.getRoom(uniq('none'), owner.id), null);
+      // findRoom: the same record and role, without the per-viewer view.
+      const found = (await store.findRoom(pub.room.name, owner.id))!;
+      assert.deepEqual(found.record, (await store.getRoom(pub.room.name, owner.id))!.record);
+      assert.equal(found.role, 'owner');
+      assert.equal((await store.findRoom(pub.room.name, stranger.id))!.role, null);
+      assert.equal(await store.findRoom(uniq('none'), owner.id), null);
 
       const priv = await newRoom(owner, 'private');
       const seen = await store.listRooms(stranger.id);

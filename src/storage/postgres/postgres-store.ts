@@ -29,7 +29,7 @@ import type pg from 'pg';
 import { ChatError, notFound } from '../../core/errors.ts';
 import { memberEvent, roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, Store, StoredMessage } from '../store.ts';
+import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
 import { toEvent, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from '../rows.ts';
@@ -142,6 +142,11 @@ export class PostgresStore implements Store {
   }
 
   // ---- rooms
+
+  async findRoom(name: string, viewerId: string): Promise<{ record: RoomRecord; role: Role | null } | null> {
+    const row = (await this.read((db) => db.query<RoomRow>(`${q.ROOM_ACCESS} WHERE r.name = $2`, [id(viewerId), name]))).rows[0];
+    return row ? { record: toRecord(row), role: row.role } : null;
+  }
 
   async getRoom(name: string, viewerId: string): Promise<RoomAccess | null> {
     const row = (await this.read((db) => db.query<RoomRow>(`${q.ROOM_VIEW} WHERE r.name = $2`, [id(viewerId), name]))).rows[0];

@@ -1,6 +1,11 @@
 /** SQL text of the PostgreSQL store, kept apart from the control flow. */
 
 /** Rooms as viewer `$1` sees them; callers append a WHERE clause. */
+/** A room and the viewer ($1)'s role only: what access checks need, without ROOM_VIEW's unread count. */
+export const ROOM_ACCESS = `
+SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role
+FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $1`;
+
 export const ROOM_VIEW = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role,
   CASE WHEN m.role IS NULL THEN 0 ELSE (

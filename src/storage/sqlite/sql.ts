@@ -11,6 +11,11 @@ FROM rooms r
 LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @viewer
 LEFT JOIN users p ON r.kind = 'dm' AND p.id = CASE WHEN r.dm_a = @viewer THEN r.dm_b ELSE r.dm_a END`;
 
+/** A room and the viewer's role only: what access checks need, without ROOM_VIEW's unread count. */
+export const ROOM_ACCESS = `
+SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role
+FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @viewer`;
+
 export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
   m.created_at, m.edited_at, m.deleted

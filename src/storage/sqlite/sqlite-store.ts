@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { ChatError, notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, roomUpdatedEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, Store, StoredMessage } from '../store.ts';
+import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
 import { groupReactions, toEvent, toMessage, toRecord, toRoom, toUser, type MessageRow } from '../rows.ts';
@@ -119,6 +119,11 @@ export class SqliteStore implements Store {
   }
 
   // ---- rooms
+
+  async findRoom(name: string, viewerId: string): Promise<{ record: RoomRecord; role: Role | null } | null> {
+    const row = this.s.roomAccess.get({ name, viewer: id(viewerId) });
+    return row ? { record: toRecord(row), role: row.role } : null;
+  }
 
   async getRoom(name: string, viewerId: string): Promise<RoomAccess | null> {
     const row = this.s.roomByName.get({ name, viewer: id(viewerId) });

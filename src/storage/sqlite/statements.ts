@@ -2,12 +2,13 @@
 import type Database from 'better-sqlite3';
 import type { Role } from '../../core/types.ts';
 import type { EventRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
-import { MESSAGE_VIEW, READ_EVENTS, REACTIONS_OF, ROOM_VIEW, USER_COLS } from './sql.ts';
+import { MESSAGE_VIEW, READ_EVENTS, REACTIONS_OF, ROOM_ACCESS, ROOM_VIEW, USER_COLS } from './sql.ts';
 
 export function prepareStatements(db: Database.Database) {
   const p = <R>(sql: string) => db.prepare<unknown[], R>(sql);
   return {
     roomByName: p<RoomRow>(`${ROOM_VIEW} WHERE r.name = @name`),
+    roomAccess: p<RoomRow>(`${ROOM_ACCESS} WHERE r.name = @name`),
     roomById: p<RoomRow>(`${ROOM_VIEW} WHERE r.id = @id`),
     roomsVisible: p<RoomRow>(`${ROOM_VIEW} WHERE r.visibility = 'public' OR m.role IS NOT NULL ORDER BY r.name`),
     roomsMember: p<RoomRow>(`${ROOM_VIEW} WHERE m.role IS NOT NULL ORDER BY r.name`),
