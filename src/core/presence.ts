@@ -40,7 +40,7 @@ export class Presence {
     private readonly refreshMs = 15_000,
     private readonly sync: Sync | null = null,
   ) {
-    if (announce) {
+    if (sync) {
       this.refresh = setInterval(() => this.tick(), refreshMs);
       this.refresh.unref();
     }
@@ -128,10 +128,9 @@ export class Presence {
     if (this.refresh) clearInterval(this.refresh);
   }
 
-  /** Re-announce local users and expire remote entries that were not refreshed. */
+  /** Publish this node's online set and expire remote entries that were not refreshed. */
   private tick(): void {
-    if (this.sync) this.sync(false, this.localSet());
-    else for (const e of this.local.values()) if (e.streams > 0) this.announce?.(e.user, true, e.roomIds);
+    this.sync?.(false, this.localSet());
     const now = Date.now();
     for (const [userId, r] of this.remote) {
       for (const [node, expires] of r.nodes) if (expires < now) r.nodes.delete(node);
