@@ -8,7 +8,7 @@
 // postgres://postgres@127.0.0.1:5432/test as maintenance connection; dropped at the end), a
 // dedicated redis-server on a free port (no persistence; not the shared 6379, whose channel
 // other test runs use), and two Natter nodes (DATABASE_URL=postgres://…, REDIS_URL=redis://…),
-// both pinned to CPU 0 (`--node-cpu`); the harness (bench/fanout.mjs) runs on CPU 1;
+// both pinned to CPU 0 (`--node-cpu`); the harness (bench/vendor/fanout.mjs) runs on CPU 1;
 // PostgreSQL and Redis are not pinned. One registered user's bearer token serves all streams.
 //
 //   node bench/cluster.mjs [--reps 3] [--subs 1000] [--msgs 200] [--rate 20] [--out FILE]
@@ -47,7 +47,7 @@ async function startRedis() {
 /** Run the vendored harness pinned to the client CPU; resolves with its JSON line. */
 function harness(args) {
   return new Promise((res, rej) => {
-    const c = spawn('taskset', ['-c', String(o['client-cpu']), process.execPath, join(ROOT, 'bench/fanout.mjs'), '--quiet', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn('taskset', ['-c', String(o['client-cpu']), process.execPath, join(ROOT, 'bench/vendor/fanout.mjs'), '--quiet', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (b) => (out += b));
     c.on('exit', (code) => { try { res(JSON.parse(out.trim().split('\n').at(-1))); } catch { rej(new Error(`harness exited ${code}: ${out}`)); } });

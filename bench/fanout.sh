@@ -2,7 +2,7 @@
 # Fan-out bench (issue 4): the four cases i–iv of ../shared/bench/README.md against Natter,
 # in the same run as the reference peers (naive, limit, and nchan when nginx + nchan are
 # installed), with the same harness flags as ../shared/bench/run-bench.sh. Server pinned to
-# CPU 0, harness (bench/fanout.mjs, a vendored copy) to CPU 1. Peers, cases and reps are
+# CPU 0, harness (bench/vendor/fanout.mjs, a vendored copy) to CPU 1. Peers, cases and reps are
 # interleaved by rep; every server is restarted fresh before cases i–iii and again before iv.
 #
 #   bench/fanout.sh [REPS] [OUTFILE]         (default 1, bench/results/fanout-<utc>.jsonl)
@@ -29,7 +29,7 @@ if [ -z "${PEERS:-}" ]; then
 fi
 mkdir -p "$(dirname "$OUT")"
 ulimit -n "$(ulimit -Hn)"
-H=(taskset -c 1 node fanout.mjs --quiet)
+H=(taskset -c 1 node vendor/fanout.mjs --quiet)
 
 urls() { # peer -> SUB PUB HDR (extra args)
   EXTRA=()

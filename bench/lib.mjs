@@ -1,4 +1,4 @@
-// Shared helpers for the Natter benchmarks (post.mjs, resume.mjs, start-natter.mjs).
+// Shared helpers for the Natter benchmarks (post.mjs, resume.mjs, cluster.mjs).
 // Node built-ins only. Everything talks to 127.0.0.1; every process started here is
 // tracked by pid and stopped by that pid.
 import { spawn, execFileSync } from 'node:child_process';
@@ -28,7 +28,7 @@ export function freePort() {
 }
 
 /** The benchmark environment: every limit off, quiet logs. */
-export const BENCH_ENV = {
+const BENCH_ENV = {
   NATTER_POST_RATE: '0',
   NATTER_AUTH_RATE: '0',
   NATTER_STREAMS_PER_USER: '0',
@@ -41,8 +41,8 @@ export const BENCH_ENV = {
  * `cpu` (null = no pinning) on a fresh SQLite file in a temp dir. Resolves when /healthz
  * answers. `cpuProf` = a directory: run with --cpu-prof (written on graceful exit).
  * `databaseUrl` (e.g. postgres://…) replaces the fresh SQLite file. `preload`: an extra
- * module imported into the server first (experiments, e.g. bench/exp-no-autocheckpoint.mjs).
- * `probe` = a file: preload bench/probe-eld.mjs, which writes event-loop stalls there on exit.
+ * module imported into the server first (experiments, e.g. bench/tools/exp-no-autocheckpoint.mjs).
+ * `probe` = a file: preload bench/tools/probe-eld.mjs, which writes event-loop stalls there on exit.
  */
 export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null, preload = null } = {}) {
   const port = await freePort();
@@ -50,7 +50,7 @@ export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir =
   const dbPath = join(dir, 'natter.db');
   const nodeArgs = ['--import', 'tsx'];
   if (cpuProf) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProf}`);
-  if (probe) nodeArgs.push('--import', join(ROOT, 'bench/probe-eld.mjs'));
+  if (probe) nodeArgs.push('--import', join(ROOT, 'bench/tools/probe-eld.mjs'));
   if (preload) nodeArgs.push('--import', resolve(preload));
   nodeArgs.push('src/main.ts');
   const cmd = cpu === null ? process.execPath : 'taskset';
@@ -153,7 +153,7 @@ export async function makeUsers(port, n, { prefix = 'u', kind = 'register', conc
 
 const HZ = 100;
 /** utime+stime ticks of a pid (0 if gone). */
-export function procTicks(pid) {
+function procTicks(pid) {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
@@ -161,12 +161,12 @@ export function procTicks(pid) {
   } catch { return 0; }
 }
 /** [ns on CPU, ns waiting on a runqueue, timeslices] of a pid's main thread. */
-export function schedstat(pid) {
+function schedstat(pid) {
   try { return readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number); } catch { return [0, 0, 0]; }
 }
 
 /** Whole-machine busy and total ticks (all CPUs). */
-export function machineTicks() {
+function machineTicks() {
   const a = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = a[0] + a[1] + a[2] + a[5] + a[6] + a[7];
   return { busy, total: busy + a[3] + a[4] };
@@ -197,8 +197,8 @@ export function rssKiB(pid) {
 
 /**
  * Start a CPU window: returns stop() → {server_cpu_pct, client_cpu_pct, machine_busy_pct, other_cpu_pct}
- * (percent of one core; machine busy out of 100 × cores). `serverPid` may be a taskset
- * wrapper's child: pass the node pid.
+ * (percent of one core; machine busy out of 100 × cores). A server started under taskset has
+ * node's pid (taskset execs node).
  */
 export function cpuWindow(serverPid) {
   const t0 = nowMs(), s0 = procTicks(serverPid), c0 = procTicks(process.pid), m0 = machineTicks(), q0 = schedstat(serverPid);
@@ -223,7 +223,7 @@ export function cpuWindow(serverPid) {
 }
 
 /** Whole-machine busy % (of 100 × cores) over `ms`. */
-export async function busyPct(ms = 1000) {
+async function busyPct(ms = 1000) {
   const a = machineTicks(); await sleep(ms); const b = machineTicks();
   return Math.round((100 * 2 * (b.busy - a.busy)) / Math.max(1, b.total - a.total));
 }
@@ -235,9 +235,6 @@ export async function waitQuiet({ pct = 15, maxS = 60, log = true } = {}) {
   if (log) process.stderr.write(`   (machine busy ${b}% of 200% before start, waited ${t + 1}s)\n`);
   return { busy_before_pct: b, waited_s: t + 1 };
 }
-
-/** Node pid under a taskset wrapper (taskset execs, so it is the same pid; kept for clarity). */
-export function nodePidOf(pid) { return pid; }
 
 /** Percentiles of a numeric array (sorted copy), in the array's unit. */
 export function percentiles(xs, ps = [50, 90, 95, 99, 99.9]) {

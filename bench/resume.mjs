@@ -24,7 +24,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet,
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, request, rssKiB, sleep, startNatter, waitQuiet,
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// node bench/profile-top.mjs FILE.cpuprofile [N]  → the top N frames by self time, and the
+// node bench/tools/profile-top.mjs FILE.cpuprofile [N]  → the top N frames by self time, and the
 // top N by total (inclusive) time, from a V8 CPU profile written by `node --cpu-prof`.
 // Paths are shortened to the project (src/…, node_modules/<pkg>/…, node:…).
 import fs from 'node:fs';
 
 const [file, nArg] = process.argv.slice(2);
-if (!file) { console.error('usage: node bench/profile-top.mjs FILE.cpuprofile [N]'); process.exit(2); }
+if (!file) { console.error('usage: node bench/tools/profile-top.mjs FILE.cpuprofile [N]'); process.exit(2); }
 const N = Number(nArg ?? 25);
 const p = JSON.parse(fs.readFileSync(file, 'utf8'));
 const byId = new Map(p.nodes.map((n) => [n.id, n]));

@@ -1,5 +1,5 @@
-// Preloaded into the server by the benches (`node --import ./bench/probe-eld.mjs …`, see
-// lib.mjs `probe`): measures event-loop blocking in the server process without touching src/.
+// Preloaded into the server by the benches (`node --import ./bench/tools/probe-eld.mjs …`, see
+// bench/lib.mjs `probe`): measures event-loop blocking in the server process without touching src/.
 // A 10 ms interval timer checks how late it fired; stalls ≥ 20 ms are recorded with their
 // wall-clock start (epoch ms). SIGUSR2 appends a JSON summary of the window since the previous
 // SIGUSR2 to $NATTER_BENCH_PROBE_OUT and starts a new window (also done at exit).
