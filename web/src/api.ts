@@ -16,6 +16,7 @@ export class ApiError extends Error {
 
 /** Called when any request (other than sign-in itself) answers 401: the session is gone. */
 let onUnauthenticated: () => void = () => {};
+/** Sets what happens when the session turns out to be gone (the app shows sign-in). */
 export function setUnauthenticatedHandler(fn: () => void): void {
   onUnauthenticated = fn;
 }

@@ -1,9 +1,9 @@
 /** Applying live stream events (from this tab's EventSource or the leader tab's broadcast) to the store. */
 import type { EventData, Message } from '../../src/core/types.ts';
 import { api } from './api.ts';
-import { loadAfter, loadLatest, loadMembers, markRead, setRooms } from './actions.ts';
+import { loadAfter, loadLatest, loadMembers, markRead } from './room-data.ts';
 import { forgetRoom } from './rooms.ts';
-import { getState, mergeMessages, patchRoom, patchView, update, upsertRoom } from './state.ts';
+import { getState, mergeMessages, patchRoom, patchView, setRooms, update, upsertRoom } from './state.ts';
 import type { StreamEvent } from './stream.ts';
 
 export const TYPING_SHOWN_MS = 5000;

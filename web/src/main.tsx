@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { boot } from './actions.ts';
+import { boot } from './session.ts';
 import { App } from './components/App.tsx';
 import './styles.css';
 

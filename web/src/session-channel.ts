@@ -5,10 +5,12 @@
  */
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('natter-session') : null;
 
+/** Tells the other tabs we signed in or out. */
 export function announceSessionChange(): void {
   channel?.postMessage('changed');
 }
 
+/** Runs `fn` when another tab signed in or out. */
 export function onSessionChangeElsewhere(fn: () => void): void {
   channel?.addEventListener('message', fn);
 }

@@ -1,6 +1,7 @@
 /** The page's one store: plain immutable state, a tiny subscribe/notify, and helpers to merge messages. */
 import { useEffect, useReducer } from 'preact/hooks';
 import type { Member, Message, Room, User } from '../../src/core/types.ts';
+import { errorText } from './api.ts';
 import type { ConnStatus, StreamRole } from './stream.ts';
 
 /** A message typed here and not yet confirmed by the server. Retrying reuses `clientId`, so it never duplicates. */
@@ -88,6 +89,22 @@ export function resetState(phase: AppState['phase']): void {
   update(() => ({ ...initial, phase }));
 }
 
+/** Runs an action; a failure becomes the notice line. */
+export async function attempt(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (e) {
+    update(() => ({ notice: errorText(e) }));
+    return false;
+  }
+}
+
+/** Clears the notice line. */
+export function dismissNotice(): void {
+  update(() => ({ notice: null }));
+}
+
 /** Subscribes a component to the whole state. The app is small enough that one store is the simple choice. */
 export function useAppState(): AppState {
   const [, force] = useReducer((n: number) => n + 1, 0);
@@ -130,6 +147,13 @@ export function upsertRoom(room: Room): void {
     const next = cur && cur.last_seq > room.last_seq ? { ...room, last_seq: cur.last_seq, unread: cur.unread } : room;
     return { rooms: { ...s.rooms, [room.name]: { ...next, member: true } } };
   });
+}
+
+/** The sidebar's rooms from a `GET /rooms` or `ready` list (members only). */
+export function setRooms(rooms: Room[]): void {
+  const map: Record<string, Room> = {};
+  for (const r of rooms) if (r.member) map[r.name] = r;
+  update(() => ({ rooms: map }));
 }
 
 /** Updates one sidebar room, if this user is in it. */

@@ -1,3 +1,4 @@
+import type { EventType } from '../../src/core/types.ts';
 import { api, ApiError } from './api.ts';
 
 /** What the connection indicator shows. `resynced` is shown for a few seconds after a reconnect or a reset. */
@@ -46,7 +47,7 @@ const EVENT_TYPES = [
   'presence',
   'reset',
   'read',
-] as const;
+] as const satisfies readonly EventType[];
 
 const RESYNCED_MS = 3000;
 

@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { dismissNotice } from '../actions.ts';
-import { type AppState, roomLabel, useAppState } from '../state.ts';
+import { type AppState, dismissNotice, roomLabel, useAppState } from '../state.ts';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { RoomView } from './RoomView.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';

@@ -1,7 +1,9 @@
+/// <reference lib="es2024.string" />
+// validate.ts (the server's limits, the one source of truth for TEXT_MAX) is type-checked as part of this program
+// and calls String#isWellFormed (ES2024); web/tsconfig.json's lib stops at ES2023. The page only takes the constant.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { send, stopTyping, typing } from '../actions.ts';
-
-const MAX_CHARS = 4000;
+import { TEXT_MAX } from '../../../src/core/validate.ts';
+import { send, stopTyping, typing } from '../compose.ts';
 
 /** Unsent text per room, kept while you look at other rooms. */
 const drafts: Record<string, string> = {};
@@ -42,7 +44,7 @@ export function Composer({ room, label, onEditLast }: Props) {
     setText('');
   };
 
-  const tooLong = [...text].length > MAX_CHARS;
+  const tooLong = [...text].length > TEXT_MAX;
 
   return (
     <form
@@ -80,7 +82,7 @@ export function Composer({ room, label, onEditLast }: Props) {
       </button>
       {tooLong && (
         <span class="field-error composer-error" role="alert">
-          Messages can be at most {MAX_CHARS} characters.
+          Messages can be at most {TEXT_MAX} characters.
         </span>
       )}
     </form>

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
-import { openRoom } from '../actions.ts';
+import { openRoom } from '../room-data.ts';
 import { createRoom, joinRoom, openDm } from '../rooms.ts';
 import { api, ApiError, errorText } from '../api.ts';
 

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Member, Room } from '../../../src/core/types.ts';
-import { attempt } from '../actions.ts';
 import { addMember, openDm } from '../rooms.ts';
+import { attempt } from '../state.ts';
 import { errorText } from '../api.ts';
 import { Avatar } from './Avatar.tsx';
 

@@ -1,7 +1,7 @@
 import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
-import { deleteMessage, editMessage, toggleReaction } from '../actions.ts';
+import { deleteMessage, editMessage, toggleReaction } from '../compose.ts';
 import { fullTime, linkify, timeOfDay } from '../format.ts';
 import { Avatar } from './Avatar.tsx';
 

@@ -1,7 +1,8 @@
 import type { JSX } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
-import { discard, loadOlder, retry } from '../actions.ts';
+import { discard, retry } from '../compose.ts';
+import { loadOlder } from '../room-data.ts';
 import { dayKey, dayLabel } from '../format.ts';
 import type { PendingMessage, RoomView } from '../state.ts';
 import { Avatar } from './Avatar.tsx';

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { attempt, dismissNotice } from '../actions.ts';
 import { joinRoom, leaveRoom } from '../rooms.ts';
-import { type AppState, emptyView, roomLabel } from '../state.ts';
+import { type AppState, attempt, dismissNotice, emptyView, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';

@@ -1,5 +1,6 @@
 import type { Room, User } from '../../../src/core/types.ts';
-import { logout, openRoom } from '../actions.ts';
+import { openRoom } from '../room-data.ts';
+import { logout } from '../session.ts';
 import { roomLabel } from '../state.ts';
 import type { ConnStatus } from '../stream.ts';
 import { Avatar } from './Avatar.tsx';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../api.ts';
-import { signedIn } from '../actions.ts';
+import { signedIn } from '../session.ts';
 import { announceSessionChange } from '../session-channel.ts';
 
 type Mode = 'login' | 'register' | 'guest';

@@ -1,0 +1,128 @@
+/**
+ * One room's data over REST: opening a room, paging its history, its member list, and the read marker (sent to
+ * the server and to the other tabs). Components, rooms.ts and events.ts call these.
+ */
+import { api, errorText } from './api.ts';
+import { broadcast } from './live.ts';
+import { getState, mergeMessages, patchRoom, patchView, update, upsertRoom } from './state.ts';
+
+const PAGE = 50;
+
+/** room → the highest seq we told the server we read (or know it has), so each marker is sent once. */
+const lastReadSent: Record<string, number> = {};
+
+/** Notes that the server already has our read marker at `seq` (our own post, or another tab's `read`). */
+export function noteReadSent(room: string, seq: number): void {
+  lastReadSent[room] = Math.max(lastReadSent[room] ?? 0, seq);
+}
+
+/** Forgets every read marker sent (sign-out). */
+export function forgetReadSent(): void {
+  for (const k of Object.keys(lastReadSent)) delete lastReadSent[k];
+}
+
+/** Shows a room: loads its newest page once, its members, and marks it read. */
+export async function openRoom(name: string): Promise<void> {
+  // Messages above your read marker are all by others (posting moves it), so the first unread is exact.
+  update((s) => {
+    const r = s.rooms[name];
+    const from = r && r.unread > 0 ? r.last_seq - r.unread + 1 : 0;
+    return { current: name, notice: null, newFrom: { ...s.newFrom, [name]: from } };
+  });
+  const hash = '#/r/' + encodeURIComponent(name);
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+  if (!getState().rooms[name]) {
+    try {
+      const { room } = await api.room(name);
+      if (room.member) upsertRoom(room);
+    } catch (e) {
+      patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
+      return;
+    }
+  }
+  void loadMembers(name);
+  if (!getState().views[name]?.loaded) await loadLatest(name);
+  markRead(name);
+}
+
+/**
+ * (Re)loads the newest page of a room (on open and after `reset`). Messages that arrived while the request was
+ * in flight (live events, our own sends) are newer than the page and are kept; anything older is replaced.
+ */
+export async function loadLatest(name: string): Promise<void> {
+  try {
+    const { messages } = await api.messages(name, { limit: PAGE });
+    const newest = messages.at(-1)?.seq ?? 0;
+    patchView(name, (v) => ({
+      messages: mergeMessages(messages, v.messages.filter((m) => m.seq > newest)),
+      loaded: true,
+      hasMore: (messages[0]?.seq ?? 1) > 1,
+      error: null,
+    }));
+  } catch (e) {
+    patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
+  }
+}
+
+/** Fills a gap after the newest shown message (a live event arrived with a seq we skipped). */
+export async function loadAfter(name: string, after: number): Promise<void> {
+  try {
+    const { messages } = await api.messages(name, { after, limit: 200 });
+    patchView(name, (v) => ({ messages: mergeMessages(v.messages, messages) }));
+  } catch {
+    /* the next event or a reset will try again */
+  }
+}
+
+/** Scroll-back: the page before the oldest shown message. */
+export async function loadOlder(name: string): Promise<void> {
+  const v = getState().views[name];
+  if (!v || !v.hasMore || v.loadingOlder) return;
+  const oldest = v.messages[0]?.seq;
+  if (oldest === undefined) return;
+  patchView(name, () => ({ loadingOlder: true }));
+  try {
+    const { messages } = await api.messages(name, { before: oldest, limit: PAGE });
+    patchView(name, (cur) => ({
+      messages: mergeMessages(cur.messages, messages),
+      hasMore: messages.length > 0 && (messages[0]?.seq ?? 1) > 1,
+      loadingOlder: false,
+    }));
+  } catch (e) {
+    patchView(name, () => ({ loadingOlder: false, error: errorText(e) }));
+  }
+}
+
+/** Loads a room's member list and the presence it carries. */
+export async function loadMembers(name: string): Promise<void> {
+  try {
+    const { members } = await api.members(name);
+    update((s) => {
+      const presence = { ...s.presence };
+      for (const m of members) presence[m.user.id] = m.online;
+      return { members: { ...s.members, [name]: members }, presence };
+    });
+  } catch {
+    /* a DM or private room we cannot see: no member list */
+  }
+}
+
+/**
+ * Moves the read marker to the newest message of the open room, when the tab is visible.
+ * Other tabs hear about it too, so their badges clear without their own request.
+ */
+export function markRead(name: string): void {
+  const s = getState();
+  if (s.current !== name || document.visibilityState !== 'visible') return;
+  const room = s.rooms[name];
+  if (!room) return;
+  const newest = s.views[name]?.messages.at(-1)?.seq ?? 0;
+  const seq = Math.max(room.last_seq, newest);
+  if (room.unread !== 0) patchRoom(name, () => ({ unread: 0 }));
+  if (seq <= 0 || seq <= (lastReadSent[name] ?? 0)) return;
+  lastReadSent[name] = seq;
+  broadcast({ kind: 'read', room: name, seq });
+  api.read(name, seq).catch(() => {
+    lastReadSent[name] = 0;
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The session: boot, sign-in and sign-out, and wiring the live stream to the store. The only module that imports
+ * events.ts, so the graph stays a DAG: session → events → {rooms, room-data} → {live, state, api}.
+ */
+import type { User } from '../../src/core/types.ts';
+import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
+import { forgetTyping } from './compose.ts';
+import { applyEvent } from './events.ts';
+import { hasStream, setStream, stopStream } from './live.ts';
+import { forgetReadSent, markRead, noteReadSent, openRoom } from './room-data.ts';
+import { announceSessionChange, onSessionChangeElsewhere } from './session-channel.ts';
+import { getState, patchRoom, resetState, setRooms, update } from './state.ts';
+import { startStream } from './stream.ts';
+
+/** First thing on load: `GET /me` decides between the sign-in screen and the chat. */
+export async function boot(): Promise<void> {
+  setUnauthenticatedHandler(() => {
+    if (getState().phase === 'signed-in') signedOut();
+  });
+  window.addEventListener('hashchange', () => {
+    const name = roomFromHash();
+    if (name && getState().phase === 'signed-in' && name !== getState().current) void openRoom(name);
+  });
+  onSessionChangeElsewhere(() => location.reload());
+  document.addEventListener('visibilitychange', () => {
+    const cur = getState().current;
+    if (cur) markRead(cur);
+  });
+  await start();
+}
+
+/** Asks who we are; a server that cannot be reached (restarting, offline) is retried rather than shown as signed out. */
+async function start(attempt = 0): Promise<void> {
+  try {
+    const { user } = await api.me();
+    await signedIn(user);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      update(() => ({ phase: 'signed-out' }));
+    } else if (getState().phase !== 'signed-in' || !hasStream()) {
+      update(() => ({ phase: 'offline', notice: errorText(e) }));
+      setTimeout(() => void start(attempt + 1), Math.min(1000 * 2 ** attempt, 15000));
+    }
+  }
+}
+
+/** After sign-in (or on load with a session): load the rooms, join the tabs' stream, open a room. */
+export async function signedIn(user: User): Promise<void> {
+  update(() => ({ phase: 'signed-in', me: user, notice: null }));
+  const { rooms, cursor } = await api.rooms();
+  setRooms(rooms);
+  stopStream();
+  setStream(
+    startStream(cursor, {
+      onEvent: applyEvent,
+      onStatus: (conn) => update(() => ({ conn })),
+      onRole: (role) => update(() => ({ role })),
+      onTabMessage: (msg) => {
+        if (msg.kind === 'read') {
+          noteReadSent(msg.room, msg.seq);
+          patchRoom(msg.room, (r) => (msg.seq >= r.last_seq ? { unread: 0 } : {}));
+        }
+      },
+    }),
+  );
+  const fromHash = roomFromHash();
+  const first = fromHash ?? (getState().rooms.general ? 'general' : Object.keys(getState().rooms)[0]);
+  if (first) await openRoom(first);
+}
+
+/** The session is gone (logged out here, or a request answered 401): drop the stream and everything shown. */
+function signedOut(): void {
+  stopStream();
+  forgetReadSent();
+  forgetTyping();
+  resetState('signed-out');
+}
+
+/** Signs out on the server, tells the other tabs, and shows the sign-in screen (even if the request failed). */
+export async function logout(): Promise<void> {
+  try {
+    await api.logout();
+  } finally {
+    announceSessionChange();
+    signedOut();
+    history.replaceState(null, '', location.pathname);
+  }
+}
+
+/** The room named in the address (`#/r/<name>`), if any. */
+function roomFromHash(): string | null {
+  const m = /^#\/r\/(.+)$/.exec(location.hash);
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
+}
