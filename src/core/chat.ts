@@ -9,12 +9,16 @@ import { ChatError, forbidden, notFound } from './errors.ts';
 import type { LogEvent, Member, Message, Room, User, UserRef, Visibility } from './types.ts';
 import { checkEmoji, checkNewRoomName, checkText, checkTopic, HISTORY_LIMIT_DEFAULT, isRoomName, isUsername } from './validate.ts';
 
-/** Where committed events and transient signals go: the local hub, and the broker in cluster mode. */
+/** Where committed events and transient signals go: the local hub, and the other nodes in cluster mode (core/relay.ts). */
 export interface LiveSink {
   publish(events: LogEvent[]): void;
   typing(roomId: number, room: string, user: UserRef): void;
   /** The user's read marker in `room` is now at least `seq`: tell their other streams. */
   read(userId: string, room: string, seq: number): void;
+}
+
+/** Who is online (core/presence.ts), for the member list. */
+export interface OnlineCheck {
   isOnline(userId: string): boolean;
 }
 
@@ -36,7 +40,7 @@ function seen<T extends Access>(access: T | null, name: string): T {
 }
 
 export class Chat {
-  constructor(private readonly store: Store, private readonly live: LiveSink) {}
+  constructor(private readonly store: Store, private readonly live: LiveSink, private readonly online: OnlineCheck) {}
 
   async listRooms(user: User): Promise<{ rooms: Room[]; cursor: string }> {
     const { rooms, head } = await this.store.listRooms(user.id);
@@ -86,7 +90,7 @@ export class Chat {
   async members(user: User, name: string): Promise<Member[]> {
     const access = await this.visible(user, name);
     const rows = await this.store.listMembers(access.record.id);
-    return rows.map((m) => ({ user: m.user, role: m.role, online: this.live.isOnline(m.user.id) }));
+    return rows.map((m) => ({ user: m.user, role: m.role, online: this.online.isOnline(m.user.id) }));
   }
 
   async openDm(user: User, username: string): Promise<Room> {

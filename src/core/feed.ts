@@ -1,7 +1,7 @@
 /**
  * The ordered feed of committed events into the local hub.
  *
- * Events reach this node from its own commits (publishLocal) and, in cluster
+ * Events reach this node from its own commits (Relay.publish) and, in cluster
  * mode, from the broker. Neither path guarantees order or completeness: two
  * local requests may resume out of order after their commits, and Redis pub/sub
  * is at-most-once. So the feed delivers strictly by position: it holds events
@@ -14,13 +14,17 @@ import type { Store } from '../storage/store.ts';
 import type { Hub } from './hub.ts';
 import type { LogEvent } from './types.ts';
 
+/** How long a missing position may be awaited before it is read from the store. */
+export const FEED_GAP_MS = 200;
+/** How often a clustered node polls the store head, so a broker outage only delays delivery. */
+export const FEED_POLL_MS = 1000;
+
 export interface FeedOptions {
-  /** How long to wait for a missing position before reading it from the store. */
+  /** How long to wait for a missing position before reading it from the store (FEED_GAP_MS in production). */
   gapMs: number;
-  /** Poll the store head this often (0 = never; single-node mode needs no polling). */
+  /** Poll the store head this often (0 = never; single-node mode needs no polling; FEED_POLL_MS in cluster mode). */
   pollMs: number;
-  /** Called with events this node committed, after local delivery (the broker's publish). */
-  forward?: (events: LogEvent[]) => void;
+  /** A store read that failed (the next fill retries). */
   onError?: (err: unknown) => void;
 }
 
@@ -48,12 +52,6 @@ export class Feed {
   /** The next position this node will deliver; everything below it has been delivered. */
   position(): number {
     return this.next - 1;
-  }
-
-  /** Events this node committed: deliver locally first, then forward to other nodes. */
-  publishLocal(events: LogEvent[]): void {
-    this.accept(events);
-    this.opts.forward?.(events);
   }
 
   /** Events from anywhere, in any order, possibly repeated: delivered once each, in position order. */
@@ -89,6 +87,7 @@ export class Feed {
     }
   }
 
+  /** Stop delivering and cancel timers. Idempotent. */
   close(): void {
     this.closed = true;
     if (this.gapTimer) clearTimeout(this.gapTimer);

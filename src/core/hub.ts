@@ -15,19 +15,19 @@ import { encodeData, encodeEvent } from './sse-frame.ts';
 import type { Subscriber } from './subscriber.ts';
 import type { LogEvent, UserRef } from './types.ts';
 
-/** Counters the hub reports to; main.ts wires them to Prometheus. */
+/** Counters the hub reports to; http/metrics.ts implements them with Prometheus. */
 export interface HubMetrics {
   delivered(n: number): void;
 }
 
-/** While a stream replays, the events it must not miss wait here; past this many it is closed as slow. */
-const PENDING_QUEUE_MAX = 20_000;
 /** Frames of the most recent events, shared by live delivery and by replays (a reconnect storm re-sends the same tail). */
 const FRAME_CACHE_MAX = 4096;
 
 export class Hub {
   private readonly byUser = new Map<string, Set<Subscriber>>();
   private readonly byRoom = new Map<number, Set<Subscriber>>();
+  /** The rooms each live stream is routed in (the inverse of byRoom). */
+  private readonly roomsOf = new Map<Subscriber, Set<number>>();
   private readonly pending = new Set<Subscriber>();
   private readonly frames = new Map<number, Buffer>();
 
@@ -44,7 +44,7 @@ export class Hub {
     return frame;
   }
 
-  /** Register a new stream: it collects every event until it goes live. */
+  /** Register a new stream: it holds every event until it goes live. */
   addPending(sub: Subscriber): void {
     this.pending.add(sub);
     let set = this.byUser.get(sub.userId);
@@ -54,30 +54,25 @@ export class Hub {
 
   /**
    * Switch a replayed stream to live routing. Synchronous on purpose: no event can
-   * slip between draining the queue and joining the room sets.
+   * slip between draining the held events and joining the room sets.
    * `roomIds` are the user's rooms at the snapshot the replay ran up to (sub.lastPos).
+   * Returns the rooms the stream is now routed in, or null if it closed meanwhile.
    */
-  goLive(sub: Subscriber, roomIds: number[]): void {
-    if (sub.state !== 'pending') return;
+  goLive(sub: Subscriber, roomIds: number[]): ReadonlySet<number> | null {
     this.pending.delete(sub);
     const rooms = new Set(roomIds);
     let sent = 0;
-    for (const e of sub.queue) {
-      if (sub.closed) return; // closed as slow by what it was just sent: it must not come back to life
-      if (e.pos <= sub.lastPos) continue;
+    const live = sub.goLive((e) => {
       if (e.type === 'member_joined' && e.subject === sub.userId) rooms.add(e.roomId);
-      if (rooms.has(e.roomId)) {
-        sub.sendStored(e.pos, this.frame(e));
-        sent++;
-      } else sub.lastPos = e.pos;
+      const frame = rooms.has(e.roomId) ? this.frame(e) : null;
+      if (frame) sent++;
       if (e.type === 'member_left' && e.subject === sub.userId) rooms.delete(e.roomId);
-    }
-    if (sub.closed) return;
-    sub.queue = [];
-    sub.state = 'live';
-    for (const roomId of rooms) this.roomSet(roomId).add(sub);
-    for (const roomId of rooms) sub.rooms.add(roomId);
+      return frame;
+    });
     if (sent > 0) this.metrics.delivered(sent);
+    if (!live) return null;
+    for (const roomId of rooms) this.attach(sub, roomId);
+    return this.roomsOf.get(sub) ?? new Set();
   }
 
   /** Deliver stored events, in log order, to every stream that may see them. */
@@ -86,15 +81,12 @@ export class Hub {
   }
 
   private deliverOne(e: LogEvent): void {
-    for (const sub of this.pending) {
-      if (sub.queue.length >= PENDING_QUEUE_MAX) sub.close('slow');
-      else sub.queue.push(e);
-    }
+    for (const sub of this.pending) sub.hold(e);
     const subjectSubs = e.subject === null ? undefined : this.byUser.get(e.subject);
     if (e.type === 'member_joined' && subjectSubs) {
-      for (const s of subjectSubs) if (s.state === 'live' && e.pos > s.lastPos) this.attach(s, e.roomId);
+      for (const s of subjectSubs) if (s.live && e.pos > s.lastPos) this.attach(s, e.roomId);
     }
-    const leaving = e.type === 'member_left' && subjectSubs ? [...subjectSubs].filter((s) => s.state === 'live' && e.pos > s.lastPos) : [];
+    const leaving = e.type === 'member_left' && subjectSubs ? [...subjectSubs].filter((s) => s.live && e.pos > s.lastPos) : [];
     const subs = this.byRoom.get(e.roomId);
     if (subs && subs.size > 0) {
       const frame = this.frame(e);
@@ -119,7 +111,7 @@ export class Hub {
     const subs = this.byUser.get(userId);
     if (!subs) return;
     const frame = Buffer.from(encodeEvent(type, encodeData(data)));
-    for (const s of subs) if (s.state === 'live') s.send(frame);
+    for (const s of subs) if (s.live) s.send(frame);
     this.metrics.delivered(subs.size);
   }
 
@@ -133,20 +125,28 @@ export class Hub {
     this.metrics.delivered(targets.size);
   }
 
-  /** Forget a closed stream. */
-  remove(sub: Subscriber): void {
+  /** Forget a closed stream; returns the rooms it was routed in. */
+  remove(sub: Subscriber): number[] {
     this.pending.delete(sub);
-    for (const roomId of sub.rooms) this.detach(sub, roomId);
+    const rooms = [...(this.roomsOf.get(sub) ?? [])];
+    for (const roomId of rooms) this.detach(sub, roomId);
+    this.roomsOf.delete(sub);
     const set = this.byUser.get(sub.userId);
     if (set) {
       set.delete(sub);
       if (set.size === 0) this.byUser.delete(sub.userId);
     }
+    return rooms;
   }
 
   /** Open streams of a user on this node (pending or live). */
   streamsOf(userId: string): ReadonlySet<Subscriber> {
     return this.byUser.get(userId) ?? new Set();
+  }
+
+  /** The rooms a live stream is routed in (empty while pending). */
+  roomsOfStream(sub: Subscriber): ReadonlySet<number> {
+    return this.roomsOf.get(sub) ?? new Set();
   }
 
   /** Every open stream (heartbeat, shutdown). */
@@ -159,15 +159,13 @@ export class Hub {
     return this.byUser.size;
   }
 
-  private roomSet(roomId: number): Set<Subscriber> {
+  private attach(sub: Subscriber, roomId: number): void {
     let set = this.byRoom.get(roomId);
     if (!set) this.byRoom.set(roomId, (set = new Set()));
-    return set;
-  }
-
-  private attach(sub: Subscriber, roomId: number): void {
-    this.roomSet(roomId).add(sub);
-    sub.rooms.add(roomId);
+    set.add(sub);
+    let rooms = this.roomsOf.get(sub);
+    if (!rooms) this.roomsOf.set(sub, (rooms = new Set()));
+    rooms.add(roomId);
   }
 
   private detach(sub: Subscriber, roomId: number): void {
@@ -176,6 +174,6 @@ export class Hub {
       set.delete(sub);
       if (set.size === 0) this.byRoom.delete(roomId);
     }
-    sub.rooms.delete(roomId);
+    this.roomsOf.get(sub)?.delete(roomId);
   }
 }

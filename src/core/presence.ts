@@ -15,10 +15,29 @@
 import type { Hub } from './hub.ts';
 import type { UserRef } from './types.ts';
 
-/** Publishes this node's presence changes to the other nodes (cluster mode). */
-export type Announce = (user: UserRef, online: boolean, roomIds: number[]) => void;
-/** Publishes this node's whole online set; `ask` requests the others' sets in reply. */
-export type Sync = (ask: boolean, users: { user: UserRef; roomIds: number[] }[]) => void;
+/** A node's online users, each with the rooms they are in. */
+export type PresenceSet = { user: UserRef; roomIds: number[] }[];
+
+/** How this node tells the others about presence (core/relay.ts, over the broker). */
+export interface PresencePeers {
+  /** One user of this node went online or offline. */
+  presence(user: UserRef, online: boolean, roomIds: number[]): void;
+  /** This node's whole online set; `ask` requests the others' sets in reply. */
+  presenceSync(ask: boolean, users: PresenceSet): void;
+}
+
+/** How often a node publishes its whole online set in cluster mode; remote entries expire after three periods. */
+export const PRESENCE_REFRESH_MS = 15_000;
+
+export interface PresenceOptions {
+  hub: Hub;
+  /** How long a user stays online after their last stream closed. */
+  graceMs: number;
+  /** The other nodes; null on a single node. */
+  peers: PresencePeers | null;
+  /** Default PRESENCE_REFRESH_MS. */
+  refreshMs?: number;
+}
 
 interface Remote {
   user: UserRef;
@@ -32,23 +51,20 @@ export class Presence {
   private readonly leaving = new Map<string, NodeJS.Timeout>();
   private readonly remote = new Map<string, Remote>();
   private readonly refresh: NodeJS.Timeout | null = null;
+  private readonly hub: Hub;
+  private readonly graceMs: number;
+  private readonly peers: PresencePeers | null;
+  private readonly refreshMs: number;
 
-  constructor(
-    private readonly hub: Hub,
-    private readonly graceMs: number,
-    private readonly announce: Announce | null = null,
-    private readonly refreshMs = 15_000,
-    private readonly sync: Sync | null = null,
-  ) {
-    if (sync) {
-      this.refresh = setInterval(() => this.tick(), refreshMs);
+  constructor(opts: PresenceOptions) {
+    this.hub = opts.hub;
+    this.graceMs = opts.graceMs;
+    this.peers = opts.peers;
+    this.refreshMs = opts.refreshMs ?? PRESENCE_REFRESH_MS;
+    if (this.peers) {
+      this.refresh = setInterval(() => this.tick(), this.refreshMs);
       this.refresh.unref();
     }
-  }
-
-  /** Ask the other nodes for their online sets (call once the broker handler is in place): a new node knows nobody. */
-  askPeers(): void {
-    this.sync?.(true, []);
   }
 
   /** True while the user has a live stream on some node, or is within the grace period after the last one. */
@@ -72,7 +88,7 @@ export class Presence {
     }
     const wasOnline = this.remote.has(user.id);
     this.local.set(user.id, { user, streams: 1, roomIds });
-    this.announce?.(user, true, roomIds);
+    this.peers?.presence(user, true, roomIds);
     if (!wasOnline) this.hub.signalPeers(user.id, roomIds, 'presence', { user, online: true });
   }
 
@@ -88,7 +104,7 @@ export class Presence {
       const e = this.local.get(user.id);
       if (!e || e.streams > 0) return;
       this.local.delete(user.id);
-      this.announce?.(user, false, e.roomIds);
+      this.peers?.presence(user, false, e.roomIds);
       if (!this.remote.has(user.id)) this.hub.signalPeers(user.id, e.roomIds, 'presence', { user, online: false });
     }, this.graceMs);
     timer.unref();
@@ -112,16 +128,16 @@ export class Presence {
   }
 
   /** Another node's whole online set: it replaces what this node believed about that node. */
-  fromSync(node: string, users: { user: UserRef; roomIds: number[] }[], ask: boolean): void {
+  fromSync(node: string, users: PresenceSet, ask: boolean): void {
     const listed = new Set(users.map((u) => u.user.id));
     for (const [userId, r] of this.remote) {
       if (r.nodes.has(node) && !listed.has(userId)) this.fromRemote(node, r.user, false, r.roomIds);
     }
     for (const u of users) this.fromRemote(node, u.user, true, u.roomIds);
-    if (ask) this.sync?.(false, this.localSet());
+    if (ask) this.peers?.presenceSync(false, this.localSet());
   }
 
-  /** Cancel timers (shutdown). */
+  /** Cancel timers (shutdown). Idempotent. */
   close(): void {
     for (const t of this.leaving.values()) clearTimeout(t);
     this.leaving.clear();
@@ -130,7 +146,7 @@ export class Presence {
 
   /** Publish this node's online set and expire remote entries that were not refreshed. */
   private tick(): void {
-    this.sync?.(false, this.localSet());
+    this.peers?.presenceSync(false, this.localSet());
     const now = Date.now();
     for (const [userId, r] of this.remote) {
       for (const [node, expires] of r.nodes) if (expires < now) r.nodes.delete(node);
@@ -141,7 +157,7 @@ export class Presence {
   }
 
   /** This node's online users (those with a live stream; not those within the grace period). */
-  private localSet(): { user: UserRef; roomIds: number[] }[] {
+  private localSet(): PresenceSet {
     return [...this.local.values()].filter((e) => e.streams > 0).map((e) => ({ user: e.user, roomIds: e.roomIds }));
   }
 }

@@ -1,13 +1,13 @@
 /**
  * Event streams: opening one (subscribe → replay → live, STYLE habit 6), caps,
- * heartbeat, session end and shutdown. The transport is a `Sink` (http/sse.ts).
+ * heartbeat, session end and shutdown. The transport is a `Sink` (http/socket-sink.ts).
  *
  * Opening order, and why it is loss-free and duplicate-free:
- * 1. The subscriber registers as pending: from now on it queues every event the
+ * 1. The subscriber registers as pending: from now on it holds every event the
  *    hub delivers, so nothing committed after this point can be missed.
  * 2. One store snapshot gives the user's rooms and the log head H.
  * 3. Replay sends, in pages, every event in (cursor, H] the user could see.
- * 4. goLive drains the queue, skipping positions ≤ the last one sent, and joins
+ * 4. goLive drains what it held, skipping positions ≤ the last one sent, and joins
  *    the room sets in the same synchronous step.
  */
 import type { Store } from '../storage/store.ts';
@@ -29,7 +29,7 @@ export interface StreamOptions {
   perIp: number;
 }
 
-/** Counters main.ts wires to Prometheus. */
+/** Counters the stream reports to; http/metrics.ts implements them with Prometheus. */
 export interface StreamMetrics {
   opened(): void;
   closed(reason: CloseReason): void;
@@ -75,7 +75,8 @@ export class Streams {
 
   /** Run a stream to live. The sink already sent the response head; `cursor` is the client's resume point, if any. */
   async open(session: Session, ip: string, sink: Sink, cursor: string | undefined): Promise<Subscriber> {
-    const sub = new Subscriber(session.user.id, session.user.username, session.sessionId, ip, sink, this.opts.budget, (s, r) => this.onClose(s, r));
+    const owner = { userId: session.user.id, username: session.user.username, sessionId: session.sessionId, ip };
+    const sub = new Subscriber(owner, sink, this.opts.budget, (s, r) => this.onClose(s, r));
     sink.onClose(() => sub.close('client'));
     this.open_++;
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
@@ -102,9 +103,9 @@ export class Streams {
     // `ready` carries no id (API.md); this id-only block makes the browser's Last-Event-ID the ready cursor,
     // so a drop before the first stored event still resumes instead of starting over and missing events.
     else sub.writeNow(Buffer.from(encodeIdOnly(ready.cursor)));
-    sub.lastPos = from;
+    sub.replayFrom(from);
     let replayed = 0;
-    while (sub.state === 'pending' && sub.lastPos < snap.head) {
+    while (sub.pending && sub.lastPos < snap.head) {
       const page = await this.store.readEvents(session.user.id, sub.lastPos, snap.head, REPLAY_PAGE);
       for (const e of page) {
         const frame = this.hub.frame(e);
@@ -112,21 +113,19 @@ export class Streams {
         // a backlog of any size is delivered whole to a client that reads.
         if (sub.pendingBytes() + frame.length > this.opts.budget / 2) {
           await sub.drained();
-          if (sub.state !== 'pending') return;
+          if (!sub.pending) return;
         }
         sub.sendStored(e.pos, frame);
       }
       replayed += page.length;
       if (page.length < REPLAY_PAGE) break;
     }
-    if (sub.state !== 'pending') return;
-    sub.lastPos = Math.max(sub.lastPos, snap.head);
+    if (!sub.pending) return;
+    sub.replayed(snap.head);
     sub.flush();
     this.metrics.replayed(replayed);
-    this.hub.goLive(sub, snap.roomIds);
-    if (sub.closed) return;
-    sub.wentLive = true;
-    this.presence.up({ id: sub.userId, username: sub.username }, sub.rooms);
+    const rooms = this.hub.goLive(sub, snap.roomIds);
+    if (rooms) this.presence.up({ id: sub.userId, username: sub.username }, rooms);
   }
 
   /** End every stream of a session (logout): within this call. */
@@ -138,12 +137,10 @@ export class Streams {
   shutdown(): void {
     clearInterval(this.heartbeat);
     for (const sub of [...this.hub.all()]) sub.close('shutdown');
-    this.presence.close();
   }
 
   private onClose(sub: Subscriber, reason: CloseReason): void {
-    const rooms = [...sub.rooms];
-    this.hub.remove(sub);
+    const rooms = this.hub.remove(sub);
     this.open_--;
     const n = (this.perIp.get(sub.ip) ?? 1) - 1;
     if (n > 0) this.perIp.set(sub.ip, n);
@@ -155,6 +152,6 @@ export class Streams {
   /** Send `: ping` to streams that have been silent for the heartbeat interval. */
   private beat(): void {
     const due = Date.now() - this.opts.heartbeatMs;
-    for (const sub of this.hub.all()) if (sub.lastWrite <= due && sub.state !== 'closed') sub.writeNow(PING);
+    for (const sub of this.hub.all()) if (sub.lastWrite <= due && !sub.closed) sub.writeNow(PING);
   }
 }

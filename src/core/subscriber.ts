@@ -1,6 +1,13 @@
 /**
- * One open event stream as the hub sees it: who it belongs to, the last log
- * position it has been sent, and a byte sink with a bounded budget.
+ * One open event stream as the hub sees it, and the one owner of its life cycle:
+ *
+ *     pending ──goLive()──▶ live ──close()──▶ closed
+ *        └──────────────close()──────────────────┘
+ *
+ * While pending (the stream replays from the store) it holds every event the hub
+ * delivers; `goLive` hands the held events above what replay sent to a router
+ * and turns live in the same synchronous step. Closed is final: no transition
+ * leaves it, and a stream closed while going live never comes back.
  *
  * Writes within one tick are coalesced: frames are collected and handed to the
  * sink once per tick (one syscall for many events under load, STYLE habit 9).
@@ -8,8 +15,9 @@
  * past it the stream is closed as `slow` and the client resumes by cursor, so
  * memory never grows with what a slow client has not read (STYLE habit 8).
  */
+import type { LogEvent } from './types.ts';
 
-/** The transport under a subscriber (http/sse.ts implements it over a raw socket). */
+/** The transport under a subscriber (http/socket-sink.ts implements it over a raw socket). */
 export interface Sink {
   /** Queue bytes for sending. */
   write(chunk: Buffer): void;
@@ -28,6 +36,20 @@ export type CloseReason = 'client' | 'slow' | 'logout' | 'shutdown' | 'cap' | 'e
 /** Called once when a subscriber closes, with the reason. */
 export type OnClose = (sub: Subscriber, reason: CloseReason) => void;
 
+/** Who a stream belongs to. */
+export interface SubscriberOwner {
+  userId: string;
+  username: string;
+  sessionId: string;
+  ip: string;
+}
+
+/** While a stream replays, the events it must not miss wait here; past this many it is closed as slow. */
+export const PENDING_QUEUE_MAX = 20_000;
+
+/** Decides, for one held event, the frame to send (the stream may see it) or null (skip it). */
+export type Route = (e: LogEvent) => Buffer | null;
+
 const flushQueue: Subscriber[] = [];
 let flushScheduled = false;
 
@@ -39,35 +61,110 @@ function flushAll(): void {
 }
 
 export class Subscriber {
+  readonly userId: string;
+  readonly username: string;
+  readonly sessionId: string;
+  readonly ip: string;
+  private state: 'pending' | 'live' | 'closed' = 'pending';
   /** Highest log position written to this stream; stored events at or below it are skipped (dedupe). */
-  lastPos = 0;
-  /** live: routed by room in the hub; pending: collecting events while it replays. */
-  state: 'pending' | 'live' | 'closed' = 'pending';
-  /** Events seen while pending, in log order (bounded by the hub). */
-  queue: import('./types.ts').LogEvent[] = [];
-  /** Rooms the hub routes to this subscriber while live. */
-  readonly rooms = new Set<number>();
-  /** Set once the stream went live (presence counts live streams only). */
-  wentLive = false;
-  /** Time of the last write, for the heartbeat. */
-  lastWrite = Date.now();
+  private pos = 0;
+  /** Events seen while pending, in log order. */
+  private held: LogEvent[] = [];
+  private everLive = false;
+  private lastWriteAt = Date.now();
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
 
-  constructor(
-    readonly userId: string,
-    readonly username: string,
-    readonly sessionId: string,
-    readonly ip: string,
-    private readonly sink: Sink,
-    private readonly budget: number,
-    private readonly onClose: OnClose,
-  ) {}
+  constructor(owner: SubscriberOwner, private readonly sink: Sink, private readonly budget: number, private readonly onClose: OnClose) {
+    this.userId = owner.userId;
+    this.username = owner.username;
+    this.sessionId = owner.sessionId;
+    this.ip = owner.ip;
+  }
 
-  /** Whether the stream has been closed (a getter, so checks after calls that may close it are not narrowed away). */
+  /** Still replaying: events are held, not routed. */
+  get pending(): boolean {
+    return this.state === 'pending';
+  }
+
+  /** Routed by room in the hub. */
+  get live(): boolean {
+    return this.state === 'live';
+  }
+
+  /** Closed for good (a getter, so checks after calls that may close it are not narrowed away). */
   get closed(): boolean {
     return this.state === 'closed';
   }
+
+  /** Whether the stream reached live before it closed (presence counts those only). */
+  get wentLive(): boolean {
+    return this.everLive;
+  }
+
+  /** Highest log position this stream has been sent (or has skipped as not its own). */
+  get lastPos(): number {
+    return this.pos;
+  }
+
+  /** Time of the last write, for the heartbeat. */
+  get lastWrite(): number {
+    return this.lastWriteAt;
+  }
+
+  // ---- transitions
+
+  /** Replay starts after `pos` (the client's cursor, or the head for a fresh stream). */
+  replayFrom(pos: number): void {
+    if (this.state === 'pending') this.pos = pos;
+  }
+
+  /** Replay has covered the log up to `pos`: events up to there are not sent again. */
+  replayed(pos: number): void {
+    if (pos > this.pos) this.pos = pos;
+  }
+
+  /** While pending: keep an event for goLive. Past PENDING_QUEUE_MAX held events the stream closes as slow. */
+  hold(e: LogEvent): void {
+    if (this.state !== 'pending') return;
+    if (this.held.length >= PENDING_QUEUE_MAX) this.close('slow');
+    else this.held.push(e);
+  }
+
+  /**
+   * pending → live. Each held event above what replay sent goes through `route`:
+   * its frame is sent, or (null) the position is skipped. Returns false, and
+   * stays closed, when sending closes the stream as slow.
+   */
+  goLive(route: Route): boolean {
+    if (this.state !== 'pending') return false;
+    const held = this.held;
+    this.held = [];
+    for (const e of held) {
+      if (e.pos <= this.pos) continue;
+      const frame = route(e);
+      if (frame) this.sendStored(e.pos, frame);
+      else this.pos = e.pos;
+      if (this.closed) return false;
+    }
+    this.state = 'live';
+    this.everLive = true;
+    return true;
+  }
+
+  /** Close once; flushes what is queued first unless the reason is `slow`. */
+  close(reason: CloseReason): void {
+    if (this.state === 'closed') return;
+    if (reason !== 'slow') this.flush();
+    this.state = 'closed';
+    this.chunks = [];
+    this.chunkBytes = 0;
+    this.held = [];
+    this.sink.end(reason === 'slow');
+    this.onClose(this, reason);
+  }
+
+  // ---- writing
 
   /** Queue a frame for this tick's flush. Returns false (and closes) when over budget. */
   send(frame: Buffer): boolean {
@@ -92,8 +189,8 @@ export class Subscriber {
 
   /** Queue a stored event's frame unless this stream already has it. */
   sendStored(pos: number, frame: Buffer): void {
-    if (pos <= this.lastPos) return;
-    this.lastPos = pos;
+    if (pos <= this.pos) return;
+    this.pos = pos;
     this.send(frame);
   }
 
@@ -103,7 +200,7 @@ export class Subscriber {
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.chunkBytes);
     this.chunks = [];
     this.chunkBytes = 0;
-    this.lastWrite = Date.now();
+    this.lastWriteAt = Date.now();
     this.sink.write(data);
   }
 
@@ -122,17 +219,5 @@ export class Subscriber {
   /** Bytes queued here or in the sink. */
   pendingBytes(): number {
     return this.chunkBytes + this.sink.backlog();
-  }
-
-  /** Close once; flushes what is queued first unless the reason is `slow`. */
-  close(reason: CloseReason): void {
-    if (this.state === 'closed') return;
-    if (reason !== 'slow') this.flush();
-    this.state = 'closed';
-    this.chunks = [];
-    this.chunkBytes = 0;
-    this.queue = [];
-    this.sink.end(reason === 'slow');
-    this.onClose(this, reason);
   }
 }

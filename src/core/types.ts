@@ -1,5 +1,5 @@
 /**
- * The wire types of Natter's public contract (../shared/API.md, v1) and the few
+ * The wire types of Natter's public contract (docs/API.md, v1) and the few
  * internal shapes that cross the core/storage seam. The web client imports this
  * file, so it holds types only: no runtime code, no Node imports.
  */

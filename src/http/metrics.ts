@@ -4,10 +4,11 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HubMetrics } from '../core/hub.ts';
+import type { RelayMetrics } from '../core/relay.ts';
 import type { StreamMetrics } from '../core/stream.ts';
 import type { CloseReason } from '../core/subscriber.ts';
 
-export class Metrics implements HubMetrics, StreamMetrics {
+export class Metrics implements HubMetrics, StreamMetrics, RelayMetrics {
   readonly registry = new Registry();
   readonly httpDuration = new Histogram({
     name: 'natter_http_request_duration_seconds',
@@ -38,6 +39,9 @@ export class Metrics implements HubMetrics, StreamMetrics {
     new Gauge({ name: 'natter_streams_open', help: 'Open event streams on this node', registers: [this.registry], collect() { this.set(count()); } });
   }
 
+  posted(n: number): void {
+    this.messagesPosted.inc(n);
+  }
   delivered(n: number): void {
     this.eventsDelivered.inc(n);
   }

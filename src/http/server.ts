@@ -1,6 +1,8 @@
 /**
  * buildServer: the Fastify app of one node. Plugins, the JSON body parser, the
- * error edge, the routes, and the static web client with SPA fallback.
+ * error edge, the routes, and the static web client with SPA fallback. Every
+ * route that needs a session is registered in one encapsulated scope whose
+ * onRequest hook checks it, so no route can forget to.
  */
 import { existsSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
@@ -12,30 +14,22 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Rate } from '../config.ts';
 import { ChatError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
+import type { App, RouteDeps } from './app.ts';
 import { errorHandler } from './errors.ts';
-import { authRoutes } from './routes/auth.ts';
+import { accountRoutes, authRoutes } from './routes/auth.ts';
+import { eventRoutes } from './routes/events.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { roomRoutes } from './routes/rooms.ts';
-import { eventRoutes } from './sse.ts';
+import { decorateSession, requireSession } from './session.ts';
 import { validatorCompiler } from './validator.ts';
 
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
-
-/** What every route module receives. */
-export interface RouteDeps {
-  app: App;
-  services: Services;
-  /** Route rate-limit settings (false = disabled). */
-  authLimit: RateLimitOptions | false;
-  postLimit: RateLimitOptions | false;
-}
+export type { App } from './app.ts';
 
 export interface ServerOptions {
   /** The pino logger to use; none when omitted. */
@@ -57,7 +51,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     clientErrorHandler: answerMalformed,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.decorateRequest('session', null);
+  decorateSession(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   installJsonParser(app);
@@ -104,10 +98,15 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     postLimit: limit(config.postRate, (req) => req.session?.user.id ?? req.ip),
   };
   await authRoutes(deps);
-  await roomRoutes(deps);
-  await messageRoutes(deps);
-  await eventRoutes(deps);
   await opsRoutes(deps);
+  await app.register(async (authed: App) => {
+    authed.addHook('onRequest', requireSession(services.auth));
+    const scoped = { ...deps, app: authed };
+    await accountRoutes(scoped);
+    await roomRoutes(scoped);
+    await messageRoutes(scoped);
+    await eventRoutes(scoped);
+  });
   await serveWeb(app, config.webDir);
   return app;
 }

@@ -6,13 +6,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth, Session } from '../core/auth.ts';
 import { ChatError } from '../core/errors.ts';
+import type { User } from '../core/types.ts';
+import type { App } from './app.ts';
 
 export const COOKIE = 'natter_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** Set by requireSession; null on public routes. */
     session: Session | null;
+    /** The signed-in user of an authenticated route (throws 401 elsewhere). */
+    readonly user: User;
   }
+}
+
+/** Add `request.session` and the `request.user` getter. */
+export function decorateSession(app: App): void {
+  app.decorateRequest('session', null);
+  app.decorateRequest('user', {
+    getter(this: FastifyRequest) {
+      return sessionOf(this).user;
+    },
+  });
 }
 
 /** The token a request carries, and whether it came from the cookie. */
@@ -26,7 +41,7 @@ export function tokenOf(req: FastifyRequest): { token: string; viaCookie: boolea
   return c ? { token: c, viaCookie: true } : null;
 }
 
-/** onRequest hook for routes that need a session: 401 without one, 403 `csrf` for a cookie state change without the header. */
+/** onRequest hook of the authenticated scope (http/server.ts): 401 without one, 403 `csrf` for a cookie state change without the header. */
 export function requireSession(auth: Auth) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const t = tokenOf(req);

@@ -1,7 +1,7 @@
 /**
  * Cluster test helpers: a fresh PostgreSQL database per run, a dedicated
  * redis-server on a free port, Natter nodes as real processes (PostgreSQL +
- * Redis) or in this process (createServices + buildServer around any broker).
+ * Redis) or in this process (src/node.ts around any broker).
  * Everything started here is also stopped on process exit, so a failing test
  * leaves no databases, servers or node processes behind.
  */
@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Broker } from '../../src/broker/broker.ts';
 import { loadConfig } from '../../src/config.ts';
-import { buildServer } from '../../src/http/server.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { startNode as startInProcess } from '../../src/node.ts';
+import type { Services } from '../../src/services.ts';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import { TEST_ENV } from './server.ts';
 import { waitFor } from './wait.ts';
@@ -243,27 +243,13 @@ export interface LocalNode {
   close(): Promise<void>;
 }
 
-/** A node inside this process: its own PostgresStore on `databaseUrl`, the given broker. */
+/** A node inside this process (src/node.ts): its own PostgresStore on `databaseUrl`, the given broker. */
 export async function startLocalNode(databaseUrl: string, broker: Broker): Promise<LocalNode> {
   // A short presence grace, so the cluster suite can watch a user go offline.
   const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, PORT: '0', NATTER_PRESENCE_GRACE_MS: '200' });
   const store = await openPostgresStore(databaseUrl, { poolSize: 5 });
-  const services = await createServices(config, store, broker);
-  const app = await buildServer(services, {});
-  app.addHook('preClose', async () => services.stop());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    services,
-    store,
-    async close() {
-      await app.close();
-      await broker.close();
-      await store.close();
-    },
-  };
+  const node = await startInProcess({ config, store, broker });
+  return { url: node.url, services: node.services, store, close: node.close };
 }
 
 /** Wait until GET /readyz answers `status`. */

@@ -1,11 +1,12 @@
-/** Accounts and sessions: register, login, guest, logout, me. */
+/** Accounts and sessions: register, login and guest (public); logout and me (authenticated). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthResult } from '../../core/auth.ts';
 import { AuthReply, Credentials, errors, GuestBody, LoginBody, UserSchema } from '../schemas.ts';
-import { COOKIE, requireSession, sessionOf, tokenOf } from '../session.ts';
-import type { RouteDeps } from '../server.ts';
+import type { RouteDeps } from '../app.ts';
+import { COOKIE, sessionOf, tokenOf } from '../session.ts';
 
+/** The sign-in routes; they need no session. */
 export async function authRoutes({ app, services, authLimit }: RouteDeps): Promise<void> {
   const { auth } = services;
   const tags = ['auth'];
@@ -28,20 +29,23 @@ export async function authRoutes({ app, services, authLimit }: RouteDeps): Promi
     schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(409, 429) } },
     config: { rateLimit: authLimit },
   }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username), 201));
+}
+
+/** The routes of a signed-in account (registered in the authenticated scope). */
+export async function accountRoutes({ app, services }: RouteDeps): Promise<void> {
+  const tags = ['auth'];
 
   app.post('/api/v1/auth/logout', {
     schema: { tags, response: { 204: Type.Null(), ...errors() } },
-    onRequest: requireSession(auth),
   }, async (req, reply) => {
     const session = sessionOf(req);
-    await auth.logout(tokenOf(req)!.token);
-    services.endSession(session.sessionId, session.user.id);
+    await services.auth.logout(tokenOf(req)!.token);
+    services.relay.sessionEnd(session.sessionId, session.user.id);
     void reply.clearCookie(COOKIE, { path: '/' });
     return reply.status(204).send(null);
   });
 
   app.get('/api/v1/me', {
     schema: { tags, response: { 200: Type.Object({ user: UserSchema }), ...errors() } },
-    onRequest: requireSession(auth),
-  }, async (req) => ({ user: sessionOf(req).user }));
+  }, async (req) => ({ user: req.user }));
 }

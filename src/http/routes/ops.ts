@@ -1,6 +1,6 @@
 /** Operations: liveness, readiness, Prometheus metrics. */
 import { Type } from 'typebox';
-import type { RouteDeps } from '../server.ts';
+import type { RouteDeps } from '../app.ts';
 
 export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
   const tags = ['operations'];

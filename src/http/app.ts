@@ -1,0 +1,21 @@
+/**
+ * The types every route module shares, apart from server.ts so that routes never
+ * import the server that registers them.
+ */
+import type { RateLimitOptions } from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Services } from '../services.ts';
+
+/** The Fastify instance of one node, with TypeBox types for routes. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** What every route module receives. In the authenticated scope `app` checks the session before every route. */
+export interface RouteDeps {
+  app: App;
+  services: Services;
+  /** Route rate-limit settings (false = disabled). */
+  authLimit: RateLimitOptions | false;
+  postLimit: RateLimitOptions | false;
+}

@@ -1,0 +1,35 @@
+/**
+ * GET /api/v1/events: the event stream. Errors that can be answered in JSON (401,
+ * 429) are sent before the socket is taken over, which stops a browser's
+ * EventSource from retrying; after that the stream belongs to core/stream.ts.
+ */
+import { Type } from 'typebox';
+import type { RouteDeps } from '../app.ts';
+import { errors } from '../schemas.ts';
+import { sessionOf } from '../session.ts';
+import { SocketSink } from '../socket-sink.ts';
+import { detachFromHttp } from '../socket-takeover.ts';
+
+/** The event-stream route (registered in the authenticated scope). */
+export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
+  app.get('/api/v1/events', {
+    schema: {
+      tags: ['events'],
+      description: 'Server-Sent Events stream of every room the user belongs to (see API.md, "The event stream").',
+      // No length limit here: any bad cursor, however long, must get `reset` on the stream, not a 400 that stops EventSource.
+      querystring: Type.Object({ last_event_id: Type.Optional(Type.String()) }),
+      response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(429) },
+    },
+  }, async (req, reply) => {
+    const session = sessionOf(req);
+    services.streams.checkCaps(session.user.id, req.ip);
+    const header = req.headers['last-event-id'];
+    const cursor = typeof header === 'string' ? header : req.query.last_event_id;
+    reply.hijack();
+    const sink = new SocketSink(detachFromHttp(req.raw, reply.raw));
+    await services.streams.open(session, req.ip, sink, cursor).catch((err: unknown) => {
+      services.metrics.storeErrors.inc();
+      req.log.error({ err }, 'event stream failed while opening');
+    });
+  });
+}
