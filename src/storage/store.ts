@@ -19,6 +19,14 @@
  *   posting transaction.
  * - Methods throw `ChatError` for conflicts the API names (`username_taken`,
  *   `room_exists`); any other error is a fault of the store.
+ *
+ * Why two implementations and no common base: SQLite's use cases are synchronous
+ * on purpose. Each runs to completion inside one group-committed transaction
+ * (sqlite/group-commit.ts) without yielding, which is what gives commit-order
+ * positions for free; an async base shared with PostgreSQL would let use cases
+ * interleave and lose that. So sqlite/ and postgres/ mirror each other file for
+ * file and name for name instead (sql.ts, writes.ts, the store), and only the
+ * pure pieces they share live in rows.ts.
  */
 import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../core/types.ts';
 
@@ -52,6 +60,7 @@ export interface Changed<T> {
   events: LogEvent[];
 }
 
+/** Which page of a room's history `listMessages` returns. */
 export interface HistoryQuery {
   before?: number;
   after?: number;
@@ -65,20 +74,58 @@ export interface MemberSnapshot {
   head: number;
 }
 
-export interface Store {
+/** What `createUser` stores. `passwordHash` is null for guests. */
+export interface NewUser {
+  username: string;
+  passwordHash: string | null;
+  guest: boolean;
+}
+
+/** What `createRoom` stores. */
+export interface NewRoom {
+  name: string;
+  topic: string;
+  visibility: Visibility;
+  ownerId: string;
+}
+
+/** What `updateRoom` may change; an absent field stays as it is. */
+export interface RoomPatch {
+  topic?: string;
+  visibility?: Visibility;
+}
+
+/** What `postMessage` stores. `clientId` makes a retried post idempotent per author. */
+export interface NewPost {
+  roomId: number;
+  author: UserRef;
+  text: string;
+  clientId: string | null;
+}
+
+/*
+ * The seam is one `Store`, but it is typed in parts, one per aggregate, so a
+ * class can ask only for what it uses (Auth for `Accounts`, Feed for `EventLog`, …).
+ * The parts are types only: both implementations still implement all of `Store`.
+ */
+
+/** Identity, health and shutdown of the store. */
+export interface Lifecycle {
   /** Random id of this database's event log, fixed at creation; cursors carry it so a cursor from another database is "unknown". */
   readonly logId: string;
-
   /** Succeeds when the database answers; /readyz uses it. */
   ping(): Promise<void>;
   /** Close connections. Idempotent. */
   close(): Promise<void>;
+}
 
-  // Accounts and sessions
+/** Accounts and sessions. */
+export interface Accounts {
   /** Create an account (and its membership of `general`). Throws `username_taken` (case-insensitive). */
-  createUser(input: { username: string; passwordHash: string | null; guest: boolean }): Promise<Changed<User>>;
+  createUser(input: NewUser): Promise<Changed<User>>;
   /** The user and password hash by username, case-insensitively; null when unknown. */
   findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null>;
+  /** The user by username, case-insensitively; null when unknown. */
   findUserByName(username: string): Promise<User | null>;
   /** Store a session under the SHA-256 hash of its token; returns the session id. */
   createSession(userId: string, tokenHash: Buffer): Promise<string>;
@@ -86,37 +133,42 @@ export interface Store {
   findSession(tokenHash: Buffer): Promise<{ user: User; sessionId: string } | null>;
   /** Delete a session; returns its id (null when it did not exist). */
   deleteSession(tokenHash: Buffer): Promise<string | null>;
+}
 
-  // Rooms
+/** Rooms, DMs and their members. */
+export interface Rooms {
   /** The room's record and the viewer's role, or null: the cheap access check every request makes (no per-viewer counts). */
   findRoom(name: string, viewerId: string): Promise<{ record: RoomRecord; role: Role | null } | null>;
   /** The room by name as `viewerId` sees it, or null when no such room exists (visibility is the caller's rule). */
   getRoom(name: string, viewerId: string): Promise<RoomAccess | null>;
   /** Public rooms plus private rooms the viewer belongs to, by name, with the log head of the same snapshot. */
   listRooms(viewerId: string): Promise<{ rooms: Room[]; head: number }>;
-  /** The viewer's rooms and the log head in one snapshot (the stream's `ready`). */
-  memberRooms(viewerId: string): Promise<MemberSnapshot>;
   /** Create a room owned by `ownerId`. Throws `room_exists`. */
-  createRoom(input: { name: string; topic: string; visibility: Visibility; ownerId: string }): Promise<Changed<Room>>;
+  createRoom(input: NewRoom): Promise<Changed<Room>>;
   /** Change topic and/or visibility; emits `room_updated` when something changed. */
-  updateRoom(roomId: number, patch: { topic?: string; visibility?: Visibility }, viewerId: string): Promise<Changed<Room>>;
+  updateRoom(roomId: number, patch: RoomPatch, viewerId: string): Promise<Changed<Room>>;
   /** Make the user a member (no event when already one). */
   addMember(roomId: number, userId: string, role: Role): Promise<Changed<boolean>>;
   /** End the user's membership (no event when not a member). */
   removeMember(roomId: number, userId: string): Promise<Changed<boolean>>;
+  /** The room's members, owners first, then by username. */
   listMembers(roomId: number): Promise<{ user: UserRef; role: Role }[]>;
   /** The DM room of two users, created on first use; both end up members. Same room whoever asks first. */
   openDm(viewerId: string, peerId: string): Promise<Changed<Room>>;
+}
 
-  // Messages
+/** Messages, reactions and read markers. */
+export interface Messages {
   /**
    * Post a message. With a `clientId` already used by this author, returns the
    * original with `created: false` and changes nothing.
    */
-  postMessage(input: { roomId: number; author: UserRef; text: string; clientId: string | null }): Promise<Changed<{ message: Message; created: boolean }>>;
+  postMessage(input: NewPost): Promise<Changed<{ message: Message; created: boolean }>>;
+  /** The message with its author's id, or null when it is not in that room. */
   getMessage(roomId: number, messageId: string): Promise<StoredMessage | null>;
   /** Ascending seq; with neither bound, the newest `limit`. */
   listMessages(roomId: number, query: HistoryQuery): Promise<Message[]>;
+  /** Replace the text and set `edited_at`; emits `message_updated`. */
   editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>>;
   /** Soft delete: empty text, `deleted: true`; no event when already deleted. */
   deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>>;
@@ -124,12 +176,19 @@ export interface Store {
   setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>>;
   /** Move the read marker forward to `seq` (capped at the room's last seq); never backwards. */
   markRead(roomId: number, userId: string, seq: number): Promise<void>;
+}
 
-  // Event log
+/** The ordered event log: what streams replay and clusters fill gaps from. */
+export interface EventLog {
   /** The newest committed position (0 for an empty log). */
   head(): Promise<number>;
   /** Events in (after, upTo] that `userId` could see when each happened, ascending, at most `limit`. */
   readEvents(userId: string, after: number, upTo: number, limit: number): Promise<LogEvent[]>;
   /** All events in (after, upTo], ascending, at most `limit` (cluster gap filling). */
   readLog(after: number, upTo: number, limit: number): Promise<LogEvent[]>;
+  /** The viewer's rooms and the log head in one snapshot (the stream's `ready`). */
+  memberRooms(viewerId: string): Promise<MemberSnapshot>;
 }
+
+/** The whole seam: what main.ts opens and both implementations provide. */
+export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog;
