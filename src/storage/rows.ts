@@ -1,15 +1,21 @@
 /**
- * Row shapes shared by the SQL stores and their mapping to the domain types.
+ * What the two SQL stores share: the row shapes and their mapping to the domain
+ * types, and the pure pieces of the use cases (ids, DM names, a new message, the
+ * room patch rule, the conflict errors). Nothing here touches a database, so it
+ * serves the synchronous SQLite store and the async PostgreSQL store alike.
+ *
  * The two drivers differ only in column types: SQLite gives times as ISO text
  * and flags as 0/1, PostgreSQL gives timestamptz as Date and booleans (its int8
  * columns arrive as numbers, see postgres/db.ts). Both show times as ISO 8601.
  */
-import type { LogEvent, Message, Role, Room, StoredEventType, User } from '../core/types.ts';
-import type { RoomRecord } from './store.ts';
+import { ChatError } from '../core/errors.ts';
+import type { LogEvent, Message, Role, Room, StoredEventType, User, UserRef, Visibility } from '../core/types.ts';
+import type { NewPost, RoomPatch, RoomRecord } from './store.ts';
 
 type Time = string | Date;
 type Flag = number | boolean;
 
+/** A user as both stores select it (`USER_COLS`). */
 export interface UserRow {
   id: number;
   username: string;
@@ -17,6 +23,7 @@ export interface UserRow {
   created_at: Time;
 }
 
+/** A room as ROOM_VIEW selects it for one viewer (ROOM_ACCESS leaves out `unread` and the peer). */
 export interface RoomRow {
   id: number;
   name: string;
@@ -31,6 +38,7 @@ export interface RoomRow {
   peer_name: string | null;
 }
 
+/** A message as MESSAGE_VIEW selects it. */
 export interface MessageRow {
   id: number;
   room: string;
@@ -44,6 +52,7 @@ export interface MessageRow {
   deleted: Flag;
 }
 
+/** A log event as READ_EVENTS and readLog select it. */
 export interface EventRow {
   pos: number;
   room_id: number;
@@ -52,17 +61,34 @@ export interface EventRow {
   data: string;
 }
 
+/** A reaction as REACTIONS_OF selects it, in reaction order. */
+export interface ReactionRow {
+  message_id: number;
+  emoji: string;
+  username: string;
+}
+
+/** A member as the `members` statement selects it. */
+export interface MemberRow {
+  id: number;
+  username: string;
+  role: Role;
+}
+
 const iso = (t: Time): string => (typeof t === 'string' ? t : t.toISOString());
 const flag = (f: Flag): boolean => f === true || f === 1;
 
+/** The API's view of a user row. */
 export function toUser(r: UserRow): User {
   return { id: String(r.id), username: r.username, guest: flag(r.guest), created_at: iso(r.created_at) };
 }
 
+/** The viewer-independent record of a room row. */
 export function toRecord(r: RoomRow): RoomRecord {
   return { id: r.id, name: r.name, topic: r.topic, visibility: r.visibility, kind: r.kind, createdAt: iso(r.created_at), lastSeq: r.last_seq };
 }
 
+/** The API's view of a room row, as its viewer sees it. */
 export function toRoom(r: RoomRow): Room {
   const room: Room = {
     name: r.name,
@@ -78,6 +104,7 @@ export function toRoom(r: RoomRow): Room {
   return room;
 }
 
+/** The API's view of a message row; a deleted message shows no text and no reactions. */
 export function toMessage(r: MessageRow, reactions: Record<string, string[]>): Message {
   return {
     id: String(r.id),
@@ -93,12 +120,24 @@ export function toMessage(r: MessageRow, reactions: Record<string, string[]>): M
   };
 }
 
+/** A log event from its row. */
 export function toEvent(r: EventRow): LogEvent {
   return { pos: r.pos, roomId: r.room_id, type: r.type as StoredEventType, subject: r.subject === null ? null : String(r.subject), data: r.data };
 }
 
-/** Group `(message_id, emoji, username)` rows, already in reaction order, per message. */
-export function groupReactions(rows: { message_id: number; emoji: string; username: string }[]): Map<number, Record<string, string[]>> {
+/** A member from its row. */
+export function toMember(r: MemberRow): { user: UserRef; role: Role } {
+  return { user: { id: String(r.id), username: r.username }, role: r.role };
+}
+
+/** Messages with their reactions; `reactions` are those of `rows`, in reaction order (REACTIONS_OF). */
+export function toMessages(rows: MessageRow[], reactions: ReactionRow[]): Message[] {
+  const grouped = groupReactions(reactions);
+  return rows.map((r) => toMessage(r, grouped.get(r.id) ?? {}));
+}
+
+/** Group reaction rows, already in reaction order, per message: emoji → usernames. */
+export function groupReactions(rows: ReactionRow[]): Map<number, Record<string, string[]>> {
   const out = new Map<number, Record<string, string[]>>();
   for (const r of rows) {
     let byEmoji = out.get(r.message_id);
@@ -107,3 +146,46 @@ export function groupReactions(rows: { message_id: number; emoji: string; userna
   }
   return out;
 }
+
+/** The current time as ISO 8601 text, as both stores write `created_at` and `edited_at`. */
+export const now = (): string => new Date().toISOString();
+
+/** An id from the API ("17") as the integer columns want it; -1 (matches nothing) when malformed. */
+export function parseId(s: string): number {
+  return /^\d{1,15}$/.test(s) ? Number(s) : -1;
+}
+
+/** The two users of a DM as internal ids, ascending: the order of the room's name and of its dm_a/dm_b columns. */
+export function dmPair(viewerId: string, peerId: string): [number, number] {
+  const [a, b] = [parseId(viewerId), parseId(peerId)].sort((x, y) => x - y) as [number, number];
+  return [a, b];
+}
+
+/** The name of the DM room of users `a` and `b` (ascending, from `dmPair`): one name whoever opens it first. */
+export function dmRoomName(a: number, b: number): string {
+  return `dm-${a}-${b}`;
+}
+
+/** The message that a new post creates, built from what the insert returned: no edits, no reactions yet. */
+export function newMessage(input: NewPost, stored: { id: number; room: string; seq: number; createdAt: string }): Message {
+  return {
+    id: String(stored.id), room: stored.room, seq: stored.seq, author: { id: input.author.id, username: input.author.username },
+    text: input.text, created_at: stored.createdAt, edited_at: null, deleted: false, reactions: {}, client_id: input.clientId,
+  };
+}
+
+/**
+ * The room's topic and visibility after `patch`, or null when the patch changes
+ * nothing: then `updateRoom` writes nothing and appends no `room_updated`.
+ */
+export function patchRoom(before: Room, patch: RoomPatch): { topic: string; visibility: Visibility } | null {
+  const topic = patch.topic ?? before.topic;
+  const visibility = patch.visibility ?? before.visibility;
+  return topic === before.topic && visibility === before.visibility ? null : { topic, visibility };
+}
+
+/** The conflict `createUser` throws, whichever check caught it. */
+export const usernameTaken = (username: string): ChatError => new ChatError('username_taken', `username ${username} is taken`);
+
+/** The conflict `createRoom` throws. */
+export const roomExists = (name: string): ChatError => new ChatError('room_exists', `room ${name} already exists`);

@@ -24,20 +24,19 @@
  * Snapshots (`listRooms`, `memberRooms`) run in one REPEATABLE READ READ ONLY
  * transaction, so the rooms and the head belong to the same moment.
  */
-import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { ChatError, notFound } from '../../core/errors.ts';
-import { memberEvent, roomUpdatedEvent } from '../../core/events.ts';
-import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberSnapshot, RoomAccess, RoomRecord, Store, StoredMessage } from '../store.ts';
+import { notFound } from '../../core/errors.ts';
+import { roomUpdatedEvent } from '../../core/events.ts';
+import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
+import type { Changed, HistoryQuery, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, roomExists, toEvent, toMember, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
-import { toEvent, toRecord, toRoom, toUser, type EventRow, type MessageRow, type RoomRow, type UserRow } from '../rows.ts';
-import * as q from './sql.ts';
-import { append, changeMessageIn, headOf, id, join, postIn, roomView, userById, withReactions, type Db } from './writes.ts';
+import { SQL } from './sql.ts';
+import { append, changeMessage, headOf, history, init, join, leave, post, roomView, userById, withReactions, type Db } from './writes.ts';
 
-const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
-
+/** How `openPostgresStore` connects. */
 export interface PostgresStoreOptions {
   /** Where recovered faults are logged; default silent. */
   log?: StoreLog;
@@ -59,12 +58,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   for (let attempt = 1; ; attempt++) {
     try {
       await migrate(pool);
-      const logId = await transaction(pool, log, async (tx) => {
-        await tx.query("INSERT INTO meta (key, value) VALUES ('log_id', $1) ON CONFLICT DO NOTHING", [randomBytes(6).toString('hex')]);
-        await tx.query(q.INSERT_ROOM, ['general', '', 'public', 'room', null, null, new Date().toISOString()]);
-        return (await tx.query<{ value: string }>("SELECT value FROM meta WHERE key = 'log_id'")).rows[0]!.value;
-      });
-      return new PostgresStore(pool, logId, log);
+      return new PostgresStore(pool, await transaction(pool, log, init), log);
     } catch (err) {
       if (!isConnectionError(err) || Date.now() > deadline) {
         await pool.end().catch(() => {});
@@ -77,6 +71,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
 }
 
+/** The PostgreSQL `Store`; open it with `openPostgresStore`. */
 export class PostgresStore implements Store {
   private closed = false;
 
@@ -85,7 +80,7 @@ export class PostgresStore implements Store {
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
   async ping(): Promise<void> {
     if (this.closed) throw new Error('store closed');
-    await withTimeout(this.pool.query('SELECT 1'), 2000, 'postgres ping');
+    await withTimeout(this.pool.query(SQL.ping), 2000, 'postgres ping');
   }
 
   async close(): Promise<void> {
@@ -96,28 +91,24 @@ export class PostgresStore implements Store {
 
   // ---- accounts and sessions
 
-  async createUser(input: { username: string; passwordHash: string | null; guest: boolean }): Promise<Changed<User>> {
-    const taken = (): ChatError => new ChatError('username_taken', `username ${input.username} is taken`);
+  async createUser(input: NewUser): Promise<Changed<User>> {
     try {
-      return await this.tx(async (tx) => {
+      return await this.write(async (tx) => {
         const key = input.username.toLowerCase();
-        if ((await tx.query('SELECT 1 FROM users WHERE username_key = $1', [key])).rowCount) throw taken();
-        const user = toUser((await tx.query<UserRow>(
-          'INSERT INTO users AS u (username, username_key, password_hash, guest, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ' + q.USER_COLS,
-          [input.username, key, input.passwordHash, input.guest, new Date().toISOString()])).rows[0]!);
-        const general = (await tx.query<{ id: number }>("SELECT id FROM rooms WHERE name = 'general'")).rows[0]!;
+        if ((await tx.query(SQL.usernameUsed, [key])).rowCount) throw usernameTaken(input.username);
+        const user = toUser((await tx.query<UserRow>(SQL.insertUser, [input.username, key, input.passwordHash, input.guest, now()])).rows[0]!);
+        const general = (await tx.query<{ id: number }>(SQL.roomId, ['general'])).rows[0]!;
         return { value: user, events: await join(tx, general.id, 'general', user, 'member') };
       });
     } catch (err) {
       // Two nodes registering the same name at once: the loser hits the unique index.
-      if ((err as { code?: string }).code === '23505') throw taken();
+      if ((err as { code?: string }).code === '23505') throw usernameTaken(input.username);
       throw err;
     }
   }
 
   async findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null> {
-    const row = (await this.read((db) => db.query<UserRow & { password_hash: string | null }>(
-      `SELECT ${q.USER_COLS}, u.password_hash FROM users u WHERE u.username_key = $1`, [username.toLowerCase()]))).rows[0];
+    const row = (await this.read((db) => db.query<UserRow & { password_hash: string | null }>(SQL.userByKey, [username.toLowerCase()]))).rows[0];
     return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
   }
 
@@ -126,73 +117,63 @@ export class PostgresStore implements Store {
   }
 
   async createSession(userId: string, tokenHash: Buffer): Promise<string> {
-    const r = await this.tx((tx) => tx.query<{ id: number }>('INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, now()) RETURNING id', [tokenHash, id(userId)]));
-    return String(r.rows[0]!.id);
+    return String((await this.write((tx) => tx.query<{ id: number }>(SQL.insertSession, [tokenHash, parseId(userId)]))).rows[0]!.id);
   }
 
   async findSession(tokenHash: Buffer): Promise<{ user: User; sessionId: string } | null> {
-    const row = (await this.read((db) => db.query<UserRow & { sid: number }>(
-      `SELECT s.id AS sid, ${q.USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, [tokenHash]))).rows[0];
+    const row = (await this.read((db) => db.query<UserRow & { sid: number }>(SQL.session, [tokenHash]))).rows[0];
     return row ? { user: toUser(row), sessionId: String(row.sid) } : null;
   }
 
   async deleteSession(tokenHash: Buffer): Promise<string | null> {
-    const row = (await this.tx((tx) => tx.query<{ id: number }>('DELETE FROM sessions WHERE token_hash = $1 RETURNING id', [tokenHash]))).rows[0];
+    const row = (await this.write((tx) => tx.query<{ id: number }>(SQL.deleteSession, [tokenHash]))).rows[0];
     return row ? String(row.id) : null;
   }
 
   // ---- rooms
 
   async findRoom(name: string, viewerId: string): Promise<{ record: RoomRecord; role: Role | null } | null> {
-    const row = (await this.read((db) => db.query<RoomRow>(`${q.ROOM_ACCESS} WHERE r.name = $2`, [id(viewerId), name]))).rows[0];
+    const row = (await this.read((db) => db.query<RoomRow>(SQL.roomAccess, [parseId(viewerId), name]))).rows[0];
     return row ? { record: toRecord(row), role: row.role } : null;
   }
 
   async getRoom(name: string, viewerId: string): Promise<RoomAccess | null> {
-    const row = (await this.read((db) => db.query<RoomRow>(`${q.ROOM_VIEW} WHERE r.name = $2`, [id(viewerId), name]))).rows[0];
+    const row = (await this.read((db) => db.query<RoomRow>(SQL.roomByName, [parseId(viewerId), name]))).rows[0];
     return row ? { record: toRecord(row), room: toRoom(row), role: row.role } : null;
   }
 
   async listRooms(viewerId: string): Promise<{ rooms: Room[]; head: number }> {
     return this.snapshot(async (tx) => ({
-      rooms: (await tx.query<RoomRow>(`${q.ROOM_VIEW} WHERE r.visibility = 'public' OR m.role IS NOT NULL ORDER BY r.name`, [id(viewerId)])).rows.map(toRoom),
+      rooms: (await tx.query<RoomRow>(SQL.roomsVisible, [parseId(viewerId)])).rows.map(toRoom),
       head: await headOf(tx),
     }));
   }
 
-  async memberRooms(viewerId: string): Promise<MemberSnapshot> {
-    return this.snapshot(async (tx) => {
-      const rows = (await tx.query<RoomRow>(`${q.ROOM_VIEW} WHERE m.role IS NOT NULL ORDER BY r.name`, [id(viewerId)])).rows;
-      return { rooms: rows.map(toRoom), roomIds: rows.map((r) => r.id), head: await headOf(tx) };
-    });
-  }
-
-  async createRoom(input: { name: string; topic: string; visibility: Visibility; ownerId: string }): Promise<Changed<Room>> {
-    return this.tx(async (tx) => {
-      const created = (await tx.query<{ id: number }>(q.INSERT_ROOM, [input.name, input.topic, input.visibility, 'room', null, null, new Date().toISOString()])).rows[0];
-      if (!created) throw new ChatError('room_exists', `room ${input.name} already exists`);
-      const owner = await userById(tx, id(input.ownerId));
+  async createRoom(input: NewRoom): Promise<Changed<Room>> {
+    return this.write(async (tx) => {
+      const created = (await tx.query<{ id: number }>(SQL.insertRoom, [input.name, input.topic, input.visibility, 'room', null, null, now()])).rows[0];
+      if (!created) throw roomExists(input.name);
+      const owner = await userById(tx, parseId(input.ownerId));
       const events = await join(tx, created.id, input.name, owner, 'owner');
       return { value: await roomView(tx, created.id, input.ownerId), events };
     });
   }
 
-  async updateRoom(roomId: number, patch: { topic?: string; visibility?: Visibility }, viewerId: string): Promise<Changed<Room>> {
-    return this.tx(async (tx) => {
+  async updateRoom(roomId: number, patch: RoomPatch, viewerId: string): Promise<Changed<Room>> {
+    return this.write(async (tx) => {
       const before = await roomView(tx, roomId, viewerId);
-      const topic = patch.topic ?? before.topic;
-      const visibility = patch.visibility ?? before.visibility;
-      if (topic === before.topic && visibility === before.visibility) return { value: before, events: [] };
-      await tx.query('UPDATE rooms SET topic = $1, visibility = $2 WHERE id = $3', [topic, visibility, roomId]);
+      const next = patchRoom(before, patch);
+      if (!next) return { value: before, events: [] };
+      await tx.query(SQL.updateRoom, [next.topic, next.visibility, roomId]);
       const room = await roomView(tx, roomId, viewerId);
       return { value: room, events: [await append(tx, roomUpdatedEvent(roomId, room))] };
     });
   }
 
   async addMember(roomId: number, userId: string, role: Role): Promise<Changed<boolean>> {
-    return this.tx(async (tx) => {
-      const room = (await tx.query<{ name: string }>('SELECT name FROM rooms WHERE id = $1', [roomId])).rows[0];
-      const user = (await tx.query<UserRow>(`SELECT ${q.USER_COLS} FROM users u WHERE u.id = $1`, [id(userId)])).rows[0];
+    return this.write(async (tx) => {
+      const room = (await tx.query<{ name: string }>(SQL.roomName, [roomId])).rows[0];
+      const user = (await tx.query<UserRow>(SQL.userById, [parseId(userId)])).rows[0];
       if (!room || !user) throw notFound(room ? 'user' : 'room');
       const events = await join(tx, roomId, room.name, toUser(user), role);
       return { value: events.length > 0, events };
@@ -200,28 +181,23 @@ export class PostgresStore implements Store {
   }
 
   async removeMember(roomId: number, userId: string): Promise<Changed<boolean>> {
-    return this.tx(async (tx) => {
-      if (!(await tx.query('DELETE FROM members WHERE room_id = $1 AND user_id = $2', [roomId, id(userId)])).rowCount) return { value: false, events: [] };
-      const room = (await tx.query<{ name: string }>('SELECT name FROM rooms WHERE id = $1', [roomId])).rows[0]!;
-      const event = await append(tx, memberEvent(roomId, room.name, await userById(tx, id(userId)), false));
-      await tx.query('UPDATE member_spans SET to_pos = $1 WHERE user_id = $2 AND room_id = $3 AND to_pos IS NULL', [event.pos, id(userId), roomId]);
-      return { value: true, events: [event] };
+    return this.write(async (tx) => {
+      const events = await leave(tx, roomId, userId);
+      return { value: events.length > 0, events };
     });
   }
 
   async listMembers(roomId: number): Promise<{ user: UserRef; role: Role }[]> {
-    const rows = (await this.read((db) => db.query<{ id: number; username: string; role: Role }>(
-      'SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 ORDER BY m.role DESC, u.username_key', [roomId]))).rows;
-    return rows.map((r) => ({ user: { id: String(r.id), username: r.username }, role: r.role }));
+    return (await this.read((db) => db.query<MemberRow>(SQL.members, [roomId]))).rows.map(toMember);
   }
 
   async openDm(viewerId: string, peerId: string): Promise<Changed<Room>> {
-    return this.tx(async (tx) => {
-      const [a, b] = [id(viewerId), id(peerId)].sort((x, y) => x - y) as [number, number];
-      const name = `dm-${a}-${b}`;
+    return this.write(async (tx) => {
+      const [a, b] = dmPair(viewerId, peerId);
+      const name = dmRoomName(a, b);
       // ON CONFLICT waits for a concurrent creator to commit; READ COMMITTED then sees its row.
-      const created = (await tx.query<{ id: number }>(q.INSERT_ROOM, [name, '', 'private', 'dm', a, b, new Date().toISOString()])).rows[0];
-      const roomId = created?.id ?? (await tx.query<{ id: number }>('SELECT id FROM rooms WHERE name = $1', [name])).rows[0]!.id;
+      const created = (await tx.query<{ id: number }>(SQL.insertRoom, [name, '', 'private', 'dm', a, b, now()])).rows[0];
+      const roomId = created?.id ?? (await tx.query<{ id: number }>(SQL.roomId, [name])).rows[0]!.id;
       const events: LogEvent[] = [];
       for (const uid of a === b ? [a] : [a, b]) events.push(...(await join(tx, roomId, name, await userById(tx, uid), 'member')));
       return { value: await roomView(tx, roomId, viewerId), events };
@@ -230,55 +206,48 @@ export class PostgresStore implements Store {
 
   // ---- messages
 
-  async postMessage(input: { roomId: number; author: UserRef; text: string; clientId: string | null }): Promise<Changed<{ message: Message; created: boolean }>> {
+  async postMessage(input: NewPost): Promise<Changed<{ message: Message; created: boolean }>> {
     try {
-      return await this.tx((tx) => postIn(tx, input));
+      return await this.write((tx) => post(tx, input));
     } catch (err) {
       // The same client_id posted concurrently (a retry racing its original, maybe on another
       // node): the loser hits the unique index; run again and return the winner's message.
-      if ((err as { constraint?: string }).constraint === 'messages_client_id') return this.tx((tx) => postIn(tx, input));
+      if ((err as { constraint?: string }).constraint === 'messages_client_id') return this.write((tx) => post(tx, input));
       throw err;
     }
   }
 
   async getMessage(roomId: number, messageId: string): Promise<StoredMessage | null> {
     return this.read(async (db) => {
-      const row = (await db.query<MessageRow>(`${q.MESSAGE_VIEW} WHERE m.room_id = $1 AND m.id = $2`, [roomId, id(messageId)])).rows[0];
+      const row = (await db.query<MessageRow>(SQL.messageById, [roomId, parseId(messageId)])).rows[0];
       return row ? { message: (await withReactions(db, [row]))[0]!, authorId: String(row.author_id) } : null;
     });
   }
 
   async listMessages(roomId: number, query: HistoryQuery): Promise<Message[]> {
-    return this.read(async (db) => {
-      const rows =
-        query.after !== undefined ? (await db.query<MessageRow>(q.HISTORY_AFTER, [roomId, query.limit, query.after])).rows
-        : query.before !== undefined ? (await db.query<MessageRow>(q.HISTORY_BEFORE, [roomId, query.limit, query.before])).rows
-        : (await db.query<MessageRow>(q.HISTORY_LATEST, [roomId, query.limit])).rows;
-      return withReactions(db, rows);
-    });
+    return this.read((db) => history(db, roomId, query));
   }
 
   async editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>> {
-    return this.tx((tx) => changeMessageIn(tx, roomId, messageId, async (mid) =>
-      !!(await tx.query('UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3', [text, new Date().toISOString(), mid])).rowCount));
+    return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) =>
+      !!(await tx.query(SQL.editMessage, [text, now(), mid])).rowCount));
   }
 
   async deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>> {
-    return this.tx((tx) => changeMessageIn(tx, roomId, messageId, async (mid) => {
-      if (!(await tx.query("UPDATE messages SET deleted = true, text = '' WHERE id = $1 AND NOT deleted", [mid])).rowCount) return false;
-      await tx.query('DELETE FROM reactions WHERE message_id = $1', [mid]);
+    return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) => {
+      if (!(await tx.query(SQL.deleteMessage, [mid])).rowCount) return false;
+      await tx.query(SQL.deleteReactions, [mid]);
       return true;
     }));
   }
 
   async setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>> {
-    return this.tx((tx) => changeMessageIn(tx, roomId, messageId, async (mid) => !!(await tx.query(on
-      ? 'INSERT INTO reactions (message_id, emoji, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING'
-      : 'DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3', [mid, emoji, id(userId)])).rowCount));
+    return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) =>
+      !!(await tx.query(on ? SQL.addReaction : SQL.removeReaction, [mid, emoji, parseId(userId)])).rowCount));
   }
 
   async markRead(roomId: number, userId: string, seq: number): Promise<void> {
-    await this.tx((tx) => tx.query(q.MARK_READ, [roomId, id(userId), seq]));
+    await this.write((tx) => tx.query(SQL.markRead, [roomId, parseId(userId), seq]));
   }
 
   // ---- event log
@@ -288,16 +257,24 @@ export class PostgresStore implements Store {
   }
 
   async readEvents(userId: string, after: number, upTo: number, limit: number): Promise<LogEvent[]> {
-    return (await this.read((db) => db.query<EventRow>(q.READ_EVENTS, [id(userId), after, upTo, limit]))).rows.map(toEvent);
+    return (await this.read((db) => db.query<EventRow>(SQL.readEvents, [parseId(userId), after, upTo, limit]))).rows.map(toEvent);
   }
 
   async readLog(after: number, upTo: number, limit: number): Promise<LogEvent[]> {
-    return (await this.read((db) => db.query<EventRow>(q.READ_LOG, [after, upTo, limit]))).rows.map(toEvent);
+    return (await this.read((db) => db.query<EventRow>(SQL.readLog, [after, upTo, limit]))).rows.map(toEvent);
   }
 
-  // ---- helpers
+  async memberRooms(viewerId: string): Promise<MemberSnapshot> {
+    return this.snapshot(async (tx) => {
+      const rows = (await tx.query<RoomRow>(SQL.roomsMember, [parseId(viewerId)])).rows;
+      return { rooms: rows.map(toRoom), roomIds: rows.map((r) => r.id), head: await headOf(tx) };
+    });
+  }
 
-  private tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  // ---- transactions
+
+  /** Run a write use case in one READ COMMITTED transaction (db.ts says which faults it retries). */
+  private write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return transaction(this.pool, this.log, fn);
   }
 
@@ -306,8 +283,8 @@ export class PostgresStore implements Store {
     return retrying('read', this.log, 4, () => fn(this.pool));
   }
 
+  /** Run reads that must agree with each other (rooms and head) in one REPEATABLE READ transaction. */
   private snapshot<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return retrying('snapshot', this.log, 4, () => transaction(this.pool, this.log, fn, SNAPSHOT));
+    return retrying('snapshot', this.log, 4, () => transaction(this.pool, this.log, fn, SQL.snapshot));
   }
-
 }

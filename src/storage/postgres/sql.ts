@@ -1,12 +1,21 @@
-/** SQL text of the PostgreSQL store, kept apart from the control flow. */
+/**
+ * All SQL text of the PostgreSQL store, kept apart from the control flow.
+ *
+ * `SQL` has the same keys, in the same order, as sqlite/sql.ts, so the two files
+ * diff to dialect alone: `$n` parameters instead of `?`/`@name`, booleans instead
+ * of 0/1, `= ANY($1::bigint[])` instead of `json_each`, LEAST/GREATEST instead of
+ * MIN/MAX, `now()` where SQLite gets the time as a parameter. That likeness is on
+ * purpose; sharing the text would tie each dialect's SQL to the other's schema.
+ * Keys only PostgreSQL has: `snapshot`, `lockMessage`, `nextPos` (see below).
+ */
 
-/** Rooms as viewer `$1` sees them; callers append a WHERE clause. */
 /** A room and the viewer ($1)'s role only: what access checks need, without ROOM_VIEW's unread count. */
-export const ROOM_ACCESS = `
+const ROOM_ACCESS = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role
 FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $1`;
 
-export const ROOM_VIEW = `
+/** Rooms as viewer `$1` sees them (role, unread count, DM peer); callers append a WHERE clause. */
+const ROOM_VIEW = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role,
   CASE WHEN m.role IS NULL THEN 0 ELSE (
     SELECT COUNT(*) FROM messages x
@@ -17,12 +26,12 @@ FROM rooms r
 LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $1
 LEFT JOIN users p ON r.kind = 'dm' AND p.id = CASE WHEN r.dm_a = $1 THEN r.dm_b ELSE r.dm_a END`;
 
-export const MESSAGE_VIEW = `
+const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
   m.created_at, m.edited_at, m.deleted
 FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id`;
 
-export const REACTIONS_OF = `
+const REACTIONS_OF = `
 SELECT x.message_id, x.emoji, u.username FROM reactions x JOIN users u ON u.id = x.user_id
 WHERE x.message_id = ANY($1::bigint[]) ORDER BY x.id`;
 
@@ -31,38 +40,86 @@ WHERE x.message_id = ANY($1::bigint[]) ORDER BY x.id`;
  * membership span (join and leave events included), in log order, within
  * ($2, $3], at most $4. Driven by the user's spans and the (room_id, pos) index.
  */
-export const READ_EVENTS = `
+const READ_EVENTS = `
 SELECT e.pos, e.room_id, e.type, e.subject, e.data
 FROM member_spans s
 JOIN events e ON e.room_id = s.room_id AND e.pos >= s.from_pos AND e.pos <= COALESCE(s.to_pos, $3)
 WHERE s.user_id = $1 AND (s.to_pos IS NULL OR s.to_pos > $2) AND e.pos > $2 AND e.pos <= $3
 ORDER BY e.pos LIMIT $4`;
 
-export const READ_LOG = 'SELECT pos, room_id, type, subject, data FROM events WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT $3';
+const USER_COLS = 'u.id, u.username, u.guest, u.created_at';
 
-/**
- * Take the next log position. The UPDATE holds log_head's row lock until this
- * transaction commits or rolls back (see postgres-store.ts, "Positions").
- */
-export const NEXT_POS = 'UPDATE log_head SET pos = pos + 1 WHERE id = 1 RETURNING pos';
-/** The newest committed position: log_head only ever holds committed values to other sessions. */
-export const HEAD = 'SELECT pos FROM log_head WHERE id = 1';
-export const APPEND = 'INSERT INTO events (pos, room_id, type, subject, data) VALUES ($1, $2, $3, $4, $5)';
+/** Every statement of the PostgreSQL store by name; the comment before a key lists its parameters where they are not obvious. */
+export const SQL = {
+  // lifecycle
+  ping: 'SELECT 1',
+  insertLogId: "INSERT INTO meta (key, value) VALUES ('log_id', $1) ON CONFLICT DO NOTHING",
+  logId: "SELECT value FROM meta WHERE key = 'log_id'",
+  /** The BEGIN of `listRooms`/`memberRooms`: rooms and head from one moment. */
+  snapshot: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
 
-export const USER_COLS = 'u.id, u.username, u.guest, u.created_at';
+  // accounts and sessions
+  usernameUsed: 'SELECT 1 FROM users WHERE username_key = $1',
+  userByKey: `SELECT ${USER_COLS}, u.password_hash FROM users u WHERE u.username_key = $1`,
+  userById: `SELECT ${USER_COLS} FROM users u WHERE u.id = $1`,
+  insertUser: `INSERT INTO users AS u (username, username_key, password_hash, guest, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${USER_COLS}`,
+  session: `SELECT s.id AS sid, ${USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
+  insertSession: 'INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, now()) RETURNING id',
+  deleteSession: 'DELETE FROM sessions WHERE token_hash = $1 RETURNING id',
 
-export const INSERT_MEMBER = `
-INSERT INTO members (room_id, user_id, role, read_seq, joined_at)
-SELECT $1, $2, $3, last_seq, now() FROM rooms WHERE id = $1 ON CONFLICT DO NOTHING`;
-
-export const MARK_READ = `
-UPDATE members SET read_seq = LEAST(GREATEST(read_seq, $3), (SELECT last_seq FROM rooms WHERE id = $1))
-WHERE room_id = $1 AND user_id = $2`;
-
-export const INSERT_ROOM = `
+  // rooms and members; ($1 viewer, $2 name or id) for the views
+  roomAccess: `${ROOM_ACCESS} WHERE r.name = $2`,
+  roomByName: `${ROOM_VIEW} WHERE r.name = $2`,
+  roomById: `${ROOM_VIEW} WHERE r.id = $2`,
+  roomsVisible: `${ROOM_VIEW} WHERE r.visibility = 'public' OR m.role IS NOT NULL ORDER BY r.name`,
+  roomsMember: `${ROOM_VIEW} WHERE m.role IS NOT NULL ORDER BY r.name`,
+  roomId: 'SELECT id FROM rooms WHERE name = $1',
+  roomName: 'SELECT name FROM rooms WHERE id = $1',
+  insertRoom: `
 INSERT INTO rooms (name, topic, visibility, kind, dm_a, dm_b, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (name) DO NOTHING RETURNING id`;
+ON CONFLICT (name) DO NOTHING RETURNING id`,
+  updateRoom: 'UPDATE rooms SET topic = $1, visibility = $2 WHERE id = $3',
+  // ($1 room, $2 user, $3 role); a new member has read everything already posted
+  insertMember: `
+INSERT INTO members (room_id, user_id, role, read_seq, joined_at)
+SELECT $1, $2, $3, last_seq, now() FROM rooms WHERE id = $1 ON CONFLICT DO NOTHING`,
+  deleteMember: 'DELETE FROM members WHERE room_id = $1 AND user_id = $2',
+  openSpan: 'INSERT INTO member_spans (user_id, room_id, from_pos) VALUES ($1, $2, $3)',
+  closeSpan: 'UPDATE member_spans SET to_pos = $1 WHERE user_id = $2 AND room_id = $3 AND to_pos IS NULL',
+  members: 'SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 ORDER BY m.role DESC, u.username_key',
 
-export const HISTORY_LATEST = `SELECT * FROM (${MESSAGE_VIEW} WHERE m.room_id = $1 ORDER BY m.seq DESC LIMIT $2) h ORDER BY seq`;
-export const HISTORY_BEFORE = `SELECT * FROM (${MESSAGE_VIEW} WHERE m.room_id = $1 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $2) h ORDER BY seq`;
-export const HISTORY_AFTER = `${MESSAGE_VIEW} WHERE m.room_id = $1 AND m.seq > $3 ORDER BY m.seq LIMIT $2`;
+  // messages
+  messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = $1 AND m.client_id = $2`,
+  messageById: `${MESSAGE_VIEW} WHERE m.room_id = $1 AND m.id = $2`,
+  /** Locks the message row, so two changes of one message queue instead of racing. */
+  lockMessage: 'SELECT 1 FROM messages WHERE room_id = $1 AND id = $2 FOR UPDATE',
+  /** The room's next seq: the row lock queues concurrent posts to one room (see postgres-store.ts). */
+  bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, name',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+  // ($1 room, $2 user, $3 seq): forward only, capped at the room's last seq
+  markRead: `
+UPDATE members SET read_seq = LEAST(GREATEST(read_seq, $3), (SELECT last_seq FROM rooms WHERE id = $1))
+WHERE room_id = $1 AND user_id = $2`,
+  // ($1 room, $2 limit, $3 bound)
+  historyLatest: `SELECT * FROM (${MESSAGE_VIEW} WHERE m.room_id = $1 ORDER BY m.seq DESC LIMIT $2) h ORDER BY seq`,
+  historyBefore: `SELECT * FROM (${MESSAGE_VIEW} WHERE m.room_id = $1 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $2) h ORDER BY seq`,
+  historyAfter: `${MESSAGE_VIEW} WHERE m.room_id = $1 AND m.seq > $3 ORDER BY m.seq LIMIT $2`,
+  reactionsOf: REACTIONS_OF,
+  editMessage: 'UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3',
+  deleteMessage: "UPDATE messages SET deleted = true, text = '' WHERE id = $1 AND NOT deleted",
+  deleteReactions: 'DELETE FROM reactions WHERE message_id = $1',
+  addReaction: 'INSERT INTO reactions (message_id, emoji, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+  removeReaction: 'DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3',
+
+  // event log
+  /** The newest committed position: log_head only ever holds committed values to other sessions. */
+  head: 'SELECT pos FROM log_head WHERE id = 1',
+  /**
+   * Take the next log position. The UPDATE holds log_head's row lock until this
+   * transaction commits or rolls back (see postgres-store.ts, "Positions").
+   */
+  nextPos: 'UPDATE log_head SET pos = pos + 1 WHERE id = 1 RETURNING pos',
+  append: 'INSERT INTO events (pos, room_id, type, subject, data) VALUES ($1, $2, $3, $4, $5)',
+  readEvents: READ_EVENTS,
+  readLog: 'SELECT pos, room_id, type, subject, data FROM events WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT $3',
+} as const;
