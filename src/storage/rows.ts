@@ -137,7 +137,7 @@ export function toMessages(rows: MessageRow[], reactions: ReactionRow[]): Messag
 }
 
 /** Group reaction rows, already in reaction order, per message: emoji → usernames. */
-export function groupReactions(rows: ReactionRow[]): Map<number, Record<string, string[]>> {
+function groupReactions(rows: ReactionRow[]): Map<number, Record<string, string[]>> {
   const out = new Map<number, Record<string, string[]>>();
   for (const r of rows) {
     let byEmoji = out.get(r.message_id);

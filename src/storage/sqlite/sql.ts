@@ -1,6 +1,15 @@
-/** SQL text of the SQLite store, kept apart from the control flow. `@viewer` is the user looking. */
+/**
+ * All SQL text of the SQLite store, kept apart from the control flow;
+ * statements.ts prepares it once per connection.
+ *
+ * `SQL` has the same keys, in the same order, as postgres/sql.ts, so the two
+ * files diff to dialect alone (see there). That likeness is on purpose; sharing
+ * the text would tie each dialect's SQL to the other's schema. PostgreSQL's
+ * `snapshot`, `lockMessage` and `nextPos` have no counterpart here: SQLite's
+ * single writer already orders transactions. `@viewer` is the user looking.
+ */
 
-export const ROOM_VIEW = `
+const ROOM_VIEW = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role,
   CASE WHEN m.role IS NULL THEN 0 ELSE (
     SELECT COUNT(*) FROM messages x
@@ -12,16 +21,16 @@ LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @viewer
 LEFT JOIN users p ON r.kind = 'dm' AND p.id = CASE WHEN r.dm_a = @viewer THEN r.dm_b ELSE r.dm_a END`;
 
 /** A room and the viewer's role only: what access checks need, without ROOM_VIEW's unread count. */
-export const ROOM_ACCESS = `
+const ROOM_ACCESS = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role
 FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @viewer`;
 
-export const MESSAGE_VIEW = `
+const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
   m.created_at, m.edited_at, m.deleted
 FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id`;
 
-export const REACTIONS_OF = `
+const REACTIONS_OF = `
 SELECT x.message_id, x.emoji, u.username FROM reactions x JOIN users u ON u.id = x.user_id
 WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.id`;
 
@@ -30,11 +39,70 @@ WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.id`;
  * span (join and leave events included), in log order. Driven by the user's spans and
  * the (room_id, pos) index, so its cost follows the user's rooms, not the whole log.
  */
-export const READ_EVENTS = `
+const READ_EVENTS = `
 SELECT e.pos, e.room_id, e.type, e.subject, e.data
 FROM member_spans s
 JOIN events e ON e.room_id = s.room_id AND e.pos >= s.from_pos AND e.pos <= COALESCE(s.to_pos, @upTo)
 WHERE s.user_id = @user AND (s.to_pos IS NULL OR s.to_pos > @after) AND e.pos > @after AND e.pos <= @upTo
 ORDER BY e.pos LIMIT @limit`;
 
-export const USER_COLS = 'id, username, guest, created_at';
+const USER_COLS = 'id, username, guest, created_at';
+
+/** Every statement of the SQLite store by name; the comment before a key lists its parameters where they are not obvious. */
+export const SQL = {
+  // lifecycle
+  ping: 'SELECT 1',
+  insertLogId: "INSERT INTO meta (key, value) VALUES ('log_id', ?) ON CONFLICT DO NOTHING",
+  logId: "SELECT value FROM meta WHERE key = 'log_id'",
+
+  // accounts and sessions
+  usernameUsed: 'SELECT 1 FROM users WHERE username_key = ?',
+  userByKey: `SELECT ${USER_COLS}, password_hash FROM users WHERE username_key = ?`,
+  userById: `SELECT ${USER_COLS} FROM users WHERE id = ?`,
+  insertUser: `INSERT INTO users (username, username_key, password_hash, guest, created_at) VALUES (?, ?, ?, ?, ?) RETURNING ${USER_COLS}`,
+  session: 'SELECT s.id AS sid, u.id, u.username, u.guest, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?',
+  insertSession: 'INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)',
+  deleteSession: 'DELETE FROM sessions WHERE token_hash = ? RETURNING id',
+
+  // rooms and members
+  roomAccess: `${ROOM_ACCESS} WHERE r.name = @name`,
+  roomByName: `${ROOM_VIEW} WHERE r.name = @name`,
+  roomById: `${ROOM_VIEW} WHERE r.id = @id`,
+  roomsVisible: `${ROOM_VIEW} WHERE r.visibility = 'public' OR m.role IS NOT NULL ORDER BY r.name`,
+  roomsMember: `${ROOM_VIEW} WHERE m.role IS NOT NULL ORDER BY r.name`,
+  roomId: 'SELECT id FROM rooms WHERE name = ?',
+  roomName: 'SELECT name FROM rooms WHERE id = ?',
+  insertRoom: 'INSERT INTO rooms (name, topic, visibility, kind, dm_a, dm_b, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id',
+  updateRoom: 'UPDATE rooms SET topic = ?, visibility = ? WHERE id = ?',
+  // (room, user, role, joined_at, room again); a new member has read everything already posted
+  insertMember: 'INSERT INTO members (room_id, user_id, role, read_seq, joined_at) SELECT ?, ?, ?, last_seq, ? FROM rooms WHERE id = ? ON CONFLICT DO NOTHING',
+  deleteMember: 'DELETE FROM members WHERE room_id = ? AND user_id = ?',
+  openSpan: 'INSERT INTO member_spans (user_id, room_id, from_pos) VALUES (?, ?, ?)',
+  closeSpan: 'UPDATE member_spans SET to_pos = ? WHERE user_id = ? AND room_id = ? AND to_pos IS NULL',
+  members: 'SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? ORDER BY m.role DESC, u.username_key',
+
+  // messages
+  messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = ? AND m.client_id = ?`,
+  messageById: `${MESSAGE_VIEW} WHERE m.room_id = ? AND m.id = ?`,
+  bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, name',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+  // (seq, room, room again, user): forward only, capped at the room's last seq
+  markRead: 'UPDATE members SET read_seq = MIN(MAX(read_seq, ?), (SELECT last_seq FROM rooms WHERE id = ?)) WHERE room_id = ? AND user_id = ?',
+  // (room, bound, limit)
+  historyLatest: `SELECT * FROM (${MESSAGE_VIEW} WHERE m.room_id = ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
+  historyBefore: `SELECT * FROM (${MESSAGE_VIEW} WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
+  historyAfter: `${MESSAGE_VIEW} WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+  reactionsOf: REACTIONS_OF,
+  editMessage: 'UPDATE messages SET text = ?, edited_at = ? WHERE id = ?',
+  deleteMessage: "UPDATE messages SET deleted = 1, text = '' WHERE id = ? AND deleted = 0",
+  deleteReactions: 'DELETE FROM reactions WHERE message_id = ?',
+  addReaction: 'INSERT INTO reactions (message_id, emoji, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  removeReaction: 'DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?',
+
+  // event log
+  /** The newest position in the file, committed or in the open batch: the store keeps `committedHead` for readers. */
+  head: 'SELECT MAX(pos) AS pos FROM events',
+  append: 'INSERT INTO events (room_id, type, subject, data) VALUES (?, ?, ?, ?)',
+  readEvents: READ_EVENTS,
+  readLog: 'SELECT pos, room_id, type, subject, data FROM events WHERE pos > ? AND pos <= ? ORDER BY pos LIMIT ?',
+} as const;
