@@ -15,6 +15,7 @@ export class LocalBroker implements Broker {
   readonly nodeId = randomBytes(6).toString('hex');
   readonly remote: boolean;
   private handler: ((msg: BrokerMessage) => void) | null = null;
+  private closed = false;
   private readonly listener = (msg: BrokerMessage): void => {
     if (msg.node !== this.nodeId) this.handler?.(msg);
   };
@@ -25,7 +26,7 @@ export class LocalBroker implements Broker {
   }
 
   publish(msg: Outgoing): void {
-    if (!this.bus) return;
+    if (!this.bus || this.closed) return;
     const full = { ...msg, node: this.nodeId } as BrokerMessage;
     // Asynchronous like a real broker: never deliver inside the publisher's call stack.
     queueMicrotask(() => this.bus?.emit('message', full));
@@ -38,6 +39,7 @@ export class LocalBroker implements Broker {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
+    this.closed = true;
     this.bus?.off('message', this.listener);
     this.handler = null;
   }

@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Broker, BrokerMessage, Outgoing } from './broker.ts';
+import { decodeMessage, encodeMessage } from './wire.ts';
 
 /** Where the broker reports connection changes and faults; main.ts passes pino. */
 export interface BrokerLog {
@@ -90,7 +91,7 @@ export class RedisBroker implements Broker {
       this.stats.dropped++;
       return;
     }
-    const text = JSON.stringify({ ...msg, node: this.nodeId });
+    const text = encodeMessage({ ...msg, node: this.nodeId } as BrokerMessage);
     this.pub.publish(this.channel, text).then(
       () => void this.stats.published++,
       (err: unknown) => {
@@ -129,13 +130,8 @@ export class RedisBroker implements Broker {
 
   private receive(channel: string, text: string): void {
     if (channel !== this.channel) return;
-    let msg: BrokerMessage;
-    try {
-      msg = JSON.parse(text) as BrokerMessage;
-      // Only the envelope is checked: a kind this node does not know (say, from a newer node
-      // during a rolling upgrade) is passed on, and services.ts ignores it.
-      if (typeof msg !== 'object' || msg === null || typeof msg.node !== 'string' || typeof msg.kind !== 'string') throw new Error('not a broker message');
-    } catch {
+    const msg = decodeMessage(text);
+    if (!msg) {
       this.stats.malformed++;
       return;
     }

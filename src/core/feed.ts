@@ -24,7 +24,7 @@ export interface FeedOptions {
   gapMs: number;
   /** Poll the store head this often (0 = never; single-node mode needs no polling; FEED_POLL_MS in cluster mode). */
   pollMs: number;
-  /** A store read that failed (the next fill retries). */
+  /** A store read that failed (retried after gapMs while a gap is open, and at every poll). */
   onError?: (err: unknown) => void;
 }
 
@@ -59,13 +59,7 @@ export class Feed {
     if (this.closed) return;
     for (const e of events) if (e.pos >= this.next) this.held.set(e.pos, e);
     this.drain();
-    if (this.held.size > 0 && this.gapTimer === null) {
-      this.gapTimer = setTimeout(() => {
-        this.gapTimer = null;
-        void this.fill();
-      }, this.opts.gapMs);
-      this.gapTimer.unref();
-    }
+    this.awaitGap();
   }
 
   /** Read everything between what was delivered and the store's head (or the highest held event). */
@@ -85,6 +79,8 @@ export class Feed {
     } finally {
       this.filling = false;
     }
+    // A gap still open (the read failed, or it raced a commit) is read again after gapMs, not left to the next accept.
+    this.awaitGap();
   }
 
   /** Stop delivering and cancel timers. Idempotent. */
@@ -93,6 +89,16 @@ export class Feed {
     if (this.gapTimer) clearTimeout(this.gapTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.held.clear();
+  }
+
+  /** While events are held behind a gap, make sure a fill is scheduled. */
+  private awaitGap(): void {
+    if (this.closed || this.held.size === 0 || this.gapTimer !== null) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      void this.fill();
+    }, this.opts.gapMs);
+    this.gapTimer.unref();
   }
 
   private drain(): void {

@@ -156,6 +156,18 @@ describe('Feed', () => {
     assert.equal(errors.length, 1);
   });
 
+  it('after a failed fill, reads the gap again by itself (no later accept or poll needed)', async () => {
+    const errors: unknown[] = [];
+    const store = new FakeStore();
+    const { feed, hub } = await startFeed(store, { gapMs: 5, pollMs: 0, onError: (err) => errors.push(err) });
+    store.commit(4);
+    store.failNext = new Error('database restarting');
+    feed.accept([ev(1), ev(4)]);
+    await waitFor(() => hub.positions.length === 4, 'the gap filled on the retry');
+    assert.deepEqual(hub.positions, [1, 2, 3, 4]);
+    assert.equal(errors.length, 1);
+  });
+
   it('reads a gap bigger than one page in pages, and delivers it whole, in order', async () => {
     const store = new FakeStore();
     const { feed, hub } = await startFeed(store, { gapMs: 5 });
