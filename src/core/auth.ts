@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import type { Store } from '../storage/store.ts';
+import type { Accounts } from '../storage/store.ts';
 import { ChatError, invalid } from './errors.ts';
 import type { LogEvent, User } from './types.ts';
 import { isUsername, PASSWORD_MAX, PASSWORD_MIN } from './validate.ts';
@@ -34,7 +34,7 @@ export class Auth {
   private readonly decoy: Promise<string>;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Accounts,
     private readonly publish: (events: LogEvent[]) => void,
     private readonly opts: { guests: boolean },
   ) {

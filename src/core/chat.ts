@@ -3,7 +3,7 @@
  * transaction), then hands the events it committed to `live.publish`. The store
  * write is authoritative: publishing never fails the request (STYLE habit 5).
  */
-import type { RoomAccess, Store } from '../storage/store.ts';
+import type { Accounts, Lifecycle, Messages, RoomAccess, Rooms } from '../storage/store.ts';
 import { encodeCursor } from './cursor.ts';
 import { ChatError, forbidden, notFound } from './errors.ts';
 import type { LogEvent, Member, Message, Room, User, UserRef, Visibility } from './types.ts';
@@ -28,6 +28,9 @@ export interface HistoryParams {
   limit?: number;
 }
 
+/** The part of the Store the chat use cases need (storage/store.ts). */
+export type ChatStore = Rooms & Messages & Pick<Accounts, 'findUserByName'> & Pick<Lifecycle, 'logId'>;
+
 const ref = (u: User): UserRef => ({ id: u.id, username: u.username });
 
 /** What the access rules need of a room: its record and the caller's role. */
@@ -40,7 +43,7 @@ function seen<T extends Access>(access: T | null, name: string): T {
 }
 
 export class Chat {
-  constructor(private readonly store: Store, private readonly live: LiveSink, private readonly online: OnlineCheck) {}
+  constructor(private readonly store: ChatStore, private readonly live: LiveSink, private readonly online: OnlineCheck) {}
 
   async listRooms(user: User): Promise<{ rooms: Room[]; cursor: string }> {
     const { rooms, head } = await this.store.listRooms(user.id);

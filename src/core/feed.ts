@@ -10,7 +10,7 @@
  * With a remote broker it also polls the store's head, so a broker outage only
  * delays delivery, never loses it.
  */
-import type { Store } from '../storage/store.ts';
+import type { EventLog } from '../storage/store.ts';
 import type { Hub } from './hub.ts';
 import type { LogEvent } from './types.ts';
 
@@ -38,7 +38,7 @@ export class Feed {
   private filling = false;
   private closed = false;
 
-  constructor(private readonly store: Store, private readonly hub: Hub, private readonly opts: FeedOptions) {}
+  constructor(private readonly store: Pick<EventLog, 'head' | 'readLog'>, private readonly hub: Pick<Hub, 'deliver'>, private readonly opts: FeedOptions) {}
 
   /** Start after the store's current head (events before it are served by replay). */
   async start(): Promise<void> {

@@ -10,7 +10,7 @@
  * 4. goLive drains what it held, skipping positions ≤ the last one sent, and joins
  *    the room sets in the same synchronous step.
  */
-import type { Store } from '../storage/store.ts';
+import type { EventLog, Lifecycle } from '../storage/store.ts';
 import type { Session } from './auth.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ChatError } from './errors.ts';
@@ -45,7 +45,7 @@ export class Streams {
   private open_ = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<EventLog, 'memberRooms' | 'readEvents'> & Pick<Lifecycle, 'logId'>,
     private readonly hub: Hub,
     private readonly presence: Presence,
     private readonly opts: StreamOptions,
