@@ -3,8 +3,9 @@
  * (fast serialisation) and feed the OpenAPI document (STYLE habit 13). Limits
  * come from core/validate.ts so the edge and the services agree.
  */
-import { Type } from 'typebox';
-import { CLIENT_ID_MAX, HISTORY_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
+import { Type, type Static } from 'typebox';
+import type { ErrorBody, Member, Message, Room, User, UserRef, Visibility } from '../core/types.ts';
+import { CLIENT_ID_MAX, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
 
 export const UserRefSchema = Type.Object({ id: Type.String(), username: Type.String() });
 
@@ -71,6 +72,7 @@ export const PatchRoomBody = Type.Object({ topic: Type.Optional(Topic), visibili
 export const RoomParams = Type.Object({ room: Type.String({ maxLength: 200 }) });
 export const MemberParams = Type.Object({ room: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) });
 export const RoomReply = Type.Object({ room: RoomSchema });
+export const MemberSchema = Type.Object({ user: UserRefSchema, role: Type.Union([Type.Literal('owner'), Type.Literal('member')]), online: Type.Boolean() });
 export const AddMemberBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
 /** Text is checked exactly (after trimming, in code points) by core/validate; the schema only bounds it. */
@@ -85,7 +87,7 @@ export const HistoryQuery = Type.Object(
   {
     before: Type.Optional(Type.Integer({ minimum: 1 })),
     after: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_LIMIT_MAX, default: 50 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_LIMIT_MAX, default: HISTORY_LIMIT_DEFAULT })),
   },
   { additionalProperties: false },
 );
@@ -95,3 +97,19 @@ export const MessageReply = Type.Object({ message: MessageSchema });
 /** Error responses every authenticated route may give. */
 export const errors = (...statuses: number[]): Record<number, typeof ErrorSchema> =>
   Object.fromEntries([400, 401, 403, ...statuses].map((s) => [s, ErrorSchema]));
+
+/**
+ * The schemas and core/types.ts describe the same wire objects twice (the web client
+ * imports the types without TypeBox). This fails to compile when they drift apart.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const wireTypesAgree: [
+  Same<Static<typeof UserSchema>, User>,
+  Same<Static<typeof UserRefSchema>, UserRef>,
+  Same<Static<typeof VisibilitySchema>, Visibility>,
+  Same<Static<typeof RoomSchema>, Room>,
+  Same<Static<typeof MessageSchema>, Message>,
+  Same<Static<typeof MemberSchema>, Member>,
+  Same<Static<typeof ErrorSchema>, ErrorBody>,
+] = [true, true, true, true, true, true, true];
+void wireTypesAgree;

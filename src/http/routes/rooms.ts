@@ -1,6 +1,6 @@
 /** Rooms, membership and direct messages. */
 import { Type } from 'typebox';
-import { AddMemberBody, CreateRoomBody, errors, MemberParams, PatchRoomBody, RoomParams, RoomReply, RoomSchema, UserRefSchema } from '../schemas.ts';
+import { AddMemberBody, CreateRoomBody, errors, MemberParams, MemberSchema, PatchRoomBody, RoomParams, RoomReply, RoomSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 
 export async function roomRoutes({ app, services }: RouteDeps): Promise<void> {
@@ -40,7 +40,7 @@ export async function roomRoutes({ app, services }: RouteDeps): Promise<void> {
   app.get('/api/v1/rooms/:room/members', {
     schema: {
       tags, params: RoomParams,
-      response: { 200: Type.Object({ members: Type.Array(Type.Object({ user: UserRefSchema, role: Type.String(), online: Type.Boolean() })) }), ...errors(404) },
+      response: { 200: Type.Object({ members: Type.Array(MemberSchema) }), ...errors(404) },
     },
   }, async (req) => ({ members: await chat.members(req.user, req.params.room) }));
 

@@ -1,6 +1,3 @@
-/// <reference lib="es2024.string" />
-// validate.ts (the server's limits, the one source of truth for TEXT_MAX) is type-checked as part of this program
-// and calls String#isWellFormed (ES2024); web/tsconfig.json's lib stops at ES2023. The page only takes the constant.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { TEXT_MAX } from '../../../src/core/validate.ts';
 import { send, stopTyping, typing } from '../compose.ts';
