@@ -45,6 +45,12 @@ export function createPool(url: string, log: StoreLog, max = 10): pg.Pool {
   });
   // Without this listener, a database restart kills idle clients with an 'error' event nobody handles: a crash.
   pool.on('error', (err) => log.warn({ err }, 'postgres: idle connection lost'));
+  // pg-pool listens only while a client is idle. A client checked out (inside a transaction, between two
+  // statements) whose connection ends also emits 'error', which would be thrown and kill the process.
+  // The statement that uses it next fails with a connection error, and transaction() then discards it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
