@@ -111,8 +111,9 @@ export class Hub {
     const subs = this.byUser.get(userId);
     if (!subs) return;
     const frame = Buffer.from(encodeEvent(type, encodeData(data)));
-    for (const s of subs) if (s.live) s.send(frame);
-    this.metrics.delivered(subs.size);
+    let n = 0;
+    for (const s of subs) if (s.live) (s.send(frame), n++);
+    this.metrics.delivered(n);
   }
 
   /** A transient event to every live stream sharing a room with `userId` (presence), each stream once. */

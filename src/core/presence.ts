@@ -156,8 +156,10 @@ export class Presence {
     }
   }
 
-  /** This node's online users (those with a live stream; not those within the grace period). */
+  /** This node's online users: those with a live stream, and those within the grace period after their last one. */
   private localSet(): PresenceSet {
-    return [...this.local.values()].filter((e) => e.streams > 0).map((e) => ({ user: e.user, roomIds: e.roomIds }));
+    // Users within their grace period are still online (their offline is announced when it ends): leaving them out
+    // would turn them offline on the other nodes early, and back online a period later if they reconnected.
+    return [...this.local.values()].map((e) => ({ user: e.user, roomIds: e.roomIds }));
   }
 }

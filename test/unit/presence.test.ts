@@ -186,10 +186,7 @@ describe('Presence', () => {
     assert.deepEqual(await seen(bob), ['alice:online']);
   });
 
-  const graceBug =
-    'BUG: src/core/presence.ts:161 localSet omits users within the grace period, so a refresh sync turns them offline ' +
-    'on other nodes; a reconnect is not re-announced (:87 returns early)';
-  it('a reconnect within the grace period is not seen on other nodes either', { todo: graceBug }, async () => {
+  it('a reconnect within the grace period is not seen on other nodes either', async () => {
     // Node A (alice's streams) tells node B through its peers; bob watches on B.
     const hubB = new Hub(LOG_ID, new RecordingMetrics());
     const b = new Presence({ hub: hubB, graceMs: GRACE, peers: null, refreshMs: REFRESH });
