@@ -9,10 +9,10 @@
  *   exactly once.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { Api, newUser } from '../helpers/api.ts';
 import { createDatabase, startNode, startPostgres, startRedis, terminateBackends, waitReady, type NodeProcess, type PostgresServer, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
-import { openEvents, type RawStream } from '../helpers/sse.ts';
+import { openEvents, untilReady, type RawStream } from '../helpers/sse.ts';
 import { uniq, waitFor } from '../helpers/wait.ts';
 
 /**
@@ -33,10 +33,10 @@ class ClusterClient {
     for (let attempt = 0; !this.stopped; attempt++) {
       const url = this.urls[attempt % this.urls.length]!;
       try {
-        const s = await openEvents(url, this.token, this.lastId);
+        const s = await openEvents(url, this.token, { lastEventId: this.lastId, ready: false });
         if (s.status !== 200) throw new Error(`status ${s.status}`);
         this.attach(s);
-        await s.waitFor((ev) => ev.some((e) => e.event === 'ready'), 'ready');
+        await untilReady(s);
         return;
       } catch {
         await new Promise((r) => setTimeout(r, 50));
@@ -125,7 +125,7 @@ describe('cluster faults (real processes)', () => {
     return { owner, room, members };
   };
 
-  test('kill -9 of one node: its clients reconnect to the other and miss nothing', async () => {
+  it('kill -9 of one node: its clients reconnect to the other and miss nothing', async () => {
     const [a, b] = await startPair();
     const { owner, room, members } = await setup(a, b);
     // Two clients start on A (the node that dies), one on B.
@@ -158,7 +158,7 @@ describe('cluster faults (real processes)', () => {
     await b.stop();
   });
 
-  test('Redis down for 10 s while posts continue: nothing lost, nothing duplicated, in order', async () => {
+  it('Redis down for 10 s while posts continue: nothing lost, nothing duplicated, in order', async () => {
     const [a, b] = await startPair();
     const { owner, room, members } = await setup(a, b);
     const cs = [
@@ -216,12 +216,11 @@ describe('database connection faults (real process)', () => {
     await db?.drop();
   });
 
-  test('PostgreSQL drops every connection: the node logs it, keeps running, and the next requests succeed', async () => {
+  it('PostgreSQL drops every connection: the node logs it, keeps running, and the next requests succeed', async () => {
     node = await startNode(db.url, redis.url);
     await waitReady(node.url, 200);
     const user = await newUser(node.url, 'pg');
     const stream = await openEvents(node.url, user.token);
-    await stream.waitFor((ev) => ev.some((e) => e.event === 'ready'), 'ready');
     assert.equal((await user.api.post('/api/v1/rooms/general/messages', { text: 'before' })).status, 201);
     // What a database restart or failover does to established connections.
     const killed = await terminateBackends(db);
@@ -256,7 +255,7 @@ describe('PostgreSQL restart (real processes, a dedicated PostgreSQL server)', (
     await pgServer?.destroy();
   });
 
-  test('the database goes away for 3 s while posts continue: nodes stay up, 503 meanwhile, then every post lands once and every stream catches up in order', async (t) => {
+  it('the database goes away for 3 s while posts continue: nodes stay up, 503 meanwhile, then every post lands once and every stream catches up in order', async (t) => {
     if (!pgServer) return t.skip('cannot run a dedicated PostgreSQL here (initdb missing or not permitted)');
     const pgs = pgServer;
     const [a, b] = await Promise.all([startNode(pgs.url, redis.url), startNode(pgs.url, redis.url)]);

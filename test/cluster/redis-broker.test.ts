@@ -1,6 +1,6 @@
 /** RedisBroker against a dedicated redis-server: delivery, no echo, outages, bad input. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { BrokerMessage } from '../../src/broker/broker.ts';
 import { RedisBroker } from '../../src/broker/redis-broker.ts';
@@ -25,7 +25,7 @@ describe('RedisBroker', () => {
     await redis?.stop();
   });
 
-  test('every message kind reaches the other node, stamped with the sender; never the sender itself', async () => {
+  it('every message kind reaches the other node, stamped with the sender; never the sender itself', async () => {
     const a = make();
     const b = make();
     await Promise.all([connected(a), connected(b)]);
@@ -48,7 +48,7 @@ describe('RedisBroker', () => {
     assert.equal(a.stats.received, 1);
   });
 
-  test('junk on the channel is counted and ignored', async () => {
+  it('junk on the channel is counted and ignored', async () => {
     const b = make('natter:junk');
     await connected(b);
     const got: BrokerMessage[] = [];
@@ -64,7 +64,7 @@ describe('RedisBroker', () => {
     assert.equal(b.stats.malformed, 4);
   });
 
-  test('while Redis is down: ping rejects, publish drops without throwing; after restart messages flow again', async () => {
+  it('while Redis is down: ping rejects, publish drops without throwing; after restart messages flow again', async () => {
     const a = make('natter:outage');
     const b = make('natter:outage');
     await Promise.all([connected(a), connected(b)]);
@@ -86,7 +86,7 @@ describe('RedisBroker', () => {
     assert.ok(a.stats.disconnects > 0);
   });
 
-  test('a broker started while Redis is down connects when it comes up; close works in any state, twice', async () => {
+  it('a broker started while Redis is down connects when it comes up; close works in any state, twice', async () => {
     await redis.stop();
     const a = make('natter:late');
     await assert.rejects(a.ping());

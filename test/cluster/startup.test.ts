@@ -1,6 +1,6 @@
 /** Several nodes starting at once on an empty PostgreSQL database: migrations run once, everyone agrees. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
@@ -17,7 +17,7 @@ describe('PostgreSQL store startup', () => {
     await db?.drop();
   });
 
-  test('five nodes opening an empty database at once migrate it once and share one log id', async () => {
+  it('five nodes opening an empty database at once migrate it once and share one log id', async () => {
     stores.push(...(await Promise.all(Array.from({ length: 5 }, () => openPostgresStore(db.url, { poolSize: 2 })))));
     assert.equal(new Set(stores.map((s) => s.logId)).size, 1);
     const c = new pg.Client({ connectionString: db.url });
@@ -33,7 +33,7 @@ describe('PostgreSQL store startup', () => {
     assert.equal(await stores[4]!.head(), 0);
   });
 
-  test('an unreachable database fails the start once connectTimeoutMs has passed', async () => {
+  it('an unreachable database fails the start once connectTimeoutMs has passed', async () => {
     const u = new URL(db.url);
     u.port = '1';
     await assert.rejects(openPostgresStore(u.toString(), { connectTimeoutMs: 300 }), /ECONNREFUSED/);

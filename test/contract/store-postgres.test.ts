@@ -1,6 +1,6 @@
 /** The Store contract on PostgreSQL: a fresh database per run (dropped after), opened twice like two nodes. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
 import type { Store } from '../../src/storage/store.ts';
@@ -43,7 +43,7 @@ describe('PostgreSQL positions: commit order with a transaction held open', () =
     await db?.drop();
   });
 
-  test('a later append waits for an earlier open one; the head never passes a hole', async () => {
+  it('a later append waits for an earlier open one; the head never passes a hole', async () => {
     const s1 = await openPostgresStore(db.url, { poolSize: 3 });
     const s2 = await openPostgresStore(db.url, { poolSize: 3 });
     opened.push(s1, s2);

@@ -6,7 +6,7 @@
  * several stores on the same data, which is how two cluster nodes see it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { ChatError } from '../../src/core/errors.ts';
 import type { LogEvent, Room, User } from '../../src/core/types.ts';
 import type { Store } from '../../src/storage/store.ts';
@@ -51,7 +51,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
     const post = (roomId: number, author: User, text: string, clientId: string | null = null, s: Store = store) =>
       s.postMessage({ roomId, author: { id: author.id, username: author.username }, text, clientId });
 
-    test('every open store on one database shares the log id, and ping answers', async () => {
+    it('every open store on one database shares the log id, and ping answers', async () => {
       assert.match(store.logId, /^[A-Za-z0-9]{1,64}$/);
       const again = await fx.open();
       assert.equal(again.logId, store.logId);
@@ -59,7 +59,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       await store.ping();
     });
 
-    test('users: created with a join of general; usernames unique case-insensitively', async () => {
+    it('users: created with a join of general; usernames unique case-insensitively', async () => {
       const name = uniq('Ann');
       const { value: ann, events } = await store.createUser({ username: name, passwordHash: 'hash1', guest: false });
       assert.equal(ann.username, name);
@@ -76,7 +76,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal((await store.findCredentials(guest.username))!.passwordHash, null);
     });
 
-    test('sessions: found by token hash until deleted', async () => {
+    it('sessions: found by token hash until deleted', async () => {
       const u = await newUser();
       const hash = Buffer.from(uniq('tok').padEnd(32, 'x'));
       const sid = await store.createSession(u.id, hash);
@@ -86,7 +86,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal(await store.deleteSession(hash), null);
     });
 
-    test('rooms: owner, room_exists, visibility of private rooms, room_updated only on change', async () => {
+    it('rooms: owner, room_exists, visibility of private rooms, room_updated only on change', async () => {
       const owner = await newUser('own');
       const stranger = await newUser('str');
       const pub = await newRoom(owner);
@@ -119,7 +119,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal(parse(changed.events[0]!).room.visibility, 'private');
     });
 
-    test('membership: add/remove emit events once; members listed owner first', async () => {
+    it('membership: add/remove emit events once; members listed owner first', async () => {
       const owner = await newUser('own');
       const bob = await newUser('bob');
       const { id } = await newRoom(owner);
@@ -137,7 +137,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       await assert.rejects(store.addMember(999_999, bob.id, 'member'), code('not_found'));
     });
 
-    test('readEvents replays only inside membership spans (join, leave, rejoin)', async () => {
+    it('readEvents replays only inside membership spans (join, leave, rejoin)', async () => {
       const owner = await newUser('own');
       const eve = await newUser('eve');
       const { id } = await newRoom(owner);
@@ -162,7 +162,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.deepEqual((await store.readEvents(eve.id, start, head, 2)).length, 2);
     });
 
-    test('messages: seq per room, history windows, idempotent client_id', async () => {
+    it('messages: seq per room, history windows, idempotent client_id', async () => {
       const owner = await newUser('own');
       const bob = await newUser('bob');
       const { id, room } = await newRoom(owner);
@@ -190,7 +190,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal((await store.getRoom(room.name, owner.id))!.record.lastSeq, 5);
     });
 
-    test('the same client_id posted concurrently from two stores creates one message', async () => {
+    it('the same client_id posted concurrently from two stores creates one message', async () => {
       const owner = await newUser('own');
       const { id } = await newRoom(owner);
       const results = await Promise.all([post(id, owner, 'x', 'dup', store), post(id, owner, 'x', 'dup', other), post(id, owner, 'x', 'dup', store)]);
@@ -199,7 +199,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal((await store.listMessages(id, { limit: 10 })).length, 1);
     });
 
-    test('seq stays gapless under concurrent posts from two stores', async () => {
+    it('seq stays gapless under concurrent posts from two stores', async () => {
       const owner = await newUser('own');
       const { id } = await newRoom(owner);
       const posts = await Promise.all(Array.from({ length: 40 }, (_, i) => post(id, owner, `m${i}`, null, i % 2 ? store : other)));
@@ -207,7 +207,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.deepEqual((await store.listMessages(id, { limit: 100 })).map((m) => m.seq), Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
-    test('positions are gapless, and a reader never sees a position before all below it', async () => {
+    it('positions are gapless, and a reader never sees a position before all below it', async () => {
       const owner = await newUser('own');
       const rooms = await Promise.all([newRoom(owner), newRoom(owner), newRoom(owner)]);
       const start = await store.head();
@@ -239,7 +239,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       }
     });
 
-    test('readLog pages by (after, upTo] and limit', async () => {
+    it('readLog pages by (after, upTo] and limit', async () => {
       const owner = await newUser('own');
       const { id } = await newRoom(owner);
       const start = await store.head();
@@ -253,7 +253,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.deepEqual(await store.readLog(head, head + 10, 10), []);
     });
 
-    test('edit, delete and reactions emit message_updated only when something changed', async () => {
+    it('edit, delete and reactions emit message_updated only when something changed', async () => {
       const owner = await newUser('own');
       const bob = await newUser('bob');
       const { id } = await newRoom(owner);
@@ -285,7 +285,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.deepEqual((await store.listMessages(id, { limit: 5 })).map((x) => [x.seq, x.deleted, x.text]), [[1, true, '']]);
     });
 
-    test('unread counts follow markRead, which never moves backwards and is capped at last_seq', async () => {
+    it('unread counts follow markRead, which never moves backwards and is capped at last_seq', async () => {
       const owner = await newUser('own');
       const bob = await newUser('bob');
       const { id, room } = await newRoom(owner);
@@ -311,7 +311,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal((await store.memberRooms(bob.id)).rooms.find((r) => r.name === room.name)!.unread, 0);
     });
 
-    test('DMs: one room whoever asks first, both members, private, peer is the other', async () => {
+    it('DMs: one room whoever asks first, both members, private, peer is the other', async () => {
       const ann = await newUser('ann');
       const ben = await newUser('ben');
       const cat = await newUser('cat');
@@ -330,7 +330,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal(self.events.length, 1);
     });
 
-    test('concurrent openDm from two stores creates one room', async () => {
+    it('concurrent openDm from two stores creates one room', async () => {
       const ann = await newUser('ann');
       const ben = await newUser('ben');
       const [x, y] = await Promise.all([store.openDm(ann.id, ben.id), other.openDm(ben.id, ann.id)]);
@@ -338,7 +338,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal(x.events.length + y.events.length, 2);
     });
 
-    test('memberRooms and listRooms report the head of the same snapshot', async () => {
+    it('memberRooms and listRooms report the head of the same snapshot', async () => {
       const u = await newUser('snap');
       const snap = await store.memberRooms(u.id);
       assert.ok(snap.rooms.some((r) => r.name === 'general'));
@@ -347,7 +347,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.ok(joined.some((e) => e.type === 'member_joined' && e.subject === u.id));
     });
 
-    test('close is idempotent', async () => {
+    it('close is idempotent', async () => {
       const s = await fx.open();
       await s.close();
       await s.close();

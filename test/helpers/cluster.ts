@@ -17,17 +17,13 @@ import { loadConfig } from '../../src/config.ts';
 import { startNode as startInProcess } from '../../src/node.ts';
 import type { Services } from '../../src/services.ts';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
-import { TEST_ENV } from './server.ts';
+import { killOnExit, spawnNatter, stopChild, TEST_ENV } from './server.ts';
 import { waitFor } from './wait.ts';
 
 /** The maintenance connection; NATTER_TEST_PG overrides (CI: the machine's PostgreSQL, database `test`). */
 export const PG_ADMIN = process.env.NATTER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
+/** A database created for one test run. */
 export interface TestDatabase {
   url: string;
   /** Drop the database (terminating leftover connections). Idempotent. */
@@ -78,6 +74,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A redis-server of our own, which a test may stop and start. */
 export interface RedisServer {
   url: string;
   port: number;
@@ -94,17 +91,14 @@ export async function startRedis(): Promise<RedisServer> {
   const start = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      children.add(c);
+      killOnExit(c);
       child = c;
       let out = '';
       c.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         if (out.includes('Ready to accept connections')) resolve();
       });
-      c.once('exit', (code) => {
-        children.delete(c);
-        reject(new Error(`redis-server exited (${code}):\n${out}`));
-      });
+      c.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${out}`)));
     });
   await start();
   return {
@@ -114,19 +108,12 @@ export async function startRedis(): Promise<RedisServer> {
     async stop() {
       const c = child;
       child = null;
-      if (c) await killChild(c, 'SIGKILL');
+      if (c) await stopChild(c, 'SIGKILL');
     },
   };
 }
 
-function killChild(c: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill(signal);
-  });
-}
-
+/** A PostgreSQL server of our own, which a test may stop and start. */
 export interface PostgresServer {
   /** Connection URL of its `postgres` database. */
   url: string;
@@ -169,23 +156,20 @@ export async function startPostgres(): Promise<PostgresServer | null> {
     new Promise((resolve, reject) => {
       const args = ['-D', dir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off'];
       const c = spawn(`${PG_BIN}/postgres`, args, { stdio: ['ignore', 'pipe', 'pipe'], ...ids });
-      children.add(c);
+      killOnExit(c);
       child = c;
       let out = '';
       c.stderr!.on('data', (b: Buffer) => {
         out += b.toString();
         if (out.includes('ready to accept connections')) resolve();
       });
-      c.once('exit', (code) => {
-        children.delete(c);
-        reject(new Error(`postgres exited (${code}):\n${out}`));
-      });
+      c.once('exit', (code) => reject(new Error(`postgres exited (${code}):\n${out}`)));
     });
   await start();
   const stop = async (): Promise<void> => {
     const c = child;
     child = null;
-    if (c) await killChild(c, 'SIGINT'); // SIGINT to the postmaster = fast shutdown
+    if (c) await stopChild(c, 'SIGINT'); // SIGINT to the postmaster = fast shutdown
   };
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -198,6 +182,7 @@ export async function startPostgres(): Promise<PostgresServer | null> {
   };
 }
 
+/** A Natter node started by startNode(). */
 export interface NodeProcess {
   url: string;
   pid: number;
@@ -210,31 +195,17 @@ export interface NodeProcess {
 
 /** A real Natter process (`node --import tsx src/main.ts`) in cluster mode. */
 export async function startNode(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'info', ...env, PORT: '0', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`node exited (${code}) before listening:\n${out}`)));
-  });
+  const { child, url, output } = await spawnNatter({ ...env, PORT: '0', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl });
   return {
     url,
     pid: child.pid!,
-    output: () => out,
-    kill: () => killChild(child, 'SIGKILL'),
-    stop: () => killChild(child, 'SIGTERM'),
+    output,
+    kill: async () => void (await stopChild(child, 'SIGKILL')),
+    stop: async () => void (await stopChild(child, 'SIGTERM')),
   };
 }
 
+/** A node running inside the test process. */
 export interface LocalNode {
   url: string;
   services: Services;

@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Res } from './api.ts';
 
+/** A response read without a client's help: status, headers, body text and its JSON (undefined if not JSON). */
 export interface RawRes {
   status: number;
   headers: Record<string, string | string[] | undefined>;

@@ -1,20 +1,86 @@
 /**
- * startServer(): a real Natter process (`node --import tsx src/main.ts`) on a free
- * port with a fresh SQLite file. It resolves once the server logs its address.
- * stop() sends SIGTERM (graceful), kill() sends SIGKILL, restart() starts a new
- * process on the same port and database.
+ * Natter as a real process (`node --import tsx src/main.ts`): spawnNatter() starts one
+ * and resolves once it logs its address; startServer() adds a fresh SQLite file and
+ * restart on the same port; useServer() gives a describe block one server for its tests.
+ * Every process started here is killed when the test process exits.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 
+/** Test defaults: no auth or post rate limits; override with `env`. */
+export const TEST_ENV: Record<string, string> = {
+  NATTER_AUTH_RATE: '0',
+  NATTER_POST_RATE: '0',
+};
+
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/** SIGKILL `child` when the test process exits, so a failing test leaves no process behind. */
+export function killOnExit(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** Send `signal` (unless it has already exited) and resolve with the exit code once `child` is gone. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+/** The address a Natter process logged when it started listening ("url":"http://…"), if it has. */
+export function listeningUrl(log: string): string | undefined {
+  return /"url":"(http:\/\/[^"]+)"/.exec(log)?.[1];
+}
+
+/** A spawned Natter process that is listening. */
+export interface NatterProcess {
+  child: ChildProcess;
+  /** The URL it logged. */
+  url: string;
+  port: number;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+/**
+ * Spawn `node --import tsx src/main.ts` with TEST_ENV, LOG_LEVEL=info (the address is an
+ * info line) and `env`; resolve once it logs its URL, reject if it exits first.
+ */
+export function spawnNatter(env: Record<string, string>): Promise<NatterProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  killOnExit(child);
+  let out = '';
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const url = listeningUrl(out);
+      if (url) resolve({ child, url, port: Number(new URL(url).port), output: () => out });
+    });
+    child.once('exit', (code) => reject(new Error(`natter exited (${code}) before listening:\n${out}`)));
+  });
+}
+
+/** A Natter process on SQLite, started by startServer(). */
 export interface RunningServer {
   url: string;
   port: number;
   pid: number;
   dbPath: string;
-  /** Everything the process wrote to stdout and stderr so far. */
+  /** Everything the current process wrote to stdout and stderr so far. */
   output(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -24,61 +90,71 @@ export interface RunningServer {
   restart(): Promise<void>;
 }
 
-/** Test defaults: no auth or post limits, quiet logs; override with `env`. */
-export const TEST_ENV: Record<string, string> = {
-  NATTER_AUTH_RATE: '0',
-  NATTER_POST_RATE: '0',
-  LOG_LEVEL: 'warn',
-};
-
+/** A real Natter process on a free port with a fresh SQLite file (or `env.DATABASE_URL`'s). */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dbPath = env.DATABASE_URL?.startsWith('sqlite:') ? env.DATABASE_URL.slice(7) : join(mkdtempSync(join(tmpdir(), 'natter-')), 'natter.db');
-  let child: ChildProcess;
-  let out = '';
   let port = Number(env.PORT ?? 0);
-
-  const launch = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-        env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'info', ...env, PORT: String(port), DATABASE_URL: `sqlite:${dbPath}` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const onData = (b: Buffer): void => {
-        out += b.toString();
-        const m = /"url":"http:\/\/[^:]+:(\d+)"/.exec(out);
-        if (m && port === 0) port = Number(m[1]);
-        if (m) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-      child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
-    });
-
-  const exited = (): Promise<number | null> =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-      child.once('exit', (code) => resolve(code));
-    });
-
-  await launch();
-  const server: RunningServer = {
+  let proc = await spawnNatter({ ...env, PORT: String(port), DATABASE_URL: `sqlite:${dbPath}` });
+  port = proc.port;
+  return {
     get url() { return `http://127.0.0.1:${port}`; },
     get port() { return port; },
-    get pid() { return child.pid!; },
+    get pid() { return proc.child.pid!; },
     dbPath,
-    output: () => out,
-    async stop() {
-      child.kill('SIGTERM');
-      return exited();
-    },
+    output: () => proc.output(),
+    stop: () => stopChild(proc.child, 'SIGTERM'),
     async kill() {
-      child.kill('SIGKILL');
-      await exited();
+      await stopChild(proc.child, 'SIGKILL');
     },
     async restart() {
-      out = '';
-      await launch();
+      proc = await spawnNatter({ ...env, PORT: String(port), DATABASE_URL: `sqlite:${dbPath}` });
     },
   };
-  return server;
+}
+
+/** Stop a test server; when it had died on its own, fail with what it printed (a crash is a bug, not noise). */
+export async function stopServer(server: { url: string; output(): string; stop(): Promise<number | null> }): Promise<void> {
+  const alive = await fetch(`${server.url}/healthz`).then((r) => r.ok, () => false);
+  const out = server.output();
+  await server.stop();
+  assert.ok(alive, `the server died during the suite:\n${out.slice(-4000)}`);
+}
+
+/** How useServer() runs its server. */
+export interface UseServerOptions {
+  /** In after(), fail when the server had died on its own (see stopServer). */
+  failIfDied?: boolean;
+  /**
+   * More set-up once the server is up (users, rooms), in the same before() hook. At a file's top
+   * level Node 20 runs before() hooks concurrently, so a second top-level before() could run first.
+   */
+  setup?: (server: RunningServer) => Promise<void>;
+}
+
+/**
+ * One server for the enclosing describe block (or file): started in before(), stopped in after().
+ * The returned object forwards to the running server, so read it only inside hooks and tests.
+ */
+export function useServer(env: Record<string, string> = {}, opts: UseServerOptions = {}): RunningServer {
+  let s: RunningServer | undefined;
+  before(async () => {
+    s = await startServer(env);
+    await opts.setup?.(s);
+  });
+  after(async () => {
+    if (!s) return;
+    if (opts.failIfDied) await stopServer(s);
+    else await s.stop();
+  });
+  const get = (): RunningServer => s ?? assert.fail('useServer(): the server starts in before(); read it inside a hook or a test');
+  return {
+    get url() { return get().url; },
+    get port() { return get().port; },
+    get pid() { return get().pid; },
+    get dbPath() { return get().dbPath; },
+    output: () => get().output(),
+    stop: () => get().stop(),
+    kill: () => get().kill(),
+    restart: () => get().restart(),
+  };
 }

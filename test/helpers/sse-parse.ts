@@ -5,6 +5,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 
+/** One dispatched event, as a browser's EventSource would see it. */
 export interface SseEvent {
   event: string;
   data: string;
@@ -14,6 +15,7 @@ export interface SseEvent {
   hasId: boolean;
 }
 
+/** Feed it bytes with push(); it collects events, comments, the last event ID and retry. */
 export class SseParser {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
@@ -30,6 +32,7 @@ export class SseParser {
   private sawId = false;
   private pendingCr = false;
 
+  /** Parse the next chunk of the stream (a chunk may end anywhere, even inside a character). */
   push(chunk: Buffer | string): void {
     let text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     if (this.first && text.length > 0) {

@@ -1,21 +1,16 @@
 /** Accounts and sessions: register, login, guest, logout, me; cookies, CSRF, case-insensitive names. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Api, newUser } from '../helpers/api.ts';
+import { describe, it } from 'node:test';
+import { Api, newUser, PASSWORD } from '../helpers/api.ts';
 import { assertError, sessionCookie } from '../helpers/rest.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
-const PW = 'correct horse';
-let server: RunningServer;
 let anon: Api;
-
-before(async () => {
-  server = await startServer();
-  anon = new Api(server.url);
-});
-after(async () => {
-  await server.stop();
+const server = useServer({}, {
+  setup: async () => {
+    anon = new Api(server.url);
+  },
 });
 
 /** A client that authenticates with the session cookie only (like a browser). */
@@ -30,7 +25,7 @@ function cookieClient(token: string, csrf: boolean): Api {
 describe('register', () => {
   it('creates an account: 201 with user and token, and the user is a member of general', async () => {
     const username = uniq('Reg');
-    const r = await anon.post('/api/v1/auth/register', { username, password: PW });
+    const r = await anon.post('/api/v1/auth/register', { username, password: PASSWORD });
     assert.equal(r.status, 201);
     assert.equal(r.body.user.username, username);
     assert.equal(r.body.user.guest, false);
@@ -45,7 +40,7 @@ describe('register', () => {
   });
 
   it('sets the natter_session cookie HttpOnly, SameSite=Lax, Path=/ (not Secure over plain HTTP)', async () => {
-    const r = await anon.post('/api/v1/auth/register', { username: uniq('ck'), password: PW });
+    const r = await anon.post('/api/v1/auth/register', { username: uniq('ck'), password: PASSWORD });
     const c = sessionCookie(r.headers);
     assert.ok(c, 'Set-Cookie natter_session present');
     assert.equal(c.value, r.body.token);
@@ -58,21 +53,21 @@ describe('register', () => {
 
   it('rejects a taken username case-insensitively: 409 username_taken', async () => {
     const username = uniq('Dup');
-    assert.equal((await anon.post('/api/v1/auth/register', { username, password: PW })).status, 201);
-    assertError(await anon.post('/api/v1/auth/register', { username, password: PW }), 409, 'username_taken');
-    assertError(await anon.post('/api/v1/auth/register', { username: username.toUpperCase(), password: PW }), 409, 'username_taken');
+    assert.equal((await anon.post('/api/v1/auth/register', { username, password: PASSWORD })).status, 201);
+    assertError(await anon.post('/api/v1/auth/register', { username, password: PASSWORD }), 409, 'username_taken');
+    assertError(await anon.post('/api/v1/auth/register', { username: username.toUpperCase(), password: PASSWORD }), 409, 'username_taken');
     assertError(await anon.post('/api/v1/auth/guest', { username: username.toLowerCase() }), 409, 'username_taken');
   });
 
   it('enforces the username rules: 1-32 of [A-Za-z0-9_.-]', async () => {
     // A fresh database per file, so a one-letter name is free; the others are random.
     for (const username of ['Q', `A.b-c_d${uniq('')}`, uniq('m').padEnd(32, 'x')]) {
-      const r = await anon.post('/api/v1/auth/register', { username, password: PW });
+      const r = await anon.post('/api/v1/auth/register', { username, password: PASSWORD });
       assert.equal(r.status, 201, `${username}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.user.username, username);
     }
     for (const username of ['', 'x'.repeat(33), 'has space', 'émile', 'a/b', 'a@b', 'tab\tname', 'a+b']) {
-      assertError(await anon.post('/api/v1/auth/register', { username, password: PW }), 400, 'invalid_request');
+      assertError(await anon.post('/api/v1/auth/register', { username, password: PASSWORD }), 400, 'invalid_request');
       assertError(await anon.post('/api/v1/auth/guest', { username }), 400, 'invalid_request');
     }
   });
@@ -93,25 +88,25 @@ describe('register', () => {
 
 describe('login', () => {
   it('signs in with the right password (any letter case of the username): 200 user + token + cookie', async () => {
-    const { user } = await newUser(server.url, 'Li');
-    for (const username of [user.username, user.username.toUpperCase()]) {
-      const r = await anon.post('/api/v1/auth/login', { username, password: PW });
+    const user = await newUser(server.url, 'Li');
+    for (const username of [user.name, user.name.toUpperCase()]) {
+      const r = await anon.post('/api/v1/auth/login', { username, password: PASSWORD });
       assert.equal(r.status, 200);
       assert.equal(r.body.user.id, user.id);
-      assert.equal(r.body.user.username, user.username);
+      assert.equal(r.body.user.username, user.name);
       assert.equal(sessionCookie(r.headers)?.value, r.body.token);
       assert.equal((await new Api(server.url, r.body.token).get('/api/v1/me')).body.user.id, user.id);
     }
   });
 
   it('gives the same 401 invalid_credentials for a wrong password, an unknown user and a guest', async () => {
-    const { user } = await newUser(server.url, 'lw');
+    const user = await newUser(server.url, 'lw');
     const g = await anon.post('/api/v1/auth/guest', { username: uniq('lg') });
     const cases = [
-      { username: user.username, password: 'wrong password' },
-      { username: uniq('nobody'), password: PW },
-      { username: g.body.user.username, password: PW },
-      { username: 'not a valid name!', password: PW },
+      { username: user.name, password: 'wrong password' },
+      { username: uniq('nobody'), password: PASSWORD },
+      { username: g.body.user.username, password: PASSWORD },
+      { username: 'not a valid name!', password: PASSWORD },
     ];
     const messages = new Set<string>();
     for (const c of cases) {
@@ -123,8 +118,8 @@ describe('login', () => {
   });
 
   it('each login is a separate session', async () => {
-    const { api, user } = await newUser(server.url, 'ls');
-    const second = await anon.post('/api/v1/auth/login', { username: user.username, password: PW });
+    const { api, name } = await newUser(server.url, 'ls');
+    const second = await anon.post('/api/v1/auth/login', { username: name, password: PASSWORD });
     assert.notEqual(second.body.token, api.token);
     assert.equal((await api.post('/api/v1/auth/logout')).status, 204);
     assert.equal((await new Api(server.url, second.body.token).get('/api/v1/me')).status, 200);
@@ -142,18 +137,18 @@ describe('guest', () => {
     const api = new Api(server.url, r.body.token);
     assert.equal((await api.get('/api/v1/me')).body.user.guest, true);
     assert.equal((await api.get('/api/v1/rooms/general')).body.room.member, true);
-    assertError(await anon.post('/api/v1/auth/register', { username, password: PW }), 409, 'username_taken');
+    assertError(await anon.post('/api/v1/auth/register', { username, password: PASSWORD }), 409, 'username_taken');
   });
 });
 
 describe('me and authentication', () => {
   it('GET /me returns the user for a bearer token and for the cookie', async () => {
-    const { api, user, token } = await newUser(server.url, 'me');
+    const { api, id, token } = await newUser(server.url, 'me');
     const r = await api.get('/api/v1/me');
     assert.equal(r.status, 200);
     assert.deepEqual(Object.keys(r.body.user).sort(), ['created_at', 'guest', 'id', 'username']);
-    assert.equal(r.body.user.id, user.id);
-    assert.equal((await cookieClient(token, false).get('/api/v1/me')).body.user.id, user.id);
+    assert.equal(r.body.user.id, id);
+    assert.equal((await cookieClient(token, false).get('/api/v1/me')).body.user.id, id);
   });
 
   it('401 unauthenticated without a session, with a bad token, or a malformed header', async () => {

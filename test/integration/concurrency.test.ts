@@ -1,21 +1,14 @@
 /** Concurrent posting: many clients, one room, seq stays exactly 1..N with no gaps and no duplicates. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Api, newUser } from '../helpers/api.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { describe, it } from 'node:test';
+import { Api, newUser, PASSWORD } from '../helpers/api.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
 const CLIENTS = 20;
 const MESSAGES = 500;
 
-let server: RunningServer;
-
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.stop();
-});
+const server = useServer();
 
 /** The whole history of a room, paged with `after` in pages of 200. */
 async function allMessages(api: Api, room: string): Promise<any[]> {
@@ -52,7 +45,7 @@ describe('concurrent posting', () => {
     assert.deepEqual(history.map((m) => m.text).sort(), Array.from({ length: MESSAGES }, (_, i) => `msg ${i}`).sort(), 'every message exactly once');
     for (const m of history) {
       const i = Number(m.text.slice(4));
-      assert.equal(m.author.username, clients[i % CLIENTS]!.user.username);
+      assert.equal(m.author.username, clients[i % CLIENTS]!.name);
       assert.equal(m.client_id, `k${i}`);
     }
     assert.equal((await clients[1]!.api.get(`/api/v1/rooms/${room}`)).body.room.last_seq, MESSAGES);
@@ -73,7 +66,7 @@ describe('concurrent posting', () => {
     const base = uniq('race');
     const names = Array.from({ length: 8 }, (_, i) => (i % 2 ? base.toUpperCase() : base));
     const anon = new Api(server.url);
-    const results = await Promise.all(names.map((username) => anon.post('/api/v1/auth/register', { username, password: 'correct horse' })));
+    const results = await Promise.all(names.map((username) => anon.post('/api/v1/auth/register', { username, password: PASSWORD })));
     assert.equal(results.filter((r) => r.status === 201).length, 1);
     for (const r of results.filter((x) => x.status !== 201)) assert.equal(r.body.error.code, 'username_taken');
   });

@@ -1,29 +1,25 @@
 /** The error edge and the limits: body size, media type, JSON and UTF-8, unknown routes, rate limits, no stacks. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { toChatError } from '../../src/http/errors.ts';
-import { Api, newUser } from '../helpers/api.ts';
+import { Api, newUser, PASSWORD } from '../helpers/api.ts';
 import { assertError, assertNoStack, rawRequest, rawSocketRequest } from '../helpers/rest.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
 const MAX_BODY = 20_000;
 
 describe('bodies, media types and routes', () => {
-  let server: RunningServer;
+  const server = useServer({ NATTER_MAX_BODY: String(MAX_BODY) });
   let api: Api;
   let token: string;
   let room: string;
   const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
   before(async () => {
-    server = await startServer({ NATTER_MAX_BODY: String(MAX_BODY) });
     ({ api, token } = await newUser(server.url, 'lim'));
     room = uniq('lim');
     assert.equal((await api.post('/api/v1/rooms', { name: room, visibility: 'public' })).status, 201);
-  });
-  after(async () => {
-    await server.stop();
   });
 
   it('a body under NATTER_MAX_BODY is accepted (4000 emoji = 16 kB of UTF-8)', async () => {
@@ -160,19 +156,12 @@ describe('bodies, media types and routes', () => {
 });
 
 describe('rate limits', () => {
-  let server: RunningServer;
-
-  before(async () => {
-    server = await startServer({ NATTER_POST_RATE: '3/10s', NATTER_AUTH_RATE: '3/60s', NATTER_GUESTS: '0' });
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = useServer({ NATTER_POST_RATE: '3/10s', NATTER_AUTH_RATE: '3/60s', NATTER_GUESTS: '0' });
 
   it('posting over NATTER_POST_RATE is 429 rate_limited with Retry-After; the limit is per user', async () => {
     const anon = new Api(server.url);
-    const a = await anon.post('/api/v1/auth/register', { username: uniq('rp'), password: 'correct horse' });
-    const b = await anon.post('/api/v1/auth/register', { username: uniq('rp'), password: 'correct horse' });
+    const a = await anon.post('/api/v1/auth/register', { username: uniq('rp'), password: PASSWORD });
+    const b = await anon.post('/api/v1/auth/register', { username: uniq('rp'), password: PASSWORD });
     const alice = new Api(server.url, a.body.token);
     const bob = new Api(server.url, b.body.token);
     for (let i = 0; i < 3; i++) assert.equal((await alice.post('/api/v1/rooms/general/messages', { text: `m${i}` })).status, 201);
@@ -203,7 +192,7 @@ describe('rate limits', () => {
     const anon = new Api(server.url);
     let r;
     for (let i = 0; i < 4; i++) {
-      r = await anon.post('/api/v1/auth/register', { username: uniq('rr'), password: 'correct horse' });
+      r = await anon.post('/api/v1/auth/register', { username: uniq('rr'), password: PASSWORD });
       if (r.status === 429) break;
       assert.equal(r.status, 201);
     }

@@ -4,29 +4,27 @@
  * real eventsource@4 client.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { openRaw } from '../helpers/sse.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
-import { closeStream, data, esTexts, eventSource, marker, metric, stopServer, post, readyOf, room, storedIn, stream, texts, user, waitFor, waitText, type U } from './events-kit.ts';
+import { describe, it } from 'node:test';
+import { newUser, post, room, type TestUser } from '../helpers/api.ts';
+import { esTexts, eventSource } from '../helpers/eventsource.ts';
+import { metric } from '../helpers/metrics.ts';
+import { startServer, useServer } from '../helpers/server.ts';
+import { closeStream, dataOf, marker, openEvents, openRaw, readyOf, storedIn, texts, waitText } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-let server: RunningServer;
-let base: string;
-let alice: U;
-let bob: U;
-
-before(async () => {
-  server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
-  base = server.url;
-  alice = await user(base, 'al');
-  bob = await user(base, 'bo');
-});
-after(async () => {
-  await stopServer(server);
+let alice: TestUser;
+let bob: TestUser;
+const server = useServer({ NATTER_HEARTBEAT_MS: '60000' }, {
+  failIfDied: true,
+  setup: async () => {
+    alice = await newUser(server.url, 'al');
+    bob = await newUser(server.url, 'bo');
+  },
 });
 
 describe('response', () => {
   it('200 with exactly the headers of API.md, and no compression even when the client accepts gzip', async () => {
-    const s = await stream(base, alice.token, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    const s = await openEvents(server.url, alice.token, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
     assert.equal(s.status, 200);
     assert.equal(s.headers['content-type'], 'text/event-stream; charset=utf-8');
     assert.equal(s.headers['cache-control'], 'no-cache');
@@ -37,7 +35,7 @@ describe('response', () => {
   });
 
   it('starts with retry:, then the ready event, before anything else', async () => {
-    const s = await stream(base, alice.token);
+    const s = await openEvents(server.url, alice.token);
     assert.match(s.raw(), /^retry: \d+\n/);
     assert.ok(s.raw().indexOf('retry:') < s.raw().indexOf('event: ready'));
     assert.equal(s.events[0]!.event, 'ready', 'ready is the first event');
@@ -48,8 +46,8 @@ describe('response', () => {
   it('the retry value is NATTER_RETRY_MS', async () => {
     const other = await startServer({ NATTER_RETRY_MS: '1234' });
     try {
-      const u = await user(other.url);
-      const s = await stream(other.url, u.token);
+      const u = await newUser(other.url);
+      const s = await openEvents(other.url, u.token);
       assert.match(s.raw(), /^retry: 1234\n/);
       s.close();
     } finally {
@@ -63,7 +61,7 @@ describe('response', () => {
     assert.equal((await alice.api.post(`/api/v1/rooms/${joined}/join`)).status, 200);
     const notJoined = await room(bob, 'public');
     const theirs = await room(bob, 'private');
-    const s = await stream(base, alice.token);
+    const s = await openEvents(server.url, alice.token);
     const ready = readyOf(s);
     assert.deepEqual(Object.keys(ready).sort(), ['cursor', 'rooms', 'user']);
     const me = (await alice.api.get('/api/v1/me')).body.user;
@@ -83,7 +81,7 @@ describe('response', () => {
 
   it('401 JSON (not a stream) without a session or with a bad token', async () => {
     for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
-      const r = await fetch(`${base}/api/v1/events`, { headers });
+      const r = await fetch(`${server.url}/api/v1/events`, { headers });
       assert.equal(r.status, 401);
       assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
       const body = await r.json();
@@ -92,7 +90,7 @@ describe('response', () => {
   });
 
   it('a cookie session opens the stream too (a browser EventSource sends only cookies)', async () => {
-    const s = await openRaw(base, '/api/v1/events', { cookie: `natter_session=${alice.token}` });
+    const s = await openRaw(server.url, '/api/v1/events', { cookie: `natter_session=${alice.token}` });
     assert.equal(s.status, 200);
     await s.waitFor((ev) => ev.some((e) => e.event === 'ready'), 'ready');
     assert.equal(readyOf(s).user.id, alice.id);
@@ -103,8 +101,8 @@ describe('response', () => {
 describe('events', () => {
   it('stored events carry id: and their data shapes follow API.md; message data is the message of the REST answer', async () => {
     const r = await room(alice, 'private');
-    const s = await stream(base, alice.token);
-    const b = await stream(base, bob.token);
+    const s = await openEvents(server.url, alice.token);
+    const b = await openEvents(server.url, bob.token);
     assert.equal((await alice.api.post(`/api/v1/rooms/${r}/members`, { username: bob.name })).status, 200);
     const m = await post(alice, r, 'hello');
     assert.equal((await alice.api.patch(`/api/v1/rooms/${r}/messages/${m.id}`, { text: 'hello, edited' })).status, 200);
@@ -123,19 +121,19 @@ describe('events', () => {
     for (const e of inRoom) assert.equal(e.hasId, true, `${e.event} has an id line`);
     assert.equal(new Set(ids).size, ids.length, 'ids are distinct');
 
-    const msg = data(s.events, 'message', r)[0];
+    const msg = dataOf(s.events, 'message', r)[0];
     assert.deepEqual(Object.keys(msg), ['message']);
     assert.deepEqual(msg.message, m);
-    const updates = data(s.events, 'message_updated', r);
+    const updates = dataOf(s.events, 'message_updated', r);
     assert.equal(updates[0].message.text, 'hello, edited');
     assert.equal(typeof updates[0].message.edited_at, 'string');
     assert.deepEqual(updates[1].message.reactions, { '👍': [bob.name] });
     assert.equal(updates[2].message.deleted, true);
     assert.equal(updates[2].message.text, '');
-    const joined = data(s.events, 'member_joined', r)[0];
+    const joined = dataOf(s.events, 'member_joined', r)[0];
     assert.deepEqual(joined, { room: r, user: { id: bob.id, username: bob.name } });
-    assert.deepEqual(data(s.events, 'member_left', r)[0], { room: r, user: { id: bob.id, username: bob.name } });
-    const ru = data(s.events, 'room_updated', r)[0];
+    assert.deepEqual(dataOf(s.events, 'member_left', r)[0], { room: r, user: { id: bob.id, username: bob.name } });
+    const ru = dataOf(s.events, 'room_updated', r)[0];
     assert.deepEqual(Object.keys(ru), ['room']);
     assert.equal(ru.room.name, r);
     assert.equal(ru.room.topic, 'new topic');
@@ -149,7 +147,7 @@ describe('events', () => {
 
   it('every event is framed as id/event/one data line/blank line in the raw bytes', async () => {
     const r = await room(alice, 'private');
-    const s = await stream(base, alice.token);
+    const s = await openEvents(server.url, alice.token);
     await post(alice, r, 'line one\nline two\n\ndata: {"x":1}\n\tthree\u2028four 😀');
     await marker(alice, r, [s]);
     const blocks = s.raw().split('\n\n').filter((b) => b.length > 0);
@@ -171,12 +169,12 @@ describe('events', () => {
 
   it('typing carries no id line, and does not change the last event id', async () => {
     const r = await room(alice, 'private', [bob]);
-    const b = await stream(base, bob.token);
+    const b = await openEvents(server.url, bob.token);
     await post(alice, r, 'before typing');
     await waitText(b, r, 'before typing');
     const idBefore = b.lastEventId;
     assert.equal((await alice.api.post(`/api/v1/rooms/${r}/typing`)).status, 204);
-    await b.waitFor((ev) => data(ev, 'typing', r).length > 0, 'typing');
+    await b.waitFor((ev) => dataOf(ev, 'typing', r).length > 0, 'typing');
     const typing = b.events.find((e) => e.event === 'typing')!;
     assert.equal(typing.hasId, false);
     assert.equal(b.lastEventId, idBefore);
@@ -185,10 +183,10 @@ describe('events', () => {
   });
 
   it('per room, messages arrive in seq order with no gap, even when many authors post at once', async () => {
-    const carol = await user(base, 'ca');
+    const carol = await newUser(server.url, 'ca');
     const r1 = await room(alice, 'private', [bob, carol]);
     const r2 = await room(bob, 'private', [alice, carol]);
-    const s = await stream(base, carol.token);
+    const s = await openEvents(server.url, carol.token);
     const posts: Promise<unknown>[] = [];
     for (let i = 0; i < 20; i++) {
       posts.push(post(alice, r1, `a${i}`), post(bob, r1, `b${i}`), post(alice, r2, `c${i}`), post(bob, r2, `d${i}`));
@@ -197,7 +195,7 @@ describe('events', () => {
     await marker(alice, r1, [s]);
     await marker(bob, r2, [s]);
     for (const r of [r1, r2]) {
-      const seqs = data(s.events, 'message', r).map((d) => d.message.seq);
+      const seqs = dataOf(s.events, 'message', r).map((d) => d.message.seq);
       assert.equal(seqs.length, 41);
       assert.deepEqual(seqs, Array.from({ length: 41 }, (_, i) => i + 1), `seq order in ${r}`);
     }
@@ -210,7 +208,7 @@ describe('events', () => {
     assert.equal((await alice.api.post(`/api/v1/rooms/${r2}/join`)).status, 200);
     const pub = await room(bob, 'public');
     const priv = await room(bob, 'private');
-    const s = await stream(base, alice.token);
+    const s = await openEvents(server.url, alice.token);
     await post(bob, pub, 'public, not joined');
     await post(bob, priv, 'private, not a member');
     await post(bob, r1, 'in r1');
@@ -225,11 +223,11 @@ describe('events', () => {
 
 describe('reconnects', () => {
   it('are not rate limited: 40 quick reconnects with the default settings all get a stream', async () => {
-    const u = await user(base, 'rc');
+    const u = await newUser(server.url, 'rc');
     for (let i = 0; i < 40; i++) {
-      const s = await stream(base, u.token);
+      const s = await openEvents(server.url, u.token);
       await closeStream(s);
-      await waitFor(async () => (await metric(base, 'natter_streams_open')) === 0, `stream ${i} seen closed`);
+      await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === 0, `stream ${i} seen closed`);
     }
   });
 });
@@ -237,7 +235,7 @@ describe('reconnects', () => {
 describe('eventsource@4 (a real SSE client)', () => {
   it('receives ready, then live messages with their ids as lastEventId', async () => {
     const r = await room(alice, 'private', [bob]);
-    const c = eventSource(base, bob.token);
+    const c = eventSource(server.url, bob.token);
     try {
       await waitFor(() => c.events.some((e) => e.type === 'ready'), 'ready');
       assert.equal(c.events[0]!.type, 'ready');

@@ -4,13 +4,13 @@
  * stream metrics move as they should.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Api } from '../helpers/api.ts';
-import { openRaw, type RawStream } from '../helpers/sse.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
-import {
-  assertExactlyOnce, closeStream, data, esTexts, eventSource, marker, metric, post, room, stopServer, stream, texts, user, waitFor, waitText, type U,
-} from './events-kit.ts';
+import { before, describe, it } from 'node:test';
+import { Api, newUser, PASSWORD, post, room, type TestUser } from '../helpers/api.ts';
+import { esTexts, eventSource } from '../helpers/eventsource.ts';
+import { metric } from '../helpers/metrics.ts';
+import { startServer, stopServer, useServer } from '../helpers/server.ts';
+import { assertExactlyOnce, closeStream, dataOf, marker, openEvents, openRaw, texts, waitText, type RawStream } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Whether the socket ended cleanly (FIN) rather than by error or reset. */
 function endedCleanly(s: RawStream): () => boolean {
@@ -20,26 +20,18 @@ function endedCleanly(s: RawStream): () => boolean {
 }
 
 describe('logout', () => {
-  let server: RunningServer;
-  let base: string;
-  before(async () => {
-    server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
-    base = server.url;
-  });
-  after(async () => {
-    await stopServer(server);
-  });
+  const server = useServer({ NATTER_HEARTBEAT_MS: '60000' }, { failIfDied: true });
 
   it('ends every open stream of that session within a second; the same user\'s other sessions keep theirs', async () => {
-    const u = await user(base, 'lo');
-    const login = await new Api(base).post('/api/v1/auth/login', { username: u.name, password: 'correct horse' });
+    const u = await newUser(server.url, 'lo');
+    const login = await new Api(server.url).post('/api/v1/auth/login', { username: u.name, password: PASSWORD });
     assert.equal(login.status, 200);
-    const other = new Api(base, login.body.token);
+    const other = new Api(server.url, login.body.token);
     const r = await room(u, 'private');
-    const logoutsBefore = await metric(base, 'natter_stream_closes_total', { reason: 'logout' });
-    const a1 = await stream(base, u.token);
-    const a2 = await stream(base, u.token);
-    const b = await stream(base, login.body.token);
+    const logoutsBefore = await metric(server.url, 'natter_stream_closes_total', { reason: 'logout' });
+    const a1 = await openEvents(server.url, u.token);
+    const a2 = await openEvents(server.url, u.token);
+    const b = await openEvents(server.url, login.body.token);
     const clean = endedCleanly(a1);
     assert.equal((await u.api.post('/api/v1/auth/logout')).status, 204);
     await waitFor(() => a1.closed && a2.closed, 'both streams of the session closed', 1000);
@@ -48,27 +40,27 @@ describe('logout', () => {
     const m = await other.post(`/api/v1/rooms/${r}/messages`, { text: 'other session still live' });
     assert.equal(m.status, 201);
     await waitText(b, r, 'other session still live');
-    assert.equal(await metric(base, 'natter_stream_closes_total', { reason: 'logout' }), logoutsBefore + 2, 'closes counted as reason="logout"');
-    const again = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${u.token}` } });
+    assert.equal(await metric(server.url, 'natter_stream_closes_total', { reason: 'logout' }), logoutsBefore + 2, 'closes counted as reason="logout"');
+    const again = await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${u.token}` } });
     assert.equal(again.status, 401, 'the logged-out token cannot open a new stream');
     b.close();
   });
 
   it('a cookie session\'s stream ends on logout by cookie', async () => {
-    const u = await user(base, 'lc');
-    const s = await openRaw(base, '/api/v1/events', { cookie: `natter_session=${u.token}` });
+    const u = await newUser(server.url, 'lc');
+    const s = await openRaw(server.url, '/api/v1/events', { cookie: `natter_session=${u.token}` });
     await s.waitFor((ev) => ev.some((e) => e.event === 'ready'), 'ready');
-    const r = await fetch(`${base}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: `natter_session=${u.token}`, 'x-requested-with': 'natter' } });
+    const r = await fetch(`${server.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: `natter_session=${u.token}`, 'x-requested-with': 'natter' } });
     assert.equal(r.status, 204);
     await waitFor(() => s.closed, 'stream closed', 1000);
   });
 
   it('a stream still replaying when its session logs out is ended too', async () => {
-    const u = await user(base, 'lr');
+    const u = await newUser(server.url, 'lr');
     const r = await room(u, 'private');
     const cursor = (await u.api.get('/api/v1/rooms')).body.cursor;
     for (let i = 0; i < 200; i++) await post(u, r, `backlog ${i}`);
-    const opening = stream(base, u.token, { lastEventId: cursor });
+    const opening = openEvents(server.url, u.token, { lastEventId: cursor });
     assert.equal((await u.api.post('/api/v1/auth/logout')).status, 204);
     const s = await opening.catch(() => null);
     if (s) await waitFor(() => s.closed, 'stream closed', 1000);
@@ -76,20 +68,12 @@ describe('logout', () => {
 });
 
 describe('logout racing stream opens', () => {
-  let server: RunningServer;
-  let base: string;
-  before(async () => {
-    server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
-    base = server.url;
-  });
-  after(async () => {
-    await stopServer(server);
-  });
+  const server = useServer({ NATTER_HEARTBEAT_MS: '60000' }, { failIfDied: true });
 
   it('no stream of a session survives its logout, even one whose request was in flight at the time', async () => {
     for (let round = 0; round < 5; round++) {
-      const u = await user(base, 'lx');
-      const opening = Array.from({ length: 6 }, () => openRaw(base, '/api/v1/events', { authorization: `Bearer ${u.token}` }).catch(() => null));
+      const u = await newUser(server.url, 'lx');
+      const opening = Array.from({ length: 6 }, () => openRaw(server.url, '/api/v1/events', { authorization: `Bearer ${u.token}` }).catch(() => null));
       const out = await u.api.post('/api/v1/auth/logout');
       assert.equal(out.status, 204);
       const streams = (await Promise.all(opening)).filter((s): s is RawStream => s !== null && s.status === 200);
@@ -101,24 +85,18 @@ describe('logout racing stream opens', () => {
 });
 
 describe('kill -9 and restart', () => {
-  let server: RunningServer;
-  let base: string;
-  let alice: U;
-  let bob: U;
+  const server = useServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_RETRY_MS: '50' }, { failIfDied: true });
+  let alice: TestUser;
+  let bob: TestUser;
   before(async () => {
-    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_RETRY_MS: '50' });
-    base = server.url;
-    alice = await user(base, 'ka');
-    bob = await user(base, 'kb');
-  });
-  after(async () => {
-    await stopServer(server);
+    alice = await newUser(server.url, 'ka');
+    bob = await newUser(server.url, 'kb');
   });
 
   it('a stream resumes after the server process is killed (SIGKILL) and restarted: every event exactly once, then live', async () => {
     const r = await room(alice, 'private', [bob]);
-    const s = await stream(base, bob.token);
-    const c = eventSource(base, bob.token);
+    const s = await openEvents(server.url, bob.token);
+    const c = eventSource(server.url, bob.token);
     await waitFor(() => c.events.some((e) => e.type === 'ready'), 'eventsource ready');
     for (const t of ['one', 'two', 'three']) await post(alice, r, t);
     await waitText(s, r, 'three');
@@ -130,10 +108,10 @@ describe('kill -9 and restart', () => {
     await server.kill();
     await server.restart();
     await post(alice, r, 'six');
-    const again = await stream(base, bob.token, { lastEventId: cursor });
+    const again = await openEvents(server.url, bob.token, { lastEventId: cursor });
     await post(alice, r, 'seven');
     await marker(alice, r, [again]);
-    assert.equal(data(again.events, 'reset').length, 0, 'the old cursor is still good after a restart');
+    assert.equal(dataOf(again.events, 'reset').length, 0, 'the old cursor is still good after a restart');
     assertExactlyOnce(texts(again, r).slice(0, -1), ['four', 'five', 'six', 'seven'], 'raw stream after kill -9');
     // The real client reconnected by itself with Last-Event-ID.
     await waitFor(() => esTexts(c, r).includes('seven'), 'eventsource got seven', 15_000);
@@ -147,7 +125,7 @@ describe('kill -9 and restart', () => {
   it('posts in flight at the kill: every acknowledged one is replayed, none twice, and seq has no gap', async () => {
     const r = await room(alice, 'private', [bob]);
     const cursor = (await bob.api.get('/api/v1/rooms')).body.cursor;
-    const live = await stream(base, bob.token);
+    const live = await openEvents(server.url, bob.token);
     const acked: string[] = [];
     const inFlight = Array.from({ length: 40 }, (_, i) => alice.api.post(`/api/v1/rooms/${r}/messages`, { text: `f${i}` })
       .then((res) => { if (res.status === 201) acked.push(`f${i}`); }, () => undefined));
@@ -156,13 +134,13 @@ describe('kill -9 and restart', () => {
     const ackedAtKill = [...acked];
     await Promise.all(inFlight);
     await server.restart();
-    const s = await stream(base, bob.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, bob.token, { lastEventId: cursor });
     await marker(alice, r, [s]);
     const got = texts(s, r).slice(0, -1);
     const missing = ackedAtKill.filter((t) => !got.includes(t));
     assert.deepEqual(missing, [], 'every post acknowledged before the kill survives it');
     assert.equal(new Set(got).size, got.length, 'none twice');
-    const seqs = data(s.events, 'message', r).map((d) => d.message.seq);
+    const seqs = dataOf(s.events, 'message', r).map((d) => d.message.seq);
     assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'seq 1..n with no gap');
     // What the live stream saw before the kill is a prefix of what was stored.
     const liveGot = texts(live, r);
@@ -177,7 +155,7 @@ describe('kill -9 and restart', () => {
     await server.kill();
     await server.restart();
     await post(alice, r, 'after restart');
-    const s = await stream(base, bob.token, { query: cursor });
+    const s = await openEvents(server.url, bob.token, { query: cursor });
     await marker(alice, r, [s]);
     assert.deepEqual(texts(s, r).slice(0, -1), ['before kill', 'after restart']);
     s.close();
@@ -188,10 +166,10 @@ describe('SIGTERM', () => {
   it('ends every stream cleanly (whole frames, then FIN) and the process exits 0; clients resume after a restart', async () => {
     const server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_RETRY_MS: '50' });
     const base = server.url;
-    const a = await user(base, 'ta');
-    const b = await user(base, 'tb');
+    const a = await newUser(base, 'ta');
+    const b = await newUser(base, 'tb');
     const r = await room(a, 'private', [b]);
-    const streams = [await stream(base, b.token), await stream(base, b.token), await stream(base, a.token)];
+    const streams = [await openEvents(base, b.token), await openEvents(base, b.token), await openEvents(base, a.token)];
     const cleans = streams.map(endedCleanly);
     // One stream mid-replay when the signal comes.
     const cursor = (await b.api.get('/api/v1/rooms')).body.cursor;
@@ -215,11 +193,11 @@ describe('SIGTERM', () => {
     await server.restart();
     try {
       await post(a, r, 'after restart');
-      const again = await stream(base, b.token, { lastEventId: streams[0]!.lastEventId });
+      const again = await openEvents(base, b.token, { lastEventId: streams[0]!.lastEventId });
       await marker(a, r, [again]);
       assert.deepEqual(texts(again, r).slice(0, -1), ['after restart']);
       assert.ok(stopMs < 5000, `SIGTERM with only reading clients took ${stopMs} ms`);
-      const fromOld = await stream(base, b.token, { lastEventId: cursor });
+      const fromOld = await openEvents(base, b.token, { lastEventId: cursor });
       await waitText(fromOld, r, 'after restart');
       assert.deepEqual(texts(fromOld, r).slice(49, 52), ['m49', 'seen by eventsource', 'after restart']);
       assert.equal(texts(fromOld, r).length, 53, 'm0..m49, seen by eventsource, after restart, the marker');
@@ -239,7 +217,7 @@ describe('SIGTERM', () => {
     for (let round = 0; round < 4; round++) {
       const server = await startServer({ NATTER_HEARTBEAT_MS: '200' });
       const base = server.url;
-      const u = await user(base, 'tz');
+      const u = await newUser(base, 'tz');
       const r = await room(u, 'private');
       const c = eventSource(base, u.token);
       await waitFor(() => c.events.some((e) => e.type === 'ready'), 'ready');
@@ -260,10 +238,10 @@ describe('SIGTERM', () => {
   it('exits 0 even when a client has stopped reading (in-flight writes cannot block shutdown forever)', async () => {
     const server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: String(64 * 1024 * 1024) });
     const base = server.url;
-    const a = await user(base, 'tp');
-    const b = await user(base, 'tq');
+    const a = await newUser(base, 'tp');
+    const b = await newUser(base, 'tq');
     const r = await room(a, 'private', [b]);
-    const s = await stream(base, b.token);
+    const s = await openEvents(base, b.token);
     s.pause();
     const text = '😀'.repeat(4000);
     for (let i = 0; i < 500; i++) await post(a, r, text);
@@ -280,65 +258,57 @@ describe('SIGTERM', () => {
 });
 
 describe('metrics', () => {
-  let server: RunningServer;
-  let base: string;
-  before(async () => {
-    server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
-    base = server.url;
-  });
-  after(async () => {
-    await stopServer(server);
-  });
+  const server = useServer({ NATTER_HEARTBEAT_MS: '60000' }, { failIfDied: true });
 
   it('natter_streams_open follows streams opening and closing; client closes count as reason="client"', async () => {
-    const u = await user(base, 'mo');
-    const open0 = await metric(base, 'natter_streams_open');
-    const client0 = await metric(base, 'natter_stream_closes_total', { reason: 'client' });
-    const s1 = await stream(base, u.token);
-    const s2 = await stream(base, u.token);
-    assert.equal(await metric(base, 'natter_streams_open'), open0 + 2);
+    const u = await newUser(server.url, 'mo');
+    const open0 = await metric(server.url, 'natter_streams_open');
+    const client0 = await metric(server.url, 'natter_stream_closes_total', { reason: 'client' });
+    const s1 = await openEvents(server.url, u.token);
+    const s2 = await openEvents(server.url, u.token);
+    assert.equal(await metric(server.url, 'natter_streams_open'), open0 + 2);
     await closeStream(s1);
-    await waitFor(async () => (await metric(base, 'natter_streams_open')) === open0 + 1, 'gauge down by one');
-    assert.equal(await metric(base, 'natter_stream_closes_total', { reason: 'client' }), client0 + 1);
+    await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === open0 + 1, 'gauge down by one');
+    assert.equal(await metric(server.url, 'natter_stream_closes_total', { reason: 'client' }), client0 + 1);
     await closeStream(s2);
-    await waitFor(async () => (await metric(base, 'natter_streams_open')) === open0, 'gauge back');
+    await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === open0, 'gauge back');
   });
 
   it('natter_events_delivered_total counts live deliveries per stream', async () => {
-    const a = await user(base, 'md');
-    const b = await user(base, 'me');
+    const a = await newUser(server.url, 'md');
+    const b = await newUser(server.url, 'me');
     const r = await room(a, 'private', [b]);
-    const sa = await stream(base, a.token);
-    const sb = await stream(base, b.token);
-    const before = await metric(base, 'natter_events_delivered_total');
+    const sa = await openEvents(server.url, a.token);
+    const sb = await openEvents(server.url, b.token);
+    const before = await metric(server.url, 'natter_events_delivered_total');
     await post(a, r, 'counted');
     await waitText(sa, r, 'counted');
     await waitText(sb, r, 'counted');
-    const after = await metric(base, 'natter_events_delivered_total');
+    const after = await metric(server.url, 'natter_events_delivered_total');
     assert.ok(after - before >= 2, `delivered grew by ${after - before}, expected at least 2 (one message to two streams)`);
     sa.close();
     sb.close();
   });
 
   it('natter_events_replayed_total counts the stored events a resume replayed', async () => {
-    const a = await user(base, 'mr');
-    const b = await user(base, 'ms');
+    const a = await newUser(server.url, 'mr');
+    const b = await newUser(server.url, 'ms');
     const r = await room(a, 'private', [b]);
     const cursor = (await b.api.get('/api/v1/rooms')).body.cursor;
     for (const t of ['x', 'y', 'z']) await post(a, r, t);
-    const before = await metric(base, 'natter_events_replayed_total');
-    const s = await stream(base, b.token, { lastEventId: cursor });
+    const before = await metric(server.url, 'natter_events_replayed_total');
+    const s = await openEvents(server.url, b.token, { lastEventId: cursor });
     await waitText(s, r, 'z');
-    await waitFor(async () => (await metric(base, 'natter_events_replayed_total')) === before + 3, 'replayed + 3');
-    const s2 = await stream(base, b.token);
+    await waitFor(async () => (await metric(server.url, 'natter_events_replayed_total')) === before + 3, 'replayed + 3');
+    const s2 = await openEvents(server.url, b.token);
     await marker(a, r, [s2]);
-    assert.equal(await metric(base, 'natter_events_replayed_total'), before + 3, 'a stream without a cursor replays nothing');
+    assert.equal(await metric(server.url, 'natter_events_replayed_total'), before + 3, 'a stream without a cursor replays nothing');
     s.close();
     s2.close();
   });
 
   it('the metric names of API.md are exposed with help and type lines', async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`${server.url}/metrics`)).text();
     const expected: [string, string][] = [['natter_streams_open', 'gauge'], ['natter_events_delivered_total', 'counter'], ['natter_stream_closes_total', 'counter'], ['natter_events_replayed_total', 'counter']];
     for (const [name, type] of expected) {
       const stem = name.replace(/_total$/, '');

@@ -4,12 +4,13 @@
  * resumes exactly once), and the per-user / per-IP stream caps.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/server.ts';
-import type { RawStream } from '../helpers/sse.ts';
-import {
-  assertExactlyOnce, closeStream, esTexts, eventSource, metric, post, room, stopServer, stream, texts, user, waitFor, waitText, type U,
-} from './events-kit.ts';
+import { describe, it } from 'node:test';
+import { newUser, post, room, type TestUser } from '../helpers/api.ts';
+import { esTexts, eventSource } from '../helpers/eventsource.ts';
+import { metric } from '../helpers/metrics.ts';
+import { startServer, stopServer, useServer } from '../helpers/server.ts';
+import { assertExactlyOnce, closeStream, openEvents, texts, waitText, type RawStream } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A message of 4000 code points, ~16 KB of UTF-8: 4-byte emoji are sent raw, not escaped. */
 const big = (i: number): string => `${i} ${'😀'.repeat(3990)}`;
@@ -33,13 +34,7 @@ async function assert429(base: string, token: string, what: string): Promise<voi
 }
 
 describe('heartbeat', () => {
-  let server: RunningServer;
-  before(async () => {
-    server = await startServer({ NATTER_HEARTBEAT_MS: '200' });
-  });
-  after(async () => {
-    await stopServer(server);
-  });
+  const server = useServer({ NATTER_HEARTBEAT_MS: '200' }, { failIfDied: true });
 
   /** Arrival times of the stream's chunks that hold a ping, and of the others. */
   const timeline = (s: RawStream) => {
@@ -50,8 +45,8 @@ describe('heartbeat', () => {
   };
 
   it('sends the comment ": ping" after NATTER_HEARTBEAT_MS of silence, and no event for it', async () => {
-    const u = await user(server.url);
-    const s = await stream(server.url, u.token);
+    const u = await newUser(server.url);
+    const s = await openEvents(server.url, u.token);
     const t = timeline(s);
     await s.waitFor(() => s.comments.includes('ping'), 'a ping');
     assert.ok(s.raw().includes('\n: ping\n\n') || s.raw().includes('\n:ping\n\n'), 'a comment line and a blank line');
@@ -62,9 +57,9 @@ describe('heartbeat', () => {
   });
 
   it('the timer resets on every write: no ping while events keep flowing', async () => {
-    const u = await user(server.url);
+    const u = await newUser(server.url);
     const r = await room(u, 'private');
-    const s = await stream(server.url, u.token);
+    const s = await openEvents(server.url, u.token);
     await s.waitFor(() => s.comments.includes('ping'), 'a first ping');
     await post(u, r, 'first of the burst');
     await waitText(s, r, 'first of the burst');
@@ -81,12 +76,12 @@ describe('heartbeat', () => {
   });
 
   it('an eventsource@4 client ignores pings and stays on one connection', async () => {
-    const u = await user(server.url);
+    const u = await newUser(server.url);
     const r = await room(u, 'private');
     const c = eventSource(server.url, u.token);
     try {
       await waitFor(() => c.events.some((e) => e.type === 'ready'), 'ready');
-      const s = await stream(server.url, u.token);
+      const s = await openEvents(server.url, u.token);
       await s.waitFor(() => s.comments.length >= 3, 'three pings on a parallel raw stream');
       await post(u, r, 'after pings');
       await waitFor(() => esTexts(c, r).includes('after pings'), 'message');
@@ -100,25 +95,17 @@ describe('heartbeat', () => {
 });
 
 describe('a client that does not read', () => {
-  let server: RunningServer;
-  let base: string;
-  before(async () => {
-    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: '65536' });
-    base = server.url;
-  });
-  after(async () => {
-    await stopServer(server);
-  });
+  const server = useServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: '65536' }, { failIfDied: true });
 
   it('is disconnected as slow while other clients get everything; it then resumes with its cursor and gets the rest exactly once', async () => {
-    const poster = await user(base, 'po');
-    const slow = await user(base, 'sl');
-    const fast = await user(base, 'fa');
+    const poster = await newUser(server.url, 'po');
+    const slow = await newUser(server.url, 'sl');
+    const fast = await newUser(server.url, 'fa');
     const r = await room(poster, 'private', [slow, fast]);
-    const slowClosesBefore = await metric(base, 'natter_stream_closes_total', { reason: 'slow' });
-    const s = await stream(base, slow.token);
-    const f = await stream(base, fast.token);
-    const c = eventSource(base, fast.token);
+    const slowClosesBefore = await metric(server.url, 'natter_stream_closes_total', { reason: 'slow' });
+    const s = await openEvents(server.url, slow.token);
+    const f = await openEvents(server.url, fast.token);
+    const c = eventSource(server.url, fast.token);
     await waitFor(() => c.events.some((e) => e.type === 'ready'), 'eventsource ready');
     s.pause();
     const all: string[] = [];
@@ -126,9 +113,9 @@ describe('a client that does not read', () => {
       const text = big(i);
       all.push(text);
       await post(poster, r, text);
-      if (i % 25 === 24 && (await metric(base, 'natter_stream_closes_total', { reason: 'slow' })) > slowClosesBefore) break;
+      if (i % 25 === 24 && (await metric(server.url, 'natter_stream_closes_total', { reason: 'slow' })) > slowClosesBefore) break;
     }
-    assert.ok(await metric(base, 'natter_stream_closes_total', { reason: 'slow' }) > slowClosesBefore, `the slow stream was closed after ${all.length} messages`);
+    assert.ok(await metric(server.url, 'natter_stream_closes_total', { reason: 'slow' }) > slowClosesBefore, `the slow stream was closed after ${all.length} messages`);
     // The others got everything, in order, once.
     await waitText(f, r, all.at(-1)!, 30_000);
     assertExactlyOnce(texts(f, r), all, 'fast raw reader');
@@ -141,7 +128,7 @@ describe('a client that does not read', () => {
     await waitFor(() => s.closed, 'the slow stream ends');
     const got = texts(s, r);
     assert.ok(got.length < all.length, 'it had not received everything');
-    const again = await stream(base, slow.token, { lastEventId: s.lastEventId });
+    const again = await openEvents(server.url, slow.token, { lastEventId: s.lastEventId });
     await waitFor(() => texts(again, r).includes(all.at(-1)!) || again.closed, 'the rest, or the stream closing', 30_000);
     assert.equal(again.closed, false, `the resumed stream was closed after ${texts(again, r).length} of the ${all.length - got.length} it had missed`);
     assertExactlyOnce([...got, ...texts(again, r)], all, 'slow reader before + after resume');
@@ -151,10 +138,10 @@ describe('a client that does not read', () => {
   });
 
   it('a resume whose backlog is larger than the budget is delivered whole, exactly once (replay waits for the client)', async () => {
-    const poster = await user(base, 'pb');
-    const reader = await user(base, 'rb');
+    const poster = await newUser(server.url, 'pb');
+    const reader = await newUser(server.url, 'rb');
     const r = await room(poster, 'private', [reader]);
-    const first = await stream(base, reader.token);
+    const first = await openEvents(server.url, reader.token);
     await post(poster, r, 'seen');
     await waitText(first, r, 'seen');
     const cursor = first.lastEventId;
@@ -162,7 +149,7 @@ describe('a client that does not read', () => {
     // 40 messages of ~16 KB: ~640 KB to replay against a 64 KiB budget.
     const missed = Array.from({ length: 40 }, (_, i) => big(i));
     for (const t of missed) await post(poster, r, t);
-    const s = await stream(base, reader.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, reader.token, { lastEventId: cursor });
     await waitFor(() => texts(s, r).length === missed.length || s.closed, 'the backlog, or the stream closing', 30_000);
     assert.equal(s.closed, false, `the resumed stream was closed after ${texts(s, r).length} of ${missed.length} replayed messages`);
     assertExactlyOnce(texts(s, r), missed, 'replayed backlog');
@@ -171,28 +158,20 @@ describe('a client that does not read', () => {
 });
 
 describe('a stream closed as slow while it goes live', () => {
-  let server: RunningServer;
-  let base: string;
-  before(async () => {
-    // Budget 9 MiB: one replay page of 500 × 16 KB (8 MB) fits, but more than 9 MiB queued during the replay does not.
-    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: String(9 * 1024 * 1024), NATTER_PRESENCE_GRACE_MS: '200' });
-    base = server.url;
-  });
-  after(async () => {
-    await stopServer(server);
-  });
+  // Budget 9 MiB: one replay page of 500 × 16 KB (8 MB) fits, but more than 9 MiB queued during the replay does not.
+  const server = useServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAM_BUFFER: String(9 * 1024 * 1024), NATTER_PRESENCE_GRACE_MS: '200' }, { failIfDied: true });
 
   it('is really closed: its user goes offline, and the open-streams gauge counts it out', async () => {
-    const poster = await user(base, 'gp');
-    const subject = await user(base, 'gs');
-    const watcher = await user(base, 'gw');
+    const poster = await newUser(server.url, 'gp');
+    const subject = await newUser(server.url, 'gs');
+    const watcher = await newUser(server.url, 'gw');
     const r = await room(poster, 'private', [subject, watcher]);
-    const w = await stream(base, watcher.token);
+    const w = await openEvents(server.url, watcher.token);
     const cursor = (await subject.api.get('/api/v1/rooms')).body.cursor;
     // One full replay page (8 MB): more than the kernel takes while the client does not read, so the replay waits.
     for (let i = 0; i < 500; i++) await post(poster, r, big(i));
-    const open0 = await metric(base, 'natter_streams_open');
-    const s = await stream(base, subject.token, { lastEventId: cursor });
+    const open0 = await metric(server.url, 'natter_streams_open');
+    const s = await openEvents(server.url, subject.token, { lastEventId: cursor });
     s.pause();
     // While it waits, more than the budget is committed: it queues for the switch to live.
     for (let i = 500; i < 1150; i++) await post(poster, r, big(i));
@@ -202,8 +181,8 @@ describe('a stream closed as slow while it goes live', () => {
       s.close(); // delivered everything: no bug to see here
       return;
     }
-    await waitFor(async () => (await metric(base, 'natter_streams_open')) === open0, 'gauge back to before the stream', 5000)
-      .catch(async () => assert.fail(`natter_streams_open is ${await metric(base, 'natter_streams_open')}, expected ${open0}; watcher closed: ${w.closed}; slow closes: ${await metric(base, 'natter_stream_closes_total', { reason: 'slow' })}`));
+    await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === open0, 'gauge back to before the stream', 5000)
+      .catch(async () => assert.fail(`natter_streams_open is ${await metric(server.url, 'natter_streams_open')}, expected ${open0}; watcher closed: ${w.closed}; slow closes: ${await metric(server.url, 'natter_stream_closes_total', { reason: 'slow' })}`));
     // The user has no stream left: after the 200 ms grace they are offline, for the watcher and in the member list.
     await waitFor(async () => {
       const m = await watcher.api.get(`/api/v1/rooms/${r}/members`);
@@ -214,53 +193,45 @@ describe('a stream closed as slow while it goes live', () => {
 });
 
 describe('caps', () => {
-  let server: RunningServer;
-  let base: string;
-  before(async () => {
-    server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAMS_PER_USER: '2', NATTER_STREAMS_PER_IP: '3' });
-    base = server.url;
-  });
-  after(async () => {
-    await stopServer(server);
-  });
+  const server = useServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_STREAMS_PER_USER: '2', NATTER_STREAMS_PER_IP: '3' }, { failIfDied: true });
 
   it('beyond NATTER_STREAMS_PER_USER: 429 JSON with Retry-After, not a stream; a closed stream frees its slot', async () => {
-    const u = await user(base, 'cu');
-    const capBefore = await metric(base, 'natter_stream_closes_total', { reason: 'cap' });
-    const a = await stream(base, u.token);
-    const b = await stream(base, u.token);
-    await assert429(base, u.token, 'third stream of a user');
-    assert.equal(await metric(base, 'natter_stream_closes_total', { reason: 'cap' }), capBefore + 1, 'counted as reason="cap"');
+    const u = await newUser(server.url, 'cu');
+    const capBefore = await metric(server.url, 'natter_stream_closes_total', { reason: 'cap' });
+    const a = await openEvents(server.url, u.token);
+    const b = await openEvents(server.url, u.token);
+    await assert429(server.url, u.token, 'third stream of a user');
+    assert.equal(await metric(server.url, 'natter_stream_closes_total', { reason: 'cap' }), capBefore + 1, 'counted as reason="cap"');
     // The open streams are not disturbed.
     const r = await room(u, 'private');
     await post(u, r, 'still here');
     await waitText(a, r, 'still here');
     await waitText(b, r, 'still here');
     await closeStream(a);
-    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 1, 'the server saw the close');
-    const c = await stream(base, u.token);
+    await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === 1, 'the server saw the close');
+    const c = await openEvents(server.url, u.token);
     c.close();
     b.close();
-    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 0, 'all closed');
+    await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === 0, 'all closed');
   });
 
   it('beyond NATTER_STREAMS_PER_IP: 429 JSON for any user from that address', async () => {
-    const users: U[] = [];
-    for (let i = 0; i < 4; i++) users.push(await user(base, `ci${i}`));
-    const open = [await stream(base, users[0]!.token), await stream(base, users[1]!.token), await stream(base, users[2]!.token)];
-    await assert429(base, users[3]!.token, 'fourth stream from one address');
+    const users: TestUser[] = [];
+    for (let i = 0; i < 4; i++) users.push(await newUser(server.url, `ci${i}`));
+    const open = [await openEvents(server.url, users[0]!.token), await openEvents(server.url, users[1]!.token), await openEvents(server.url, users[2]!.token)];
+    await assert429(server.url, users[3]!.token, 'fourth stream from one address');
     open[0]!.close();
-    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 2, 'the server saw the close');
-    const s = await stream(base, users[3]!.token);
+    await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === 2, 'the server saw the close');
+    const s = await openEvents(server.url, users[3]!.token);
     for (const x of [...open, s]) x.close();
-    await waitFor(async () => (await metric(base, 'natter_streams_open')) === 0, 'all closed');
+    await waitFor(async () => (await metric(server.url, 'natter_streams_open')) === 0, 'all closed');
   });
 
   it('a browser EventSource refused with 429 stops instead of retrying', async () => {
-    const u = await user(base, 'ce');
-    const a = await stream(base, u.token);
-    const b = await stream(base, u.token);
-    const c = eventSource(base, u.token);
+    const u = await newUser(server.url, 'ce');
+    const a = await openEvents(server.url, u.token);
+    const b = await openEvents(server.url, u.token);
+    const c = eventSource(server.url, u.token);
     try {
       await waitFor(() => c.es.readyState === c.es.CLOSED, 'eventsource closed');
       assert.equal(c.requests.length, 1);
@@ -275,9 +246,9 @@ describe('caps', () => {
   it('0 disables the caps', async () => {
     const other = await startServer({ NATTER_STREAMS_PER_USER: '0', NATTER_STREAMS_PER_IP: '0' });
     try {
-      const u = await user(other.url);
+      const u = await newUser(other.url);
       const streams = [];
-      for (let i = 0; i < 12; i++) streams.push(await stream(other.url, u.token));
+      for (let i = 0; i < 12; i++) streams.push(await openEvents(other.url, u.token));
       for (const s of streams) s.close();
     } finally {
       await stopServer(other);

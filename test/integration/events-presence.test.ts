@@ -5,40 +5,31 @@
  * goes to the room's other members. Neither carries an id.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/server.ts';
-import type { RawStream } from '../helpers/sse.ts';
-import { closeStream, data, marker, room, stopServer, stream, user, waitFor, type U } from './events-kit.ts';
+import { after, describe, it } from 'node:test';
+import { newUser, room, type TestUser } from '../helpers/api.ts';
+import { useServer } from '../helpers/server.ts';
+import { closeStream, dataOf, marker, openEvents, type RawStream } from '../helpers/sse.ts';
 
 const GRACE_MS = 1500;
-let server: RunningServer;
-let base: string;
-
-before(async () => {
-  server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_PRESENCE_GRACE_MS: String(GRACE_MS) });
-  base = server.url;
-});
-after(async () => {
-  await stopServer(server);
-});
+const server = useServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_PRESENCE_GRACE_MS: String(GRACE_MS) }, { failIfDied: true });
 
 /** A user who shares no room with anyone else: they left `general`. */
-async function loner(prefix: string): Promise<U> {
-  const u = await user(base, prefix);
+async function loner(prefix: string): Promise<TestUser> {
+  const u = await newUser(server.url, prefix);
   assert.equal((await u.api.post('/api/v1/rooms/general/leave')).status, 204);
   return u;
 }
 
 /** Presence events about `u` on stream `s`, as 'on'/'off'. */
-const presenceOf = (s: RawStream, u: U) => data(s.events, 'presence').filter((d) => d.user.id === u.id).map((d) => (d.online ? 'on' : 'off'));
+const presenceOf = (s: RawStream, u: TestUser) => dataOf(s.events, 'presence').filter((d) => d.user.id === u.id).map((d) => (d.online ? 'on' : 'off'));
 
 describe('presence', () => {
   it('online when a stream opens, offline after the grace period when it closes; to users sharing a room; no id', async () => {
     const watcher = await loner('pw');
     const subject = await loner('ps');
     const r = await room(watcher, 'private', [subject]);
-    const w = await stream(base, watcher.token);
-    const s = await stream(base, subject.token);
+    const w = await openEvents(server.url, watcher.token);
+    const s = await openEvents(server.url, subject.token);
     await w.waitFor(() => presenceOf(w, subject).includes('on'), 'online');
     const ev = w.events.find((e) => e.event === 'presence')!;
     assert.equal(ev.hasId, false, 'presence has no id line');
@@ -63,12 +54,12 @@ describe('presence', () => {
     const watcher = await loner('fw');
     const subject = await loner('fs');
     await room(watcher, 'private', [subject]);
-    const w = await stream(base, watcher.token);
-    const s1 = await stream(base, subject.token);
+    const w = await openEvents(server.url, watcher.token);
+    const s1 = await openEvents(server.url, subject.token);
     await w.waitFor(() => presenceOf(w, subject).includes('on'), 'online');
     await closeStream(s1);
-    const s2 = await stream(base, subject.token); // reconnect at once
-    const s3 = await stream(base, subject.token); // and a second tab
+    const s2 = await openEvents(server.url, subject.token); // reconnect at once
+    const s3 = await openEvents(server.url, subject.token); // and a second tab
     await closeStream(s2);
     // The last stream closes: now, and only now, offline follows. Anything from the earlier closes would come first.
     await closeStream(s3);
@@ -82,9 +73,9 @@ describe('presence', () => {
     const subject = await loner('su');
     const friend = await loner('fr');
     const r = await room(friend, 'private', [subject]);
-    const x = await stream(base, stranger.token);
-    const f = await stream(base, friend.token);
-    const s = await stream(base, subject.token);
+    const x = await openEvents(server.url, stranger.token);
+    const f = await openEvents(server.url, friend.token);
+    const s = await openEvents(server.url, subject.token);
     await f.waitFor(() => presenceOf(f, subject).includes('on'), 'friend sees online');
     // A marker in a room the stranger is in (their own) bounds what they could have got.
     const own = await room(stranger, 'private');
@@ -96,10 +87,10 @@ describe('presence', () => {
   });
 
   it('everyone in general (every account) sees a new user come online', async () => {
-    const a = await user(base, 'ga');
-    const b = await user(base, 'gb');
-    const sa = await stream(base, a.token);
-    const sb = await stream(base, b.token);
+    const a = await newUser(server.url, 'ga');
+    const b = await newUser(server.url, 'gb');
+    const sa = await openEvents(server.url, a.token);
+    const sb = await openEvents(server.url, b.token);
     await sa.waitFor(() => presenceOf(sa, b).includes('on'), 'a sees b online');
     sa.close();
     sb.close();
@@ -113,20 +104,20 @@ describe('typing', () => {
     const outsider = await loner('tx');
     const r = await room(typer, 'private', [other]);
     const own = await room(outsider, 'private');
-    const t1 = await stream(base, typer.token);
-    const t2 = await stream(base, typer.token);
-    const o1 = await stream(base, other.token);
-    const o2 = await stream(base, other.token);
-    const x = await stream(base, outsider.token);
+    const t1 = await openEvents(server.url, typer.token);
+    const t2 = await openEvents(server.url, typer.token);
+    const o1 = await openEvents(server.url, other.token);
+    const o2 = await openEvents(server.url, other.token);
+    const x = await openEvents(server.url, outsider.token);
     assert.equal((await typer.api.post(`/api/v1/rooms/${r}/typing`)).status, 204);
-    for (const o of [o1, o2]) await o.waitFor(() => data(o.events, 'typing').length > 0, 'typing');
+    for (const o of [o1, o2]) await o.waitFor(() => dataOf(o.events, 'typing').length > 0, 'typing');
     const ev = o1.events.find((e) => e.event === 'typing')!;
     assert.equal(ev.hasId, false);
     assert.deepEqual(JSON.parse(ev.data), { room: r, user: { id: typer.id, username: typer.name } });
     await marker(typer, r, [t1, t2]);
-    assert.equal(data(t1.events, 'typing').length + data(t2.events, 'typing').length, 0, 'the typer gets no typing of their own');
+    assert.equal(dataOf(t1.events, 'typing').length + dataOf(t2.events, 'typing').length, 0, 'the typer gets no typing of their own');
     await marker(outsider, own, [x]);
-    assert.equal(data(x.events, 'typing').length, 0, 'a non-member gets no typing');
+    assert.equal(dataOf(x.events, 'typing').length, 0, 'a non-member gets no typing');
     for (const z of [t1, t2, o1, o2, x]) z.close();
   });
 
@@ -145,9 +136,9 @@ describe('typing', () => {
     const r = await room(typer, 'private', [other]);
     const cursor = (await other.api.get('/api/v1/rooms')).body.cursor;
     await typer.api.post(`/api/v1/rooms/${r}/typing`);
-    const s = await stream(base, other.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, other.token, { lastEventId: cursor });
     await marker(typer, r, [s]);
-    assert.equal(data(s.events, 'typing').length, 0);
+    assert.equal(dataOf(s.events, 'typing').length, 0);
     s.close();
   });
 });

@@ -4,25 +4,21 @@
  * cursor, and `reset` for cursors the server cannot serve.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/server.ts';
-import {
-  assertExactlyOnce, closeStream, stopServer, cursorNow, data, esTexts, eventSource, marker, post, readyOf, room, storedIn, stream, texts, user, waitFor, waitText, type U,
-} from './events-kit.ts';
+import { describe, it } from 'node:test';
+import { cursorNow, newUser, post, room, type TestUser } from '../helpers/api.ts';
+import { esTexts, eventSource } from '../helpers/eventsource.ts';
+import { useServer } from '../helpers/server.ts';
+import { assertExactlyOnce, closeStream, dataOf, marker, openEvents, readyOf, storedIn, texts, waitText } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-let server: RunningServer;
-let base: string;
-let alice: U;
-let bob: U;
-
-before(async () => {
-  server = await startServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_RETRY_MS: '50' });
-  base = server.url;
-  alice = await user(base, 'al');
-  bob = await user(base, 'bo');
-});
-after(async () => {
-  await stopServer(server);
+let alice: TestUser;
+let bob: TestUser;
+const server = useServer({ NATTER_HEARTBEAT_MS: '60000', NATTER_RETRY_MS: '50' }, {
+  failIfDied: true,
+  setup: async () => {
+    alice = await newUser(server.url, 'al');
+    bob = await newUser(server.url, 'bo');
+  },
 });
 
 /** Stored events of a stream (not ready/reset, which are not log events), as [id, event, data]. */
@@ -32,14 +28,14 @@ const stored = (events: { event: string; hasId: boolean; id: string; data: strin
 describe('resume', () => {
   it('with the Last-Event-ID header: exactly the stored events after it, in order, then live', async () => {
     const r = await room(alice, 'private', [bob]);
-    const first = await stream(base, bob.token);
+    const first = await openEvents(server.url, bob.token);
     await post(alice, r, 'seen 1');
     await post(alice, r, 'seen 2');
     await waitText(first, r, 'seen 2');
     const cursor = first.lastEventId;
     await closeStream(first);
     for (let i = 1; i <= 5; i++) await post(alice, r, `missed ${i}`);
-    const s = await stream(base, bob.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, bob.token, { lastEventId: cursor });
     await waitText(s, r, 'missed 5');
     await post(alice, r, 'live 1');
     await marker(alice, r, [s]);
@@ -51,18 +47,18 @@ describe('resume', () => {
 
   it('with ?last_event_id= (clients that cannot set headers): the same', async () => {
     const r = await room(alice, 'private', [bob]);
-    const first = await stream(base, bob.token);
+    const first = await openEvents(server.url, bob.token);
     await post(alice, r, 'seen');
     await waitText(first, r, 'seen');
     const cursor = first.lastEventId;
     await closeStream(first);
     await post(alice, r, 'missed a');
     await post(alice, r, 'missed b');
-    const s = await stream(base, bob.token, { query: cursor });
+    const s = await openEvents(server.url, bob.token, { query: cursor });
     await post(alice, r, 'live');
     await marker(alice, r, [s]);
     assertExactlyOnce(texts(s, r).slice(0, -1), ['missed a', 'missed b', 'live'], 'query resume');
-    assert.equal(data(s.events, 'reset').length, 0);
+    assert.equal(dataOf(s.events, 'reset').length, 0);
     s.close();
   });
 
@@ -72,23 +68,23 @@ describe('resume', () => {
     await post(alice, r, 'after c1');
     const c2 = await cursorNow(bob);
     await post(alice, r, 'after c2');
-    const s = await stream(base, bob.token, { lastEventId: c1, query: c2 });
-    const s2 = await stream(base, bob.token, { lastEventId: c1, query: 'garbage' });
+    const s = await openEvents(server.url, bob.token, { lastEventId: c1, query: c2 });
+    const s2 = await openEvents(server.url, bob.token, { lastEventId: c1, query: 'garbage' });
     await marker(alice, r, [s, s2]);
     assert.deepEqual(texts(s, r).slice(0, -1), ['after c1', 'after c2']);
     assert.deepEqual(texts(s2, r).slice(0, -1), ['after c1', 'after c2']);
-    assert.equal(data(s2.events, 'reset').length, 0, 'the garbage query is ignored');
-    const s3 = await stream(base, bob.token, { lastEventId: 'garbage', query: c1 });
+    assert.equal(dataOf(s2.events, 'reset').length, 0, 'the garbage query is ignored');
+    const s3 = await openEvents(server.url, bob.token, { lastEventId: 'garbage', query: c1 });
     await s3.waitFor((ev) => ev.length >= 2, 'ready and reset');
     assert.equal(s3.events[1]!.event, 'reset', 'the garbage header is used, not the good query');
     for (const x of [s, s2, s3]) x.close();
   });
 
   it('replays every kind of stored event exactly as the live stream sent it (same ids, same data, same order)', async () => {
-    const carol = await user(base, 'ca');
+    const carol = await newUser(server.url, 'ca');
     const r1 = await room(alice, 'private', [bob]);
     const r2 = await room(bob, 'public', [alice]);
-    const live = await stream(base, bob.token);
+    const live = await openEvents(server.url, bob.token);
     const from = live.lastEventId || readyOf(live).cursor;
     const m = await post(alice, r1, 'one');
     await post(bob, r2, 'two');
@@ -101,7 +97,7 @@ describe('resume', () => {
     await alice.api.del(`/api/v1/rooms/${r1}/messages/${m.id}`);
     await marker(alice, r1, [live]);
     const liveStored = stored(live.events);
-    const s = await stream(base, bob.token, { lastEventId: from });
+    const s = await openEvents(server.url, bob.token, { lastEventId: from });
     await marker(alice, r1, [s]);
     const replayed = stored(s.events);
     assert.deepEqual(replayed.slice(0, liveStored.length), liveStored, 'replay = what live delivered, byte for byte');
@@ -129,14 +125,14 @@ describe('resume', () => {
       }
     })();
     const streams = [];
-    for (let i = 0; i < 6; i++) streams.push(await stream(base, bob.token, { lastEventId: cursor }));
+    for (let i = 0; i < 6; i++) streams.push(await openEvents(server.url, bob.token, { lastEventId: cursor }));
     await waitFor(() => n >= 250, 'more posts');
     stop = true;
     await writer;
     await marker(alice, r, streams);
     for (const [i, s] of streams.entries()) {
       assertExactlyOnce(texts(s, r).slice(0, -1), expected, `stream ${i}`);
-      const seqs = data(s.events, 'message', r).map((d) => d.message.seq);
+      const seqs = dataOf(s.events, 'message', r).map((d) => d.message.seq);
       assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, k) => k + 1), `stream ${i} seqs`);
       s.close();
     }
@@ -153,7 +149,7 @@ describe('resume', () => {
         all.push(t);
         await post(alice, r, t);
       }
-      const s = await stream(base, bob.token, { lastEventId: cursor });
+      const s = await openEvents(server.url, bob.token, { lastEventId: cursor });
       await waitText(s, r, `r${round}-2`);
       got.push(...texts(s, r));
       cursor = s.lastEventId;
@@ -171,17 +167,17 @@ describe('the GET /rooms cursor', () => {
     const m = await post(alice, r, 'after 1');
     await alice.api.patch(`/api/v1/rooms/${r}/messages/${m.id}`, { text: 'after 1 edited' });
     await post(bob, r, 'after 2');
-    const s = await stream(base, bob.token, { query: cursor });
+    const s = await openEvents(server.url, bob.token, { query: cursor });
     await marker(alice, r, [s]);
     assert.deepEqual(storedIn(s.events, r).slice(0, -1), ['message:after 1', 'message_updated:after 1 edited', 'message:after 2']);
-    assert.equal(data(s.events, 'reset').length, 0);
+    assert.equal(dataOf(s.events, 'reset').length, 0);
     s.close();
   });
 
   it('the same cursor as a Last-Event-ID header works too, and an unchanged log replays nothing', async () => {
     const r = await room(alice, 'private', [bob]);
     const cursor = await cursorNow(bob);
-    const s = await stream(base, bob.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, bob.token, { lastEventId: cursor });
     const [before] = await marker(alice, r, [s]);
     assert.deepEqual(before!.map((e) => e.event), ['ready']);
     s.close();
@@ -189,11 +185,11 @@ describe('the GET /rooms cursor', () => {
 
   it('ready.cursor is a position too: resuming from it gets exactly what came after', async () => {
     const r = await room(alice, 'private', [bob]);
-    const s = await stream(base, bob.token);
+    const s = await openEvents(server.url, bob.token);
     const cursor = readyOf(s).cursor;
     s.close();
     await post(alice, r, 'after ready');
-    const s2 = await stream(base, bob.token, { lastEventId: cursor });
+    const s2 = await openEvents(server.url, bob.token, { lastEventId: cursor });
     await marker(alice, r, [s2]);
     assert.deepEqual(texts(s2, r), ['after ready', texts(s2, r)[1]]);
     s2.close();
@@ -220,7 +216,7 @@ describe('reset', () => {
     it(`a cursor the server cannot serve (${via}) gets reset {reason} right after ready, with the current position as id`, async () => {
       for (const [what, bad] of await badCursors()) {
         const r = await room(alice, 'private', [bob]);
-        const s = await stream(base, bob.token, via === 'header' ? { lastEventId: bad } : { query: bad });
+        const s = await openEvents(server.url, bob.token, via === 'header' ? { lastEventId: bad } : { query: bad });
         await s.waitFor((ev) => ev.length >= 2, `${what}: an event after ready`);
         assert.equal(s.events[0]!.event, 'ready', what);
         const reset = s.events[1]!;
@@ -235,9 +231,9 @@ describe('reset', () => {
         const [before] = await marker(alice, r, [s]);
         assert.deepEqual(before!.map((e) => e.event), ['ready', 'reset', 'message'], what);
         // A browser reconnects with the reset id: no reset again, and nothing is repeated.
-        const again = await stream(base, bob.token, { lastEventId: reset.id });
+        const again = await openEvents(server.url, bob.token, { lastEventId: reset.id });
         await marker(alice, r, [again]);
-        assert.equal(data(again.events, 'reset').length, 0, `${what}: the reset id is a good cursor`);
+        assert.equal(dataOf(again.events, 'reset').length, 0, `${what}: the reset id is a good cursor`);
         assert.deepEqual(texts(again, r).slice(0, 2), ['after reset', texts(again, r)[1]], what);
         s.close();
         again.close();
@@ -246,7 +242,7 @@ describe('reset', () => {
   }
 
   it('a browser EventSource that got reset resends the reset id on its next reconnect', async () => {
-    const c = eventSource(base, bob.token, '/api/v1/events?last_event_id=garbage');
+    const c = eventSource(server.url, bob.token, '/api/v1/events?last_event_id=garbage');
     try {
       await waitFor(() => c.events.some((e) => e.type === 'reset'), 'reset');
       const reset = c.events.find((e) => e.type === 'reset')!;
@@ -260,14 +256,14 @@ describe('reset', () => {
 
 describe('reset for long cursors', () => {
   it('a malformed cursor longer than 200 characters in ?last_event_id= gets reset, not a 400 that stops EventSource', async () => {
-    const s = await stream(base, bob.token, { query: 'x'.repeat(300) });
+    const s = await openEvents(server.url, bob.token, { query: 'x'.repeat(300) });
     await s.waitFor((ev) => ev.length >= 2, 'ready and reset');
     assert.equal(s.events[1]!.event, 'reset');
     s.close();
   });
 
   it('a malformed cursor longer than 200 characters in the Last-Event-ID header gets reset', async () => {
-    const s = await stream(base, bob.token, { lastEventId: 'x'.repeat(300) });
+    const s = await openEvents(server.url, bob.token, { lastEventId: 'x'.repeat(300) });
     await s.waitFor((ev) => ev.length >= 2, 'ready and reset');
     assert.equal(s.events[1]!.event, 'reset');
     s.close();
@@ -277,7 +273,7 @@ describe('reset for long cursors', () => {
 describe('eventsource@4 reconnect', () => {
   it('a dropped connection reconnects with Last-Event-ID and gets what it missed exactly once', async () => {
     const r = await room(alice, 'private', [bob]);
-    const c = eventSource(base, bob.token);
+    const c = eventSource(server.url, bob.token);
     try {
       await waitFor(() => c.opens === 1 && c.events.some((e) => e.type === 'ready'), 'open');
       await post(alice, r, 'one');
@@ -302,12 +298,12 @@ describe('eventsource@4 reconnect', () => {
 describe('a stream that drops before its first stored event', () => {
   it('still resumes: the id-only block after ready gives the client a Last-Event-ID, so nothing in between is missed', async () => {
     const r = await room(alice, 'private', [bob]);
-    const first = await stream(base, bob.token);
+    const first = await openEvents(server.url, bob.token);
     const ready = readyOf(first);
     assert.equal(first.lastEventId, ready.cursor, 'the parser (like a browser) took the ready cursor as its last event id');
     await closeStream(first);
     await post(alice, r, 'while away');
-    const again = await stream(base, bob.token, { lastEventId: first.lastEventId });
+    const again = await openEvents(server.url, bob.token, { lastEventId: first.lastEventId });
     await waitText(again, r, 'while away');
     assert.deepEqual(texts(again, r), ['while away']);
     again.close();

@@ -4,25 +4,19 @@
  * event happened; private-room events never reach a non-member.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/server.ts';
-import {
-  cursorNow, data, marker, post, readyOf, room, stopServer, storedIn, stream, texts, user, waitText, type U,
-} from './events-kit.ts';
+import { describe, it } from 'node:test';
+import { cursorNow, newUser, post, room, type TestUser } from '../helpers/api.ts';
+import { useServer } from '../helpers/server.ts';
+import { dataOf, marker, openEvents, readyOf, storedIn, texts, waitText } from '../helpers/sse.ts';
 
-let server: RunningServer;
-let base: string;
-let owner: U;
-let eve: U;
-
-before(async () => {
-  server = await startServer({ NATTER_HEARTBEAT_MS: '60000' });
-  base = server.url;
-  owner = await user(base, 'ow');
-  eve = await user(base, 'ev');
-});
-after(async () => {
-  await stopServer(server);
+let owner: TestUser;
+let eve: TestUser;
+const server = useServer({ NATTER_HEARTBEAT_MS: '60000' }, {
+  failIfDied: true,
+  setup: async () => {
+    owner = await newUser(server.url, 'ow');
+    eve = await newUser(server.url, 'ev');
+  },
 });
 
 /** Anything in `events` about room `r` (stored or transient). */
@@ -34,9 +28,9 @@ const about = (events: { data: string; event: string }[], r: string) =>
 
 describe('while connected', () => {
   it('joining a public room starts delivery on the open stream, from the join on; the joiner sees their own member_joined', async () => {
-    const u = await user(base, 'jo');
+    const u = await newUser(server.url, 'jo');
     const r = await room(owner, 'public');
-    const s = await stream(base, u.token);
+    const s = await openEvents(server.url, u.token);
     await post(owner, r, 'before join');
     assert.equal((await u.api.post(`/api/v1/rooms/${r}/join`)).status, 200);
     await post(owner, r, 'after join');
@@ -47,9 +41,9 @@ describe('while connected', () => {
   });
 
   it('leaving stops delivery at once; the leaver sees their own member_left and nothing after', async () => {
-    const u = await user(base, 'le');
+    const u = await newUser(server.url, 'le');
     const r = await room(owner, 'public', [u]);
-    const s = await stream(base, u.token);
+    const s = await openEvents(server.url, u.token);
     await post(owner, r, 'while member');
     assert.equal((await u.api.post(`/api/v1/rooms/${r}/leave`)).status, 204);
     await post(owner, r, 'after leave');
@@ -62,11 +56,11 @@ describe('while connected', () => {
   });
 
   it('removal by the owner stops delivery at once; the removed user sees their member_left, the others keep getting the room', async () => {
-    const u = await user(base, 'rm');
-    const stay = await user(base, 'st');
+    const u = await newUser(server.url, 'rm');
+    const stay = await newUser(server.url, 'st');
     const r = await room(owner, 'private', [u, stay]);
-    const s = await stream(base, u.token);
-    const t = await stream(base, stay.token);
+    const s = await openEvents(server.url, u.token);
+    const t = await openEvents(server.url, stay.token);
     await post(owner, r, 'before removal');
     assert.equal((await owner.api.del(`/api/v1/rooms/${r}/members/${u.name}`)).status, 204);
     await post(owner, r, 'after removal');
@@ -84,9 +78,9 @@ describe('while connected', () => {
   });
 
   it('being added to a private room starts delivery at once', async () => {
-    const u = await user(base, 'ad');
+    const u = await newUser(server.url, 'ad');
     const r = await room(owner, 'private');
-    const s = await stream(base, u.token);
+    const s = await openEvents(server.url, u.token);
     await post(owner, r, 'before add');
     assert.equal((await owner.api.post(`/api/v1/rooms/${r}/members`, { username: u.name })).status, 200);
     await post(owner, r, 'after add');
@@ -96,8 +90,8 @@ describe('while connected', () => {
   });
 
   it('creating a room while connected: the creator\'s stream gets its member_joined and its messages', async () => {
-    const u = await user(base, 'cr');
-    const s = await stream(base, u.token);
+    const u = await newUser(server.url, 'cr');
+    const s = await openEvents(server.url, u.token);
     const r = await room(u, 'private');
     await post(u, r, 'first');
     await waitText(s, r, 'first');
@@ -106,9 +100,9 @@ describe('while connected', () => {
   });
 
   it('leave and rejoin: delivery stops and starts again, with nothing from the gap', async () => {
-    const u = await user(base, 'rj');
+    const u = await newUser(server.url, 'rj');
     const r = await room(owner, 'public', [u]);
-    const s = await stream(base, u.token);
+    const s = await openEvents(server.url, u.token);
     await u.api.post(`/api/v1/rooms/${r}/leave`);
     await post(owner, r, 'in the gap');
     await u.api.post(`/api/v1/rooms/${r}/join`);
@@ -119,22 +113,22 @@ describe('while connected', () => {
   });
 
   it('a DM opened by the peer reaches the other user\'s open stream at once', async () => {
-    const a = await user(base, 'dma');
-    const b = await user(base, 'dmb');
-    const s = await stream(base, b.token);
+    const a = await newUser(server.url, 'dma');
+    const b = await newUser(server.url, 'dmb');
+    const s = await openEvents(server.url, b.token);
     const dm = await a.api.post(`/api/v1/dm/${b.name}`);
     assert.equal(dm.status, 200);
     const name = dm.body.room.name;
     await post(a, name, 'psst');
     await waitText(s, name, 'psst');
-    assert.ok(data(s.events, 'member_joined', name).some((d) => d.user.id === b.id));
+    assert.ok(dataOf(s.events, 'member_joined', name).some((d) => d.user.id === b.id));
     s.close();
   });
 
   it('every stream of the user follows the change, not only one', async () => {
-    const u = await user(base, 'ms');
+    const u = await newUser(server.url, 'ms');
     const r = await room(owner, 'public');
-    const streams = [await stream(base, u.token), await stream(base, u.token), await stream(base, u.token)];
+    const streams = [await openEvents(server.url, u.token), await openEvents(server.url, u.token), await openEvents(server.url, u.token)];
     await u.api.post(`/api/v1/rooms/${r}/join`);
     await post(owner, r, 'to all three');
     for (const s of streams) await waitText(s, r, 'to all three');
@@ -148,9 +142,9 @@ describe('while connected', () => {
 
 describe('private rooms', () => {
   it('live: no event of a private room reaches a non-member (messages, edits, reactions, typing, members, topic)', async () => {
-    const member = await user(base, 'pm');
+    const member = await newUser(server.url, 'pm');
     const r = await room(owner, 'private', [member]);
-    const s = await stream(base, eve.token);
+    const s = await openEvents(server.url, eve.token);
     const m = await post(owner, r, 'secret');
     await owner.api.patch(`/api/v1/rooms/${r}/messages/${m.id}`, { text: 'secret 2' });
     await member.api.put(`/api/v1/rooms/${r}/messages/${m.id}/reactions/x`);
@@ -170,7 +164,7 @@ describe('private rooms', () => {
     const r = await room(owner, 'private');
     await post(owner, r, 'secret');
     await owner.api.patch(`/api/v1/rooms/${r}`, { topic: 'secret topic' });
-    const s = await stream(base, eve.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, eve.token, { lastEventId: cursor });
     const [before] = await marker(owner, 'general', [s]);
     assert.deepEqual(about(before!, r), []);
     assert.ok(!s.raw().includes(r));
@@ -178,10 +172,10 @@ describe('private rooms', () => {
   });
 
   it('a public room made private keeps delivering to its members only', async () => {
-    const member = await user(base, 'pp');
+    const member = await newUser(server.url, 'pp');
     const r = await room(owner, 'public', [member]);
-    const s = await stream(base, member.token);
-    const e = await stream(base, eve.token);
+    const s = await openEvents(server.url, member.token);
+    const e = await openEvents(server.url, eve.token);
     await owner.api.patch(`/api/v1/rooms/${r}`, { visibility: 'private' });
     await post(owner, r, 'now private');
     await waitText(s, r, 'now private');
@@ -194,7 +188,7 @@ describe('private rooms', () => {
 
 describe('replay honours membership as it was', () => {
   it('nothing from before the join or after the leave; the joins and leaves themselves are replayed', async () => {
-    const u = await user(base, 'hi');
+    const u = await newUser(server.url, 'hi');
     const cursor = await cursorNow(u);
     const r = await room(owner, 'public');
     await post(owner, r, 'm1 before join');
@@ -206,7 +200,7 @@ describe('replay honours membership as it was', () => {
     await post(owner, r, 'm4 member again');
     await u.api.post(`/api/v1/rooms/${r}/leave`);
     await post(owner, r, 'm5 after second leave');
-    const s = await stream(base, u.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, u.token, { lastEventId: cursor });
     await marker(owner, 'general', [s]);
     assert.deepEqual(storedIn(s.events, r), [
       `member_joined:${u.name}`, 'message:m2 member', `member_left:${u.name}`,
@@ -217,28 +211,28 @@ describe('replay honours membership as it was', () => {
   });
 
   it('removal from a private room: replay stops at the removal', async () => {
-    const u = await user(base, 'hr');
+    const u = await newUser(server.url, 'hr');
     const r = await room(owner, 'private', [u]);
     const cursor = await cursorNow(u);
     await post(owner, r, 'before removal');
     await owner.api.del(`/api/v1/rooms/${r}/members/${u.name}`);
     await post(owner, r, 'after removal');
     await owner.api.patch(`/api/v1/rooms/${r}`, { topic: 'after removal' });
-    const s = await stream(base, u.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, u.token, { lastEventId: cursor });
     await marker(owner, 'general', [s]);
     assert.deepEqual(storedIn(s.events, r), ['message:before removal', `member_left:${u.name}`]);
     s.close();
   });
 
   it('a room joined after the cursor is replayed from the join on, and then stays live', async () => {
-    const u = await user(base, 'hj');
+    const u = await newUser(server.url, 'hj');
     const r = await room(owner, 'public');
     await post(owner, r, 'old');
     const cursor = await cursorNow(u);
     await post(owner, r, 'before join, after cursor');
     await u.api.post(`/api/v1/rooms/${r}/join`);
     await post(owner, r, 'after join');
-    const s = await stream(base, u.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, u.token, { lastEventId: cursor });
     await post(owner, r, 'live');
     await marker(owner, r, [s]);
     assert.deepEqual(storedIn(s.events, r).slice(0, -1), [`member_joined:${u.name}`, 'message:after join', 'message:live']);
@@ -246,13 +240,13 @@ describe('replay honours membership as it was', () => {
   });
 
   it('a room left after the cursor is replayed up to the leave, and is not live afterwards', async () => {
-    const u = await user(base, 'hl');
+    const u = await newUser(server.url, 'hl');
     const r = await room(owner, 'public', [u]);
     const cursor = await cursorNow(u);
     await post(owner, r, 'while member');
     await u.api.post(`/api/v1/rooms/${r}/leave`);
     await post(owner, r, 'after leave');
-    const s = await stream(base, u.token, { lastEventId: cursor });
+    const s = await openEvents(server.url, u.token, { lastEventId: cursor });
     await post(owner, r, 'live after leave');
     await marker(owner, 'general', [s]);
     assert.deepEqual(storedIn(s.events, r), ['message:while member', `member_left:${u.name}`]);
@@ -260,13 +254,13 @@ describe('replay honours membership as it was', () => {
   });
 
   it('membership changes that happen while the stream is still replaying are applied (join, post, leave during replay)', async () => {
-    const u = await user(base, 'hp');
+    const u = await newUser(server.url, 'hp');
     const busy = await room(owner, 'private', [u]);
     const cursor = await cursorNow(u);
     for (let i = 0; i < 300; i++) await post(owner, busy, `backlog ${i}`);
     const r1 = await room(owner, 'public');
     const r2 = await room(owner, 'public', [u]);
-    const opening = stream(base, u.token, { lastEventId: cursor });
+    const opening = openEvents(server.url, u.token, { lastEventId: cursor });
     await Promise.all([u.api.post(`/api/v1/rooms/${r1}/join`), u.api.post(`/api/v1/rooms/${r2}/leave`)]);
     await Promise.all([post(owner, r1, 'r1 after join'), post(owner, r2, 'r2 after leave')]);
     const s = await opening;

@@ -1,12 +1,10 @@
 /** Requests node:http cannot parse still get the contract's JSON error shape, never a framework body. */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, test } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { describe, it } from 'node:test';
+import { useServer } from '../helpers/server.ts';
 
-let server: RunningServer;
-before(async () => { server = await startServer(); });
-after(async () => { await server.stop(); });
+const server = useServer();
 
 /** Send raw bytes, return the whole response once the server closes the connection. */
 function raw(bytes: string): Promise<string> {
@@ -20,15 +18,17 @@ function raw(bytes: string): Promise<string> {
   });
 }
 
-for (const [what, bytes, status] of [
-  ['a garbage request line', 'GARBAGE\r\n\r\n', 400],
-  ['headers over the size limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
-] as const) {
-  test(`${what} → ${status} with {"error":{"code","message"}}`, async () => {
-    const res = await raw(bytes);
-    assert.match(res, new RegExp(`^HTTP/1.1 ${status} `));
-    const body = JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4));
-    assert.equal(body.error.code, 'invalid_request');
-    assert.equal(typeof body.error.message, 'string');
-  });
-}
+describe('requests node:http cannot parse', () => {
+  for (const [what, bytes, status] of [
+    ['a garbage request line', 'GARBAGE\r\n\r\n', 400],
+    ['headers over the size limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ] as const) {
+    it(`${what} → ${status} with {"error":{"code","message"}}`, async () => {
+      const res = await raw(bytes);
+      assert.match(res, new RegExp(`^HTTP/1.1 ${status} `));
+      const body = JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4));
+      assert.equal(body.error.code, 'invalid_request');
+      assert.equal(typeof body.error.message, 'string');
+    });
+  }
+});

@@ -1,26 +1,24 @@
 /** Messages: post, idempotent retry, history paging, edit, delete, reactions, typing, read markers and unread. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { newUser, type Api } from '../helpers/api.ts';
+import { describe, it } from 'node:test';
+import { Api, newUser, type TestUser } from '../helpers/api.ts';
 import { assertError } from '../helpers/rest.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
-let server: RunningServer;
 let alice: Api;
-let aliceUser: { id: string; username: string };
+let aliceUser: TestUser;
 let bob: Api;
-let bobUser: { id: string; username: string };
+let bobUser: TestUser;
 let carol: Api;
-
-before(async () => {
-  server = await startServer();
-  ({ api: alice, user: aliceUser } = await newUser(server.url, 'ali'));
-  ({ api: bob, user: bobUser } = await newUser(server.url, 'bob'));
-  ({ api: carol } = await newUser(server.url, 'car'));
-});
-after(async () => {
-  await server.stop();
+const server = useServer({}, {
+  setup: async () => {
+    aliceUser = await newUser(server.url, 'ali');
+    alice = aliceUser.api;
+    bobUser = await newUser(server.url, 'bob');
+    bob = bobUser.api;
+    ({ api: carol } = await newUser(server.url, 'car'));
+  },
 });
 
 /** A public room owned by alice that bob has joined. */
@@ -56,7 +54,7 @@ describe('posting', () => {
     assert.equal(typeof m.id, 'string');
     assert.equal(m.room, name);
     assert.equal(m.seq, 1);
-    assert.deepEqual(m.author, { id: aliceUser.id, username: aliceUser.username });
+    assert.deepEqual(m.author, { id: aliceUser.id, username: aliceUser.name });
     assert.equal(m.text, 'hello world');
     assert.match(m.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(m.edited_at, null);
@@ -89,7 +87,7 @@ describe('posting', () => {
     const byBob = await bob.post(`/api/v1/rooms/${name}/messages`, { text: 'mine', client_id: cid });
     assert.equal(byBob.status, 201, 'client_id is per author');
     const msgs = await history(alice, name);
-    assert.deepEqual(msgs.map((m) => [m.text, m.author.username]), [['once', aliceUser.username], ['mine', bobUser.username]]);
+    assert.deepEqual(msgs.map((m) => [m.text, m.author.username]), [['once', aliceUser.name], ['mine', bobUser.name]]);
     assert.equal((await alice.get(`/api/v1/rooms/${name}`)).body.room.last_seq, 2);
   });
 
@@ -272,12 +270,12 @@ describe('reactions', () => {
     assert.equal((await alice.put(path('👍'))).status, 204);
     assert.equal((await alice.put(path('party_parrot'))).status, 204);
     let [h] = await history(carol, name);
-    assert.deepEqual(h.reactions, { '👍': [bobUser.username, aliceUser.username], party_parrot: [aliceUser.username] });
+    assert.deepEqual(h.reactions, { '👍': [bobUser.name, aliceUser.name], party_parrot: [aliceUser.name] });
     assert.equal((await bob.del(path('👍'))).status, 204);
     assert.equal((await bob.del(path('👍'))).status, 204);
     assert.equal((await bob.del(path('never'))).status, 204);
     [h] = await history(carol, name);
-    assert.deepEqual(h.reactions, { '👍': [aliceUser.username], party_parrot: [aliceUser.username] });
+    assert.deepEqual(h.reactions, { '👍': [aliceUser.name], party_parrot: [aliceUser.name] });
   });
 
   it('emoji: 1-32 characters, no whitespace or control characters (400)', async () => {

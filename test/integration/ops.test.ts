@@ -1,30 +1,17 @@
 /** Operations: /healthz, /readyz, /metrics, the OpenAPI document; graceful stop. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Api, newUser } from '../helpers/api.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { sampleOf } from '../helpers/metrics.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq, waitFor } from '../helpers/wait.ts';
 
-let server: RunningServer;
 let anon: Api;
-
-before(async () => {
-  server = await startServer();
-  anon = new Api(server.url);
+const server = useServer({}, {
+  setup: async () => {
+    anon = new Api(server.url);
+  },
 });
-after(async () => {
-  await server.stop();
-});
-
-/** The sum of the Prometheus samples `name{…labels…} value` whose labels contain `labels`, or undefined if none. */
-function sample(text: string, name: string, labels = ''): number | undefined {
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (m && m[1] === name && (m[2] ?? '').includes(labels)) sum = (sum ?? 0) + Number(m[3]);
-  }
-  return sum;
-}
 
 describe('operations', () => {
   it('GET /healthz is 200 {"status":"ok"} without authentication', async () => {
@@ -43,7 +30,7 @@ describe('operations', () => {
     const { api } = await newUser(server.url, 'met');
     const room = uniq('met');
     assert.equal((await api.post('/api/v1/rooms', { name: room, visibility: 'public' })).status, 201);
-    const before = sample((await anon.get('/metrics')).body, 'natter_messages_posted_total') ?? 0;
+    const before = sampleOf((await anon.get('/metrics')).body, 'natter_messages_posted_total') ?? 0;
     for (let i = 0; i < 3; i++) assert.equal((await api.post(`/api/v1/rooms/${room}/messages`, { text: `m${i}` })).status, 201);
     assert.equal((await api.post(`/api/v1/rooms/${room}/messages`, { text: 'm0', client_id: 'x' })).status, 201);
     assert.equal((await api.post(`/api/v1/rooms/${room}/messages`, { text: 'm0', client_id: 'x' })).status, 200);
@@ -53,14 +40,14 @@ describe('operations', () => {
     assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
     const text: string = r.body;
     assert.match(text, /# TYPE natter_messages_posted_total counter/);
-    assert.equal(sample(text, 'natter_messages_posted_total'), before + 4, 'a retried post is not counted twice');
+    assert.equal(sampleOf(text, 'natter_messages_posted_total'), before + 4, 'a retried post is not counted twice');
     assert.match(text, /# TYPE natter_http_request_duration_seconds histogram/);
-    const posted = sample(text, 'natter_http_request_duration_seconds_count', 'route="/api/v1/rooms/:room/messages"');
+    const posted = sampleOf(text, 'natter_http_request_duration_seconds_count', { route: '/api/v1/rooms/:room/messages' });
     assert.ok(posted !== undefined && posted >= 5, 'histogram labelled by route');
     assert.match(text, /natter_http_request_duration_seconds_bucket\{[^}]*status="201"/);
     assert.match(text, /natter_http_request_duration_seconds_bucket\{[^}]*method="POST"/);
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds']) {
-      assert.ok(sample(text, name) !== undefined, `process metric ${name}`);
+      assert.ok(sampleOf(text, name) !== undefined, `process metric ${name}`);
     }
     for (const name of ['natter_streams_open', 'natter_events_delivered_total', 'natter_store_errors_total', 'natter_broker_errors_total']) {
       assert.match(text, new RegExp(`# TYPE ${name} `), name);

@@ -4,26 +4,19 @@
  * messages (edits, deletions), reactions, read markers. The tests run in order on one server.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Api, newUser } from '../helpers/api.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { describe, it } from 'node:test';
+import { Api, newUser, PASSWORD, post, type TestUser } from '../helpers/api.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
-let server: RunningServer;
-let alice: Awaited<ReturnType<typeof newUser>>;
-let bob: Awaited<ReturnType<typeof newUser>>;
+const server = useServer();
+let alice: TestUser;
+let bob: TestUser;
 let guestToken: string;
 let loggedOutToken: string;
 const pub = uniq('pub');
 const priv = uniq('priv');
 let dm: string;
-
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.stop();
-});
 
 /** Everything a user would notice, as seen by alice and bob. */
 async function snapshot(): Promise<unknown> {
@@ -51,7 +44,7 @@ describe('persistence across restarts', () => {
     bob = await newUser(server.url, 'pb');
     const g = await new Api(server.url).post('/api/v1/auth/guest', { username: uniq('pg') });
     guestToken = g.body.token;
-    const gone = await new Api(server.url).post('/api/v1/auth/login', { username: alice.user.username, password: 'correct horse' });
+    const gone = await new Api(server.url).post('/api/v1/auth/login', { username: alice.name, password: PASSWORD });
     loggedOutToken = gone.body.token;
     assert.equal((await new Api(server.url, loggedOutToken).post('/api/v1/auth/logout')).status, 204);
 
@@ -60,8 +53,8 @@ describe('persistence across restarts', () => {
     assert.equal((await a.post('/api/v1/rooms', { name: pub, topic: 'public stuff', visibility: 'public' })).status, 201);
     assert.equal((await a.post('/api/v1/rooms', { name: priv, topic: 'secret stuff', visibility: 'private' })).status, 201);
     assert.equal((await b.post(`/api/v1/rooms/${pub}/join`)).status, 200);
-    assert.equal((await a.post(`/api/v1/rooms/${priv}/members`, { username: bob.user.username })).status, 200);
-    dm = (await b.post(`/api/v1/dm/${alice.user.username}`)).body.room.name;
+    assert.equal((await a.post(`/api/v1/rooms/${priv}/members`, { username: bob.name })).status, 200);
+    dm = (await b.post(`/api/v1/dm/${alice.name}`)).body.room.name;
 
     const m1 = (await a.post(`/api/v1/rooms/${pub}/messages`, { text: 'first', client_id: 'c1' })).body.message;
     const m2 = (await b.post(`/api/v1/rooms/${pub}/messages`, { text: 'second' })).body.message;
@@ -93,9 +86,9 @@ describe('persistence across restarts', () => {
     assert.equal(g.status, 200);
     assert.equal(g.body.user.guest, true);
     assert.equal((await new Api(server.url, loggedOutToken).get('/api/v1/me')).status, 401, 'a logged-out token stays dead');
-    const login = await new Api(server.url).post('/api/v1/auth/login', { username: bob.user.username, password: 'correct horse' });
+    const login = await new Api(server.url).post('/api/v1/auth/login', { username: bob.name, password: PASSWORD });
     assert.equal(login.status, 200);
-    assert.equal(login.body.user.id, bob.user.id);
+    assert.equal(login.body.user.id, bob.id);
     const rooms = (await new Api(server.url, alice.token).get('/api/v1/rooms')).body.rooms;
     assert.equal(rooms.filter((r: any) => r.name === 'general').length, 1, 'general is not created twice');
   });
@@ -108,8 +101,8 @@ describe('persistence across restarts', () => {
     const next = await a.post(`/api/v1/rooms/${pub}/messages`, { text: 'after restart' });
     assert.equal(next.status, 201);
     assert.equal(next.body.message.seq, 5);
-    assert.equal((await a.post(`/api/v1/dm/${bob.user.username}`)).body.room.name, dm);
-    assert.equal((await new Api(server.url).post('/api/v1/auth/register', { username: alice.user.username.toUpperCase(), password: 'correct horse' })).status, 409);
+    assert.equal((await a.post(`/api/v1/dm/${bob.name}`)).body.room.name, dm);
+    assert.equal((await new Api(server.url).post('/api/v1/auth/register', { username: alice.name.toUpperCase(), password: PASSWORD })).status, 409);
     assert.equal((await a.post('/api/v1/rooms', { name: pub, visibility: 'public' })).status, 409);
   });
 
@@ -125,10 +118,10 @@ describe('persistence across restarts', () => {
     await server.kill();
     await server.restart();
     assert.deepEqual(await snapshot(), expected);
-    assert.equal((await new Api(server.url, fresh.token).get('/api/v1/me')).body.user.id, fresh.user.id);
+    assert.equal((await new Api(server.url, fresh.token).get('/api/v1/me')).body.user.id, fresh.id);
     const h = (await a.get(`/api/v1/rooms/${pub}/messages?after=5`)).body.messages;
     assert.deepEqual(h.map((m: any) => m.text), acked.map((m) => m.text));
-    assert.deepEqual(h[h.length - 1].reactions, { fire: [alice.user.username] });
+    assert.deepEqual(h[h.length - 1].reactions, { fire: [alice.name] });
   });
 
   it('SIGTERM while posts are in flight: exit 0, and every acknowledged post is kept after the restart', async () => {

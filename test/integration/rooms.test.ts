@@ -1,24 +1,20 @@
 /** Rooms, membership and direct messages: visibility, ownership, name rules, DMs. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { newUser, type Api } from '../helpers/api.ts';
+import { before, describe, it } from 'node:test';
+import { Api, newUser } from '../helpers/api.ts';
 import { assertError } from '../helpers/rest.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
-let server: RunningServer;
 let owner: Api;
 let ownerName: string;
 let other: Api;
 let otherName: string;
-
-before(async () => {
-  server = await startServer();
-  ({ api: owner, user: { username: ownerName } } = await newUser(server.url, 'own'));
-  ({ api: other, user: { username: otherName } } = await newUser(server.url, 'oth'));
-});
-after(async () => {
-  await server.stop();
+const server = useServer({}, {
+  setup: async () => {
+    ({ api: owner, name: ownerName } = await newUser(server.url, 'own'));
+    ({ api: other, name: otherName } = await newUser(server.url, 'oth'));
+  },
 });
 
 async function createRoom(api: Api, visibility: 'public' | 'private', topic?: string): Promise<string> {
@@ -151,7 +147,7 @@ describe('owner-only actions', () => {
 
   it('PATCH, member add and member remove by a non-owner are 403 forbidden (members and non-members of a public room)', async () => {
     const name = await createRoom(owner, 'public');
-    const { api: third, user: { username: thirdName } } = await newUser(server.url, 'thr');
+    const { api: third, name: thirdName } = await newUser(server.url, 'thr');
     for (const who of [other, third]) {
       assertError(await who.patch(`/api/v1/rooms/${name}`, { topic: 'hijack' }), 403, 'forbidden');
       assertError(await who.post(`/api/v1/rooms/${name}/members`, { username: thirdName }), 403, 'forbidden');
@@ -212,9 +208,9 @@ describe('direct messages', () => {
       const a = await newUser(server.url, 'dma');
       const b = await newUser(server.url, 'dmb');
       const [first, second] = firstCaller === 'a' ? [a, b] : [b, a];
-      const r1 = await first.api.post(`/api/v1/dm/${second.user.username}`);
+      const r1 = await first.api.post(`/api/v1/dm/${second.name}`);
       assert.equal(r1.status, 200);
-      const r2 = await second.api.post(`/api/v1/dm/${first.user.username.toUpperCase()}`);
+      const r2 = await second.api.post(`/api/v1/dm/${first.name.toUpperCase()}`);
       assert.equal(r2.status, 200);
       assert.equal(r1.body.room.name, r2.body.room.name);
       assert.match(r1.body.room.name, /^dm-/);
@@ -222,15 +218,15 @@ describe('direct messages', () => {
         assert.equal(r.body.room.kind, 'dm');
         assert.equal(r.body.room.visibility, 'private');
         assert.equal(r.body.room.member, true);
-        assert.deepEqual(r.body.room.peer, { id: peer.user.id, username: peer.user.username });
+        assert.deepEqual(r.body.room.peer, { id: peer.id, username: peer.name });
       }
-      const again = await first.api.post(`/api/v1/dm/${second.user.username}`);
+      const again = await first.api.post(`/api/v1/dm/${second.name}`);
       assert.equal(again.body.room.name, r1.body.room.name);
       const dm = r1.body.room.name;
       assert.equal((await first.api.post(`/api/v1/rooms/${dm}/messages`, { text: 'psst' })).status, 201);
       const hist = await second.api.get(`/api/v1/rooms/${dm}/messages`);
       assert.deepEqual(hist.body.messages.map((m: any) => m.text), ['psst']);
-      assert.ok((await second.api.get('/api/v1/rooms')).body.rooms.some((x: any) => x.name === dm && x.peer?.id === first.user.id));
+      assert.ok((await second.api.get('/api/v1/rooms')).body.rooms.some((x: any) => x.name === dm && x.peer?.id === first.id));
       assertError(await owner.get(`/api/v1/rooms/${dm}`), 404, 'not_found');
       assertError(await owner.post(`/api/v1/rooms/${dm}/join`), 404, 'not_found');
       assertError(await owner.get(`/api/v1/rooms/${dm}/messages`), 404, 'not_found');

@@ -4,20 +4,14 @@
  * without it, the header is ignored (a client cannot dodge its cap by sending it).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { newUser } from '../helpers/api.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { useServer } from '../helpers/server.ts';
 import { openRaw } from '../helpers/sse.ts';
 
 for (const trusted of [true, false]) {
   describe(`NATTER_TRUST_PROXY=${trusted ? '1' : '0'}`, () => {
-    let server: RunningServer;
-    before(async () => {
-      server = await startServer({ NATTER_TRUST_PROXY: trusted ? '1' : '0', NATTER_STREAMS_PER_IP: '1', NATTER_STREAMS_PER_USER: '0' });
-    });
-    after(async () => {
-      await server.stop();
-    });
+    const server = useServer({ NATTER_TRUST_PROXY: trusted ? '1' : '0', NATTER_STREAMS_PER_IP: '1', NATTER_STREAMS_PER_USER: '0' });
 
     it(trusted ? 'caps streams per forwarded client address' : 'ignores X-Forwarded-For', async () => {
       const u = await newUser(server.url, 'tp');
