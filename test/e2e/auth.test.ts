@@ -2,23 +2,14 @@
  * Signing in: register, log in, continue as guest, log out; API errors appear in words next to their field.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { ApiClient, launchBrowser, signUpInPage, startTestServer, uniqueName, waitLive, type TestServer } from './harness.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { newUser, PASSWORD } from '../helpers/api.ts';
+import { uniq } from '../helpers/wait.ts';
+import { signUpInPage, useBrowser, waitLive } from './harness.ts';
 
 describe('signing in', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const { server, browser } = useBrowser();
 
   const fresh = async (): Promise<Page> => {
     const page = await (await browser.newContext()).newPage();
@@ -27,20 +18,19 @@ describe('signing in', () => {
     return page;
   };
 
-  test('register errors are shown in words next to the field', async () => {
-    const taken = uniqueName('taken');
-    await ApiClient.register(server.url, taken);
+  it('register errors are shown in words next to the field', async () => {
+    const { name: taken } = await newUser(server.url, 'taken');
     const page = await fresh();
     await page.getByRole('tab', { name: 'Create account' }).click();
     await page.getByLabel('Username').fill(taken);
-    await page.getByLabel('Password').fill('correct-horse-1');
+    await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
     const userErr = page.getByTestId('error-username');
     await userErr.waitFor();
     assert.match((await userErr.textContent()) ?? '', /taken/i);
     assert.equal(await page.getByLabel('Username').getAttribute('aria-invalid'), 'true');
 
-    await page.getByLabel('Username').fill(uniqueName('newbie'));
+    await page.getByLabel('Username').fill(uniq('newbie'));
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create account' }).click();
     const pwErr = page.getByTestId('error-password');
@@ -48,9 +38,8 @@ describe('signing in', () => {
     assert.match((await pwErr.textContent()) ?? '', /Password must be at least 8 characters/);
   });
 
-  test('a wrong password is explained; the right one signs in; logging out returns to sign-in', async () => {
-    const name = uniqueName('lou');
-    await ApiClient.register(server.url, name);
+  it('a wrong password is explained; the right one signs in; logging out returns to sign-in', async () => {
+    const { name } = await newUser(server.url, 'lou');
     const page = await fresh();
     await page.getByLabel('Username').fill(name);
     await page.getByLabel('Password').fill('not-the-password');
@@ -58,7 +47,7 @@ describe('signing in', () => {
     await page.getByTestId('error-password').waitFor();
     assert.match((await page.getByTestId('error-password').textContent()) ?? '', /wrong username or password/i);
 
-    await page.getByLabel('Password').fill('correct-horse-1');
+    await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await waitLive(page);
     assert.equal(await page.getByTestId('me').textContent(), name);
@@ -73,9 +62,9 @@ describe('signing in', () => {
     assert.equal(await page.getByTestId('me').count(), 0);
   });
 
-  test('continue as guest', async () => {
+  it('continue as guest', async () => {
     const page = await fresh();
-    const name = uniqueName('guest');
+    const name = uniq('guest');
     await page.getByRole('tab', { name: 'Guest' }).click();
     assert.equal(await page.getByLabel('Password').count(), 0);
     await page.getByLabel('Username').fill(name);
@@ -85,8 +74,8 @@ describe('signing in', () => {
     await page.locator('.sidebar-foot').getByText('guest', { exact: true }).waitFor();
   });
 
-  test('signing up through the form lands in #general, live', async () => {
-    const page = await signUpInPage(await browser.newContext(), server.url, uniqueName('nia'));
+  it('signing up through the form lands in #general, live', async () => {
+    const page = await signUpInPage(await browser.newContext(), server.url, uniq('nia'));
     await page.getByTestId('room-title').filter({ hasText: 'general' }).waitFor();
     assert.equal(await page.getByTestId('connection-status').textContent(), 'live');
   });

@@ -3,49 +3,35 @@
  * attempt and unread badges, all asserted on what the pages show.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { uniq } from '../helpers/wait.ts';
 import {
   clickRoom,
-  launchBrowser,
+  createRoomInPage,
+  DESKTOP,
   messageTexts,
   messageWithText,
-  openRoomPage,
   sendMessage,
-  signUpInContext,
+  signedInPage,
   signUpInPage,
-  startTestServer,
-  uniqueName,
+  useBrowser,
   waitForMessageOnce,
-  type TestServer,
 } from './harness.ts';
 
 describe('two people chatting in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let ctxA: BrowserContext;
-  let ctxB: BrowserContext;
+  const { server, browser } = useBrowser();
   let alice: Page;
   let bob: Page;
-  const aliceName = uniqueName('alice');
-  const bobName = uniqueName('bob');
+  const aliceName = uniq('alice');
+  const bobName = uniq('bob');
 
   before(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-    ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    ctxB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    alice = await signUpInPage(ctxA, server.url, aliceName);
-    await signUpInContext(ctxB, server.url, bobName);
-    bob = await openRoomPage(ctxB, server.url, 'general');
+    alice = await signUpInPage(await browser.newContext(DESKTOP), server.url, aliceName);
+    bob = await signedInPage(browser, server.url, bobName, DESKTOP);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  test('a message sent in a room appears live for the other person', async () => {
+  it('a message sent in a room appears live for the other person', async () => {
     await sendMessage(alice, 'Morning! Coffee at ten?');
     await waitForMessageOnce(bob, 'Morning! Coffee at ten?');
     await sendMessage(bob, 'Yes please');
@@ -66,7 +52,7 @@ describe('two people chatting in the browser', () => {
     assert.equal(await box.inputValue(), '');
   });
 
-  test('a DM started from the member list reaches the other person live', async () => {
+  it('a DM started from the member list reaches the other person live', async () => {
     await alice.getByRole('button', { name: `Message ${bobName}` }).click();
     await alice.getByTestId('room-title').filter({ hasText: bobName }).waitFor();
     await sendMessage(alice, 'psst, a private word');
@@ -78,7 +64,7 @@ describe('two people chatting in the browser', () => {
     await waitForMessageOnce(alice, 'listening');
   });
 
-  test('edits, deletes and reactions show up on the other side', async () => {
+  it('edits, deletes and reactions show up on the other side', async () => {
     await clickRoom(alice, 'general');
     await clickRoom(bob, 'general');
     await sendMessage(alice, 'Teh meeting is at noon');
@@ -123,7 +109,7 @@ describe('two people chatting in the browser', () => {
     assert.ok((await bob.getByTestId('message-deleted').count()) >= 1);
   });
 
-  test('a reload shows the history once, with no duplicates', async () => {
+  it('a reload shows the history once, with no duplicates', async () => {
     const before = await messageTexts(bob);
     await bob.reload();
     await waitForMessageOnce(bob, 'Yes please');
@@ -133,7 +119,7 @@ describe('two people chatting in the browser', () => {
     assert.equal(new Set(seqs).size, seqs.length, 'every seq is shown once');
   });
 
-  test('an XSS payload is shown as literal text and runs nothing', async () => {
+  it('an XSS payload is shown as literal text and runs nothing', async () => {
     let dialogs = 0;
     alice.on('dialog', (d) => {
       dialogs++;
@@ -153,14 +139,10 @@ describe('two people chatting in the browser', () => {
     assert.equal(dialogs, 0);
   });
 
-  test('unread badges count up in a background room and clear when it is opened', async () => {
-    const room = uniqueName('side-');
+  it('unread badges count up in a background room and clear when it is opened', async () => {
+    const room = uniq('side-');
     // Bob creates a public room; Alice finds it with "Browse rooms" and joins.
-    await bob.getByRole('button', { name: 'Create a room' }).click();
-    await bob.getByLabel('Name').fill(room);
-    await bob.getByLabel('Topic (optional)').fill('Side quests');
-    await bob.getByRole('button', { name: 'Create room' }).click();
-    await bob.getByTestId('room-title').filter({ hasText: room }).waitFor();
+    await createRoomInPage(bob, room, { topic: 'Side quests' });
     assert.equal(await bob.getByTestId('room-topic').textContent(), 'Side quests');
 
     await alice.getByRole('button', { name: 'Browse rooms' }).click();

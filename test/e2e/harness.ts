@@ -1,11 +1,16 @@
 /**
- * Shared pieces of the end-to-end suites: a real server process (test/helpers/server.ts), Debian's Chromium
- * driven by playwright-core, and small helpers that act and look the way a person would (through the page),
- * plus a bearer-token API client for the "someone else posts while you watch" side of a test.
+ * What only the end-to-end suites need: a real server process (test/helpers/server.ts) with the built web
+ * client, Debian's Chromium driven by playwright-core, and small helpers that act and look the way a person
+ * would (through the page). The API side of a test ("someone else posts while you watch") uses
+ * test/helpers/api.ts; waiting on server-side facts uses test/helpers/wait.ts.
  */
+import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { after, before } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { PASSWORD } from '../helpers/api.ts';
+import { TEST_ENV } from '../helpers/server.ts';
 
 /** The part of test/helpers/server.ts's RunningServer that these suites use. */
 export interface TestServer {
@@ -20,9 +25,6 @@ export interface TestServer {
 
 type StartServer = (env?: Record<string, string>) => Promise<TestServer>;
 
-/** Limits off: a test posts faster than a person and registers many users from one IP. */
-const TEST_ENV = { NATTER_AUTH_RATE: '0', NATTER_POST_RATE: '0' };
-
 /**
  * Starts a real server on a free port with a fresh database. `NATTER_E2E_SERVER` may name another module
  * exporting the same `startServer` (to run this suite against a different build of the server).
@@ -33,6 +35,7 @@ export async function startTestServer(): Promise<TestServer> {
   }
   const spec = process.env.NATTER_E2E_SERVER ?? '../helpers/server.ts';
   const mod = (await import(spec)) as { startServer: StartServer };
+  // Limits off: a test posts faster than a person and registers many users from one IP.
   const server = await mod.startServer(TEST_ENV);
   // NATTER_E2E_LOG_DIR=dir keeps each server's log (when the helper offers output()), for debugging a failure.
   const dir = process.env.NATTER_E2E_LOG_DIR;
@@ -43,7 +46,9 @@ export async function startTestServer(): Promise<TestServer> {
   return server;
 }
 
+/** The Chromium binary (CHROMIUM_PATH overrides). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Headless flags for a quiet, sandbox-free Chromium in a container. */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -60,48 +65,44 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 
-/** A fresh username; names are unique per server, and tests share none. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}${Math.random().toString(36).slice(2, 8)}`;
-}
+/** A desktop browser window. */
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
+/** A phone: 390 px wide, touch, no hover. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
-/** A bearer-token client for acting as another person from the test process. */
-export class ApiClient {
-  constructor(
-    readonly base: string,
-    readonly token: string,
-    readonly username: string,
-  ) {}
+/** The part of a Browser the suites use: new contexts (one per person). */
+export type ContextMaker = Pick<Browser, 'newContext'>;
 
-  static async register(base: string, username: string, password = 'correct-horse-1'): Promise<ApiClient> {
-    const res = await fetch(`${base}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { token: string };
-    return new ApiClient(base, body.token, username);
-  }
-
-  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.base}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
-  async post(room: string, text: string): Promise<{ id: string; seq: number }> {
-    const r = await this.call<{ message: { id: string; seq: number } }>('POST', `/rooms/${room}/messages`, { text });
-    if (r.status !== 201) throw new Error(`post to ${room}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body.message;
-  }
+/**
+ * One server and one Chromium for the enclosing describe block: started in before(), closed in after().
+ * The two returned objects forward to them, so destructure freely but use them only inside hooks and tests.
+ */
+export function useBrowser(): { server: TestServer; browser: ContextMaker } {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  const s = (): TestServer => server ?? assert.fail('useBrowser(): the server starts in before()');
+  return {
+    server: {
+      get url() { return s().url; },
+      get pid() { return s().pid; },
+      get dbPath() { return s().dbPath; },
+      stop: () => s().stop(),
+      kill: () => s().kill(),
+      restart: () => s().restart(),
+      output: () => s().output?.() ?? '',
+    },
+    browser: {
+      newContext: (options?: BrowserContextOptions) => (browser ?? assert.fail('useBrowser(): Chromium starts in before()')).newContext(options),
+    },
+  };
 }
 
 /**
@@ -112,7 +113,7 @@ export async function signUpInPage(context: BrowserContext, url: string, usernam
   await page.goto(url);
   await page.getByRole('tab', { name: 'Create account' }).click();
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('correct-horse-1');
+  await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await waitLive(page);
   return page;
@@ -121,9 +122,26 @@ export async function signUpInPage(context: BrowserContext, url: string, usernam
 /** Registers over the context's own request API, which shares the browser's cookie jar: the page is signed in. */
 export async function signUpInContext(context: BrowserContext, url: string, username: string): Promise<void> {
   const res = await context.request.post(`${url}/api/v1/auth/register`, {
-    data: { username, password: 'correct-horse-1' },
+    data: { username, password: PASSWORD },
   });
   if (res.status() !== 201) throw new Error(`register ${username}: ${res.status()} ${await res.text()}`);
+}
+
+/** A new context (with `options`) signed up as `username`, and a page of it open on `room`, live. */
+export async function signedInPage(browser: ContextMaker, url: string, username: string, options: BrowserContextOptions = {}, room = 'general'): Promise<Page> {
+  const context = await browser.newContext(options);
+  await signUpInContext(context, url, username);
+  return openRoomPage(context, url, room);
+}
+
+/** Creates a room through the "Create a room" dialog, as a person would, and waits until it is open. */
+export async function createRoomInPage(page: Page, name: string, opts: { topic?: string; private?: boolean } = {}): Promise<void> {
+  await page.getByRole('button', { name: 'Create a room' }).click();
+  await page.getByLabel('Name').fill(name);
+  if (opts.topic !== undefined) await page.getByLabel('Topic (optional)').fill(opts.topic);
+  if (opts.private) await page.getByLabel('Private: members you add').check();
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await page.getByTestId('room-title').filter({ hasText: name }).waitFor();
 }
 
 /** Opens the app on a room and waits for the live stream. */
@@ -180,26 +198,4 @@ export async function waitForMessageOnce(page: Page, text: string): Promise<void
 export async function clickRoom(page: Page, room: string): Promise<void> {
   await page.locator(`[data-testid="room-link"][data-room="${room}"]`).click();
   await page.locator('[data-testid="room-title"]').filter({ hasText: room }).waitFor();
-}
-
-/** Sum of a Prometheus gauge's samples on the server's /metrics. */
-export async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`).exec(line);
-    if (m?.[1]) sum += Number(m[1]);
-  }
-  return sum;
-}
-
-/** Polls `fn` until it returns true (for server-side facts that the page cannot show). */
-export async function waitUntil(fn: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -3,46 +3,28 @@
  * clickable (http/https only); day separators label the days.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  ApiClient,
-  launchBrowser,
-  messageTexts,
-  messageWithText,
-  openRoomPage,
-  signUpInContext,
-  startTestServer,
-  uniqueName,
-  type TestServer,
-} from './harness.ts';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { newUser, post, type TestUser } from '../helpers/api.ts';
+import { uniq } from '../helpers/wait.ts';
+import { messageTexts, messageWithText, signedInPage, useBrowser } from './harness.ts';
 
 describe('history and message text', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const { server, browser } = useBrowser();
   let page: Page;
-  let bob: ApiClient;
-  const room = uniqueName('archive-');
+  let bob: TestUser;
+  const room = uniq('archive-');
   const TOTAL = 130;
 
   before(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-    bob = await ApiClient.register(server.url, uniqueName('bob'));
-    const created = await bob.call('POST', '/rooms', { name: room, visibility: 'public', topic: 'Long history' });
+    bob = await newUser(server.url, 'bob');
+    const created = await bob.api.post('/api/v1/rooms', { name: room, visibility: 'public', topic: 'Long history' });
     assert.equal(created.status, 201);
-    for (let i = 1; i <= TOTAL; i++) await bob.post(room, `history line ${i}`);
-    const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
-    await signUpInContext(ctx, server.url, uniqueName('reader'));
-    page = await openRoomPage(ctx, server.url, room);
+    for (let i = 1; i <= TOTAL; i++) await post(bob, room, `history line ${i}`);
+    page = await signedInPage(browser, server.url, uniq('reader'), { viewport: { width: 1000, height: 700 } }, room);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  test('the newest page shows first, scrolled to the end', async () => {
+  it('the newest page shows first, scrolled to the end', async () => {
     await messageWithText(page, `history line ${TOTAL}`).waitFor();
     const texts = await messageTexts(page);
     assert.equal(texts.length, 50);
@@ -51,7 +33,7 @@ describe('history and message text', () => {
     assert.ok(atEnd, 'scrolled to the newest message');
   });
 
-  test('scrolling back loads older pages and keeps what you were reading in place', async () => {
+  it('scrolling back loads older pages and keeps what you were reading in place', async () => {
     const scroller = page.getByTestId('message-scroller');
     for (let round = 0; round < 3; round++) {
       const [firstText, secondText] = await messageTexts(page);
@@ -77,11 +59,11 @@ describe('history and message text', () => {
     assert.equal(await page.getByTestId('day-separator').first().textContent(), 'Today');
   });
 
-  test('links are clickable, other text stays text', async () => {
+  it('links are clickable, other text stays text', async () => {
     // A public room can be read without joining; joining brings its new messages live.
     await page.getByRole('button', { name: `Join #${room}` }).click();
     await page.getByTestId('composer').waitFor();
-    await bob.post(room, 'see https://example.com/a?b=1, or javascript:alert(1) or www.nope');
+    await post(bob, room, 'see https://example.com/a?b=1, or javascript:alert(1) or www.nope');
     const msg = messageWithText(page, 'see https://example.com/a?b=1, or javascript:alert(1) or www.nope');
     await msg.waitFor();
     const links = msg.locator('a');

@@ -3,46 +3,20 @@
  * nothing wider than the screen), and sending a message with the keyboard alone.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  launchBrowser,
-  openRoomPage,
-  sendMessage,
-  signUpInContext,
-  startTestServer,
-  uniqueName,
-  waitForMessageOnce,
-  type TestServer,
-} from './harness.ts';
+import { describe, it } from 'node:test';
+import { uniq } from '../helpers/wait.ts';
+import { createRoomInPage, DESKTOP, PHONE, sendMessage, signedInPage, useBrowser, waitForMessageOnce } from './harness.ts';
 
 describe('phone width and keyboard', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const { server, browser } = useBrowser();
 
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  test('at phone width the rooms sit behind a menu and nothing overflows the screen', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    await signUpInContext(ctx, server.url, uniqueName('pocket'));
-    const page = await openRoomPage(ctx, server.url);
+  it('at phone width the rooms sit behind a menu and nothing overflows the screen', async () => {
+    const page = await signedInPage(browser, server.url, uniq('pocket'), PHONE);
     await page.locator('[data-testid="connection-status-compact"][data-state="live"]').waitFor();
     assert.equal(await page.getByRole('link', { name: 'general' }).isVisible(), false, 'sidebar is off-screen');
 
     await page.getByRole('button', { name: /Show rooms/ }).click();
-    await page.getByRole('button', { name: 'Create a room' }).click();
-    const room = uniqueName('pocket-');
-    await page.getByLabel('Name').fill(room);
-    await page.getByRole('button', { name: 'Create room' }).click();
-    await page.getByTestId('room-title').filter({ hasText: room }).waitFor();
+    await createRoomInPage(page, uniq('pocket-'));
 
     await sendMessage(page, 'typed on a phone');
     await waitForMessageOnce(page, 'typed on a phone');
@@ -58,10 +32,8 @@ describe('phone width and keyboard', () => {
     assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
   });
 
-  test('a message can be sent with the keyboard alone', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await signUpInContext(ctx, server.url, uniqueName('keys'));
-    const page = await openRoomPage(ctx, server.url);
+  it('a message can be sent with the keyboard alone', async () => {
+    const page = await signedInPage(browser, server.url, uniq('keys'), DESKTOP);
     // Start from the top of the document, as after loading it with the keyboard.
     await page.evaluate(() => {
       document.body.tabIndex = -1;

@@ -3,47 +3,27 @@
  * once. Sends that fail show Retry, and a retried send never duplicates.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  ApiClient,
-  launchBrowser,
-  messageTexts,
-  openRoomPage,
-  sendMessage,
-  signUpInContext,
-  startTestServer,
-  uniqueName,
-  waitForMessageOnce,
-  waitLive,
-  type TestServer,
-} from './harness.ts';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { newUser, post, type TestUser } from '../helpers/api.ts';
+import { uniq } from '../helpers/wait.ts';
+import { messageTexts, sendMessage, signedInPage, signUpInContext, useBrowser, waitForMessageOnce, waitLive } from './harness.ts';
 
 describe('resuming after trouble', () => {
-  let server: TestServer;
-  let browser: Browser;
+  const { server, browser } = useBrowser();
   let page: Page;
-  let bob: ApiClient;
-  const aliceName = uniqueName('alice');
+  let bob: TestUser;
+  const aliceName = uniq('alice');
 
   before(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-    const ctx = await browser.newContext();
-    await signUpInContext(ctx, server.url, aliceName);
-    bob = await ApiClient.register(server.url, uniqueName('bob'));
-    page = await openRoomPage(ctx, server.url, 'general');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+    bob = await newUser(server.url, 'bob');
+    page = await signedInPage(browser, server.url, aliceName);
   });
 
   const countOf = async (text: string) => (await messageTexts(page)).filter((t) => t === text).length;
 
-  test('a server restart shows "reconnecting", then every message posted meanwhile exactly once', async () => {
-    await bob.post('general', 'before the restart');
+  it('a server restart shows "reconnecting", then every message posted meanwhile exactly once', async () => {
+    await post(bob, 'general', 'before the restart');
     await waitForMessageOnce(page, 'before the restart');
 
     await server.stop();
@@ -58,11 +38,11 @@ describe('resuming after trouble', () => {
     await server.restart();
     // Posted as soon as the server is back, most likely before the page has reconnected.
     const during = ['while you were away 1', 'while you were away 2', 'while you were away 3'];
-    for (const t of during) await bob.post('general', t);
+    for (const t of during) await post(bob, 'general', t);
 
     await page.locator('[data-testid="connection-status"][data-state="resynced"], [data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 20_000 });
     for (const t of during) await waitForMessageOnce(page, t);
-    await bob.post('general', 'live again');
+    await post(bob, 'general', 'live again');
     await waitForMessageOnce(page, 'live again');
 
     await failed.getByTestId('retry-send').click();
@@ -78,10 +58,10 @@ describe('resuming after trouble', () => {
     assert.equal(new Set(seqs).size, seqs.length, 'no seq twice');
   });
 
-  test('a cursor the server cannot serve ends in reset: the page refetches and is whole and live again', async () => {
-    await bob.post('general', 'said before the reset');
+  it('a cursor the server cannot serve ends in reset: the page refetches and is whole and live again', async () => {
+    await post(bob, 'general', 'said before the reset');
     const ctx = await browser.newContext();
-    await signUpInContext(ctx, server.url, uniqueName('carol'));
+    await signUpInContext(ctx, server.url, uniq('carol'));
     const carol = await ctx.newPage();
     // The first stream request carries a cursor from nowhere, as after a history purge.
     await carol.route('**/api/v1/events*', (route) => {
@@ -94,14 +74,14 @@ describe('resuming after trouble', () => {
     await waitForMessageOnce(carol, 'said before the reset');
     await carol.unroute('**/api/v1/events*');
     await carol.locator('[data-testid="connection-status"][data-state="live"]').waitFor();
-    await bob.post('general', 'said after the reset');
+    await post(bob, 'general', 'said after the reset');
     await waitForMessageOnce(carol, 'said after the reset');
     await ctx.close();
   });
 
-  test('a page that cannot reach the API at first says so, keeps trying, and comes up live', async () => {
+  it('a page that cannot reach the API at first says so, keeps trying, and comes up live', async () => {
     const ctx = await browser.newContext();
-    await signUpInContext(ctx, server.url, uniqueName('dave'));
+    await signUpInContext(ctx, server.url, uniq('dave'));
     const dave = await ctx.newPage();
     let refused = 0;
     await dave.route('**/api/v1/me', (route) => (refused++ < 2 ? route.abort('connectionrefused') : route.continue()));
@@ -112,7 +92,7 @@ describe('resuming after trouble', () => {
     await ctx.close();
   });
 
-  test('a send whose answer was lost is retried without a duplicate', async () => {
+  it('a send whose answer was lost is retried without a duplicate', async () => {
     // The request reaches the server (the message is stored) but the answer never reaches the page.
     let lost = false;
     await page.route('**/api/v1/rooms/general/messages', async (route) => {
@@ -134,7 +114,7 @@ describe('resuming after trouble', () => {
     await pending.waitFor({ state: 'detached' });
     await page.unroute('**/api/v1/rooms/general/messages');
 
-    const history = await bob.call<{ messages: { text: string }[] }>('GET', '/rooms/general/messages?limit=200');
+    const history = await bob.api.get<{ messages: { text: string }[] }>('/api/v1/rooms/general/messages?limit=200');
     assert.equal(history.body.messages.filter((m) => m.text === 'answer lost on the way back').length, 1, 'stored once');
     assert.equal(await countOf('answer lost on the way back'), 1, 'shown once');
   });

@@ -3,55 +3,27 @@
  * the owner deleting someone else's message, leaving, and a DM started by username.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  clickRoom,
-  launchBrowser,
-  messageWithText,
-  openRoomPage,
-  sendMessage,
-  signUpInContext,
-  startTestServer,
-  uniqueName,
-  waitForMessageOnce,
-  type TestServer,
-} from './harness.ts';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { uniq } from '../helpers/wait.ts';
+import { clickRoom, createRoomInPage, DESKTOP, messageWithText, sendMessage, signedInPage, useBrowser, waitForMessageOnce } from './harness.ts';
 
 describe('rooms, members and presence', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let ctxB: BrowserContext;
+  const { server, browser } = useBrowser();
   let alice: Page;
   let bob: Page;
-  const bobName = uniqueName('bob');
-  const room = uniqueName('secret-');
+  const bobName = uniq('bob');
+  const room = uniq('secret-');
 
   before(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-    const ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    ctxB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await signUpInContext(ctxA, server.url, uniqueName('alice'));
-    await signUpInContext(ctxB, server.url, bobName);
-    alice = await openRoomPage(ctxA, server.url);
-    bob = await openRoomPage(ctxB, server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+    alice = await signedInPage(browser, server.url, uniq('alice'), DESKTOP);
+    bob = await signedInPage(browser, server.url, bobName, DESKTOP);
   });
 
   const bobLink = () => bob.locator(`[data-testid="room-link"][data-room="${room}"]`);
 
-  test('an owner creates a private room and adds a member, who sees it arrive live with its topic', async () => {
-    await alice.getByRole('button', { name: 'Create a room' }).click();
-    await alice.getByLabel('Name').fill(room);
-    await alice.getByLabel('Topic (optional)').fill('Only the two of us');
-    await alice.getByLabel('Private: members you add').check();
-    await alice.getByRole('button', { name: 'Create room' }).click();
-    await alice.getByTestId('room-title').filter({ hasText: room }).waitFor();
+  it('an owner creates a private room and adds a member, who sees it arrive live with its topic', async () => {
+    await createRoomInPage(alice, room, { topic: 'Only the two of us', private: true });
     assert.equal(await bobLink().count(), 0);
 
     await alice.getByTestId('add-member-input').fill(bobName);
@@ -69,7 +41,7 @@ describe('rooms, members and presence', () => {
     await bob.getByTestId('room-topic').filter({ hasText: 'Plans for the offsite' }).waitFor();
   });
 
-  test('typing shows "… is typing" on the other side; members show who is online', async () => {
+  it('typing shows "… is typing" on the other side; members show who is online', async () => {
     await bob.getByTestId('composer').pressSequentially('hel');
     await alice.getByTestId('typing-indicator').filter({ hasText: `${bobName} is typing…` }).waitFor();
     await bob.getByTestId('composer').press('Enter');
@@ -82,7 +54,7 @@ describe('rooms, members and presence', () => {
     );
   });
 
-  test("the owner can delete someone else's message", async () => {
+  it("the owner can delete someone else's message", async () => {
     await sendMessage(bob, 'delete me, boss');
     const msg = messageWithText(alice, 'delete me, boss');
     await msg.waitFor();
@@ -94,7 +66,7 @@ describe('rooms, members and presence', () => {
     assert.ok((await bob.getByTestId('message-deleted').count()) >= 1);
   });
 
-  test('a DM by username, and an error in words for a name that does not exist', async () => {
+  it('a DM by username, and an error in words for a name that does not exist', async () => {
     await alice.getByRole('button', { name: 'New direct message' }).click();
     await alice.getByTestId('dm-username').fill('nobody-by-that-name');
     await alice.getByRole('button', { name: 'Start conversation' }).click();
@@ -109,7 +81,7 @@ describe('rooms, members and presence', () => {
     await bob.locator('[data-testid="dm-list"] [data-testid="room-link"]').first().waitFor();
   });
 
-  test('leaving a room removes it from the sidebar; the others see the member go; presence goes offline', async () => {
+  it('leaving a room removes it from the sidebar; the others see the member go; presence goes offline', async () => {
     await clickRoom(bob, room);
     await bob.getByRole('button', { name: 'Leave', exact: true }).click();
     await bob.getByRole('button', { name: `Leave #${room}?` }).click();
@@ -119,7 +91,7 @@ describe('rooms, members and presence', () => {
 
     await clickRoom(alice, 'general');
     await alice.locator(`[data-testid="member"][data-username="${bobName}"][data-online="true"]`).waitFor();
-    await ctxB.close();
+    await bob.context().close();
     await alice.locator(`[data-testid="member"][data-username="${bobName}"][data-online="false"]`).waitFor();
   });
 });

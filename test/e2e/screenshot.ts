@@ -6,10 +6,13 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   clickRoom,
+  createRoomInPage,
+  DESKTOP,
   launchBrowser,
   messageWithText,
   openRoomPage,
   sendMessage,
+  signedInPage,
   signUpInContext,
   startTestServer,
   waitForMessageOnce,
@@ -21,17 +24,10 @@ const phone = process.argv.includes('--phone');
 const server = await startTestServer();
 const browser = await launchBrowser();
 try {
-  const viewport = phone ? { width: 390, height: 844 } : { width: 1280, height: 800 };
-  const ctxA = await browser.newContext({ viewport, deviceScaleFactor: phone ? 2 : 1 });
-  const ctxB = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const ctxA = await browser.newContext(phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 } : DESKTOP);
   await signUpInContext(ctxA, server.url, 'maya');
-  await signUpInContext(ctxB, server.url, 'jonas');
-  const jonas = await openRoomPage(ctxB, server.url, 'general');
-  await jonas.getByRole('button', { name: 'Create a room' }).click();
-  await jonas.getByLabel('Name').fill('design');
-  await jonas.getByLabel('Topic (optional)').fill('Sketches, reviews and the new onboarding flow');
-  await jonas.getByRole('button', { name: 'Create room' }).click();
-  await jonas.getByTestId('room-title').filter({ hasText: 'design' }).waitFor();
+  const jonas = await signedInPage(browser, server.url, 'jonas', DESKTOP);
+  await createRoomInPage(jonas, 'design', { topic: 'Sketches, reviews and the new onboarding flow' });
 
   const maya = await openRoomPage(ctxA, server.url, 'design');
   await maya.getByRole('button', { name: 'Join #design' }).click();
@@ -57,9 +53,7 @@ try {
   await jonas.getByRole('button', { name: 'React with 👍' }).click();
   await messageWithText(maya, 'Oh nice, looking now.').waitFor();
   await maya.locator('[data-testid="reaction"][data-emoji="👍"]').waitFor();
-  const priyaCtx = await browser.newContext();
-  await signUpInContext(priyaCtx, server.url, 'priya');
-  const priya = await openRoomPage(priyaCtx, server.url, 'general');
+  const priya = await signedInPage(browser, server.url, 'priya');
   await priya.getByRole('button', { name: 'New direct message' }).click();
   await priya.getByTestId('dm-username').fill('maya');
   await priya.getByRole('button', { name: 'Start conversation' }).click();
