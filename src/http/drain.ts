@@ -7,9 +7,13 @@
  * `trackConnections` keeps the sockets; `reapUnused` closes every one that has no
  * request in flight. Taken-over event-stream sockets have no parser: they are
  * ended by the streams' own shutdown, which flushes their last frames.
+ * `refuseWhileClosing` answers what still arrives meanwhile. src/node.ts runs
+ * the whole sequence (its close()).
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { ChatError } from '../core/errors.ts';
+import type { App } from './app.ts';
 
 type HttpSocket = Socket & { parser?: { incoming?: unknown } | null; _httpMessage?: unknown };
 
@@ -34,4 +38,23 @@ export function trackConnections(server: Server): ConnectionTracker {
       for (const s of sockets) s.destroy();
     },
   };
+}
+
+/**
+ * While the app closes, requests that still arrive on open connections get 503 in the
+ * contract's shape, and every response closes its connection: server.close() reaps only
+ * the connections idle at that moment, so one whose request was still in flight would
+ * otherwise stay open as keep-alive until keepAliveTimeout (72 s) and hold up the exit.
+ */
+export function refuseWhileClosing(app: App): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ChatError('unavailable', 'the server is shutting down: retry');
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
 }

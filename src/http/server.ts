@@ -20,6 +20,7 @@ import type { Rate } from '../config.ts';
 import { ChatError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
 import type { App, RouteDeps } from './app.ts';
+import { refuseWhileClosing } from './drain.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -43,7 +44,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     bodyLimit: config.maxBody,
     trustProxy: config.trustProxy,
     forceCloseConnections: 'idle',
-    // Fastify's own 503-on-closing body is not the contract's error shape; the onRequest hook below answers instead.
+    // Fastify's own 503-on-closing body is not the contract's error shape; refuseWhileClosing (drain.ts) answers instead.
     return503OnClosing: false,
     // Bad percent-encoding and over-long path parameters are answered by the router before any
     // route runs; without this they get Fastify's own body shape, not the contract's.
@@ -55,37 +56,8 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   installJsonParser(app);
-  await app.register(cookie);
-  // Natter serves plain http by default (TLS belongs to the proxy), so no HSTS and no upgrade-insecure-requests,
-  // which would send the page's own assets to an https port that is not there.
-  await app.register(helmet, {
-    hsts: false,
-    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } },
-  });
-  await app.register(rateLimit, { global: false });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Natter API', version: '1.0.0', description: 'Real-time team chat over Server-Sent Events. Contract: API.md v1.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'natter_session' } } },
-      security: [{ bearer: [] }, { cookie: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  // Shutdown. Requests that still arrive on open connections while the server drains get 503 in the
-  // contract's shape. Responses sent while draining close their connection: server.close() reaps only
-  // the connections idle at that moment, so one whose request was still in flight would otherwise stay
-  // open as keep-alive until keepAliveTimeout (72 s) and hold up the exit.
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new ChatError('unavailable', 'the server is shutting down: retry');
-  });
-  app.addHook('onSend', async (_req, reply) => {
-    if (closing) void reply.header('connection', 'close');
-  });
+  await registerPlugins(app);
+  refuseWhileClosing(app);
 
   const histogram = services.metrics.httpDuration;
   app.addHook('onResponse', async (req, reply) => {
@@ -109,6 +81,26 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   });
   await serveWeb(app, config.webDir);
   return app;
+}
+
+/** Cookies, security headers, per-route rate limits and the OpenAPI document (served at /docs). */
+async function registerPlugins(app: App): Promise<void> {
+  await app.register(cookie);
+  // Natter serves plain http by default (TLS belongs to the proxy), so no HSTS and no upgrade-insecure-requests,
+  // which would send the page's own assets to an https port that is not there.
+  await app.register(helmet, {
+    hsts: false,
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Natter API', version: '1.0.0', description: 'Real-time team chat over Server-Sent Events. Contract: API.md v1.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'natter_session' } } },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 }
 
 /**
