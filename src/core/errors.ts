@@ -15,6 +15,7 @@ const STATUS = {
   conflict: 409,
   username_taken: 409,
   room_exists: 409,
+  limit_reached: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -16,6 +16,8 @@ export const CLIENT_ID_MAX = 64;
 export const HISTORY_LIMIT_MAX = 200;
 export const HISTORY_LIMIT_DEFAULT = 50;
 export const EMOJI_MAX = 32;
+/** Distinct reaction emoji one message may hold (API v1.1 §7); a new one beyond it is 409 `limit_reached`. */
+export const REACTIONS_MAX = 20;
 
 const roomRe = new RegExp(ROOM_NAME_PATTERN);
 const userRe = new RegExp(USERNAME_PATTERN);

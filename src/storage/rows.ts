@@ -9,6 +9,7 @@
  * columns arrive as numbers, see postgres/db.ts). Both show times as ISO 8601.
  */
 import { ChatError } from '../core/errors.ts';
+import { REACTIONS_MAX } from '../core/validate.ts';
 import type { LogEvent, Message, Role, Room, StoredEventType, User, UserRef, Visibility } from '../core/types.ts';
 import type { NewPost, RoomPatch, RoomRecord } from './store.ts';
 
@@ -136,12 +137,16 @@ export function toMessages(rows: MessageRow[], reactions: ReactionRow[]): Messag
   return rows.map((r) => toMessage(r, grouped.get(r.id) ?? {}));
 }
 
-/** Group reaction rows, already in reaction order, per message: emoji → usernames. */
+/**
+ * Group reaction rows, already in reaction order, per message: emoji → usernames.
+ * Emoji are user strings, so `__proto__` or `constructor` must be plain keys: the objects have no
+ * prototype, and a null-prototype object still serialises with JSON.stringify like a plain one.
+ */
 function groupReactions(rows: ReactionRow[]): Map<number, Record<string, string[]>> {
   const out = new Map<number, Record<string, string[]>>();
   for (const r of rows) {
     let byEmoji = out.get(r.message_id);
-    if (!byEmoji) out.set(r.message_id, (byEmoji = {}));
+    if (!byEmoji) out.set(r.message_id, (byEmoji = Object.create(null) as Record<string, string[]>));
     (byEmoji[r.emoji] ??= []).push(r.username);
   }
   return out;
@@ -186,6 +191,11 @@ export function patchRoom(before: Room, patch: RoomPatch): { topic: string; visi
 
 /** The conflict `createUser` throws, whichever check caught it. */
 export const usernameTaken = (username: string): ChatError => new ChatError('username_taken', `username ${username} is taken`);
+
+/** The reaction cap of `setReaction`: a new emoji (`has` false) on a message holding `n` distinct ones. */
+export function checkReactionCap(n: number, has: boolean): void {
+  if (!has && n >= REACTIONS_MAX) throw new ChatError('limit_reached', `a message holds at most ${REACTIONS_MAX} distinct reaction emoji`);
+}
 
 /** The conflict `createRoom` throws. */
 export const roomExists = (name: string): ChatError => new ChatError('room_exists', `room ${name} already exists`);

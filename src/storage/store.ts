@@ -172,7 +172,10 @@ export interface Messages {
   editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>>;
   /** Soft delete: empty text, `deleted: true`; no event when already deleted. */
   deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>>;
-  /** Add (`on`) or remove a reaction; no event when nothing changed. */
+  /**
+   * Add (`on`) or remove a reaction; no event when nothing changed. Adding an emoji the message does not
+   * hold yet, when it already holds REACTIONS_MAX distinct ones, throws ChatError `limit_reached` (exact under concurrency).
+   */
   setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>>;
   /** Move the read marker forward to `seq` (capped at the room's last seq); never backwards. */
   markRead(roomId: number, userId: string, seq: number): Promise<void>;

@@ -285,6 +285,24 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.deepEqual((await store.listMessages(id, { limit: 5 })).map((x) => [x.seq, x.deleted, x.text]), [[1, true, '']]);
     });
 
+    it('setReaction: at most 20 distinct emoji, exact under concurrency (two stores); prototype names are plain keys', async () => {
+      const owner = await newUser('own');
+      const { id } = await newRoom(owner);
+      const m = (await post(id, owner, 'cap')).value.message;
+      for (let i = 0; i < 18; i++) await store.setReaction(id, m.id, owner.id, `e${i}`, true);
+      const racing = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).setReaction(id, m.id, owner.id, `r${i}`, true)));
+      assert.equal(racing.filter((r) => r.status === 'fulfilled').length, 2);
+      for (const r of racing) if (r.status === 'rejected') assert.equal(r.reason.code, 'limit_reached');
+      const [full] = await store.listMessages(id, { limit: 1 });
+      assert.equal(Object.keys(full!.reactions).length, 20);
+      assert.equal((await store.setReaction(id, m.id, owner.id, 'e0', true)).events.length, 0, 'a present emoji is no new one');
+      await store.setReaction(id, m.id, owner.id, 'e0', false);
+      const proto = await store.setReaction(id, m.id, owner.id, '__proto__', true);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(proto.value.reactions, '__proto__')?.value, [owner.username]);
+      await assert.rejects(store.setReaction(id, m.id, owner.id, 'constructor', true), code('limit_reached'));
+      assert.ok(JSON.stringify(proto.value.reactions).includes('"__proto__":['));
+    });
+
     it('unread counts follow markRead, which never moves backwards and is capped at last_seq', async () => {
       const owner = await newUser('own');
       const bob = await newUser('bob');

@@ -35,7 +35,10 @@ export async function messageRoutes({ app, services, postLimit }: RouteDeps): Pr
     app.route({
       method,
       url: '/api/v1/rooms/:room/messages/:id/reactions/:emoji',
-      schema: { tags, params: ReactionParams, response: { ...noContent, ...errors(404, 409) } },
+      schema: {
+        tags, params: ReactionParams, response: { ...noContent, ...errors(404, 409) },
+        description: 'A message holds at most 20 distinct emoji: a new one beyond that is 409 limit_reached (removing one makes room).',
+      },
       handler: async (req, reply) => {
         await chat.react(req.user, req.params.room, req.params.id, req.params.emoji, method === 'PUT');
         return reply.status(204).send(null);

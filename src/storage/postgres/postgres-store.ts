@@ -29,7 +29,7 @@ import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, roomExists, toEvent, toMember, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
@@ -242,8 +242,13 @@ export class PostgresStore implements Store {
   }
 
   async setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>> {
-    return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) =>
-      !!(await tx.query(on ? SQL.addReaction : SQL.removeReaction, [mid, emoji, parseId(userId)])).rowCount));
+    // changeMessage locks the message row first, so the count below cannot change before the insert
+    // commits: two new emoji racing for the last slot queue, and the second sees the first.
+    return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) => {
+      const cap = on ? (await tx.query<{ n: number; has: boolean }>(SQL.reactionState, [mid, emoji])).rows[0]! : null;
+      if (cap) checkReactionCap(cap.n, cap.has);
+      return !!(await tx.query(on ? SQL.addReaction : SQL.removeReaction, [mid, emoji, parseId(userId)])).rowCount;
+    }));
   }
 
   async markRead(roomId: number, userId: string, seq: number): Promise<void> {

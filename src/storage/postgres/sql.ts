@@ -110,6 +110,8 @@ WHERE room_id = $1 AND user_id = $2`,
   deleteReactions: 'DELETE FROM reactions WHERE message_id = $1',
   addReaction: 'INSERT INTO reactions (message_id, emoji, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
   removeReaction: 'DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3',
+  /** Distinct emoji on a message, and whether `$2` is among them (the reaction cap; run under lockMessage). */
+  reactionState: 'SELECT COUNT(DISTINCT emoji)::int AS n, COALESCE(BOOL_OR(emoji = $2), false) AS has FROM reactions WHERE message_id = $1',
 
   // event log
   /** The newest committed position: log_head only ever holds committed values to other sessions. */

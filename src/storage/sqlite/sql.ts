@@ -98,6 +98,8 @@ export const SQL = {
   deleteReactions: 'DELETE FROM reactions WHERE message_id = ?',
   addReaction: 'INSERT INTO reactions (message_id, emoji, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
   removeReaction: 'DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?',
+  /** Distinct emoji on a message, and whether `emoji` is among them (the reaction cap). */
+  reactionState: 'SELECT COUNT(DISTINCT emoji) AS n, COALESCE(MAX(emoji = ?), 0) AS has FROM reactions WHERE message_id = ?',
 
   // event log
   /** The newest position in the file, committed or in the open batch: the store keeps `committedHead` for readers. */

@@ -15,7 +15,7 @@ import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, roomExists, toEvent, toMember, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
 import { prepareStatements, type Statements } from './statements.ts';
@@ -200,8 +200,11 @@ export class SqliteStore implements Store {
   }
 
   async setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>> {
-    return this.write(() => changeMessage(this.s, roomId, messageId, (mid) =>
-      (on ? this.s.addReaction : this.s.removeReaction).run(mid, emoji, parseId(userId)).changes > 0));
+    return this.write(() => changeMessage(this.s, roomId, messageId, (mid) => {
+      const cap = on ? this.s.reactionState.get(emoji, mid)! : null;
+      if (cap) checkReactionCap(cap.n, !!cap.has);
+      return (on ? this.s.addReaction : this.s.removeReaction).run(mid, emoji, parseId(userId)).changes > 0;
+    }));
   }
 
   async markRead(roomId: number, userId: string, seq: number): Promise<void> {

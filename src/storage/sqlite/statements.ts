@@ -49,6 +49,7 @@ export function prepareStatements(db: Database.Database) {
     deleteReactions: p(SQL.deleteReactions),
     addReaction: p(SQL.addReaction),
     removeReaction: p(SQL.removeReaction),
+    reactionState: p<{ n: number; has: number }>(SQL.reactionState),
     head: p<{ pos: number | null }>(SQL.head),
     append: p(SQL.append),
     readEvents: p<EventRow>(SQL.readEvents),
