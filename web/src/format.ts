@@ -55,6 +55,30 @@ export function linkify(text: string): TextPart[] {
   return parts;
 }
 
+const EMBED_OPEN = new Set(['\u202A', '\u202B', '\u202D', '\u202E']); // LRE RLE LRO RLO
+const ISOLATE_OPEN = new Set(['\u2066', '\u2067', '\u2068']); // LRI RLI FSI
+const PDF = '\u202C';
+const PDI = '\u2069';
+
+/**
+ * The PDF/PDI characters that close every bidi embedding, override and isolate `text` leaves open (in its last
+ * paragraph, following UAX #9's matching rules); '' for most text. Rendering user text in a `<bdi>` is not
+ * enough on its own: an unmatched LRI inside it pairs with Chromium's own end-of-isolate, and a U+202E before
+ * it then leaks out and reverses the UI after it. The closers go in the `data-bidi-close` attribute, which
+ * styles.css renders as `::after` content, so the text itself (copy, search, screen readers) is unchanged.
+ */
+export function bidiClosers(text: string): string {
+  let stack: string[] = [];
+  for (const ch of text) {
+    if (ch === '\n') stack = [];
+    else if (EMBED_OPEN.has(ch)) stack.push(PDF);
+    else if (ISOLATE_OPEN.has(ch)) stack.push(PDI);
+    else if (ch === PDF && stack.at(-1) === PDF) stack.pop();
+    else if (ch === PDI && stack.includes(PDI)) stack.length = stack.lastIndexOf(PDI);
+  }
+  return stack.reverse().join('');
+}
+
 /** A stable soft colour for a username's avatar. */
 export function userHue(name: string): number {
   let h = 0;

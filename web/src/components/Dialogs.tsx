@@ -4,6 +4,7 @@ import type { Room } from '../../../src/core/types.ts';
 import { openRoom } from '../room-data.ts';
 import { createRoom, joinRoom, openDm } from '../rooms.ts';
 import { api, ApiError, errorText } from '../api.ts';
+import { bidiClosers } from '../format.ts';
 
 /** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. */
 function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
@@ -50,7 +51,11 @@ export function BrowseDialog({ onClose }: { onClose(): void }) {
                 {r.visibility === 'private' ? '🔒 ' : '# '}
                 {r.name}
               </div>
-              {r.topic && <div class="muted small">{r.topic}</div>}
+              {r.topic && (
+                <div class="muted small">
+                  <bdi data-bidi-close={bidiClosers(r.topic) || undefined}>{r.topic}</bdi>
+                </div>
+              )}
             </div>
             {r.member ? (
               <button type="button" class="btn btn-quiet btn-small" onClick={() => { onClose(); void openRoom(r.name); }}>

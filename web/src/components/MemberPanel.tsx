@@ -90,7 +90,7 @@ export function MemberPanel({ room, members, presence, me, isOwner, onClose }: P
                 <Avatar name={m.user.username} small />
                 <span class={'presence ' + (online ? 'online' : 'offline')} role="img" aria-label={online ? 'online' : 'offline'} />
               </span>
-              <span class="member-name">{m.user.username}</span>
+              <bdi class="member-name">{m.user.username}</bdi>
               {m.role === 'owner' && <span class="role-tag">owner</span>}
               {m.user.username !== me && room.kind !== 'dm' && (
                 <button

@@ -2,12 +2,15 @@ import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { deleteMessage, editMessage, toggleReaction } from '../compose.ts';
-import { fullTime, linkify, timeOfDay } from '../format.ts';
+import { bidiClosers, fullTime, linkify, timeOfDay } from '../format.ts';
 import { Avatar } from './Avatar.tsx';
 
 export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅'];
 
-/** User text as text: links become anchors whose content is still a text node. Never HTML. */
+/**
+ * User text as text: links become anchors whose content is still a text node. Never HTML. Callers wrap it in a
+ * `<bdi data-bidi-close={bidiClosers(text)}>`, so a U+202E in it cannot reorder the UI around it.
+ */
 export function RichText({ text }: { text: string }) {
   return (
     <>
@@ -183,9 +186,9 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
       <div class="msg-main">
         {!compact && (
           <div class="msg-head">
-            <span class="msg-author" data-testid="message-author">
+            <bdi class="msg-author" data-testid="message-author">
               {m.author.username}
-            </span>
+            </bdi>
             <time class="msg-time" dateTime={m.created_at} title={fullTime(m.created_at)}>
               {timeOfDay(m.created_at)}
             </time>
@@ -199,9 +202,9 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
           <EditBox m={m} onDone={() => onEdit(null)} />
         ) : (
           <p class="msg-text">
-            <span data-testid="message-text">
+            <bdi data-testid="message-text" data-bidi-close={bidiClosers(m.text) || undefined}>
               <RichText text={m.text} />
-            </span>
+            </bdi>
             {m.edited_at && (
               <span class="msg-edited" data-testid="message-edited" title={fullTime(m.edited_at)}>
                 {' '}

@@ -3,7 +3,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { discard, retry } from '../compose.ts';
 import { loadOlder } from '../room-data.ts';
-import { dayKey, dayLabel } from '../format.ts';
+import { bidiClosers, dayKey, dayLabel } from '../format.ts';
 import type { PendingMessage, RoomView } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
 import { MessageItem, RichText } from './MessageItem.tsx';
@@ -43,11 +43,13 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
       </div>
       <div class="msg-main">
         <div class="msg-head">
-          <span class="msg-author">{me}</span>
+          <bdi class="msg-author">{me}</bdi>
           <span class="msg-time">{p.failed ? 'not sent' : 'sending…'}</span>
         </div>
         <p class="msg-text">
-          <RichText text={p.text} />
+          <bdi data-bidi-close={bidiClosers(p.text) || undefined}>
+            <RichText text={p.text} />
+          </bdi>
         </p>
         {p.failed && (
           <div class="send-failed" role="alert">

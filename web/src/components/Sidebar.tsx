@@ -66,7 +66,7 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
             {room.visibility === 'private' ? '🔒' : '#'}
           </span>
         )}
-        <span class="room-name">{label}</span>
+        <bdi class="room-name">{label}</bdi>
         {room.unread > 0 && !active && (
           <span class="badge" data-testid="unread-badge" aria-label={`${room.unread} unread`}>
             {room.unread > 99 ? '99+' : room.unread}
@@ -124,7 +124,7 @@ export function Sidebar({ me, rooms, current, conn, role, onDialog, onNavigate }
       <div class="sidebar-foot">
         <Avatar name={me.username} />
         <div class="me">
-          <span class="me-name" data-testid="me">{me.username}</span>
+          <bdi class="me-name" data-testid="me">{me.username}</bdi>
           {me.guest && <span class="muted small">guest</span>}
         </div>
         <button class="btn btn-quiet" type="button" onClick={() => void logout()}>

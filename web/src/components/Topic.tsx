@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
 import { api, errorText } from '../api.ts';
+import { bidiClosers } from '../format.ts';
 import { patchRoom } from '../state.ts';
 
 /** The room's topic under its name; the owner can change it in place (PATCH, which also tells everyone). */
@@ -51,7 +52,7 @@ export function Topic({ room, isOwner }: { room: Room; isOwner: boolean }) {
 
   return (
     <p class="room-topic" title={room.topic || undefined}>
-      {room.topic ? <span data-testid="room-topic">{room.topic}</span> : isOwner ? <span class="muted">No topic</span> : null}
+      {room.topic ? <bdi data-testid="room-topic" data-bidi-close={bidiClosers(room.topic) || undefined}>{room.topic}</bdi> : isOwner ? <span class="muted">No topic</span> : null}
       {isOwner && (
         <button
           type="button"
