@@ -34,6 +34,18 @@ export function dayLabel(iso: string, now = new Date()): string {
 export type TextPart = { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string };
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+const TRAILING = new Set(['.', ',', ';', ':', '!', '?', ')', ']', "'", '}']);
+
+/**
+ * `url` without its trailing run of sentence punctuation, found by one backward scan: linear in the length.
+ * (The regex this replaces, /[.,;:!?)\]'}]+$/, backtracks quadratically on a long run of punctuation that is
+ * followed by another character: 50,000 dots and a letter took about 2 s.)
+ */
+function trimTrailing(url: string): string {
+  let end = url.length;
+  while (end > 0 && TRAILING.has(url[end - 1] as string)) end--;
+  return url.slice(0, end);
+}
 
 /**
  * Splits text into plain parts and http(s) links. Only http and https become links, so no `javascript:` URL can
@@ -43,9 +55,7 @@ export function linkify(text: string): TextPart[] {
   const parts: TextPart[] = [];
   let last = 0;
   for (const m of text.matchAll(URL_RE)) {
-    let url = m[0];
-    const trail = /[.,;:!?)\]'}]+$/.exec(url);
-    if (trail) url = url.slice(0, -trail[0].length);
+    const url = trimTrailing(m[0]);
     const start = m.index;
     if (start > last) parts.push({ kind: 'text', text: text.slice(last, start) });
     parts.push({ kind: 'link', text: url, href: url });
