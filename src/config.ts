@@ -28,6 +28,11 @@ export interface Config {
   guests: boolean;
   /** NATTER_POST_RATE, default 10/10s per user; null = unlimited. */
   postRate: Rate | null;
+  /**
+   * NATTER_ACTION_RATE, default 120/60s per user: one budget shared by reactions, edits, deletes, read
+   * markers, member changes and room creation/PATCH; null = unlimited.
+   */
+  actionRate: Rate | null;
   /** NATTER_AUTH_RATE, default 20/60s per IP on login/register/guest; null = unlimited. */
   authRate: Rate | null;
   /** NATTER_STREAMS_PER_USER, default 10; 0 = no cap. */
@@ -109,6 +114,7 @@ export function loadConfig(env: Env): Config {
     redisUrl,
     guests: guestsRaw === '1' || guestsRaw === 'true',
     postRate: rate('NATTER_POST_RATE', { count: 10, windowMs: 10_000 }),
+    actionRate: rate('NATTER_ACTION_RATE', { count: 120, windowMs: 60_000 }),
     authRate: rate('NATTER_AUTH_RATE', { count: 20, windowMs: 60_000 }),
     streamsPerUser: int('NATTER_STREAMS_PER_USER', 10, 0, 1_000_000),
     streamsPerIp: int('NATTER_STREAMS_PER_IP', 100, 0, 1_000_000),

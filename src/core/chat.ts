@@ -6,6 +6,7 @@
 import type { Accounts, Lifecycle, Messages, RoomAccess, Rooms } from '../storage/store.ts';
 import { encodeCursor } from './cursor.ts';
 import { ChatError, forbidden, notFound } from './errors.ts';
+import { TypingThrottle } from './typing-throttle.ts';
 import type { LogEvent, Member, Message, Room, User, UserRef, Visibility } from './types.ts';
 import { checkEmoji, checkNewRoomName, checkText, checkTopic, HISTORY_LIMIT_DEFAULT, isRoomName, isUsername } from './validate.ts';
 
@@ -43,6 +44,8 @@ function seen<T extends Access>(access: T | null, name: string): T {
 }
 
 export class Chat {
+  private readonly typists = new TypingThrottle();
+
   constructor(private readonly store: ChatStore, private readonly live: LiveSink, private readonly online: OnlineCheck) {}
 
   async listRooms(user: User): Promise<{ rooms: Room[]; cursor: string }> {
@@ -139,7 +142,8 @@ export class Chat {
 
   async typing(user: User, name: string): Promise<void> {
     const access = await this.member(user, name);
-    this.live.typing(access.record.id, access.record.name, ref(user));
+    // Never refused (204 either way), but at most one event per user and room per 2 s goes out.
+    if (this.typists.allow(access.record.id, user.id)) this.live.typing(access.record.id, access.record.name, ref(user));
   }
 
   async markRead(user: User, name: string, seq: number): Promise<void> {

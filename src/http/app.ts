@@ -4,7 +4,7 @@
  */
 import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.ts';
 
@@ -18,4 +18,9 @@ export interface RouteDeps {
   /** Route rate-limit settings (false = disabled). */
   authLimit: RateLimitOptions | false;
   postLimit: RateLimitOptions | false;
+  /** The NATTER_ACTION_RATE budget, one per user across every route that uses it: the route's `preHandler` (empty = disabled). */
+  actionLimit: ActionLimit;
 }
+
+/** preHandler hooks that apply the shared action budget. */
+export type ActionLimit = ((req: FastifyRequest, reply: FastifyReply) => Promise<void>)[];

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import type { Rate } from '../config.ts';
 import { ChatError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
-import type { App, RouteDeps } from './app.ts';
+import type { ActionLimit, App, RouteDeps } from './app.ts';
 import { refuseWhileClosing } from './drain.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
@@ -68,6 +68,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     app, services,
     authLimit: limit(config.authRate, (req) => req.ip),
     postLimit: limit(config.postRate, (req) => req.session?.user.id ?? req.ip),
+    actionLimit: sharedLimit(app, limit(config.actionRate, (req) => req.session?.user.id ?? req.ip)),
   };
   await authRoutes(deps);
   await opsRoutes(deps);
@@ -124,6 +125,15 @@ function limit(rate: Rate | null, key: (req: FastifyRequest) => string): RateLim
     keyGenerator: key,
     errorResponseBuilder: (_req, ctx) => new ChatError('rate_limited', `too many requests: at most ${rate.count} per ${rate.windowMs / 1000} s; retry in ${ctx.after}`, Math.ceil(ctx.ttl / 1000)),
   };
+}
+
+/**
+ * One budget for several routes. A route's `config.rateLimit` gets a store of its own (even with a
+ * `groupId`, the local store is per route), so the routes instead share this one preHandler hook,
+ * which @fastify/rate-limit builds around a single store.
+ */
+function sharedLimit(app: App, opts: RateLimitOptions | false): ActionLimit {
+  return opts ? [app.rateLimit(opts) as ActionLimit[number]] : [];
 }
 
 /** JSON only, and only valid UTF-8 (API.md: other bodies are 400); text/plain is not accepted (415). */

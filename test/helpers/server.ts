@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 
-/** Test defaults: no auth or post rate limits; override with `env`. */
+/** Test defaults: no auth, post or action rate limits; override with `env`. */
 export const TEST_ENV: Record<string, string> = {
   NATTER_AUTH_RATE: '0',
   NATTER_POST_RATE: '0',
+  NATTER_ACTION_RATE: '0',
 };
 
 const children = new Set<ChildProcess>();

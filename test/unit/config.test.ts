@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
     assert.equal(c.guests, true);
     assert.deepEqual(c.postRate, { count: 10, windowMs: 10_000 });
     assert.deepEqual(c.authRate, { count: 20, windowMs: 60_000 });
+    assert.deepEqual(c.actionRate, { count: 120, windowMs: 60_000 });
     assert.equal(c.streamsPerUser, 10);
     assert.equal(c.streamsPerIp, 100);
     assert.equal(c.heartbeatMs, 15_000);
@@ -35,7 +36,9 @@ describe('loadConfig defaults', () => {
     const c = loadConfig({
       PORT: '0', HOST: '0.0.0.0', DATABASE_URL: 'sqlite:/tmp/x.db', NATTER_GUESTS: '0', NATTER_POST_RATE: '3/10s',
       NATTER_AUTH_RATE: '5/1m', NATTER_STREAMS_PER_USER: '2', NATTER_STREAMS_PER_IP: '7', NATTER_HEARTBEAT_MS: '500', NATTER_MAX_BODY: '2048',
+      NATTER_ACTION_RATE: '30/1m',
     });
+    assert.deepEqual(c.actionRate, { count: 30, windowMs: 60_000 });
     assert.equal(c.port, 0);
     assert.equal(c.host, '0.0.0.0');
     assert.deepEqual(c.database, { kind: 'sqlite', path: '/tmp/x.db' });
@@ -49,8 +52,9 @@ describe('loadConfig defaults', () => {
   });
 
   it('0 disables the rate limits and the stream caps', () => {
-    const c = loadConfig({ NATTER_POST_RATE: '0', NATTER_AUTH_RATE: '0', NATTER_STREAMS_PER_USER: '0', NATTER_STREAMS_PER_IP: '0' });
+    const c = loadConfig({ NATTER_POST_RATE: '0', NATTER_AUTH_RATE: '0', NATTER_ACTION_RATE: '0', NATTER_STREAMS_PER_USER: '0', NATTER_STREAMS_PER_IP: '0' });
     assert.equal(c.postRate, null);
+    assert.equal(c.actionRate, null);
     assert.equal(c.authRate, null);
     assert.equal(c.streamsPerUser, 0);
     assert.equal(c.streamsPerIp, 0);
@@ -71,6 +75,7 @@ describe('bad variables', () => {
     ['NATTER_GUESTS', 'yes'],
     ['NATTER_POST_RATE', 'lots'], ['NATTER_POST_RATE', '10'], ['NATTER_POST_RATE', '10/0s'], ['NATTER_POST_RATE', '0/10s'], ['NATTER_POST_RATE', '-1/10s'],
     ['NATTER_AUTH_RATE', '20 per minute'],
+    ['NATTER_ACTION_RATE', '120'], ['NATTER_ACTION_RATE', '0/60s'],
     ['NATTER_STREAMS_PER_USER', 'ten'], ['NATTER_STREAMS_PER_IP', '-5'],
     ['NATTER_HEARTBEAT_MS', 'soon'], ['NATTER_HEARTBEAT_MS', '0'],
     ['NATTER_MAX_BODY', '64k'], ['NATTER_MAX_BODY', '0'],

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { AddMemberBody, CreateRoomBody, errors, MemberParams, MemberSchema, PatchRoomBody, RoomParams, RoomReply, RoomSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 
-export async function roomRoutes({ app, services }: RouteDeps): Promise<void> {
+export async function roomRoutes({ app, services, actionLimit }: RouteDeps): Promise<void> {
   const { chat } = services;
   const tags = ['rooms'];
 
@@ -12,7 +12,8 @@ export async function roomRoutes({ app, services }: RouteDeps): Promise<void> {
   }, async (req) => chat.listRooms(req.user));
 
   app.post('/api/v1/rooms', {
-    schema: { tags, body: CreateRoomBody, response: { 201: RoomReply, ...errors(409) } },
+    schema: { tags, body: CreateRoomBody, response: { 201: RoomReply, ...errors(409, 429) } },
+    preHandler: actionLimit,
   }, async (req, reply) => {
     const room = await chat.createRoom(req.user, { name: req.body.name, topic: req.body.topic, visibility: req.body.visibility ?? 'public' });
     return reply.status(201).send({ room });
@@ -23,15 +24,18 @@ export async function roomRoutes({ app, services }: RouteDeps): Promise<void> {
   }, async (req) => ({ room: await chat.getRoom(req.user, req.params.room) }));
 
   app.patch('/api/v1/rooms/:room', {
-    schema: { tags, params: RoomParams, body: PatchRoomBody, response: { 200: RoomReply, ...errors(404) } },
+    schema: { tags, params: RoomParams, body: PatchRoomBody, response: { 200: RoomReply, ...errors(404, 429) } },
+    preHandler: actionLimit,
   }, async (req) => ({ room: await chat.updateRoom(req.user, req.params.room, req.body) }));
 
   app.post('/api/v1/rooms/:room/join', {
-    schema: { tags, params: RoomParams, response: { 200: RoomReply, ...errors(404) } },
+    schema: { tags, params: RoomParams, response: { 200: RoomReply, ...errors(404, 429) } },
+    preHandler: actionLimit,
   }, async (req) => ({ room: await chat.join(req.user, req.params.room) }));
 
   app.post('/api/v1/rooms/:room/leave', {
-    schema: { tags, params: RoomParams, response: { 204: Type.Null(), ...errors(404) } },
+    schema: { tags, params: RoomParams, response: { 204: Type.Null(), ...errors(404, 429) } },
+    preHandler: actionLimit,
   }, async (req, reply) => {
     await chat.leave(req.user, req.params.room);
     return reply.status(204).send(null);
@@ -45,11 +49,13 @@ export async function roomRoutes({ app, services }: RouteDeps): Promise<void> {
   }, async (req) => ({ members: await chat.members(req.user, req.params.room) }));
 
   app.post('/api/v1/rooms/:room/members', {
-    schema: { tags, params: RoomParams, body: AddMemberBody, response: { 200: RoomReply, ...errors(404) } },
+    schema: { tags, params: RoomParams, body: AddMemberBody, response: { 200: RoomReply, ...errors(404, 429) } },
+    preHandler: actionLimit,
   }, async (req) => ({ room: await chat.addMember(req.user, req.params.room, req.body.username) }));
 
   app.delete('/api/v1/rooms/:room/members/:username', {
-    schema: { tags, params: MemberParams, response: { 204: Type.Null(), ...errors(404) } },
+    schema: { tags, params: MemberParams, response: { 204: Type.Null(), ...errors(404, 429) } },
+    preHandler: actionLimit,
   }, async (req, reply) => {
     await chat.removeMember(req.user, req.params.room, req.params.username);
     return reply.status(204).send(null);
