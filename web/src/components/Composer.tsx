@@ -1,6 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { TEXT_MAX } from '../../../src/core/validate.ts';
+import { useAutoSize } from '../auto-size.ts';
 import { send, stopTyping, typing } from '../compose.ts';
+
+/** The composer grows with its text up to this height (styles.css has the same max-height), then scrolls. */
+const COMPOSER_MAX_PX = 200;
 
 /** Unsent text per room, kept while you look at other rooms. */
 const drafts: Record<string, string> = {};
@@ -25,12 +29,7 @@ export function Composer({ room, label, onEditLast }: Props) {
     if (window.matchMedia('(min-width: 768px)').matches) ref.current?.focus();
   }, []);
 
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = Math.min(el.scrollHeight, 200) + 'px';
-  }, [text]);
+  useAutoSize(ref, text, () => COMPOSER_MAX_PX);
 
   const submit = () => {
     const t = text.trim();

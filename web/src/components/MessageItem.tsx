@@ -1,6 +1,7 @@
 import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
+import { useAutoSize } from '../auto-size.ts';
 import { deleteMessage, editMessage, toggleReaction } from '../compose.ts';
 import { bidiClosers, fullTime, linkify, timeOfDay } from '../format.ts';
 import { Avatar } from './Avatar.tsx';
@@ -39,6 +40,8 @@ interface Props {
 function EditBox({ m, onDone }: { m: Message; onDone(): void }) {
   const [text, setText] = useState(m.text);
   const ref = useRef<HTMLTextAreaElement>(null);
+  // Grows with the text like the composer; it sits in the scrolling history, so it may use most of the window.
+  useAutoSize(ref, text, () => Math.max(200, Math.round(window.innerHeight * 0.6)));
   // A layout effect: focus and caret are set before the browser paints or handles the next input event.
   useLayoutEffect(() => {
     const el = ref.current;
@@ -58,7 +61,7 @@ function EditBox({ m, onDone }: { m: Message; onDone(): void }) {
         aria-label="Edit message"
         data-testid="edit-input"
         value={text}
-        rows={Math.min(8, text.split('\n').length)}
+        rows={1}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === 'Escape') onDone();
