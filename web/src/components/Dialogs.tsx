@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
 import { openRoom } from '../room-data.ts';
 import { createRoom, joinRoom, openDm } from '../rooms.ts';
@@ -9,12 +9,18 @@ import { bidiClosers } from '../format.ts';
 /** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. */
 function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const d = ref.current;
     if (!d) return;
     const before = document.activeElement as HTMLElement | null;
     d.showModal();
-    return () => before?.focus?.();
+    // Preact runs this before it removes the element, and while a modal dialog is open everything outside it
+    // is inert and cannot take focus: close it first (Escape's cancel event re-renders before the browser
+    // closes it), then give focus back to the control that opened it.
+    return () => {
+      if (d.open) d.close();
+      if (before?.isConnected) before.focus();
+    };
   }, []);
   return (
     <dialog ref={ref} class="modal" aria-label={title} onClose={onClose} onCancel={onClose}>

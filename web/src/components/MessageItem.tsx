@@ -117,8 +117,15 @@ function Reactions({ m, me }: { m: Message; me: string }) {
 
 function Picker({ m, me, onClose }: { m: Message; me: string; onClose(): void }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
     ref.current?.querySelector('button')?.focus();
+    // Closing (Escape, a choice, a click outside) gives focus back to "Add reaction" if it was in here; a
+    // click elsewhere has already moved it where the person wanted.
+    const picker = ref.current;
+    return () => {
+      if (picker?.contains(document.activeElement) && opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <div

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { joinRoom, leaveRoom } from '../rooms.ts';
 import { type AppState, attempt, dismissNotice, emptyView, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
@@ -59,6 +59,13 @@ export function RoomView({ s, room, onMenu }: Props) {
     setConfirmLeave(false);
   }, [room]);
 
+  // Closing the member panel from its own ✕ would drop focus to <body>: hand it to the toggle that opens it.
+  const membersToggle = useRef<HTMLButtonElement>(null);
+  const closeMembers = () => {
+    setShowMembers(false);
+    membersToggle.current?.focus();
+  };
+
   const onEdit = useCallback((id: string | null) => setEditingId(id), []);
   const editLast = () => {
     const last = [...view.messages].reverse().find((m) => m.author.username === me && !m.deleted);
@@ -86,7 +93,7 @@ export function RoomView({ s, room, onMenu }: Props) {
           <div class="room-tools">
             <ConnectionStatus conn={s.conn} role={s.role} compact />
             {r && (
-              <button type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
+              <button ref={membersToggle} type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
                 Members{members ? ` ${members.length}` : ''}
               </button>
             )}
@@ -124,7 +131,7 @@ export function RoomView({ s, room, onMenu }: Props) {
         )}
       </section>
       {showMembers && r && (
-        <MemberPanel room={r} members={members} presence={s.presence} me={me} isOwner={isOwner} onClose={() => setShowMembers(false)} />
+        <MemberPanel room={r} members={members} presence={s.presence} me={me} isOwner={isOwner} onClose={closeMembers} />
       )}
     </div>
   );
