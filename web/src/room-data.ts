@@ -2,7 +2,7 @@
  * One room's data over REST: opening a room, paging its history, its member list, and the read marker (sent to
  * the server and to the other tabs). Components, rooms.ts and events.ts call these.
  */
-import { api, errorText } from './api.ts';
+import { api, ApiError, errorText } from './api.ts';
 import { broadcast } from './live.ts';
 import { getState, mergeMessages, patchRoom, patchView, update, upsertRoom } from './state.ts';
 
@@ -36,7 +36,8 @@ export async function openRoom(name: string): Promise<void> {
       const { room } = await api.room(name);
       if (room.member) upsertRoom(room);
     } catch (e) {
-      patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
+      const missing = e instanceof ApiError && (e.status === 404 || e.status === 403);
+      patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e), missing }));
       return;
     }
   }

@@ -24,6 +24,8 @@ export interface RoomView {
   hasMore: boolean;
   loadingOlder: boolean;
   error: string | null;
+  /** The room does not exist, or is private and not yours (the server answers both the same way). */
+  missing?: boolean;
 }
 
 export interface AppState {

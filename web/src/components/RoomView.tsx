@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { joinRoom, leaveRoom } from '../rooms.ts';
 import { type AppState, attempt, dismissNotice, emptyView, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
+import { LockIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { ConnectionStatus } from './Sidebar.tsx';
@@ -36,6 +37,20 @@ function TypingLine({ typing }: { typing: Record<string, number> | undefined }) 
   return (
     <div class="typing" data-testid="typing-indicator" aria-live="polite">
       {text}
+    </div>
+  );
+}
+
+/** An unknown room, or a private one you are not in: said plainly, with no history or message box. */
+function RoomNotFound({ room, error }: { room: string; error: string | null }) {
+  return (
+    <div class="room-missing" data-testid="room-not-found" role="status">
+      <h2>Room not found</h2>
+      <p>
+        There is no room called <strong>{room}</strong> that you can see. It may have been a typo, or it is private and
+        nobody has added you yet.
+      </p>
+      {error && <p class="muted small">{error}</p>}
     </div>
   );
 }
@@ -87,7 +102,9 @@ export function RoomView({ s, room, onMenu }: Props) {
             ☰
           </button>
           <div class="room-title">
-            <h1 data-testid="room-title">{r?.kind === 'dm' ? label : `# ${label}`}</h1>
+            <h1 data-testid="room-title">
+              {r?.kind === 'dm' ? label : r?.visibility === 'private' ? <><LockIcon label="private" /> {label}</> : `# ${label}`}
+            </h1>
             {r && <Topic room={r} isOwner={isOwner} />}
           </div>
           <div class="room-tools">
@@ -117,17 +134,23 @@ export function RoomView({ s, room, onMenu }: Props) {
             </button>
           </div>
         )}
-        <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={s.newFrom[room] ?? 0} />
-        <TypingLine typing={s.typing[room]} />
-        {r ? (
-          <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
-        ) : view.error ? null : (
-          <div class="join-bar">
-            <span>You are previewing #{room}. Join to post and to see new messages as they arrive.</span>
-            <button type="button" class="btn btn-primary" onClick={() => void attempt(() => joinRoom(room))}>
-              Join #{room}
-            </button>
-          </div>
+        {!r && view.missing ? (
+          <RoomNotFound room={room} error={view.error} />
+        ) : (
+          <>
+            <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={s.newFrom[room] ?? 0} />
+            <TypingLine typing={s.typing[room]} />
+            {r ? (
+              <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
+            ) : view.error ? null : (
+              <div class="join-bar">
+                <span>You are previewing #{room}. Join to post and to see new messages as they arrive.</span>
+                <button type="button" class="btn btn-primary" onClick={() => void attempt(() => joinRoom(room))}>
+                  Join #{room}
+                </button>
+              </div>
+            )}
+          </>
         )}
       </section>
       {showMembers && r && (

@@ -4,6 +4,7 @@ import { logout } from '../session.ts';
 import { roomLabel } from '../state.ts';
 import type { ConnStatus } from '../stream.ts';
 import { Avatar } from './Avatar.tsx';
+import { LockIcon } from './Icons.tsx';
 
 export type DialogKind = 'browse' | 'create' | 'dm' | null;
 
@@ -63,7 +64,7 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
           <Avatar name={label} small />
         ) : (
           <span class="room-hash" aria-hidden="true">
-            {room.visibility === 'private' ? '🔒' : '#'}
+            {room.visibility === 'private' ? <LockIcon /> : '#'}
           </span>
         )}
         <bdi class="room-name">{label}</bdi>
