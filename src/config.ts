@@ -43,6 +43,11 @@ export interface Config {
   heartbeatMs: number;
   /** NATTER_MAX_BODY, default 65536 bytes. */
   maxBody: number;
+  /**
+   * NATTER_REQUEST_TIMEOUT_MS, default 30000: a request not fully received this long after it began
+   * (headers and body) gets 408 and its connection closes; 0 disables. Event streams are not affected.
+   */
+  requestTimeoutMs: number;
   /** NATTER_STREAM_BUFFER, default 1 MiB: unsent bytes a stream may hold before it is closed as slow. */
   streamBuffer: number;
   /** NATTER_RETRY_MS, default 2000: the `retry:` hint sent to EventSource clients. */
@@ -120,6 +125,7 @@ export function loadConfig(env: Env): Config {
     streamsPerIp: int('NATTER_STREAMS_PER_IP', 100, 0, 1_000_000),
     heartbeatMs: int('NATTER_HEARTBEAT_MS', 15_000, 10, 3_600_000),
     maxBody: int('NATTER_MAX_BODY', 65_536, 1024, 64 * 1024 * 1024),
+    requestTimeoutMs: int('NATTER_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     streamBuffer: int('NATTER_STREAM_BUFFER', 1024 * 1024, 4096, 1024 * 1024 * 1024),
     retryMs: int('NATTER_RETRY_MS', 2000, 0, 3_600_000),
     presenceGraceMs: int('NATTER_PRESENCE_GRACE_MS', 5000, 0, 3_600_000),

@@ -12,6 +12,7 @@ const STATUS = {
   csrf: 403,
   guests_disabled: 403,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
   username_taken: 409,
   room_exists: 409,

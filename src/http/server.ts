@@ -50,7 +50,9 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     // route runs; without this they get Fastify's own body shape, not the contract's.
     frameworkErrors: errorHandler,
     clientErrorHandler: answerMalformed,
+    ...requestTimeouts(config.requestTimeoutMs),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (config.requestTimeoutMs > 0) app.server.headersTimeout = Math.min(60_000, config.requestTimeoutMs);
 
   decorateSession(app);
   app.setValidatorCompiler(validatorCompiler);
@@ -96,7 +98,8 @@ async function registerPlugins(app: App): Promise<void> {
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Natter API', version: '1.0.0', description: 'Real-time team chat over Server-Sent Events. Contract: API.md v1.' },
+      info: { title: 'Natter API', version: '1.0.0', description: 'Real-time team chat over Server-Sent Events. Contract: API.md v1. '
+        + 'Any request whose body has not fully arrived 30 s (NATTER_REQUEST_TIMEOUT_MS) after it began gets 408 request_timeout and its connection closes.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'natter_session' } } },
       security: [{ bearer: [] }, { cookie: [] }],
     },
@@ -105,14 +108,33 @@ async function registerPlugins(app: App): Promise<void> {
 }
 
 /**
- * A request node:http could not parse (bad request line, oversized headers) never reaches a route:
- * answer it in the contract's error shape too, then close the connection.
+ * node:http's own limit on receiving a whole request (headers and body, from its first byte), which
+ * answers through `clientErrorHandler` below. It covers only requests still arriving: an event stream's
+ * GET is complete once its headers are in, and its socket then leaves node:http (socket-takeover.ts).
+ * node checks its connections every `connectionsCheckingInterval` (30 s by default), which would let a
+ * 30 s timeout fire at up to 60 s; a quarter of the timeout (at most 1 s) keeps it close.
+ */
+function requestTimeouts(ms: number): { requestTimeout: number; http?: { connectionsCheckingInterval: number } } {
+  if (ms === 0) return { requestTimeout: 0 };
+  return { requestTimeout: ms, http: { connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(ms / 4))) } };
+}
+
+/** What answerMalformed says for node:http's errors: status line, code, message. */
+function clientErrorAnswer(code: string | undefined): [string, string, string] {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return ['408 Request Timeout', 'request_timeout', 'the request did not arrive in time'];
+  if (code === 'HPE_HEADER_OVERFLOW') return ['431 Request Header Fields Too Large', 'invalid_request', 'request headers too large'];
+  return ['400 Bad Request', 'invalid_request', 'malformed HTTP request'];
+}
+
+/**
+ * A request node:http could not parse (bad request line, oversized headers) or did not receive in time
+ * (requestTimeouts) never reaches a route: answer it in the contract's error shape too, then close the connection.
  */
 function answerMalformed(err: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return void socket.destroy();
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const body = JSON.stringify({ error: { code: 'invalid_request', message: tooLarge ? 'request headers too large' : 'malformed HTTP request' } });
-  socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const [status, code, message] = clientErrorAnswer(err.code);
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** A per-route limit for @fastify/rate-limit, answered in the contract's error shape with Retry-After. */

@@ -26,6 +26,7 @@ describe('loadConfig defaults', () => {
     assert.deepEqual(c.postRate, { count: 10, windowMs: 10_000 });
     assert.deepEqual(c.authRate, { count: 20, windowMs: 60_000 });
     assert.deepEqual(c.actionRate, { count: 120, windowMs: 60_000 });
+    assert.equal(c.requestTimeoutMs, 30_000);
     assert.equal(c.streamsPerUser, 10);
     assert.equal(c.streamsPerIp, 100);
     assert.equal(c.heartbeatMs, 15_000);
@@ -36,8 +37,9 @@ describe('loadConfig defaults', () => {
     const c = loadConfig({
       PORT: '0', HOST: '0.0.0.0', DATABASE_URL: 'sqlite:/tmp/x.db', NATTER_GUESTS: '0', NATTER_POST_RATE: '3/10s',
       NATTER_AUTH_RATE: '5/1m', NATTER_STREAMS_PER_USER: '2', NATTER_STREAMS_PER_IP: '7', NATTER_HEARTBEAT_MS: '500', NATTER_MAX_BODY: '2048',
-      NATTER_ACTION_RATE: '30/1m',
+      NATTER_ACTION_RATE: '30/1m', NATTER_REQUEST_TIMEOUT_MS: '500',
     });
+    assert.equal(c.requestTimeoutMs, 500);
     assert.deepEqual(c.actionRate, { count: 30, windowMs: 60_000 });
     assert.equal(c.port, 0);
     assert.equal(c.host, '0.0.0.0');
@@ -76,6 +78,7 @@ describe('bad variables', () => {
     ['NATTER_POST_RATE', 'lots'], ['NATTER_POST_RATE', '10'], ['NATTER_POST_RATE', '10/0s'], ['NATTER_POST_RATE', '0/10s'], ['NATTER_POST_RATE', '-1/10s'],
     ['NATTER_AUTH_RATE', '20 per minute'],
     ['NATTER_ACTION_RATE', '120'], ['NATTER_ACTION_RATE', '0/60s'],
+    ['NATTER_REQUEST_TIMEOUT_MS', '30s'], ['NATTER_REQUEST_TIMEOUT_MS', '-1'],
     ['NATTER_STREAMS_PER_USER', 'ten'], ['NATTER_STREAMS_PER_IP', '-5'],
     ['NATTER_HEARTBEAT_MS', 'soon'], ['NATTER_HEARTBEAT_MS', '0'],
     ['NATTER_MAX_BODY', '64k'], ['NATTER_MAX_BODY', '0'],
