@@ -8,7 +8,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Accounts } from '../storage/store.ts';
 import { ChatError, invalid } from './errors.ts';
 import type { LogEvent, User } from './types.ts';
-import { isUsername, PASSWORD_MAX, PASSWORD_MIN } from './validate.ts';
+import { checkNewUsername, isUsername, PASSWORD_MAX, PASSWORD_MIN } from './validate.ts';
 
 // Algorithm.Argon2id is an ambient const enum, which verbatimModuleSyntax cannot read; its value is 2.
 const ARGON = { algorithm: 2 } as const;
@@ -42,7 +42,7 @@ export class Auth {
   }
 
   async register(username: string, password: string): Promise<AuthResult> {
-    checkUsername(username);
+    checkNewUsername(username);
     if ([...password].length < PASSWORD_MIN || [...password].length > PASSWORD_MAX) {
       throw invalid(`password: ${PASSWORD_MIN}-${PASSWORD_MAX} characters`);
     }
@@ -51,7 +51,7 @@ export class Auth {
 
   async guest(username: string): Promise<AuthResult> {
     if (!this.opts.guests) throw new ChatError('guests_disabled', 'guest sessions are disabled on this server');
-    checkUsername(username);
+    checkNewUsername(username);
     return this.createAccount(username, null, true);
   }
 
@@ -86,8 +86,4 @@ export class Auth {
     await this.store.createSession(userId, hashToken(token));
     return token;
   }
-}
-
-function checkUsername(username: string): void {
-  if (!isUsername(username)) throw invalid('username: 1-32 characters of A-Z, a-z, 0-9, _, . and -');
 }

@@ -36,6 +36,20 @@ export function isUsername(name: string): boolean {
   return userRe.test(name);
 }
 
+/**
+ * Names no new account may take, in any case (API v1.1 §7): mention keywords and names that could pass
+ * for the server. Accounts that already hold one keep it (login only checks the format).
+ */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(['room', 'here', 'everyone', 'channel', 'all', 'admin', 'root', 'system', 'natter']);
+const punctuationOnlyRe = /^[._-]+$/;
+
+/** The rule for a new account's name (register, guest): valid, not only punctuation (400), not reserved (409 username_taken). */
+export function checkNewUsername(name: string): void {
+  if (!isUsername(name)) throw invalid('username: 1-32 characters of A-Z, a-z, 0-9, _, . and -');
+  if (punctuationOnlyRe.test(name)) throw invalid('username: needs at least one letter or digit');
+  if (RESERVED_USERNAMES.has(name.toLowerCase())) throw new ChatError('username_taken', `username ${name} is reserved`);
+}
+
 /** The user-chosen room name rule: valid and not in the reserved `dm-` space. */
 export function checkNewRoomName(name: string): void {
   if (!isRoomName(name)) throw invalid('name: 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit');

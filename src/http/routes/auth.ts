@@ -15,8 +15,10 @@ export async function authRoutes({ app, services, authLimit }: RouteDeps): Promi
     return reply.status(status).send(result);
   };
 
+  const reserved = 'Reserved usernames (room, here, everyone, channel, all, admin, root, system, natter; any case) are 409 username_taken; '
+    + 'a username of only ".", "-" and "_" is 400 invalid_request.';
   app.post('/api/v1/auth/register', {
-    schema: { tags, body: Credentials, response: { 201: AuthReply, ...errors(409, 429) } },
+    schema: { tags, body: Credentials, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
     config: { rateLimit: authLimit },
   }, async (req, reply) => signIn(req, reply, await auth.register(req.body.username, req.body.password), 201));
 
@@ -26,7 +28,7 @@ export async function authRoutes({ app, services, authLimit }: RouteDeps): Promi
   }, async (req, reply) => signIn(req, reply, await auth.login(req.body.username, req.body.password), 200));
 
   app.post('/api/v1/auth/guest', {
-    schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(409, 429) } },
+    schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
     config: { rateLimit: authLimit },
   }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username), 201));
 }
