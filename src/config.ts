@@ -48,6 +48,10 @@ export interface Config {
    * (headers and body) gets 408 and its connection closes; 0 disables. Event streams are not affected.
    */
   requestTimeoutMs: number;
+  /** NATTER_METRICS_TOKEN, default unset: when set, GET /metrics needs `Authorization: Bearer <it>` (else 401). */
+  metricsToken: string | null;
+  /** NATTER_COOKIE_SECURE, default false: mark the session cookie Secure even on plain http (TLS ends at an untrusted proxy). */
+  cookieSecure: boolean;
   /** NATTER_STREAM_BUFFER, default 1 MiB: unsent bytes a stream may hold before it is closed as slow. */
   streamBuffer: number;
   /** NATTER_RETRY_MS, default 2000: the `retry:` hint sent to EventSource clients. */
@@ -99,6 +103,8 @@ export function loadConfig(env: Env): Config {
   };
   const guestsRaw = env.NATTER_GUESTS ?? '1';
   if (!['0', '1', 'true', 'false'].includes(guestsRaw)) problems.push(`NATTER_GUESTS=${JSON.stringify(guestsRaw)}: expected 1 or 0`);
+  const cookieSecureRaw = env.NATTER_COOKIE_SECURE || '0';
+  if (!['0', '1', 'true', 'false'].includes(cookieSecureRaw)) problems.push(`NATTER_COOKIE_SECURE=${JSON.stringify(cookieSecureRaw)}: expected 1 or 0`);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected one of ${[...LOG_LEVELS].join(', ')}`);
   const host = env.HOST || '127.0.0.1';
@@ -126,6 +132,8 @@ export function loadConfig(env: Env): Config {
     heartbeatMs: int('NATTER_HEARTBEAT_MS', 15_000, 10, 3_600_000),
     maxBody: int('NATTER_MAX_BODY', 65_536, 1024, 64 * 1024 * 1024),
     requestTimeoutMs: int('NATTER_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    metricsToken: env.NATTER_METRICS_TOKEN || null,
+    cookieSecure: cookieSecureRaw === '1' || cookieSecureRaw === 'true',
     streamBuffer: int('NATTER_STREAM_BUFFER', 1024 * 1024, 4096, 1024 * 1024 * 1024),
     retryMs: int('NATTER_RETRY_MS', 2000, 0, 3_600_000),
     presenceGraceMs: int('NATTER_PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
@@ -176,11 +184,12 @@ export function redactUrl(raw: string): string {
   return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):([^@/]*)@/i, '$1$2:***@');
 }
 
-/** The config as it is safe to log: secrets in URLs redacted. */
+/** The config as it is safe to log: secrets in URLs and the metrics token redacted. */
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     ...c,
     database: c.database.kind === 'sqlite' ? `sqlite:${c.database.path}` : redactUrl(c.database.url),
     redisUrl: c.redisUrl && redactUrl(c.redisUrl),
+    metricsToken: c.metricsToken && '***',
   };
 }

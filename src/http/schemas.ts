@@ -91,7 +91,8 @@ export const HistoryQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+// Bounded so every store takes it as an exact integer (1e308 is 400, not a 500 from PostgreSQL's bigint).
+export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false });
 export const MessageReply = Type.Object({ message: MessageSchema });
 
 /** Error responses every authenticated route may give. */

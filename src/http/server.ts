@@ -60,6 +60,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   installJsonParser(app);
   await registerPlugins(app);
   refuseWhileClosing(app);
+  noStoreForApi(app);
 
   const histogram = services.metrics.httpDuration;
   app.addHook('onResponse', async (req, reply) => {
@@ -86,6 +87,17 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   return app;
 }
 
+/**
+ * Every /api/v1 answer is per user and current: `Cache-Control: no-store`, unless the route set its own.
+ * The event stream writes its own head (socket-sink.ts, `no-cache`) and never passes through here.
+ */
+function noStoreForApi(app: App): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (/^\/api\/v1(?:[/?]|$)/.test(req.url) && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}
+
 /** Cookies, security headers, per-route rate limits and the OpenAPI document (served at /docs). */
 async function registerPlugins(app: App): Promise<void> {
   await app.register(cookie);
@@ -99,6 +111,7 @@ async function registerPlugins(app: App): Promise<void> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Natter API', version: '1.0.0', description: 'Real-time team chat over Server-Sent Events. Contract: API.md v1. '
+        + 'Every /api/v1 JSON response carries Cache-Control: no-store (the event stream: no-cache). '
         + 'Any request whose body has not fully arrived 30 s (NATTER_REQUEST_TIMEOUT_MS) after it began gets 408 request_timeout and its connection closes.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'natter_session' } } },
       security: [{ bearer: [] }, { cookie: [] }],

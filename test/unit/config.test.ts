@@ -27,6 +27,8 @@ describe('loadConfig defaults', () => {
     assert.deepEqual(c.authRate, { count: 20, windowMs: 60_000 });
     assert.deepEqual(c.actionRate, { count: 120, windowMs: 60_000 });
     assert.equal(c.requestTimeoutMs, 30_000);
+    assert.equal(c.metricsToken, null);
+    assert.equal(c.cookieSecure, false);
     assert.equal(c.streamsPerUser, 10);
     assert.equal(c.streamsPerIp, 100);
     assert.equal(c.heartbeatMs, 15_000);
@@ -38,7 +40,10 @@ describe('loadConfig defaults', () => {
       PORT: '0', HOST: '0.0.0.0', DATABASE_URL: 'sqlite:/tmp/x.db', NATTER_GUESTS: '0', NATTER_POST_RATE: '3/10s',
       NATTER_AUTH_RATE: '5/1m', NATTER_STREAMS_PER_USER: '2', NATTER_STREAMS_PER_IP: '7', NATTER_HEARTBEAT_MS: '500', NATTER_MAX_BODY: '2048',
       NATTER_ACTION_RATE: '30/1m', NATTER_REQUEST_TIMEOUT_MS: '500',
+      NATTER_METRICS_TOKEN: 'tok', NATTER_COOKIE_SECURE: '1',
     });
+    assert.equal(c.metricsToken, 'tok');
+    assert.equal(c.cookieSecure, true);
     assert.equal(c.requestTimeoutMs, 500);
     assert.deepEqual(c.actionRate, { count: 30, windowMs: 60_000 });
     assert.equal(c.port, 0);
@@ -78,6 +83,7 @@ describe('bad variables', () => {
     ['NATTER_POST_RATE', 'lots'], ['NATTER_POST_RATE', '10'], ['NATTER_POST_RATE', '10/0s'], ['NATTER_POST_RATE', '0/10s'], ['NATTER_POST_RATE', '-1/10s'],
     ['NATTER_AUTH_RATE', '20 per minute'],
     ['NATTER_ACTION_RATE', '120'], ['NATTER_ACTION_RATE', '0/60s'],
+    ['NATTER_COOKIE_SECURE', 'yes'],
     ['NATTER_REQUEST_TIMEOUT_MS', '30s'], ['NATTER_REQUEST_TIMEOUT_MS', '-1'],
     ['NATTER_STREAMS_PER_USER', 'ten'], ['NATTER_STREAMS_PER_IP', '-5'],
     ['NATTER_HEARTBEAT_MS', 'soon'], ['NATTER_HEARTBEAT_MS', '0'],
@@ -118,8 +124,10 @@ describe('bad variables', () => {
     assert.doesNotMatch(p.join('\n'), /hunter2/);
     const r = problems({ DATABASE_URL: 'postgres://db/n', REDIS_URL: 'memcached://u:s3cret@r' });
     assert.doesNotMatch(r.join('\n'), /s3cret/);
-    const described = JSON.stringify(describeConfig(loadConfig({ DATABASE_URL: 'postgres://admin:hunter2@db/natter', REDIS_URL: 'redis://:s3cret@r:6379' })));
-    assert.doesNotMatch(described, /hunter2|s3cret/);
+    const described = JSON.stringify(describeConfig(loadConfig({
+      DATABASE_URL: 'postgres://admin:hunter2@db/natter', REDIS_URL: 'redis://:s3cret@r:6379', NATTER_METRICS_TOKEN: 'm3trics',
+    })));
+    assert.doesNotMatch(described, /hunter2|s3cret|m3trics/);
     assert.match(described, /postgres:\/\/admin:\*\*\*@db\/natter/);
     assert.equal(redactUrl('postgres://u:p@h/db'), 'postgres://u:***@h/db');
     assert.equal(redactUrl('sqlite:./x.db'), 'sqlite:./x.db');

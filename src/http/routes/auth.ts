@@ -11,7 +11,7 @@ export async function authRoutes({ app, services, authLimit }: RouteDeps): Promi
   const { auth } = services;
   const tags = ['auth'];
   const signIn = (req: FastifyRequest, reply: FastifyReply, result: AuthResult, status: number) => {
-    void reply.setCookie(COOKIE, result.token, { httpOnly: true, sameSite: 'lax', path: '/', secure: req.protocol === 'https' });
+    void reply.setCookie(COOKIE, result.token, { httpOnly: true, sameSite: 'lax', path: '/', secure: services.config.cookieSecure || req.protocol === 'https' });
     return reply.status(status).send(result);
   };
 

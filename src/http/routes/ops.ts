@@ -1,5 +1,7 @@
 /** Operations: liveness, readiness, Prometheus metrics. */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from 'typebox';
+import { ChatError } from '../../core/errors.ts';
 import type { RouteDeps } from '../app.ts';
 
 export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
@@ -23,8 +25,22 @@ export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
     return { status: 'ready' };
   });
 
-  app.get('/metrics', { schema: { tags, hide: true } }, async (_req, reply) => {
+  const token = services.config.metricsToken;
+  app.get('/metrics', {
+    schema: { tags, hide: true, description: 'With NATTER_METRICS_TOKEN set: needs Authorization: Bearer <it>, else 401 unauthenticated.' },
+  }, async (req, reply) => {
+    if (token !== null && !bearerMatches(req.headers.authorization, token)) {
+      throw new ChatError('unauthenticated', 'metrics need Authorization: Bearer <NATTER_METRICS_TOKEN>');
+    }
     const reg = services.metrics.registry;
     return reply.type(reg.contentType).send(await reg.metrics());
   });
+}
+
+/** `Authorization: Bearer <token>`, compared in constant time (both sides hashed to one length first). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(m[1]!), digest(token));
 }
