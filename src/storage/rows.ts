@@ -139,15 +139,23 @@ export function toMessages(rows: MessageRow[], reactions: ReactionRow[]): Messag
 
 /**
  * Group reaction rows, already in reaction order, per message: emoji → usernames.
- * Emoji are user strings, so `__proto__` or `constructor` must be plain keys: the objects have no
- * prototype, and a null-prototype object still serialises with JSON.stringify like a plain one.
+ * Emoji are user strings, so `__proto__` or `constructor` must be ordinary keys: grouped in a Map,
+ * then defined as own properties (an assignment `o['__proto__'] = v` would set the prototype instead).
  */
 function groupReactions(rows: ReactionRow[]): Map<number, Record<string, string[]>> {
-  const out = new Map<number, Record<string, string[]>>();
+  const grouped = new Map<number, Map<string, string[]>>();
   for (const r of rows) {
-    let byEmoji = out.get(r.message_id);
-    if (!byEmoji) out.set(r.message_id, (byEmoji = Object.create(null) as Record<string, string[]>));
-    (byEmoji[r.emoji] ??= []).push(r.username);
+    let byEmoji = grouped.get(r.message_id);
+    if (!byEmoji) grouped.set(r.message_id, (byEmoji = new Map()));
+    const users = byEmoji.get(r.emoji);
+    if (users) users.push(r.username);
+    else byEmoji.set(r.emoji, [r.username]);
+  }
+  const out = new Map<number, Record<string, string[]>>();
+  for (const [id, byEmoji] of grouped) {
+    const reactions: Record<string, string[]> = {};
+    for (const [emoji, users] of byEmoji) Object.defineProperty(reactions, emoji, { value: users, enumerable: true, writable: true, configurable: true });
+    out.set(id, reactions);
   }
   return out;
 }
