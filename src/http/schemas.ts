@@ -85,8 +85,8 @@ export const MessageParams = Type.Object({ room: Type.String({ maxLength: 200 })
 export const ReactionParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 40 }), emoji: Type.String({ maxLength: 200 }) });
 export const HistoryQuery = Type.Object(
   {
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
-    after: Type.Optional(Type.Integer({ minimum: 0 })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_LIMIT_MAX, default: HISTORY_LIMIT_DEFAULT })),
   },
   { additionalProperties: false },

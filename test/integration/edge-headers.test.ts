@@ -99,4 +99,9 @@ async function checkReadBounds(base: string, token: string, name: string): Promi
   assert.equal((await api.post(`/api/v1/rooms/${name}/read`, { seq: Number.MAX_SAFE_INTEGER })).status, 204);
   const r = await api.get(`/api/v1/rooms/${name}`);
   assert.equal(r.body.room.unread, 0);
+  // History bounds too: before/after past 2^53-1 are 400, not a 500 from PostgreSQL's bigint.
+  for (const q of ['before=1e308', 'after=9007199254740992', 'before=100000000000000000000']) {
+    assertError(await api.get(`/api/v1/rooms/${name}/messages?${q}`), 400, 'invalid_request');
+  }
+  assert.equal((await api.get(`/api/v1/rooms/${name}/messages?before=${Number.MAX_SAFE_INTEGER}`)).status, 200);
 }
