@@ -6,7 +6,7 @@ import { attempt, getState, mergeMessages, patchRoom, patchView, update } from '
 
 const TYPING_EVERY_MS = 3000;
 
-const lastTypingSent: Record<string, number> = {};
+const lastTypingSent = new Map<string, number>();
 
 /** Optimistic send: shows the message at once, then confirms it; the same `client_id` is reused on retry. */
 export function send(room: string, text: string): void {
@@ -52,19 +52,19 @@ async function deliverPending(clientId: string): Promise<void> {
 /** Tells the room we are typing, at most once per few seconds. */
 export function typing(room: string): void {
   const now = Date.now();
-  if (now - (lastTypingSent[room] ?? 0) < TYPING_EVERY_MS) return;
-  lastTypingSent[room] = now;
+  if (now - (lastTypingSent.get(room) ?? 0) < TYPING_EVERY_MS) return;
+  lastTypingSent.set(room, now);
   api.typing(room).catch(() => {});
 }
 
 /** After a send: the next keystroke tells the room again, without waiting out the throttle. */
 export function stopTyping(room: string): void {
-  lastTypingSent[room] = 0;
+  lastTypingSent.set(room, 0);
 }
 
 /** Forgets the typing throttle of every room (sign-out). */
 export function forgetTyping(): void {
-  for (const k of Object.keys(lastTypingSent)) delete lastTypingSent[k];
+  lastTypingSent.clear();
 }
 
 /** Applies a changed message we got back from a REST call, without waiting for its event. */

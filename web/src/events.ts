@@ -3,7 +3,7 @@ import type { EventData, Message } from '../../src/core/types.ts';
 import { api } from './api.ts';
 import { loadAfter, loadLatest, loadMembers, markRead } from './room-data.ts';
 import { forgetRoom } from './rooms.ts';
-import { getState, mergeMessages, patchRoom, patchView, setRooms, update, upsertRoom } from './state.ts';
+import { getState, mergeMessages, own, patchRoom, patchView, setRooms, update, upsertRoom } from './state.ts';
 import type { StreamEvent } from './stream.ts';
 
 export const TYPING_SHOWN_MS = 5000;
@@ -65,9 +65,9 @@ function onMessage(m: Message): void {
     const cid = m.client_id;
     update((st) => ({ pending: st.pending.filter((p) => p.clientId !== cid) }));
   }
-  if (!s.rooms[m.room]) void discoverRoom(m.room);
+  if (!own(s.rooms, m.room)) void discoverRoom(m.room);
   // Kept even before the room's history is loaded: loadLatest keeps what is newer than the page it fetched.
-  const view = s.views[m.room];
+  const view = own(s.views, m.room);
   patchView(m.room, (v) => {
     const merged = mergeMessages(v.messages, [m]);
     return { messages: v.loaded ? merged : merged.slice(-UNLOADED_KEEP) };
@@ -83,7 +83,7 @@ function onMessage(m: Message): void {
 }
 
 function onUpdated(m: Message): void {
-  const view = getState().views[m.room];
+  const view = own(getState().views, m.room);
   if (view?.messages.some((x) => x.seq === m.seq)) {
     patchView(m.room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
   }
@@ -106,7 +106,7 @@ function onMembership(d: EventData['member_joined'], joined: boolean): void {
     else forgetRoom(d.room);
     return;
   }
-  if (s.members[d.room]) void loadMembers(d.room);
+  if (own(s.members, d.room)) void loadMembers(d.room);
 }
 
 function onRoomUpdated(d: EventData['room_updated']): void {
@@ -118,15 +118,15 @@ function onRoomUpdated(d: EventData['room_updated']): void {
 function onTyping(d: EventData['typing']): void {
   if (d.user.id === getState().me?.id) return;
   update((s) => ({
-    typing: { ...s.typing, [d.room]: { ...(s.typing[d.room] ?? {}), [d.user.username]: Date.now() + TYPING_SHOWN_MS } },
+    typing: { ...s.typing, [d.room]: { ...(own(s.typing, d.room) ?? {}), [d.user.username]: Date.now() + TYPING_SHOWN_MS } },
   }));
 }
 
 function clearTyping(room: string, username: string): void {
-  const t = getState().typing[room];
-  if (!t || !(username in t)) return;
+  const t = own(getState().typing, room);
+  if (!t || !Object.hasOwn(t, username)) return;
   update((s) => {
-    const next = { ...(s.typing[room] ?? {}) };
+    const next = { ...(own(s.typing, room) ?? {}) };
     delete next[username];
     return { typing: { ...s.typing, [room]: next } };
   });

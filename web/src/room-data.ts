@@ -4,34 +4,34 @@
  */
 import { api, ApiError, errorText } from './api.ts';
 import { broadcast } from './live.ts';
-import { getState, mergeMessages, patchRoom, patchView, update, upsertRoom } from './state.ts';
+import { getState, mergeMessages, own, patchRoom, patchView, update, upsertRoom } from './state.ts';
 
 const PAGE = 50;
 
 /** room → the highest seq we told the server we read (or know it has), so each marker is sent once. */
-const lastReadSent: Record<string, number> = {};
+const lastReadSent = new Map<string, number>();
 
 /** Notes that the server already has our read marker at `seq` (our own post, or another tab's `read`). */
 export function noteReadSent(room: string, seq: number): void {
-  lastReadSent[room] = Math.max(lastReadSent[room] ?? 0, seq);
+  lastReadSent.set(room, Math.max(lastReadSent.get(room) ?? 0, seq));
 }
 
 /** Forgets every read marker sent (sign-out). */
 export function forgetReadSent(): void {
-  for (const k of Object.keys(lastReadSent)) delete lastReadSent[k];
+  lastReadSent.clear();
 }
 
 /** Shows a room: loads its newest page once, its members, and marks it read. */
 export async function openRoom(name: string): Promise<void> {
   // Messages above your read marker are all by others (posting moves it), so the first unread is exact.
   update((s) => {
-    const r = s.rooms[name];
+    const r = own(s.rooms, name);
     const from = r && r.unread > 0 ? r.last_seq - r.unread + 1 : 0;
     return { current: name, notice: null, newFrom: { ...s.newFrom, [name]: from } };
   });
   const hash = '#/r/' + encodeURIComponent(name);
   if (location.hash !== hash) history.replaceState(null, '', hash);
-  if (!getState().rooms[name]) {
+  if (!own(getState().rooms, name)) {
     try {
       const { room } = await api.room(name);
       if (room.member) upsertRoom(room);
@@ -42,7 +42,7 @@ export async function openRoom(name: string): Promise<void> {
     }
   }
   void loadMembers(name);
-  if (!getState().views[name]?.loaded) await loadLatest(name);
+  if (!own(getState().views, name)?.loaded) await loadLatest(name);
   markRead(name);
 }
 
@@ -77,7 +77,7 @@ export async function loadAfter(name: string, after: number): Promise<void> {
 
 /** Scroll-back: the page before the oldest shown message. */
 export async function loadOlder(name: string): Promise<void> {
-  const v = getState().views[name];
+  const v = own(getState().views, name);
   if (!v || !v.hasMore || v.loadingOlder) return;
   const oldest = v.messages[0]?.seq;
   if (oldest === undefined) return;
@@ -115,15 +115,15 @@ export async function loadMembers(name: string): Promise<void> {
 export function markRead(name: string): void {
   const s = getState();
   if (s.current !== name || document.visibilityState !== 'visible') return;
-  const room = s.rooms[name];
+  const room = own(s.rooms, name);
   if (!room) return;
-  const newest = s.views[name]?.messages.at(-1)?.seq ?? 0;
+  const newest = own(s.views, name)?.messages.at(-1)?.seq ?? 0;
   const seq = Math.max(room.last_seq, newest);
   if (room.unread !== 0) patchRoom(name, () => ({ unread: 0 }));
-  if (seq <= 0 || seq <= (lastReadSent[name] ?? 0)) return;
-  lastReadSent[name] = seq;
+  if (seq <= 0 || seq <= (lastReadSent.get(name) ?? 0)) return;
+  lastReadSent.set(name, seq);
   broadcast({ kind: 'read', room: name, seq });
   api.read(name, seq).catch(() => {
-    lastReadSent[name] = 0;
+    lastReadSent.set(name, 0);
   });
 }

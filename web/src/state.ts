@@ -71,6 +71,15 @@ const listeners = new Set<() => void>();
 let scheduled = false;
 
 /** The current state; never mutate it, use `update`. */
+/**
+ * `rec[key]` if it is the record's own entry. Room names and usernames are user strings: `constructor` or
+ * `__proto__` must not read Object.prototype members (writes use computed keys in literals, which define own
+ * properties).
+ */
+export function own<T>(rec: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
+
 export function getState(): AppState {
   return state;
 }
@@ -134,7 +143,7 @@ export function mergeMessages(list: Message[], incoming: Message[]): Message[] {
 /** Updates one room view. */
 export function patchView(room: string, patch: (v: RoomView) => Partial<RoomView>): void {
   update((s) => {
-    const v = s.views[room] ?? emptyView;
+    const v = own(s.views, room) ?? emptyView;
     return { views: { ...s.views, [room]: { ...v, ...patch(v) } } };
   });
 }
@@ -145,7 +154,7 @@ export function patchView(room: string, patch: (v: RoomView) => Partial<RoomView
  */
 export function upsertRoom(room: Room): void {
   update((s) => {
-    const cur = s.rooms[room.name];
+    const cur = own(s.rooms, room.name);
     const next = cur && cur.last_seq > room.last_seq ? { ...room, last_seq: cur.last_seq, unread: cur.unread } : room;
     return { rooms: { ...s.rooms, [room.name]: { ...next, member: true } } };
   });
@@ -153,15 +162,15 @@ export function upsertRoom(room: Room): void {
 
 /** The sidebar's rooms from a `GET /rooms` or `ready` list (members only). */
 export function setRooms(rooms: Room[]): void {
-  const map: Record<string, Room> = {};
-  for (const r of rooms) if (r.member) map[r.name] = r;
+  // fromEntries defines own properties, so a room named `__proto__` is an entry, not a new prototype.
+  const map: Record<string, Room> = Object.fromEntries(rooms.filter((r) => r.member).map((r) => [r.name, r]));
   update(() => ({ rooms: map }));
 }
 
 /** Updates one sidebar room, if this user is in it. */
 export function patchRoom(room: string, patch: (r: Room) => Partial<Room>): void {
   update((s) => {
-    const r = s.rooms[room];
+    const r = own(s.rooms, room);
     return r ? { rooms: { ...s.rooms, [room]: { ...r, ...patch(r) } } } : {};
   });
 }

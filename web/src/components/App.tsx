@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type AppState, dismissNotice, roomLabel, useAppState } from '../state.ts';
+import { type AppState, dismissNotice, own, roomLabel, useAppState } from '../state.ts';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { RoomView } from './RoomView.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
@@ -8,8 +8,8 @@ import { SignIn } from './SignIn.tsx';
 /** "(3) #general · Natter": the unread total shows in the tab strip. */
 function useTitle(s: AppState): void {
   const unread = Object.values(s.rooms).reduce((n, r) => n + (r.name === s.current && document.visibilityState === 'visible' ? 0 : r.unread), 0);
-  const cur = s.current ? roomLabel(s.rooms[s.current], s.current) : '';
-  const room = s.current && s.rooms[s.current]?.kind !== 'dm' ? '#' + cur : cur;
+  const cur = s.current ? roomLabel(own(s.rooms, s.current), s.current) : '';
+  const room = s.current && own(s.rooms, s.current)?.kind !== 'dm' ? '#' + cur : cur;
   const title = (unread > 0 ? `(${unread}) ` : '') + (room ? `${room} · ` : '') + 'Natter';
   useEffect(() => {
     document.title = title;

@@ -7,7 +7,7 @@ import { send, stopTyping, typing } from '../compose.ts';
 const COMPOSER_MAX_PX = 200;
 
 /** Unsent text per room, kept while you look at other rooms. */
-const drafts: Record<string, string> = {};
+const drafts = new Map<string, string>();
 
 interface Props {
   room: string;
@@ -21,7 +21,7 @@ interface Props {
  * Render it with `key={room}`: each room gets a fresh box that starts from that room's draft.
  */
 export function Composer({ room, label, onEditLast }: Props) {
-  const [text, setText] = useState(() => drafts[room] ?? '');
+  const [text, setText] = useState(() => drafts.get(room) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
 
   // Focus the box when a room opens (desktop only: on phones focusing opens the on-screen keyboard).
@@ -36,7 +36,7 @@ export function Composer({ room, label, onEditLast }: Props) {
     if (!t) return;
     send(room, t);
     stopTyping(room);
-    drafts[room] = '';
+    drafts.set(room, '');
     setText('');
   };
 
@@ -61,7 +61,7 @@ export function Composer({ room, label, onEditLast }: Props) {
         onInput={(e) => {
           const v = e.currentTarget.value;
           setText(v);
-          drafts[room] = v;
+          drafts.set(room, v);
           if (v.trim()) typing(room);
         }}
         onKeyDown={(e) => {

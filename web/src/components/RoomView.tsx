@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { joinRoom, leaveRoom } from '../rooms.ts';
-import { type AppState, attempt, dismissNotice, emptyView, roomLabel } from '../state.ts';
+import { type AppState, attempt, dismissNotice, emptyView, own, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
 import { LockIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
@@ -60,10 +60,10 @@ export function RoomView({ s, room, onMenu }: Props) {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [confirmLeave, setConfirmLeave] = useState(false);
-  const r = s.rooms[room];
-  const view = s.views[room] ?? emptyView;
+  const r = own(s.rooms, room);
+  const view = own(s.views, room) ?? emptyView;
   const me = s.me?.username ?? '';
-  const members = s.members[room];
+  const members = own(s.members, room);
   const isOwner = !!members?.some((m) => m.role === 'owner' && m.user.username === me);
   const label = roomLabel(r, room);
   const pending = s.pending.filter((p) => p.room === room);
@@ -138,8 +138,8 @@ export function RoomView({ s, room, onMenu }: Props) {
           <RoomNotFound room={room} error={view.error} />
         ) : (
           <>
-            <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={s.newFrom[room] ?? 0} />
-            <TypingLine typing={s.typing[room]} />
+            <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={own(s.newFrom, room) ?? 0} />
+            <TypingLine typing={own(s.typing, room)} />
             {r ? (
               <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
             ) : view.error ? null : (
