@@ -54,6 +54,13 @@ export interface Config {
   cookieSecure: boolean;
   /** NATTER_STREAM_BUFFER, default 1 MiB: unsent bytes a stream may hold before it is closed as slow. */
   streamBuffer: number;
+  /**
+   * NATTER_REPLAY_STALL_MS, default 10000: how long a stream's replay may wait for its client to read before the
+   * stream is closed as slow (it resumes by cursor); 0 = no deadline.
+   */
+  replayStallMs: number;
+  /** NATTER_REPLAYS_MAX, default 64: streams replaying at once on a node; others wait their turn; 0 = no cap. */
+  replaysMax: number;
   /** NATTER_RETRY_MS, default 2000: the `retry:` hint sent to EventSource clients. */
   retryMs: number;
   /** NATTER_PRESENCE_GRACE_MS, default 5000: how long a user stays online after their last stream closes. */
@@ -135,6 +142,8 @@ export function loadConfig(env: Env): Config {
     metricsToken: env.NATTER_METRICS_TOKEN || null,
     cookieSecure: cookieSecureRaw === '1' || cookieSecureRaw === 'true',
     streamBuffer: int('NATTER_STREAM_BUFFER', 1024 * 1024, 4096, 1024 * 1024 * 1024),
+    replayStallMs: int('NATTER_REPLAY_STALL_MS', 10_000, 0, 3_600_000),
+    replaysMax: int('NATTER_REPLAYS_MAX', 64, 0, 1_000_000),
     retryMs: int('NATTER_RETRY_MS', 2000, 0, 3_600_000),
     presenceGraceMs: int('NATTER_PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
     logLevel,

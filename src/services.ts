@@ -55,6 +55,8 @@ export async function createServices(config: Config, store: Store, broker: Broke
     budget: config.streamBuffer,
     perUser: config.streamsPerUser,
     perIp: config.streamsPerIp,
+    replayStallMs: config.replayStallMs,
+    replaysMax: config.replaysMax,
   }, metrics);
   metrics.streamsGauge(() => streams.count());
   relay.start({ presence, streams });

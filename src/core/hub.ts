@@ -22,6 +22,8 @@ export interface HubMetrics {
 
 /** Frames of the most recent events, shared by live delivery and by replays (a reconnect storm re-sends the same tail). */
 const FRAME_CACHE_MAX = 4096;
+/** …and at most this many bytes of them: 4096 frames of 16 KB messages would otherwise keep 64 MB after every stream closed. */
+const FRAME_CACHE_BYTES = 8 * 1024 * 1024;
 
 export class Hub {
   private readonly byUser = new Map<string, Set<Subscriber>>();
@@ -30,6 +32,7 @@ export class Hub {
   private readonly roomsOf = new Map<Subscriber, Set<number>>();
   private readonly pending = new Set<Subscriber>();
   private readonly frames = new Map<number, Buffer>();
+  private frameBytes = 0;
 
   constructor(private readonly logId: string, private readonly metrics: HubMetrics) {}
 
@@ -39,7 +42,12 @@ export class Hub {
     if (frame === undefined) {
       frame = Buffer.from(encodeEvent(e.type, e.data, encodeCursor(e.pos, this.logId)));
       this.frames.set(e.pos, frame);
-      if (this.frames.size > FRAME_CACHE_MAX) this.frames.delete(this.frames.keys().next().value!);
+      this.frameBytes += frame.length;
+      while (this.frames.size > FRAME_CACHE_MAX || (this.frameBytes > FRAME_CACHE_BYTES && this.frames.size > 1)) {
+        const [pos, old] = this.frames.entries().next().value!;
+        this.frames.delete(pos);
+        this.frameBytes -= old.length;
+      }
     }
     return frame;
   }

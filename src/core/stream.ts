@@ -27,6 +27,10 @@ export interface StreamOptions {
   /** Caps; 0 = none. */
   perUser: number;
   perIp: number;
+  /** How long a replay may wait for its client to read before the stream is closed as `slow`; 0 (the default) = no deadline. */
+  replayStallMs?: number;
+  /** Streams replaying at once on this node; more wait their turn (FIFO) before reading the store. 0 (the default) = no cap. */
+  replaysMax?: number;
 }
 
 /** Counters the stream reports to; http/metrics.ts implements them with Prometheus. */
@@ -36,13 +40,19 @@ export interface StreamMetrics {
   replayed(n: number): void;
 }
 
-const REPLAY_PAGE = 500;
+/** Most events per replay page. */
+export const REPLAY_PAGE = 500;
+/** Bytes per event assumed before a replay has read any: about a message at its largest (4000 emoji, ~16 KB). */
+const FIRST_EVENT_BYTES = 16 * 1024;
 const PING = Buffer.from(encodeComment('ping'));
 
 export class Streams {
   private readonly perIp = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private open_ = 0;
+  private replaying = 0;
+  /** Streams waiting for a replay slot, FIFO. */
+  private readonly replayQueue: (() => void)[] = [];
 
   constructor(
     private readonly store: Pick<EventLog, 'memberRooms' | 'readEvents'> & Pick<Lifecycle, 'logId'>,
@@ -84,7 +94,13 @@ export class Streams {
     sub.writeNow(Buffer.from(encodeRetry(this.opts.retryMs)));
     this.hub.addPending(sub);
     try {
-      await this.replayAndGoLive(sub, session, cursor);
+      // A stream waiting for its turn is pending: it holds what the hub delivers and loses nothing.
+      await this.replaySlot();
+      try {
+        if (sub.pending) await this.replayAndGoLive(sub, session, cursor);
+      } finally {
+        this.releaseSlot();
+      }
     } catch (err) {
       sub.close('error');
       throw err;
@@ -104,28 +120,74 @@ export class Streams {
     // so a drop before the first stored event still resumes instead of starting over and missing events.
     else sub.writeNow(Buffer.from(encodeIdOnly(ready.cursor)));
     sub.replayFrom(from);
-    let replayed = 0;
-    while (sub.pending && sub.lastPos < snap.head) {
-      const page = await this.store.readEvents(session.user.id, sub.lastPos, snap.head, REPLAY_PAGE);
-      for (const e of page) {
-        const frame = this.hub.frame(e);
-        // Replay is pulled, so it waits for the client instead of overrunning the budget:
-        // a backlog of any size is delivered whole to a client that reads.
-        if (sub.pendingBytes() + frame.length > this.opts.budget / 2) {
-          await sub.drained();
-          if (!sub.pending) return;
-        }
-        sub.sendStored(e.pos, frame);
-      }
-      replayed += page.length;
-      if (page.length < REPLAY_PAGE) break;
-    }
+    const replayed = await this.replayPages(sub, session.user.id, snap.head);
     if (!sub.pending) return;
     sub.replayed(snap.head);
     sub.flush();
     this.metrics.replayed(replayed);
     const rooms = this.hub.goLive(sub, snap.roomIds);
     if (rooms) this.presence.up({ id: sub.userId, username: sub.username }, rooms);
+  }
+
+  /** Send, in pages, every event in (sub.lastPos, head] the user could see; returns how many were read. */
+  private async replayPages(sub: Subscriber, userId: string, head: number): Promise<number> {
+    // Pages are sized by bytes as well as count (STYLE habit 8): the Store reads by count, so each page
+    // asks for as many events as fit in a quarter of the budget at the largest event of the last page
+    // (the first page assumes the largest message), growing at most twofold a page so larger events ahead
+    // can overshoot it by no more than that.
+    const pageBytes = Math.max(1, Math.floor(this.opts.budget / 4));
+    let perEvent = FIRST_EVENT_BYTES;
+    let limit = REPLAY_PAGE;
+    let replayed = 0;
+    while (sub.pending && sub.lastPos < head) {
+      limit = Math.max(1, Math.min(REPLAY_PAGE, limit * 2, Math.floor(pageBytes / perEvent)));
+      const page = await this.store.readEvents(userId, sub.lastPos, head, limit);
+      let largest = 1;
+      for (const e of page) {
+        const frame = this.hub.frame(e);
+        largest = Math.max(largest, frame.length);
+        // Replay is pulled, so it waits for the client instead of overrunning the budget:
+        // a backlog of any size is delivered whole to a client that reads (within the stall deadline).
+        if (sub.pendingBytes() + frame.length > this.opts.budget / 2) {
+          await this.drainedOrSlow(sub);
+          if (!sub.pending) return replayed;
+        }
+        sub.sendStored(e.pos, frame);
+      }
+      replayed += page.length;
+      if (page.length < limit) break;
+      perEvent = largest;
+    }
+    return replayed;
+  }
+
+  /** Wait for the client to read what it holds; past the stall deadline the stream closes as `slow` (it resumes by cursor). */
+  private async drainedOrSlow(sub: Subscriber): Promise<void> {
+    const ms = this.opts.replayStallMs ?? 0;
+    if (ms <= 0) return sub.drained();
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<void>((resolve) => {
+      timer = setTimeout(() => (sub.close('slow'), resolve()), ms);
+    });
+    try {
+      await Promise.race([sub.drained(), stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Take a replay slot, waiting in FIFO order when `replaysMax` streams already replay. */
+  private async replaySlot(): Promise<void> {
+    const max = this.opts.replaysMax ?? 0;
+    if (max > 0 && this.replaying >= max) await new Promise<void>((resolve) => this.replayQueue.push(resolve));
+    else this.replaying++;
+  }
+
+  /** Give the slot to the next waiting stream (the count stays), or free it. */
+  private releaseSlot(): void {
+    const next = this.replayQueue.shift();
+    if (next) next();
+    else this.replaying--;
   }
 
   /** End every stream of a session (logout): within this call. */

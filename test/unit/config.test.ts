@@ -33,6 +33,15 @@ describe('loadConfig defaults', () => {
     assert.equal(c.streamsPerIp, 100);
     assert.equal(c.heartbeatMs, 15_000);
     assert.equal(c.maxBody, 65_536);
+    assert.equal(c.replayStallMs, 10_000);
+    assert.equal(c.replaysMax, 64);
+  });
+
+  it('NATTER_REPLAY_STALL_MS and NATTER_REPLAYS_MAX are read, and 0 disables them', () => {
+    const c = loadConfig({ NATTER_REPLAY_STALL_MS: '1500', NATTER_REPLAYS_MAX: '3' });
+    assert.deepEqual([c.replayStallMs, c.replaysMax], [1500, 3]);
+    const off = loadConfig({ NATTER_REPLAY_STALL_MS: '0', NATTER_REPLAYS_MAX: '0' });
+    assert.deepEqual([off.replayStallMs, off.replaysMax], [0, 0]);
   });
 
   it('reads every variable of the Running table', () => {
@@ -86,6 +95,7 @@ describe('bad variables', () => {
     ['NATTER_COOKIE_SECURE', 'yes'],
     ['NATTER_REQUEST_TIMEOUT_MS', '30s'], ['NATTER_REQUEST_TIMEOUT_MS', '-1'],
     ['NATTER_STREAMS_PER_USER', 'ten'], ['NATTER_STREAMS_PER_IP', '-5'],
+    ['NATTER_REPLAY_STALL_MS', '10s'], ['NATTER_REPLAY_STALL_MS', '-1'], ['NATTER_REPLAYS_MAX', 'many'],
     ['NATTER_HEARTBEAT_MS', 'soon'], ['NATTER_HEARTBEAT_MS', '0'],
     ['NATTER_MAX_BODY', '64k'], ['NATTER_MAX_BODY', '0'],
     ['HOST', 'two words'],
