@@ -2,11 +2,18 @@
  * One room's data over REST: opening a room, paging its history, its member list, and the read marker (sent to
  * the server and to the other tabs). Components, rooms.ts and events.ts call these.
  */
+import type { Message } from '../../src/core/types.ts';
 import { api, ApiError, errorText } from './api.ts';
 import { broadcast } from './live.ts';
 import { getState, mergeMessages, own, patchRoom, patchView, update, upsertRoom } from './state.ts';
 
 const PAGE = 50;
+/** Unread messages beyond this many: open the room at the first unread one rather than at the newest page. */
+const LAND_FROM = PAGE - 10;
+/** Read messages shown above the "New" line when landing there. */
+const CONTEXT = 5;
+/** The forward pages (of 200) fetched to land at the first unread; more unread than that opens at the newest. */
+const MAX_FORWARD_PAGES = 10;
 
 /** room → the highest seq we told the server we read (or know it has), so each marker is sent once. */
 const lastReadSent = new Map<string, number>();
@@ -21,13 +28,20 @@ export function forgetReadSent(): void {
   lastReadSent.clear();
 }
 
-/** Shows a room: loads its newest page once, its members, and marks it read. */
+/**
+ * Shows a room: loads its history once (the newest page, or with many unread, from the first unread message on),
+ * its members, and marks it read, or, when it has unread messages, holds the marker until the newest message was
+ * on screen (MessageList calls releaseRead).
+ */
 export async function openRoom(name: string): Promise<void> {
   // Messages above your read marker are all by others (posting moves it), so the first unread is exact.
+  let from = 0;
+  let last = 0;
   update((s) => {
     const r = own(s.rooms, name);
-    const from = r && r.unread > 0 ? r.last_seq - r.unread + 1 : 0;
-    return { current: name, notice: null, newFrom: { ...s.newFrom, [name]: from } };
+    from = r && r.unread > 0 ? Math.max(1, r.last_seq - r.unread + 1) : 0;
+    last = r?.last_seq ?? 0;
+    return { current: name, notice: null, newFrom: { ...s.newFrom, [name]: from }, holding: from > 0 ? name : null };
   });
   const hash = '#/r/' + encodeURIComponent(name);
   if (location.hash !== hash) history.replaceState(null, '', hash);
@@ -42,8 +56,42 @@ export async function openRoom(name: string): Promise<void> {
     }
   }
   void loadMembers(name);
-  if (!own(getState().views, name)?.loaded) await loadLatest(name);
+  if (!own(getState().views, name)?.loaded) {
+    const many = from > 0 && last - from + 1 > LAND_FROM && last - from + 1 < MAX_FORWARD_PAGES * 200 - CONTEXT;
+    await (many ? loadFrom(name, from, last) : loadLatest(name));
+  }
   markRead(name);
+}
+
+/** Lets the open room's read marker move again (its newest message was on screen, or "Jump to newest"). */
+export function releaseRead(name: string): void {
+  if (getState().holding !== name) return;
+  update(() => ({ holding: null }));
+  markRead(name);
+}
+
+/** Loads a room from a few messages before `from` (its first unread) up to `last`, in pages of 200. */
+async function loadFrom(name: string, from: number, last: number): Promise<void> {
+  try {
+    const got: Message[] = [];
+    let after = Math.max(0, from - 1 - CONTEXT);
+    for (let i = 0; i < MAX_FORWARD_PAGES; i++) {
+      const { messages } = await api.messages(name, { after, limit: 200 });
+      got.push(...messages);
+      const end = messages.at(-1)?.seq ?? last;
+      if (messages.length < 200 || end >= last) break;
+      after = end;
+    }
+    const newest = got.at(-1)?.seq ?? 0;
+    patchView(name, (v) => ({
+      messages: mergeMessages(got, v.messages.filter((m) => m.seq > newest)),
+      loaded: true,
+      hasMore: (got[0]?.seq ?? 1) > 1,
+      error: null,
+    }));
+  } catch (e) {
+    patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
+  }
 }
 
 /**
@@ -109,12 +157,13 @@ export async function loadMembers(name: string): Promise<void> {
 }
 
 /**
- * Moves the read marker to the newest message of the open room, when the tab is visible.
+ * Moves the read marker to the newest message of the open room, when the tab is visible and the room is not held
+ * (opened with unread messages whose newest one has not been on screen yet).
  * Other tabs hear about it too, so their badges clear without their own request.
  */
 export function markRead(name: string): void {
   const s = getState();
-  if (s.current !== name || document.visibilityState !== 'visible') return;
+  if (s.current !== name || s.holding === name || document.visibilityState !== 'visible') return;
   const room = own(s.rooms, name);
   if (!room) return;
   const newest = own(s.views, name)?.messages.at(-1)?.seq ?? 0;

@@ -48,6 +48,8 @@ export interface AppState {
   notice: string | null;
   /** room → the first seq that was unread when you opened it (0: none), for the "New" line. */
   newFrom: Record<string, number>;
+  /** The open room whose read marker waits until its newest message has been on screen (opened with unread). */
+  holding: string | null;
 }
 
 const initial: AppState = {
@@ -64,6 +66,7 @@ const initial: AppState = {
   role: 'follower',
   notice: null,
   newFrom: {},
+  holding: null,
 };
 
 let state: AppState = initial;

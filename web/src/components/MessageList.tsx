@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { discard, retry } from '../compose.ts';
-import { loadOlder } from '../room-data.ts';
+import { loadOlder, releaseRead } from '../room-data.ts';
 import { bidiClosers, dayKey, dayLabel } from '../format.ts';
 import type { PendingMessage, RoomView } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
@@ -18,6 +18,10 @@ interface Props {
   onEdit(id: string | null): void;
   /** Draw the "New" line above this seq (0: none). */
   newFrom: number;
+  /** The room was opened with unread messages not yet seen: land at the "New" line, read once at the end. */
+  holding: boolean;
+  /** The room's unread count, for the "N new messages" bar. */
+  unread: number;
 }
 
 const GROUP_MS = 5 * 60 * 1000;
@@ -71,9 +75,9 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
  * The scrolling history of one room. Loading older messages keeps what you were looking at in place (the
  * height added above is added to scrollTop); new messages scroll into view only if you were already at the end.
  */
-export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit, newFrom }: Props) {
+export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit, newFrom, holding, unread }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
-  const snap = useRef({ room: '', first: 0, atBottom: true, count: 0, pending: 0, anchor: '', anchorTop: 0 });
+  const snap = useRef({ room: '', first: 0, atBottom: true, count: 0, pending: 0, anchor: '', anchorTop: 0, landed: true });
   const [away, setAway] = useState(false);
 
   // Where the anchor message sits in the viewport. The anchor is the second-oldest shown message: the oldest
@@ -92,6 +96,7 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
     const first = view.messages[0]?.seq ?? 0;
     const count = view.messages.length + pending.length;
     if (s.room !== room) {
+      s.landed = !holding;
       el.scrollTop = el.scrollHeight;
     } else if (first < s.first && s.first !== 0) {
       // Older messages went in above: scroll by however far the anchor moved, so the view stays put.
@@ -100,15 +105,34 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
       // New messages follow you if you were at the end; your own send always brings you there.
       el.scrollTop = el.scrollHeight;
     }
+    if (!s.landed && view.loaded) {
+      // Opened with unread messages: put the "New" line (or the first unread message) at the top.
+      s.landed = true;
+      const firstUnread = view.messages.find((m) => m.seq >= newFrom);
+      const target =
+        el.querySelector('[data-testid="new-separator"]') ??
+        (firstUnread ? el.querySelector(`[data-id="${CSS.escape(firstUnread.id)}"]`) : null);
+      if (target) el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+    }
     Object.assign(s, { room, first, count, pending: pending.length });
     remember(el);
+    if (holding && s.landed && s.atBottom && view.loaded) releaseRead(room);
   });
+
+  const jumpToNewest = () => {
+    const el = scroller.current;
+    if (!el) return;
+    el.scrollTop = el.scrollHeight;
+    el.focus();
+    releaseRead(room);
+  };
 
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
     remember(el);
     setAway(!snap.current.atBottom);
+    if (holding && snap.current.landed && snap.current.atBottom && view.loaded) releaseRead(room);
     if (el.scrollTop < 120 && view.hasMore && !view.loadingOlder) void loadOlder(room);
   };
 
@@ -167,17 +191,23 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
           ))}
         </ol>
       </div>
-      {away && (
-        <button
-          type="button"
-          class="btn btn-small jump-latest"
-          onClick={() => {
-            const el = scroller.current;
-            if (el) el.scrollTop = el.scrollHeight;
-          }}
-        >
-          ↓ Latest messages
+      {holding && view.loaded && unread > 0 ? (
+        <button type="button" class="btn btn-small btn-primary jump-latest" data-testid="jump-unread" onClick={jumpToNewest}>
+          {unread} new {unread === 1 ? 'message' : 'messages'} · Jump to newest
         </button>
+      ) : (
+        away && (
+          <button
+            type="button"
+            class="btn btn-small jump-latest"
+            onClick={() => {
+              const el = scroller.current;
+              if (el) el.scrollTop = el.scrollHeight;
+            }}
+          >
+            ↓ Latest messages
+          </button>
+        )
       )}
     </div>
   );

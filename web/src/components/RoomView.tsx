@@ -138,7 +138,7 @@ export function RoomView({ s, room, onMenu }: Props) {
           <RoomNotFound room={room} error={view.error} />
         ) : (
           <>
-            <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={own(s.newFrom, room) ?? 0} />
+            <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={own(s.newFrom, room) ?? 0} holding={s.holding === room} unread={r?.unread ?? 0} />
             <TypingLine typing={own(s.typing, room)} />
             {r ? (
               <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />

@@ -68,7 +68,7 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
           </span>
         )}
         <bdi class="room-name">{label}</bdi>
-        {room.unread > 0 && !active && (
+        {room.unread > 0 && (
           <span class="badge" data-testid="unread-badge" aria-label={`${room.unread} unread`}>
             {room.unread > 99 ? '99+' : room.unread}
           </span>
