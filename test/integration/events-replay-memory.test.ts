@@ -14,6 +14,8 @@ import { useServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const MB = 1024 * 1024;
+/** How far above the baseline RSS may stay after close (seen: 2–19 MB; the old code: +89 MB, streams never closed). */
+const SLACK = 40 * MB;
 const BACKLOG = 1500;
 const CLIENTS = 10;
 
@@ -63,15 +65,16 @@ describe('replays whose clients stop reading', () => {
     await Promise.all(streams.map((s) => s.closed));
     assert.equal(await metric(server.url, 'natter_streams_open'), open0);
 
-    // What the replays held is released: RSS comes back within 20 MB of before (it may take a GC or two).
+    // What the replays held is released: RSS comes back within SLACK of before (it may take a GC or two). The old code
+    // held +89 MB here and never closed; freed memory is not always handed back to the OS at once, hence the slack.
     let after = rss(server.pid);
     await waitFor(async () => {
       await metric(server.url, 'natter_streams_open'); // a little traffic, so the server allocates and collects
       after = rss(server.pid);
-      return after <= baseline + 20 * MB;
+      return after <= baseline + SLACK;
     }, 'RSS back near the baseline', 15_000).catch(() => undefined);
     const report = `RSS baseline ${(baseline / MB).toFixed(1)} MB, during ${(during / MB).toFixed(1)} MB, after close ${(after / MB).toFixed(1)} MB`;
     console.log(report);
-    assert.ok(after <= baseline + 20 * MB, report);
+    assert.ok(after <= baseline + SLACK, report);
   });
 });
