@@ -4,11 +4,11 @@
  * write is authoritative: publishing never fails the request (STYLE habit 5).
  */
 import type { Accounts, Lifecycle, Messages, RoomAccess, Rooms } from '../storage/store.ts';
-import { encodeCursor } from './cursor.ts';
-import { ChatError, forbidden, notFound } from './errors.ts';
+import { decodeMemberCursor, encodeCursor, encodeMemberCursor } from './cursor.ts';
+import { ChatError, forbidden, invalid, notFound } from './errors.ts';
 import { TypingThrottle } from './typing-throttle.ts';
 import type { LogEvent, Member, Message, Room, User, UserRef, Visibility } from './types.ts';
-import { checkEmoji, checkNewRoomName, checkText, checkTopic, HISTORY_LIMIT_DEFAULT, isRoomName, isUsername } from './validate.ts';
+import { checkEmoji, checkNewRoomName, checkText, checkTopic, HISTORY_LIMIT_DEFAULT, isRoomName, MEMBERS_LIMIT_DEFAULT, isUsername } from './validate.ts';
 
 /** Where committed events and transient signals go: the local hub, and the other nodes in cluster mode (core/relay.ts). */
 export interface LiveSink {
@@ -97,6 +97,18 @@ export class Chat {
     const access = await this.visible(user, name);
     const rows = await this.store.listMembers(access.record.id);
     return rows.map((m) => ({ user: m.user, role: m.role, online: this.online.isOnline(m.user.id) }));
+  }
+
+  /** One page of the members by username (case-insensitively); `next` continues it, null on the last page. */
+  async membersPage(user: User, name: string, page: { limit?: number; cursor?: string }): Promise<{ members: Member[]; next: string | null }> {
+    const access = await this.visible(user, name);
+    const after = page.cursor === undefined ? '' : decodeMemberCursor(page.cursor);
+    if (after === null) throw invalid('cursor: malformed');
+    const { members, nextKey } = await this.store.listMembersPage(access.record.id, after, page.limit ?? MEMBERS_LIMIT_DEFAULT);
+    return {
+      members: members.map((m) => ({ user: m.user, role: m.role, online: this.online.isOnline(m.user.id) })),
+      next: nextKey === null ? null : encodeMemberCursor(nextKey),
+    };
   }
 
   async openDm(user: User, username: string): Promise<Room> {

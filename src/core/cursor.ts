@@ -4,6 +4,7 @@
  * cursor from another database (a wiped or different deployment) is recognised
  * as unknown instead of silently skipping or repeating events.
  */
+import { isUsername } from './validate.ts';
 
 /** Encode a position of the log `logId`. */
 export function encodeCursor(pos: number, logId: string): string {
@@ -20,4 +21,18 @@ export function decodeCursor(raw: string, logId: string, head: number): CursorCh
   const pos = Number(m[1]);
   if (pos > head) return { ok: false, reason: 'ahead' };
   return { ok: true, pos };
+}
+
+/**
+ * Member-list cursors (`GET /rooms/:room/members?limit=`): the last username_key of the page, base64url. Opaque
+ * to clients; `decodeMemberCursor` accepts only what `encodeMemberCursor` could have made (else null).
+ */
+export function encodeMemberCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodeMemberCursor(raw: string): string | null {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) return null;
+  const key = Buffer.from(raw, 'base64url').toString('utf8');
+  return isUsername(key) && key === key.toLowerCase() && encodeMemberCursor(key) === raw ? key : null;
 }

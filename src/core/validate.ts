@@ -15,6 +15,9 @@ export const TOPIC_MAX = 256;
 export const CLIENT_ID_MAX = 64;
 export const HISTORY_LIMIT_MAX = 200;
 export const HISTORY_LIMIT_DEFAULT = 50;
+/** Members per page of `GET /rooms/:room/members` when `cursor` comes without `limit`. */
+export const MEMBERS_LIMIT_MAX = 200;
+export const MEMBERS_LIMIT_DEFAULT = 50;
 export const EMOJI_MAX = 32;
 /** Distinct reaction emoji one message may hold (API v1.1 §7); a new one beyond it is 409 `limit_reached`. */
 export const REACTIONS_MAX = 20;

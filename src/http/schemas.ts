@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import type { ErrorBody, Member, Message, Room, User, UserRef, Visibility } from '../core/types.ts';
-import { CLIENT_ID_MAX, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
+import { CLIENT_ID_MAX, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMBERS_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
 
 export const UserRefSchema = Type.Object({ id: Type.String(), username: Type.String() });
 
@@ -83,6 +83,15 @@ export const PostBody = Type.Object(
 export const EditBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }) }, { additionalProperties: false });
 export const MessageParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 40 }) });
 export const ReactionParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 40 }), emoji: Type.String({ maxLength: 200 }) });
+/** `GET /rooms/:room/members`: paged when `limit` or `cursor` is given, else v1's full list. */
+export const MembersQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MEMBERS_LIMIT_MAX })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
 export const HistoryQuery = Type.Object(
   {
     before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),

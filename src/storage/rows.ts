@@ -131,6 +131,12 @@ export function toMember(r: MemberRow): { user: UserRef; role: Role } {
   return { user: { id: String(r.id), username: r.username }, role: r.role };
 }
 
+/** A page from up to `limit + 1` rows in key order (the extra row only says that more follow). */
+export function toMemberPage(rows: (MemberRow & { username_key: string })[], limit: number): { members: { user: UserRef; role: Role }[]; nextKey: string | null } {
+  const page = rows.slice(0, limit);
+  return { members: page.map(toMember), nextKey: rows.length > limit ? page[page.length - 1]!.username_key : null };
+}
+
 /** Messages with their reactions; `reactions` are those of `rows`, in reaction order (REACTIONS_OF). */
 export function toMessages(rows: MessageRow[], reactions: ReactionRow[]): Message[] {
   const grouped = groupReactions(reactions);

@@ -67,6 +67,12 @@ export interface HistoryQuery {
   limit: number;
 }
 
+/** A page of a room's members (`Rooms.listMembersPage`). */
+export interface MemberPage {
+  members: { user: UserRef; role: Role }[];
+  nextKey: string | null;
+}
+
 /** The rooms a user belongs to and the log head, read in one snapshot. */
 export interface MemberSnapshot {
   rooms: Room[];
@@ -153,6 +159,12 @@ export interface Rooms {
   removeMember(roomId: number, userId: string): Promise<Changed<boolean>>;
   /** The room's members, owners first, then by username. */
   listMembers(roomId: number): Promise<{ user: UserRef; role: Role }[]>;
+  /**
+   * One page of the room's members ordered by username_key (binary order of the lower-cased username), those after
+   * `afterKey` ('' = from the start), at most `limit`. `nextKey` is the page's last key when more follow, else null:
+   * a page is never empty unless the room is.
+   */
+  listMembersPage(roomId: number, afterKey: string, limit: number): Promise<MemberPage>;
   /** The DM room of two users, created on first use; both end up members. Same room whoever asks first. */
   openDm(viewerId: string, peerId: string): Promise<Changed<Room>>;
 }

@@ -137,6 +137,36 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       await assert.rejects(store.addMember(999_999, bob.id, 'member'), code('not_found'));
     });
 
+    it('listMembersPage: pages by username_key cover every member once, in order; next is null on the last page', async () => {
+      // mixed case and the punctuation a username may hold, so the order is case-insensitive and bytewise on both databases
+      const named = async (prefix: string): Promise<User> => (await store.createUser({ username: prefix + uniq('').slice(0, 20), passwordHash: 'h', guest: false })).value;
+      const owner = await named('Zed');
+      const { id } = await newRoom(owner);
+      const others = [await named('amy'), await named('Bob'), await named('c.d'), await named('c_d'), await named('C-d'), await named('eve')];
+      for (const u of others) await store.addMember(id, u.id, 'member');
+      const all = [owner, ...others];
+      const expected = all.map((u) => u.username).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+      for (const limit of [1, 3, 7, 8]) {
+        const seen: string[] = [];
+        let after = '';
+        for (let pages = 0; ; pages++) {
+          assert.ok(pages <= all.length, 'paging ends');
+          const page = await other.listMembersPage(id, after, limit);
+          assert.ok(page.members.length > 0 && page.members.length <= limit, `page of ${page.members.length} for limit ${limit}`);
+          seen.push(...page.members.map((m) => m.user.username));
+          if (page.nextKey === null) break;
+          assert.equal(page.members.length, limit, 'only the last page is short');
+          assert.equal(page.nextKey, page.members.at(-1)!.user.username.toLowerCase());
+          after = page.nextKey;
+        }
+        assert.deepEqual(seen, expected, `limit ${limit}`);
+      }
+      const first = await store.listMembersPage(id, '', 100);
+      assert.deepEqual(first.members.find((m) => m.user.id === owner.id), { user: { id: owner.id, username: owner.username }, role: 'owner' });
+      assert.equal(first.nextKey, null);
+      assert.deepEqual(await store.listMembersPage(id, expected.at(-1)!.toLowerCase(), 3), { members: [], nextKey: null });
+    });
+
     it('readEvents replays only inside membership spans (join, leave, rejoin)', async () => {
       const owner = await newUser('own');
       const eve = await newUser('eve');

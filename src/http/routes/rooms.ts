@@ -1,6 +1,6 @@
 /** Rooms, membership and direct messages. */
 import { Type } from 'typebox';
-import { AddMemberBody, CreateRoomBody, errors, MemberParams, MemberSchema, PatchRoomBody, RoomParams, RoomReply, RoomSchema } from '../schemas.ts';
+import { AddMemberBody, CreateRoomBody, errors, MemberParams, MembersQuery, MemberSchema, PatchRoomBody, RoomParams, RoomReply, RoomSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 
 export async function roomRoutes({ app, services, actionLimit }: RouteDeps): Promise<void> {
@@ -41,12 +41,20 @@ export async function roomRoutes({ app, services, actionLimit }: RouteDeps): Pro
     return reply.status(204).send(null);
   });
 
+  // v1 (no limit, no cursor): {members}, owners first. Paged (API v1.1 §7): {members, next} by username.
   app.get('/api/v1/rooms/:room/members', {
     schema: {
-      tags, params: RoomParams,
-      response: { 200: Type.Object({ members: Type.Array(MemberSchema) }), ...errors(404) },
+      tags, params: RoomParams, querystring: MembersQuery,
+      response: {
+        200: Type.Object({ members: Type.Array(MemberSchema), next: Type.Optional(Type.Union([Type.String(), Type.Null()])) }),
+        ...errors(404),
+      },
     },
-  }, async (req) => ({ members: await chat.members(req.user, req.params.room) }));
+  }, async (req) => {
+    const { limit, cursor } = req.query;
+    if (limit === undefined && cursor === undefined) return { members: await chat.members(req.user, req.params.room) };
+    return chat.membersPage(req.user, req.params.room, { limit, cursor });
+  });
 
   app.post('/api/v1/rooms/:room/members', {
     schema: { tags, params: RoomParams, body: AddMemberBody, response: { 200: RoomReply, ...errors(404, 429) } },

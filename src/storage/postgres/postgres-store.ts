@@ -28,8 +28,8 @@ import type pg from 'pg';
 import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
@@ -189,6 +189,10 @@ export class PostgresStore implements Store {
 
   async listMembers(roomId: number): Promise<{ user: UserRef; role: Role }[]> {
     return (await this.read((db) => db.query<MemberRow>(SQL.members, [roomId]))).rows.map(toMember);
+  }
+
+  async listMembersPage(roomId: number, afterKey: string, limit: number): Promise<MemberPage> {
+    return toMemberPage((await this.read((db) => db.query<MemberRow & { username_key: string }>(SQL.membersPage, [roomId, afterKey, limit + 1]))).rows, limit);
   }
 
   async openDm(viewerId: string, peerId: string): Promise<Changed<Room>> {

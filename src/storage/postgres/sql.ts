@@ -87,6 +87,8 @@ SELECT $1, $2, $3, last_seq, now() FROM rooms WHERE id = $1 ON CONFLICT DO NOTHI
   openSpan: 'INSERT INTO member_spans (user_id, room_id, from_pos) VALUES ($1, $2, $3)',
   closeSpan: 'UPDATE member_spans SET to_pos = $1 WHERE user_id = $2 AND room_id = $3 AND to_pos IS NULL',
   members: 'SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 ORDER BY m.role DESC, u.username_key',
+  // ($1 room, $2 after key, $3 limit + 1): COLLATE "C" compares bytewise, as SQLite does
+  membersPage: 'SELECT u.id, u.username, m.role, u.username_key FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 AND u.username_key COLLATE "C" > $2 ORDER BY u.username_key COLLATE "C" LIMIT $3',
 
   // messages
   messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = $1 AND m.client_id = $2`,

@@ -80,6 +80,8 @@ export const SQL = {
   openSpan: 'INSERT INTO member_spans (user_id, room_id, from_pos) VALUES (?, ?, ?)',
   closeSpan: 'UPDATE member_spans SET to_pos = ? WHERE user_id = ? AND room_id = ? AND to_pos IS NULL',
   members: 'SELECT u.id, u.username, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? ORDER BY m.role DESC, u.username_key',
+  // (room, after key, limit + 1): keys compare bytewise (SQLite's BINARY collation)
+  membersPage: 'SELECT u.id, u.username, m.role, u.username_key FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? AND u.username_key > ? ORDER BY u.username_key LIMIT ?',
 
   // messages
   messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = ? AND m.client_id = ?`,

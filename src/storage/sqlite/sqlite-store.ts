@@ -14,8 +14,8 @@ import Database from 'better-sqlite3';
 import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
 import { prepareStatements, type Statements } from './statements.ts';
@@ -157,6 +157,10 @@ export class SqliteStore implements Store {
 
   async listMembers(roomId: number): Promise<{ user: UserRef; role: Role }[]> {
     return this.s.members.all(roomId).map(toMember);
+  }
+
+  async listMembersPage(roomId: number, afterKey: string, limit: number): Promise<MemberPage> {
+    return toMemberPage(this.s.membersPage.all(roomId, afterKey, limit + 1), limit);
   }
 
   async openDm(viewerId: string, peerId: string): Promise<Changed<Room>> {

@@ -35,6 +35,7 @@ export function prepareStatements(db: Database.Database) {
     openSpan: p(SQL.openSpan),
     closeSpan: p(SQL.closeSpan),
     members: p<MemberRow>(SQL.members),
+    membersPage: p<MemberRow & { username_key: string }>(SQL.membersPage),
     messageByClientId: p<MessageRow>(SQL.messageByClientId),
     messageById: p<MessageRow>(SQL.messageById),
     bumpSeq: p<{ last_seq: number; name: string }>(SQL.bumpSeq),
