@@ -95,8 +95,7 @@ export class Chat {
 
   async members(user: User, name: string): Promise<Member[]> {
     const access = await this.visible(user, name);
-    const rows = await this.store.listMembers(access.record.id);
-    return rows.map((m) => ({ user: m.user, role: m.role, online: this.online.isOnline(m.user.id) }));
+    return this.withPresence(await this.store.listMembers(access.record.id));
   }
 
   /** One page of the members by username (case-insensitively); `next` continues it, null on the last page. */
@@ -106,7 +105,7 @@ export class Chat {
     if (after === null) throw invalid('cursor: malformed');
     const { members, nextKey } = await this.store.listMembersPage(access.record.id, after, page.limit ?? MEMBERS_LIMIT_DEFAULT);
     return {
-      members: members.map((m) => ({ user: m.user, role: m.role, online: this.online.isOnline(m.user.id) })),
+      members: this.withPresence(members),
       next: nextKey === null ? null : encodeMemberCursor(nextKey),
     };
   }
@@ -162,6 +161,11 @@ export class Chat {
     const access = await this.member(user, name);
     await this.store.markRead(access.record.id, user.id, seq);
     this.live.read(user.id, access.record.name, Math.min(seq, access.record.lastSeq));
+  }
+
+  /** Members as the API shows them: with whether each is online now. */
+  private withPresence(rows: { user: UserRef; role: Member['role'] }[]): Member[] {
+    return rows.map((m) => ({ user: m.user, role: m.role, online: this.online.isOnline(m.user.id) }));
   }
 
   // ---- access rules

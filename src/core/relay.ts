@@ -34,11 +34,6 @@ export class Relay implements LiveSink, PresencePeers {
 
   constructor(private readonly broker: Broker, private readonly hub: Hub, private readonly feed: Feed, private readonly metrics: RelayMetrics) {}
 
-  /** Whether there are other nodes to tell (cluster mode). */
-  get clustered(): boolean {
-    return this.broker.remote;
-  }
-
   /** Start receiving the peers' messages, then ask them who is online (a new node knows nobody). */
   start(receivers: Receivers): void {
     this.receivers = receivers;

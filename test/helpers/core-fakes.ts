@@ -5,7 +5,9 @@
  * independent WHATWG parser (sse-parse.ts), never by matching the server's own frames.
  */
 import type { Session } from '../../src/core/auth.ts';
-import type { Hub } from '../../src/core/hub.ts';
+import { Hub } from '../../src/core/hub.ts';
+import { Presence } from '../../src/core/presence.ts';
+import { Streams, type StreamOptions } from '../../src/core/stream.ts';
 import { Subscriber, type CloseReason, type Sink } from '../../src/core/subscriber.ts';
 import type { LogEvent, Room, StoredEventType } from '../../src/core/types.ts';
 import type { Store } from '../../src/storage/store.ts';
@@ -229,4 +231,14 @@ export function liveStream(hub: Hub, userId: string, roomIds: number[], lastPos 
   s.sub.replayFrom(lastPos);
   hub.goLive(s.sub, roomIds);
   return s;
+}
+
+/** Streams over a FakeLog with a real Hub and Presence (one node, no grace); `close()` ends the streams and timers. */
+export function streamWorld(opts: Partial<StreamOptions> = {}) {
+  const log = new FakeLog();
+  const metrics = new RecordingMetrics();
+  const hub = new Hub(LOG_ID, metrics);
+  const presence = new Presence({ hub, graceMs: 0, peers: null });
+  const streams = new Streams(log.asStore(), hub, presence, { retryMs: 1000, heartbeatMs: 60_000, budget: 1 << 20, perUser: 0, perIp: 0, ...opts }, metrics);
+  return { log, metrics, hub, presence, streams, close: (): void => (streams.shutdown(), presence.close()) };
 }

@@ -6,21 +6,15 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { encodeCursor } from '../../src/core/cursor.ts';
-import { Hub } from '../../src/core/hub.ts';
-import { Presence } from '../../src/core/presence.ts';
-import { Streams, type StreamOptions } from '../../src/core/stream.ts';
+import type { StreamOptions } from '../../src/core/stream.ts';
 import type { Subscriber } from '../../src/core/subscriber.ts';
-import { FakeLog, Gate, LOG_ID, nextTick, RecordingMetrics, RecordingSink, session } from '../helpers/core-fakes.ts';
+import { Gate, LOG_ID, nextTick, RecordingSink, session, streamWorld } from '../helpers/core-fakes.ts';
 
 const cleanups: (() => void)[] = [];
 
 function world(opts: Partial<StreamOptions> = {}) {
-  const log = new FakeLog();
-  const metrics = new RecordingMetrics();
-  const hub = new Hub(LOG_ID, metrics);
-  const presence = new Presence({ hub, graceMs: 0, peers: null });
-  const streams = new Streams(log.asStore(), hub, presence, { retryMs: 1000, heartbeatMs: 60_000, budget: 1 << 20, perUser: 0, perIp: 0, ...opts }, metrics);
-  cleanups.push(() => (streams.shutdown(), presence.close()));
+  const { log, hub, metrics, streams, close } = streamWorld(opts);
+  cleanups.push(close);
   const open = (userId: string, sink: RecordingSink, cursor?: string): Promise<Subscriber> =>
     streams.open(session(userId), '10.0.0.1', sink, cursor);
   return { log, hub, metrics, streams, open };

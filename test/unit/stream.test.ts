@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { encodeCursor } from '../../src/core/cursor.ts';
 import { ChatError } from '../../src/core/errors.ts';
-import { Hub } from '../../src/core/hub.ts';
-import { Presence } from '../../src/core/presence.ts';
-import { Streams, type StreamOptions } from '../../src/core/stream.ts';
+import type { Hub } from '../../src/core/hub.ts';
+import type { Presence } from '../../src/core/presence.ts';
+import type { StreamOptions, Streams } from '../../src/core/stream.ts';
 import type { Subscriber } from '../../src/core/subscriber.ts';
 import type { LogEvent } from '../../src/core/types.ts';
-import { FakeLog, Gate, LOG_ID, nextTick, RecordingMetrics, RecordingSink, session } from '../helpers/core-fakes.ts';
+import { type FakeLog, Gate, LOG_ID, nextTick, type RecordingMetrics, RecordingSink, session, streamWorld } from '../helpers/core-fakes.ts';
 
 interface World {
   log: FakeLog;
@@ -30,12 +30,8 @@ interface World {
 const cleanups: (() => void)[] = [];
 
 function world(opts: Partial<StreamOptions> = {}): World {
-  const log = new FakeLog();
-  const metrics = new RecordingMetrics();
-  const hub = new Hub(LOG_ID, metrics);
-  const presence = new Presence({ hub, graceMs: 0, peers: null });
-  const streams = new Streams(log.asStore(), hub, presence, { retryMs: 1000, heartbeatMs: 60_000, budget: 1 << 20, perUser: 0, perIp: 0, ...opts }, metrics);
-  cleanups.push(() => (streams.shutdown(), presence.close()));
+  const { log, hub, presence, streams, metrics, close } = streamWorld(opts);
+  cleanups.push(close);
   return {
     log, hub, presence, streams, metrics,
     commit: (...events) => hub.deliver(events),

@@ -82,15 +82,9 @@ async function loadFrom(name: string, from: number, last: number): Promise<void>
       if (messages.length < 200 || end >= last) break;
       after = end;
     }
-    const newest = got.at(-1)?.seq ?? 0;
-    patchView(name, (v) => ({
-      messages: mergeMessages(got, v.messages.filter((m) => m.seq > newest)),
-      loaded: true,
-      hasMore: (got[0]?.seq ?? 1) > 1,
-      error: null,
-    }));
+    showLoaded(name, got);
   } catch (e) {
-    patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
+    showLoadError(name, e);
   }
 }
 
@@ -101,16 +95,28 @@ async function loadFrom(name: string, from: number, last: number): Promise<void>
 export async function loadLatest(name: string): Promise<void> {
   try {
     const { messages } = await api.messages(name, { limit: PAGE });
-    const newest = messages.at(-1)?.seq ?? 0;
-    patchView(name, (v) => ({
-      messages: mergeMessages(messages, v.messages.filter((m) => m.seq > newest)),
-      loaded: true,
-      hasMore: (messages[0]?.seq ?? 1) > 1,
-      error: null,
-    }));
+    showLoaded(name, messages);
   } catch (e) {
-    patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
+    showLoadError(name, e);
   }
+}
+
+/**
+ * Shows `page` (ascending, up to the newest at the time of the request) as the room's history. Messages that
+ * arrived while the request was in flight (live events, our own sends) are newer than the page and are kept.
+ */
+function showLoaded(name: string, page: Message[]): void {
+  const newest = page.at(-1)?.seq ?? 0;
+  patchView(name, (v) => ({
+    messages: mergeMessages(page, v.messages.filter((m) => m.seq > newest)),
+    loaded: true,
+    hasMore: (page[0]?.seq ?? 1) > 1,
+    error: null,
+  }));
+}
+
+function showLoadError(name: string, e: unknown): void {
+  patchView(name, () => ({ loaded: true, hasMore: false, error: errorText(e) }));
 }
 
 /** Fills a gap after the newest shown message (a live event arrived with a seq we skipped). */
