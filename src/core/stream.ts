@@ -114,7 +114,8 @@ export class Streams {
     const check = cursor === undefined ? undefined : decodeCursor(cursor, this.store.logId, snap.head);
     const from = check?.ok ? check.pos : snap.head;
     const ready = { user: session.user, rooms: snap.rooms, cursor: check?.ok ? encodeCursor(from, this.store.logId) : headCursor };
-    sub.writeNow(Buffer.from(encodeEvent('ready', encodeData(ready))));
+    // `ready` and the block after it go out in one write: a client never holds `ready` without its cursor.
+    sub.send(Buffer.from(encodeEvent('ready', encodeData(ready))));
     if (check && !check.ok) sub.writeNow(Buffer.from(encodeEvent('reset', encodeData({ reason: `cursor ${check.reason}` }), headCursor)));
     // `ready` carries no id (API.md); this id-only block makes the browser's Last-Event-ID the ready cursor,
     // so a drop before the first stored event still resumes instead of starting over and missing events.

@@ -300,6 +300,8 @@ describe('a stream that drops before its first stored event', () => {
     const r = await room(alice, 'private', [bob]);
     const first = await openEvents(server.url, bob.token);
     const ready = readyOf(first);
+    // The id-only block follows `ready`: wait for it (a signal), then it must be the ready cursor.
+    await waitFor(() => first.lastEventId !== '', 'the id-only block after ready');
     assert.equal(first.lastEventId, ready.cursor, 'the parser (like a browser) took the ready cursor as its last event id');
     await closeStream(first);
     await post(alice, r, 'while away');
