@@ -33,8 +33,14 @@ export interface Config {
    * markers, member changes and room creation/PATCH; null = unlimited.
    */
   actionRate: Rate | null;
-  /** NATTER_AUTH_RATE, default 20/60s per IP on login/register/guest; null = unlimited. */
+  /** NATTER_AUTH_RATE, default 20/60s per IP: one budget for login, register and guest together; null = unlimited. */
   authRate: Rate | null;
+  /** NATTER_LOGIN_FAILURES, default 10/15m: failed logins per username (any address) before its logins get 429; null = off. */
+  loginFailures: Rate | null;
+  /** NATTER_SESSION_IDLE_MS, default 30 days: a session unused this long ends; 0 = never. */
+  sessionIdleMs: number;
+  /** NATTER_SESSION_MAX_MS, default 90 days: a session this old ends, however used; 0 = never. */
+  sessionMaxMs: number;
   /** NATTER_STREAMS_PER_USER, default 10; 0 = no cap. */
   streamsPerUser: number;
   /** NATTER_STREAMS_PER_IP, default 100; 0 = no cap. */
@@ -134,6 +140,9 @@ export function loadConfig(env: Env): Config {
     postRate: rate('NATTER_POST_RATE', { count: 10, windowMs: 10_000 }),
     actionRate: rate('NATTER_ACTION_RATE', { count: 120, windowMs: 60_000 }),
     authRate: rate('NATTER_AUTH_RATE', { count: 20, windowMs: 60_000 }),
+    loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
+    sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
+    sessionMaxMs: int('NATTER_SESSION_MAX_MS', 90 * DAY, 0, 3650 * DAY),
     streamsPerUser: int('NATTER_STREAMS_PER_USER', 10, 0, 1_000_000),
     streamsPerIp: int('NATTER_STREAMS_PER_IP', 100, 0, 1_000_000),
     heartbeatMs: int('NATTER_HEARTBEAT_MS', 15_000, 10, 3_600_000),
@@ -153,6 +162,8 @@ export function loadConfig(env: Env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
+
+const DAY = 86_400_000;
 
 /** `10/10s`, `20/1m`, `5/500ms`; `0` → null (disabled); undefined when malformed. */
 export function parseRate(raw: string): Rate | null | undefined {

@@ -10,6 +10,7 @@ import { Auth } from './core/auth.ts';
 import { Chat } from './core/chat.ts';
 import { Feed, FEED_GAP_MS, FEED_POLL_MS } from './core/feed.ts';
 import { Hub } from './core/hub.ts';
+import { localLimits, type Limits } from './core/limits.ts';
 import { Presence } from './core/presence.ts';
 import { Relay } from './core/relay.ts';
 import { Streams } from './core/stream.ts';
@@ -27,15 +28,20 @@ export interface Services {
   feed: Feed;
   /** The cross-node protocol; `relay.sessionEnd` ends a session's streams on every node. */
   relay: Relay;
+  /** Counters and stream slots (per node, or shared through Redis). */
+  limits: Limits;
   /** Stop streams and timers (not the store or broker, which the node owns). Idempotent. */
   stop(): void;
 }
 
 export interface ServiceHooks {
   onError?: (what: string, err: unknown) => void;
+  /** Where limits and stream caps are counted; default this node only (cluster mode passes Redis-backed ones). */
+  limits?: Limits;
 }
 
 export async function createServices(config: Config, store: Store, broker: Broker, hooks: ServiceHooks = {}): Promise<Services> {
+  const limits = hooks.limits ?? localLimits();
   const metrics = new Metrics();
   const hub = new Hub(store.logId, metrics);
   const feed = new Feed(store, hub, {
@@ -60,18 +66,39 @@ export async function createServices(config: Config, store: Store, broker: Broke
   }, metrics);
   metrics.streamsGauge(() => streams.count());
   relay.start({ presence, streams });
+  const auth = new Auth(store, (events) => relay.publish(events), {
+    guests: config.guests,
+    idleMs: config.sessionIdleMs,
+    maxMs: config.sessionMaxMs,
+    loginFailures: config.loginFailures,
+    counters: limits.counters,
+  });
+  // Expired sessions are refused when presented (Auth.resolve); the sweep deletes the rest and ends their streams.
+  const sweeper = setInterval(() => {
+    auth.sweep().then((ended) => {
+      for (const s of ended) relay.sessionEnd(s.id, s.userId);
+    }, (err: unknown) => hooks.onError?.('session sweep', err));
+  }, sweepEvery(config));
+  sweeper.unref();
 
   let stopped = false;
   return {
-    config, store, broker, metrics, feed, streams, relay,
-    auth: new Auth(store, (events) => relay.publish(events), { guests: config.guests }),
+    config, store, broker, metrics, feed, streams, relay, limits,
+    auth,
     chat: new Chat(store, relay, presence),
     stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(sweeper);
       streams.shutdown();
       feed.close();
       presence.close();
     },
   };
+}
+
+/** How often expired sessions are swept: a quarter of the shorter lifetime, between 50 ms and a minute. */
+function sweepEvery(config: Config): number {
+  const lives = [config.sessionIdleMs, config.sessionMaxMs].filter((ms) => ms > 0);
+  return lives.length === 0 ? 60_000 : Math.max(50, Math.min(60_000, Math.floor(Math.min(...lives) / 4)));
 }

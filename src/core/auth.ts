@@ -1,17 +1,24 @@
 /**
- * Accounts and sessions: register, login, guest, logout, and resolving a token.
- * Passwords are hashed with argon2id; tokens are 32 random bytes shown once to the
- * client and stored only as their SHA-256 hash.
+ * Accounts and sessions: register, login, guest, logout, resolving a token, and the session
+ * lifetimes of API v1.1 §7. Passwords are hashed with argon2id; tokens are 32 random bytes shown
+ * once to the client and stored only as their SHA-256 hash.
+ *
+ * Lifetimes: a session ends `idleMs` after its last use or `maxMs` after its creation. Use is
+ * recorded at most once per `touchEveryMs` (a quarter of the idle lifetime, at most a minute), so a
+ * busy client does not write on every request and the recorded time lags by no more than that.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import type { Accounts } from '../storage/store.ts';
-import { ChatError, invalid } from './errors.ts';
+import type { Accounts, SessionRecord } from '../storage/store.ts';
+import { ChatError, invalid, notFound } from './errors.ts';
+import type { Counters } from './limits.ts';
 import type { LogEvent, User } from './types.ts';
 import { checkNewUsername, isUsername, PASSWORD_MAX, PASSWORD_MIN } from './validate.ts';
 
 // Algorithm.Argon2id is an ambient const enum, which verbatimModuleSyntax cannot read; its value is 2.
 const ARGON = { algorithm: 2 } as const;
+/** The longest User-Agent kept with a session. */
+const USER_AGENT_MAX = 256;
 
 /** The authenticated caller of a request or stream. */
 export interface Session {
@@ -24,6 +31,27 @@ export interface AuthResult {
   token: string;
 }
 
+/** A session as GET /auth/sessions lists it. */
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  current: boolean;
+}
+
+export interface AuthOptions {
+  guests: boolean;
+  /** Session idle and absolute lifetimes in ms; 0 = none. */
+  idleMs: number;
+  maxMs: number;
+  /** Failed logins allowed per username per window (every node's together when `counters` is shared); null = no throttle. */
+  loginFailures: { count: number; windowMs: number } | null;
+  counters: Counters;
+  /** The clock (tests move it). */
+  now?: () => number;
+}
+
 /** SHA-256 of a session token: the only form in which tokens are stored. */
 export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
@@ -32,58 +60,124 @@ export function hashToken(token: string): Buffer {
 export class Auth {
   /** A real argon2id hash of a random password: unknown usernames are verified against it so they cost the same time. */
   private readonly decoy: Promise<string>;
+  private readonly now: () => number;
+  /** How often use of a session is written. */
+  readonly touchEveryMs: number;
 
   constructor(
     private readonly store: Accounts,
     private readonly publish: (events: LogEvent[]) => void,
-    private readonly opts: { guests: boolean },
+    private readonly opts: AuthOptions,
   ) {
     this.decoy = hash(randomBytes(16).toString('hex'), ARGON);
+    this.now = opts.now ?? Date.now;
+    this.touchEveryMs = opts.idleMs > 0 ? Math.min(60_000, Math.floor(opts.idleMs / 4)) : 60_000;
   }
 
-  async register(username: string, password: string): Promise<AuthResult> {
+  async register(username: string, password: string, userAgent?: string): Promise<AuthResult> {
     checkNewUsername(username);
     if ([...password].length < PASSWORD_MIN || [...password].length > PASSWORD_MAX) {
       throw invalid(`password: ${PASSWORD_MIN}-${PASSWORD_MAX} characters`);
     }
-    return this.createAccount(username, await hash(password, ARGON), false);
+    return this.createAccount(username, await hash(password, ARGON), false, userAgent);
   }
 
-  async guest(username: string): Promise<AuthResult> {
+  async guest(username: string, userAgent?: string): Promise<AuthResult> {
     if (!this.opts.guests) throw new ChatError('guests_disabled', 'guest sessions are disabled on this server');
     checkNewUsername(username);
-    return this.createAccount(username, null, true);
+    return this.createAccount(username, null, true, userAgent);
   }
 
-  /** Unknown user, guest account and wrong password all take one argon2 verify and give the same error. */
-  async login(username: string, password: string): Promise<AuthResult> {
+  /**
+   * Unknown user, guest account and wrong password all take one argon2 verify and give the same error.
+   * After `loginFailures.count` failures for one username within the window, that username's logins are
+   * refused (429) until the window ends, whatever the address and the password: it stops password guessing
+   * spread over many addresses, which the per-address limit cannot see.
+   */
+  async login(username: string, password: string, userAgent?: string): Promise<AuthResult> {
+    const key = `login-fail:${username.toLowerCase()}`;
+    const limit = this.opts.loginFailures;
+    if (limit) {
+      const { count, resetMs } = await this.opts.counters.peek(key);
+      if (count >= limit.count) {
+        const s = Math.max(1, Math.ceil(resetMs / 1000));
+        throw new ChatError('rate_limited', `too many failed sign-ins for this username: try again in ${s} s`, s);
+      }
+    }
     const found = isUsername(username) ? await this.store.findCredentials(username) : null;
     const stored = found?.passwordHash ?? (await this.decoy);
     const ok = await verify(stored, password).catch(() => false);
-    if (!found || found.passwordHash === null || !ok) throw new ChatError('invalid_credentials', 'wrong username or password');
-    return { user: found.user, token: await this.newSession(found.user.id) };
+    if (!found || found.passwordHash === null || !ok) {
+      if (limit) await this.opts.counters.hit(key, limit.windowMs);
+      throw new ChatError('invalid_credentials', 'wrong username or password');
+    }
+    if (limit) await this.opts.counters.clear(key);
+    return { user: found.user, token: await this.newSession(found.user.id, userAgent) };
   }
 
   /** Delete the session of this token; returns its id so its open streams can be ended. */
   async logout(token: string): Promise<string | null> {
-    return this.store.deleteSession(hashToken(token));
+    return this.store.sessions.delete(hashToken(token));
   }
 
-  /** The session of a token, or null. */
+  /** The live session of a token, or null (unknown, logged out or expired: an expired one is deleted). */
   async resolve(token: string): Promise<Session | null> {
     if (token.length === 0 || token.length > 128) return null;
-    return this.store.findSession(hashToken(token));
+    const found = await this.store.sessions.find(hashToken(token));
+    if (!found) return null;
+    const t = this.now();
+    if (this.expired(found.session, t)) {
+      await this.store.sessions.deleteById(found.user.id, found.session.id);
+      return null;
+    }
+    if (t - Date.parse(found.session.lastUsedAt) >= this.touchEveryMs) {
+      // Not awaited: recording use must not slow the request, and a failed write is retried by the next request.
+      this.store.sessions.touch(found.session.id, new Date(t).toISOString()).catch(() => {});
+    }
+    return { user: found.user, sessionId: found.session.id };
   }
 
-  private async createAccount(username: string, passwordHash: string | null, guest: boolean): Promise<AuthResult> {
+  /** The caller's live sessions, newest first. */
+  async sessionsOf(current: Session): Promise<SessionView[]> {
+    const t = this.now();
+    return (await this.store.sessions.list(current.user.id))
+      .filter((s) => !this.expired(s, t))
+      .map((s) => ({ id: s.id, created_at: s.createdAt, last_used_at: s.lastUsedAt, user_agent: s.userAgent, current: s.id === current.sessionId }));
+  }
+
+  /** End one of the caller's sessions (404 when it is not theirs). */
+  async endSession(current: Session, sessionId: string): Promise<void> {
+    if (!(await this.store.sessions.deleteById(current.user.id, sessionId))) throw notFound('session');
+  }
+
+  /** End every session of the caller but this one; returns the ids ended. */
+  async endOtherSessions(current: Session): Promise<string[]> {
+    return this.store.sessions.deleteOthers(current.user.id, current.sessionId);
+  }
+
+  /** Delete every expired session; returns them so their streams can be ended. */
+  async sweep(): Promise<{ id: string; userId: string }[]> {
+    const { idleMs, maxMs } = this.opts;
+    if (idleMs === 0 && maxMs === 0) return [];
+    const t = this.now();
+    const before = (ms: number) => new Date(ms > 0 ? t - ms : 0).toISOString();
+    return this.store.sessions.deleteExpired(before(idleMs), before(maxMs));
+  }
+
+  private expired(s: SessionRecord, t: number): boolean {
+    const { idleMs, maxMs } = this.opts;
+    return (idleMs > 0 && t - Date.parse(s.lastUsedAt) >= idleMs) || (maxMs > 0 && t - Date.parse(s.createdAt) >= maxMs);
+  }
+
+  private async createAccount(username: string, passwordHash: string | null, guest: boolean, userAgent: string | undefined): Promise<AuthResult> {
     const { value: user, events } = await this.store.createUser({ username, passwordHash, guest });
     this.publish(events);
-    return { user, token: await this.newSession(user.id) };
+    return { user, token: await this.newSession(user.id, userAgent) };
   }
 
-  private async newSession(userId: string): Promise<string> {
+  private async newSession(userId: string, userAgent: string | undefined): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.store.createSession(userId, hashToken(token));
+    await this.store.sessions.create(userId, hashToken(token), userAgent ? userAgent.slice(0, USER_AGENT_MAX) : null);
     return token;
   }
 }

@@ -30,7 +30,7 @@ export interface HistoryParams {
 }
 
 /** The part of the Store the chat use cases need (storage/store.ts). */
-export type ChatStore = Rooms & Messages & Pick<Accounts, 'findUserByName'> & Pick<Lifecycle, 'logId'>;
+export type ChatStore = Rooms & Messages & Pick<Accounts, 'findUserByName' | 'searchUsers'> & Pick<Lifecycle, 'logId'>;
 
 const ref = (u: User): UserRef => ({ id: u.id, username: u.username });
 
@@ -108,6 +108,12 @@ export class Chat {
       members: this.withPresence(members),
       next: nextKey === null ? null : encodeMemberCursor(nextKey),
     };
+  }
+
+  /** People whose username starts with `prefix` (case-insensitively), by username, with presence: the people picker. */
+  async findPeople(prefix: string, limit: number): Promise<{ user: User; online: boolean }[]> {
+    if (prefix !== '' && !isUsername(prefix)) throw invalid('q: a username prefix (letters, digits, "_", "." and "-")');
+    return (await this.store.searchUsers(prefix, limit)).map((u) => ({ user: u, online: this.online.isOnline(u.id) }));
   }
 
   async openDm(user: User, username: string): Promise<Room> {

@@ -73,6 +73,21 @@ export const RoomParams = Type.Object({ room: Type.String({ maxLength: 200 }) })
 export const MemberParams = Type.Object({ room: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) });
 export const RoomReply = Type.Object({ room: RoomSchema });
 export const MemberSchema = Type.Object({ user: UserRefSchema, role: Type.Union([Type.Literal('owner'), Type.Literal('member')]), online: Type.Boolean() });
+export const PeopleQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 32, description: 'username prefix, case-insensitive; empty or absent: from the start' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'default 20' })),
+  },
+  { additionalProperties: false },
+);
+export const PeopleReply = Type.Object({ users: Type.Array(Type.Object({ user: UserSchema, online: Type.Boolean() })) });
+export const SessionSchema = Type.Object({
+  id: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.String({ format: 'date-time' }),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean(),
+});
 export const AddMemberBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
 /** Text is checked exactly (after trimming, in code points) by core/validate; the schema only bounds it. */

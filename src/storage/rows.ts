@@ -11,7 +11,7 @@
 import { ChatError } from '../core/errors.ts';
 import { REACTIONS_MAX } from '../core/validate.ts';
 import type { LogEvent, Message, Role, Room, StoredEventType, User, UserRef, Visibility } from '../core/types.ts';
-import type { NewPost, RoomPatch, RoomRecord } from './store.ts';
+import type { NewPost, RoomPatch, RoomRecord, SessionRecord } from './store.ts';
 
 type Time = string | Date;
 type Flag = number | boolean;
@@ -22,6 +22,15 @@ export interface UserRow {
   username: string;
   guest: Flag;
   created_at: Time;
+}
+
+/** A session as the session statements select it, with its user's columns. */
+export interface SessionRow {
+  sid: number;
+  user_id: number;
+  s_created_at: Time;
+  last_used_at: Time;
+  user_agent: string | null;
 }
 
 /** A room as ROOM_VIEW selects it for one viewer (ROOM_ACCESS leaves out `unread` and the peer). */
@@ -82,6 +91,10 @@ const flag = (f: Flag): boolean => f === true || f === 1;
 /** The API's view of a user row. */
 export function toUser(r: UserRow): User {
   return { id: String(r.id), username: r.username, guest: flag(r.guest), created_at: iso(r.created_at) };
+}
+
+export function toSession(r: SessionRow): SessionRecord {
+  return { id: String(r.sid), userId: String(r.user_id), createdAt: iso(r.s_created_at), lastUsedAt: iso(r.last_used_at), userAgent: r.user_agent };
 }
 
 /** The viewer-independent record of a room row. */

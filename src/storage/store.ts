@@ -133,12 +133,42 @@ export interface Accounts {
   findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null>;
   /** The user by username, case-insensitively; null when unknown. */
   findUserByName(username: string): Promise<User | null>;
-  /** Store a session under the SHA-256 hash of its token; returns the session id. */
-  createSession(userId: string, tokenHash: Buffer): Promise<string>;
-  /** The session's user and id, or null when the token is unknown or logged out. */
-  findSession(tokenHash: Buffer): Promise<{ user: User; sessionId: string } | null>;
-  /** Delete a session; returns its id (null when it did not exist). */
-  deleteSession(tokenHash: Buffer): Promise<string | null>;
+  /** Accounts whose username starts with `prefix` (case-insensitively), by username_key, at most `limit`. */
+  searchUsers(prefix: string, limit: number): Promise<User[]>;
+  /** Sign-in sessions (API v1.1 §7). */
+  readonly sessions: Sessions;
+}
+
+/** A stored session (never its token: only the token's SHA-256 is kept). Times are ISO strings. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string;
+  userAgent: string | null;
+}
+
+/**
+ * Sessions and their lifetimes. The store keeps times; the rules (idle and absolute lifetime,
+ * how often use is recorded) are core/auth.ts's.
+ */
+export interface Sessions {
+  /** Store a session under the SHA-256 hash of its token, created and last used now; returns its id. */
+  create(userId: string, tokenHash: Buffer, userAgent: string | null): Promise<string>;
+  /** The session of a token and its user, or null when the token is unknown or ended. */
+  find(tokenHash: Buffer): Promise<{ user: User; session: SessionRecord } | null>;
+  /** Record use of the session at `at` (ISO); a missing session is not an error. */
+  touch(sessionId: string, at: string): Promise<void>;
+  /** The user's sessions, newest first. */
+  list(userId: string): Promise<SessionRecord[]>;
+  /** Delete the session of this token; returns its id (null when it did not exist). */
+  delete(tokenHash: Buffer): Promise<string | null>;
+  /** Delete one session of this user; false when the user has no such session. */
+  deleteById(userId: string, sessionId: string): Promise<boolean>;
+  /** Delete every session of the user except `keepId`; returns the ids deleted. */
+  deleteOthers(userId: string, keepId: string): Promise<string[]>;
+  /** Delete sessions last used before `idleBefore` or created before `createdBefore` (ISO); returns what was deleted. */
+  deleteExpired(idleBefore: string, createdBefore: string): Promise<{ id: string; userId: string }[]>;
 }
 
 /** Rooms, DMs and their members. */

@@ -79,11 +79,54 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
     it('sessions: found by token hash until deleted', async () => {
       const u = await newUser();
       const hash = Buffer.from(uniq('tok').padEnd(32, 'x'));
-      const sid = await store.createSession(u.id, hash);
-      assert.deepEqual(await other.findSession(hash), { user: u, sessionId: sid });
-      assert.equal(await store.deleteSession(hash), sid);
-      assert.equal(await other.findSession(hash), null);
-      assert.equal(await store.deleteSession(hash), null);
+      const sid = await store.sessions.create(u.id, hash, 'Agent/1');
+      const found = (await other.sessions.find(hash))!;
+      assert.deepEqual(found.user, u);
+      assert.equal(found.session.id, sid);
+      assert.equal(found.session.userId, u.id);
+      assert.equal(found.session.userAgent, 'Agent/1');
+      assert.equal(found.session.lastUsedAt, found.session.createdAt);
+      assert.equal(await store.sessions.delete(hash), sid);
+      assert.equal(await other.sessions.find(hash), null);
+      assert.equal(await store.sessions.delete(hash), null);
+    });
+
+    it('sessions: listed newest first, touched forward only, ended one, all others, or when expired', async () => {
+      const u = await newUser();
+      const stranger = await newUser();
+      const tok = (n: string) => Buffer.from(uniq(n).padEnd(32, 'x'));
+      const [h1, h2, h3] = [tok('a'), tok('b'), tok('c')];
+      const s1 = await store.sessions.create(u.id, h1, null);
+      const s2 = await store.sessions.create(u.id, h2, 'B');
+      const s3 = await store.sessions.create(u.id, h3, 'C');
+      const theirs = await store.sessions.create(stranger.id, tok('d'), null);
+      assert.deepEqual((await other.sessions.list(u.id)).map((s) => s.id), [s3, s2, s1]);
+      const later = new Date(Date.now() + 60_000).toISOString();
+      await store.sessions.touch(s1, later);
+      await store.sessions.touch(s1, new Date(0).toISOString()); // never backwards
+      assert.equal(Date.parse((await other.sessions.find(h1))!.session.lastUsedAt), Date.parse(later));
+      assert.equal(await store.sessions.deleteById(stranger.id, s1), false, 'not their session');
+      assert.equal(await store.sessions.deleteById(u.id, s2), true);
+      assert.equal(await store.sessions.deleteById(u.id, s2), false);
+      assert.deepEqual(await store.sessions.deleteOthers(u.id, s3), [s1]);
+      assert.deepEqual((await other.sessions.list(u.id)).map((s) => s.id), [s3]);
+      // Expiry: s3 was last used before "idleBefore" → deleted; the stranger's session was created before "createdBefore" → deleted.
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      const expired = await store.sessions.deleteExpired(future, new Date(0).toISOString());
+      assert.ok(expired.some((e) => e.id === s3 && e.userId === u.id));
+      assert.ok(expired.some((e) => e.id === theirs && e.userId === stranger.id));
+      assert.equal(await other.sessions.find(h3), null);
+    });
+
+    it('searchUsers: by username prefix, case-insensitively, in username_key order', async () => {
+      const stem = uniq('Pfx').toLowerCase();
+      const b = (await store.createUser({ username: `${stem}B`, passwordHash: null, guest: true })).value;
+      const a = (await store.createUser({ username: `${stem}a`, passwordHash: 'h', guest: false })).value;
+      await store.createUser({ username: `x${stem}`, passwordHash: 'h', guest: false });
+      assert.deepEqual(await other.searchUsers(stem.toUpperCase(), 10), [a, b]);
+      assert.deepEqual(await other.searchUsers(`${stem}b`, 10), [b]);
+      assert.deepEqual(await other.searchUsers(stem, 1), [a]);
+      assert.deepEqual(await other.searchUsers(`${stem}zz`, 10), []);
     });
 
     it('rooms: owner, room_exists, visibility of private rooms, room_updated only on change', async () => {

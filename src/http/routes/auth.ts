@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthResult } from '../../core/auth.ts';
-import { AuthReply, Credentials, errors, GuestBody, LoginBody, UserSchema } from '../schemas.ts';
+import { AuthReply, Credentials, errors, GuestBody, LoginBody, PeopleQuery, PeopleReply, SessionSchema, UserSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { COOKIE, sessionOf, tokenOf } from '../session.ts';
 
@@ -20,17 +20,17 @@ export async function authRoutes({ app, services, authLimit }: RouteDeps): Promi
   app.post('/api/v1/auth/register', {
     schema: { tags, body: Credentials, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
     config: { rateLimit: authLimit },
-  }, async (req, reply) => signIn(req, reply, await auth.register(req.body.username, req.body.password), 201));
+  }, async (req, reply) => signIn(req, reply, await auth.register(req.body.username, req.body.password, req.headers['user-agent']), 201));
 
   app.post('/api/v1/auth/login', {
     schema: { tags, body: LoginBody, response: { 200: AuthReply, ...errors(429) } },
     config: { rateLimit: authLimit },
-  }, async (req, reply) => signIn(req, reply, await auth.login(req.body.username, req.body.password), 200));
+  }, async (req, reply) => signIn(req, reply, await auth.login(req.body.username, req.body.password, req.headers['user-agent']), 200));
 
   app.post('/api/v1/auth/guest', {
     schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
     config: { rateLimit: authLimit },
-  }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username), 201));
+  }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username, req.headers['user-agent']), 201));
 }
 
 /** The routes of a signed-in account (registered in the authenticated scope). */
@@ -46,6 +46,39 @@ export async function accountRoutes({ app, services }: RouteDeps): Promise<void>
     void reply.clearCookie(COOKIE, { path: '/' });
     return reply.status(204).send(null);
   });
+
+  const lifetimes = 'A session ends after NATTER_SESSION_IDLE_MS without use (default 30 days) or NATTER_SESSION_MAX_MS after it was made '
+    + '(default 90 days); its token then gets 401 unauthenticated.';
+  app.get('/api/v1/auth/sessions', {
+    schema: { tags, description: `Your sessions, newest first. ${lifetimes}`, response: { 200: Type.Object({ sessions: Type.Array(SessionSchema) }), ...errors() } },
+  }, async (req) => ({ sessions: await services.auth.sessionsOf(sessionOf(req)) }));
+
+  app.delete('/api/v1/auth/sessions/:id', {
+    schema: { tags, description: 'End one of your sessions and its streams, on every node.', params: Type.Object({ id: Type.String({ maxLength: 32 }) }), response: { 204: Type.Null(), ...errors(404) } },
+  }, async (req, reply) => {
+    const session = sessionOf(req);
+    await services.auth.endSession(session, req.params.id);
+    services.relay.sessionEnd(req.params.id, session.user.id);
+    if (req.params.id === session.sessionId) void reply.clearCookie(COOKIE, { path: '/' });
+    return reply.status(204).send(null);
+  });
+
+  app.delete('/api/v1/auth/sessions', {
+    schema: { tags, description: 'End every session of yours except this one (and their streams), on every node.', response: { 204: Type.Null(), ...errors() } },
+  }, async (req, reply) => {
+    const session = sessionOf(req);
+    for (const id of await services.auth.endOtherSessions(session)) services.relay.sessionEnd(id, session.user.id);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/api/v1/users', {
+    schema: {
+      tags: ['users'],
+      description: 'People whose username starts with q (case-insensitively), by username, with presence: for a people picker.',
+      querystring: PeopleQuery,
+      response: { 200: PeopleReply, ...errors() },
+    },
+  }, async (req) => ({ users: await services.chat.findPeople(req.query.q ?? '', req.query.limit ?? 20) }));
 
   app.get('/api/v1/me', {
     schema: { tags, response: { 200: Type.Object({ user: UserSchema }), ...errors() } },

@@ -33,6 +33,7 @@ import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExis
 import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
+import { PostgresSessions } from './sessions.ts';
 import { SQL } from './sql.ts';
 import { append, changeMessage, headOf, history, init, join, leave, post, roomView, userById, withReactions, type Db } from './writes.ts';
 
@@ -74,8 +75,11 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 /** The PostgreSQL `Store`; open it with `openPostgresStore`. */
 export class PostgresStore implements Store {
   private closed = false;
+  readonly sessions: PostgresSessions;
 
-  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog) {}
+  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog) {
+    this.sessions = new PostgresSessions(pool, log);
+  }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
   async ping(): Promise<void> {
@@ -116,18 +120,9 @@ export class PostgresStore implements Store {
     return (await this.findCredentials(username))?.user ?? null;
   }
 
-  async createSession(userId: string, tokenHash: Buffer): Promise<string> {
-    return String((await this.write((tx) => tx.query<{ id: number }>(SQL.insertSession, [tokenHash, parseId(userId)]))).rows[0]!.id);
-  }
-
-  async findSession(tokenHash: Buffer): Promise<{ user: User; sessionId: string } | null> {
-    const row = (await this.read((db) => db.query<UserRow & { sid: number }>(SQL.session, [tokenHash]))).rows[0];
-    return row ? { user: toUser(row), sessionId: String(row.sid) } : null;
-  }
-
-  async deleteSession(tokenHash: Buffer): Promise<string | null> {
-    const row = (await this.write((tx) => tx.query<{ id: number }>(SQL.deleteSession, [tokenHash]))).rows[0];
-    return row ? String(row.id) : null;
+  async searchUsers(prefix: string, limit: number): Promise<User[]> {
+    const key = prefix.toLowerCase();
+    return (await this.read((db) => db.query<UserRow>(SQL.usersByPrefix, [key, `${key}\u{10FFFF}`, limit]))).rows.map(toUser);
   }
 
   // ---- rooms

@@ -63,9 +63,7 @@ export const SQL = {
   userByKey: `SELECT ${USER_COLS}, u.password_hash FROM users u WHERE u.username_key = $1`,
   userById: `SELECT ${USER_COLS} FROM users u WHERE u.id = $1`,
   insertUser: `INSERT INTO users AS u (username, username_key, password_hash, guest, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${USER_COLS}`,
-  session: `SELECT s.id AS sid, ${USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
-  insertSession: 'INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, now()) RETURNING id',
-  deleteSession: 'DELETE FROM sessions WHERE token_hash = $1 RETURNING id',
+  usersByPrefix: `SELECT ${USER_COLS} FROM users u WHERE u.username_key COLLATE "C" >= $1 AND u.username_key COLLATE "C" < $2 ORDER BY u.username_key COLLATE "C" LIMIT $3`,
 
   // rooms and members; ($1 viewer, $2 name or id) for the views
   roomAccess: `${ROOM_ACCESS} WHERE r.name = $2`,

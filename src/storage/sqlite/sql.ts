@@ -60,9 +60,7 @@ export const SQL = {
   userByKey: `SELECT ${USER_COLS}, password_hash FROM users WHERE username_key = ?`,
   userById: `SELECT ${USER_COLS} FROM users WHERE id = ?`,
   insertUser: `INSERT INTO users (username, username_key, password_hash, guest, created_at) VALUES (?, ?, ?, ?, ?) RETURNING ${USER_COLS}`,
-  session: 'SELECT s.id AS sid, u.id, u.username, u.guest, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?',
-  insertSession: 'INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)',
-  deleteSession: 'DELETE FROM sessions WHERE token_hash = ? RETURNING id',
+  usersByPrefix: `SELECT ${USER_COLS} FROM users WHERE username_key >= ? AND username_key < ? ORDER BY username_key LIMIT ?`,
 
   // rooms and members
   roomAccess: `${ROOM_ACCESS} WHERE r.name = @name`,

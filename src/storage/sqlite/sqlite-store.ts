@@ -18,6 +18,7 @@ import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoo
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
+import { SqliteSessions } from './sessions.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, history, init, join, leave, post, roomView, userById, withReactions } from './writes.ts';
 
@@ -39,6 +40,7 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly s: Statements;
   private readonly batch: GroupCommit;
+  readonly sessions: SqliteSessions;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -49,6 +51,7 @@ export class SqliteStore implements Store {
     this.batch = new GroupCommit(db, () => {
       this.committedHead = this.s.head.get()!.pos ?? 0;
     });
+    this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
   }
 
   async ping(): Promise<void> {
@@ -84,18 +87,9 @@ export class SqliteStore implements Store {
     return (await this.findCredentials(username))?.user ?? null;
   }
 
-  async createSession(userId: string, tokenHash: Buffer): Promise<string> {
-    return this.write(() => String(this.s.insertSession.run(tokenHash, parseId(userId), now()).lastInsertRowid));
-  }
-
-  async findSession(tokenHash: Buffer): Promise<{ user: User; sessionId: string } | null> {
-    const row = this.s.session.get(tokenHash);
-    return row ? { user: toUser(row), sessionId: String(row.sid) } : null;
-  }
-
-  async deleteSession(tokenHash: Buffer): Promise<string | null> {
-    const row = await this.write(() => this.s.deleteSession.get(tokenHash));
-    return row ? String(row.id) : null;
+  async searchUsers(prefix: string, limit: number): Promise<User[]> {
+    const key = prefix.toLowerCase();
+    return this.s.usersByPrefix.all(key, `${key}\u{10FFFF}`, limit).map(toUser);
   }
 
   // ---- rooms
