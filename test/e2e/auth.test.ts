@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { newUser, PASSWORD } from '../helpers/api.ts';
 import { uniq } from '../helpers/wait.ts';
-import { signUpInPage, useBrowser, waitLive } from './harness.ts';
+import { connState, signUpInPage, useBrowser, waitLive } from './harness.ts';
 
 describe('signing in', () => {
   const { server, browser } = useBrowser();
@@ -77,6 +77,6 @@ describe('signing in', () => {
   it('signing up through the form lands in #general, live', async () => {
     const page = await signUpInPage(await browser.newContext(), server.url, uniq('nia'));
     await page.getByTestId('room-title').filter({ hasText: 'general' }).waitFor();
-    assert.equal(await page.getByTestId('connection-status').textContent(), 'live');
+    assert.equal(await connState(page), 'live');
   });
 });

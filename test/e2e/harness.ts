@@ -158,9 +158,22 @@ export async function waitHistoryLoaded(page: Page): Promise<void> {
   await page.locator('[data-testid="history-start"], [data-testid="load-older"]').first().waitFor();
 }
 
-/** Waits for the connection indicator to say "live" (attached, not visible: at phone width it sits in the closed menu). */
+/**
+ * The live stream's state as the page knows it (`<html data-conn>`: connecting, live, reconnecting, resynced).
+ * The page itself shows nothing while live, and a banner (data-testid connection-banner) while reconnecting.
+ */
+export function connState(page: Page): Promise<string> {
+  return page.evaluate(() => document.documentElement.dataset.conn ?? '');
+}
+
+/** Waits until the live stream is in one of `states`. */
+export async function waitConn(page: Page, states: string[], timeout = 15_000): Promise<void> {
+  await page.waitForFunction((s) => s.includes(document.documentElement.dataset.conn ?? ''), states, { timeout });
+}
+
+/** Waits for the live stream to be live. */
 export async function waitLive(page: Page): Promise<void> {
-  await page.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ state: 'attached', timeout: 15_000 });
+  await waitConn(page, ['live']);
 }
 
 /** Types a message into the composer and presses Enter. */

@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { uniq } from '../helpers/wait.ts';
-import { createRoomInPage, DESKTOP, PHONE, sendMessage, signedInPage, useBrowser, waitForMessageOnce } from './harness.ts';
+import { createRoomInPage, DESKTOP, PHONE, sendMessage, signedInPage, useBrowser, waitForMessageOnce, waitLive } from './harness.ts';
 
 describe('phone width and keyboard', () => {
   const { server, browser } = useBrowser();
 
   it('at phone width the rooms sit behind a menu and nothing overflows the screen', async () => {
     const page = await signedInPage(browser, server.url, uniq('pocket'), PHONE);
-    await page.locator('[data-testid="connection-status-compact"][data-state="live"]').waitFor();
+    await waitLive(page);
     assert.equal(await page.getByRole('link', { name: 'general' }).isVisible(), false, 'sidebar is off-screen');
 
     await page.getByRole('button', { name: /Show rooms/ }).click();

@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { newUser, post, type TestUser } from '../helpers/api.ts';
 import { metric } from '../helpers/metrics.ts';
 import { uniq, waitFor } from '../helpers/wait.ts';
-import { openRoomPage, signUpInContext, useBrowser, waitForMessageOnce } from './harness.ts';
+import { connState, openRoomPage, signUpInContext, useBrowser, waitForMessageOnce } from './harness.ts';
 
 const role = (p: Page) => p.evaluate(() => document.documentElement.dataset.streamRole ?? '');
 
@@ -33,7 +33,7 @@ describe('three tabs, one stream', () => {
 
     await post(bob, 'general', 'hello, all three of you');
     for (const t of tabs) await waitForMessageOnce(t, 'hello, all three of you');
-    for (const t of tabs) assert.equal(await t.getByTestId('connection-status').textContent(), 'live');
+    for (const t of tabs) assert.equal(await connState(t), 'live');
     assert.equal(await metric(server.url, 'natter_streams_open'), 1);
   });
 

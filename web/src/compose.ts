@@ -1,31 +1,46 @@
-/** Writing: optimistic sends with retry, edits, deletes, reactions and the typing signal. */
+/** Writing: optimistic sends queued per room and retried by themselves, edits, deletes, reactions and the typing signal. */
 import type { Message } from '../../src/core/types.ts';
-import { api, errorText } from './api.ts';
+import { api, ApiError, errorText } from './api.ts';
 import { noteReadSent } from './room-data.ts';
-import { attempt, getState, mergeMessages, patchRoom, patchView, update } from './state.ts';
+import { attempt, getState, mergeMessages, patchRoom, patchView, type PendingMessage, update } from './state.ts';
 
 const TYPING_EVERY_MS = 3000;
 
 const lastTypingSent = new Map<string, number>();
 
-/** Optimistic send: shows the message at once, then confirms it; the same `client_id` is reused on retry. */
+/** The first wait before a failed send is tried again; it doubles up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 15000;
+
+/** Rooms whose queue is being sent right now (one request at a time per room keeps the order). */
+const sending = new Set<string>();
+/** room → the timer of its next attempt after a failure that may pass, and the wait after that one. */
+const retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+const retryWait = new Map<string, number>();
+
+/**
+ * Optimistic send: shows the message at once and queues it. Each room's queue goes out in the order it was
+ * written; a send that failed for a reason that can pass (no connection, server error, restart) waits and is
+ * sent again by itself with the same `client_id`, which the server deduplicates, so it never posts twice.
+ */
 export function send(room: string, text: string): void {
   const clientId = crypto.randomUUID();
   update((s) => ({
     pending: [
       ...s.pending,
-      { clientId, room, text, createdAt: new Date().toISOString(), failed: false, error: null },
+      { clientId, room, text, createdAt: new Date().toISOString(), failed: false, queued: false, error: null },
     ],
   }));
-  void deliverPending(clientId);
+  void flush(room);
 }
 
 /** Sends a failed message again, with the same `client_id`. */
 export function retry(clientId: string): void {
-  update((s) => ({
-    pending: s.pending.map((p) => (p.clientId === clientId ? { ...p, failed: false, error: null } : p)),
-  }));
-  void deliverPending(clientId);
+  const p = getState().pending.find((x) => x.clientId === clientId);
+  if (!p) return;
+  setPending((x) => x.clientId === clientId, { failed: false, queued: false, error: null });
+  retryWait.delete(p.room);
+  void flush(p.room);
 }
 
 /** Drops a pending (failed) message from the page. */
@@ -33,19 +48,62 @@ export function discard(clientId: string): void {
   update((s) => ({ pending: s.pending.filter((p) => p.clientId !== clientId) }));
 }
 
-async function deliverPending(clientId: string): Promise<void> {
-  const p = getState().pending.find((x) => x.clientId === clientId);
-  if (!p) return;
+/** The connection is back (or "Retry now"): every waiting message is tried again at once. */
+export function resendQueued(): void {
+  const rooms = new Set(getState().pending.filter((p) => !p.failed).map((p) => p.room));
+  for (const room of rooms) {
+    retryWait.delete(room);
+    void flush(room);
+  }
+}
+
+function setPending(which: (p: PendingMessage) => boolean, patch: Partial<PendingMessage>): void {
+  update((s) => ({ pending: s.pending.map((p) => (which(p) ? { ...p, ...patch } : p)) }));
+}
+
+/** A failure that can pass by itself: no answer, a server error or restart, a timeout, a rate limit. */
+function mayPass(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 0 || e.status >= 500 || e.status === 408 || e.status === 429);
+}
+
+/** Sends a room's queue, oldest first, until it is empty or a send fails for a reason that may pass. */
+async function flush(room: string): Promise<void> {
+  if (sending.has(room)) return; // the running loop picks up what was added
+  clearTimeout(retryTimers.get(room));
+  retryTimers.delete(room);
+  sending.add(room);
   try {
-    const { message } = await api.post(p.room, p.text, clientId);
+    for (;;) {
+      const p = getState().pending.find((x) => x.room === room && !x.failed);
+      if (!p) break;
+      if (p.queued) setPending((x) => x.clientId === p.clientId, { queued: false });
+      if (!(await deliver(p))) {
+        setPending((x) => x.room === room && !x.failed, { queued: true });
+        const wait = retryWait.get(room) ?? RETRY_FIRST_MS;
+        retryWait.set(room, Math.min(wait * 2, RETRY_MAX_MS));
+        retryTimers.set(room, setTimeout(() => void flush(room), wait * (0.8 + Math.random() * 0.4)));
+        return;
+      }
+    }
+    retryWait.delete(room);
+  } finally {
+    sending.delete(room);
+  }
+}
+
+/** One attempt; false when it failed for a reason that may pass (it stays queued). */
+async function deliver(p: PendingMessage): Promise<boolean> {
+  try {
+    const { message } = await api.post(p.room, p.text, p.clientId);
     patchView(p.room, (v) => ({ messages: mergeMessages(v.messages, [message]) }));
     patchRoom(p.room, (r) => ({ last_seq: Math.max(r.last_seq, message.seq), unread: 0 }));
     noteReadSent(p.room, message.seq);
-    discard(clientId);
+    discard(p.clientId);
+    return true;
   } catch (e) {
-    update((s) => ({
-      pending: s.pending.map((x) => (x.clientId === clientId ? { ...x, failed: true, error: errorText(e) } : x)),
-    }));
+    if (mayPass(e)) return false;
+    setPending((x) => x.clientId === p.clientId, { failed: true, queued: false, error: errorText(e) });
+    return true;
   }
 }
 

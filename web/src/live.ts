@@ -27,3 +27,8 @@ export function hasStream(): boolean {
 export function broadcast(msg: TabMessage): void {
   stream?.broadcast(msg);
 }
+
+/** Reconnects the stream now instead of waiting out its backoff ("Retry now"); a no-op without a stream. */
+export function reconnectNow(): void {
+  stream?.reconnectNow();
+}

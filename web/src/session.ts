@@ -4,7 +4,7 @@
  */
 import type { User } from '../../src/core/types.ts';
 import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
-import { forgetTyping } from './compose.ts';
+import { forgetTyping, resendQueued } from './compose.ts';
 import { applyEvent } from './events.ts';
 import { hasStream, setStream, stopStream } from './live.ts';
 import { forgetReadSent, markRead, noteReadSent, openRoom } from './room-data.ts';
@@ -53,7 +53,12 @@ export async function signedIn(user: User): Promise<void> {
   setStream(
     startStream(cursor, {
       onEvent: applyEvent,
-      onStatus: (conn) => update(() => ({ conn })),
+      onStatus: (conn) => {
+        const was = getState().conn;
+        update(() => ({ conn }));
+        // Back from a lost connection: what waited to be sent goes out now.
+        if (conn !== 'reconnecting' && was === 'reconnecting') resendQueued();
+      },
       onRole: (role) => update(() => ({ role })),
       onTabMessage: (msg) => {
         if (msg.kind === 'read') {

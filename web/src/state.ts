@@ -10,7 +10,10 @@ export interface PendingMessage {
   room: string;
   text: string;
   createdAt: string;
+  /** The server refused it for good (a 4xx): shown "not sent" with Retry and Discard. */
   failed: boolean;
+  /** A send failed for a reason that may pass (no connection, server restarting): it goes out again by itself. */
+  queued: boolean;
   error: string | null;
 }
 

@@ -1,7 +1,10 @@
 import type { EventType } from '../../src/core/types.ts';
 import { api, ApiError } from './api.ts';
 
-/** What the connection indicator shows. `resynced` is shown for a few seconds after a reconnect or a reset. */
+/**
+ * The state of the live stream. `resynced` lasts a few seconds after a reconnect or a reset. The page shows
+ * nothing while it is healthy and a banner while `reconnecting`; `<html data-conn>` carries it for tests.
+ */
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'resynced';
 
 /** This tab's part in the one-stream-per-browser scheme. `solo`: no Web Locks, so this tab has its own stream. */
@@ -19,6 +22,8 @@ export type TabMessage =
   | { kind: 'event'; event: StreamEvent }
   | { kind: 'status'; status: ConnStatus; cursor: string | null }
   | { kind: 'hello' }
+  /** A follower asks the leader to reconnect now ("Retry now", or the browser came back online). */
+  | { kind: 'reconnect' }
   | { kind: 'read'; room: string; seq: number };
 
 export interface StreamHandlers {
@@ -32,6 +37,8 @@ export interface StreamHandlers {
 export interface StreamHandle {
   /** Tell the other tabs something (read markers). */
   broadcast(msg: TabMessage): void;
+  /** Reconnect now instead of waiting out the backoff (a follower asks the leader tab). */
+  reconnectNow(): void;
   /** Close the stream and the channel; the Web Lock is released with the tab. */
   stop(): void;
 }
@@ -72,6 +79,7 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
   let backoff = 1000;
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('natter') : null;
   const abort = new AbortController();
+  document.documentElement.dataset.conn = status;
 
   const setRole = (r: StreamRole) => {
     role = r;
@@ -79,10 +87,15 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
     h.onRole(r);
   };
 
+  const show = (s: ConnStatus) => {
+    status = s;
+    document.documentElement.dataset.conn = s;
+    h.onStatus(s);
+  };
+
   const setStatus = (s: ConnStatus) => {
     clearTimeout(resyncTimer);
-    status = s;
-    h.onStatus(s);
+    show(s);
     if (role === 'leader') channel?.postMessage({ kind: 'status', status: s, cursor } satisfies TabMessage);
     if (s === 'resynced') resyncTimer = setTimeout(() => setStatus('live'), RESYNCED_MS);
   };
@@ -143,6 +156,19 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
     backoff = Math.min(backoff * 2, 15000);
   };
 
+  /** Opens a fresh stream at once (from our cursor) unless the current one is open and fine. */
+  const reconnectNow = () => {
+    if (stopped || role === 'follower') return;
+    if (es?.readyState === EventSource.OPEN) return;
+    clearTimeout(reopenTimer);
+    es?.close();
+    backoff = 1000;
+    open();
+  };
+
+  const onOnline = () => (role === 'follower' ? channel?.postMessage({ kind: 'reconnect' } satisfies TabMessage) : reconnectNow());
+  window.addEventListener('online', onOnline);
+
   channel?.addEventListener('message', (e: MessageEvent<TabMessage>) => {
     const msg = e.data;
     if (msg.kind === 'event') {
@@ -150,10 +176,9 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
       noteCursor(msg.event);
       h.onEvent(msg.event);
     } else if (msg.kind === 'status') {
-      if (role !== 'leader') {
-        status = msg.status;
-        h.onStatus(msg.status);
-      }
+      if (role !== 'leader') show(msg.status);
+    } else if (msg.kind === 'reconnect') {
+      if (role === 'leader') reconnectNow();
     } else if (msg.kind === 'hello') {
       if (role === 'leader') channel.postMessage({ kind: 'status', status, cursor } satisfies TabMessage);
     } else {
@@ -185,8 +210,14 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
     broadcast(msg) {
       channel?.postMessage(msg);
     },
+    reconnectNow() {
+      if (role === 'follower') channel?.postMessage({ kind: 'reconnect' } satisfies TabMessage);
+      else reconnectNow();
+    },
     stop() {
       stopped = true;
+      window.removeEventListener('online', onOnline);
+      delete document.documentElement.dataset.conn;
       clearTimeout(resyncTimer);
       clearTimeout(reopenTimer);
       es?.close();

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type AppState, dismissNotice, own, roomLabel, useAppState } from '../state.ts';
+import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { RoomView } from './RoomView.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
@@ -55,8 +56,6 @@ export function App() {
         me={s.me}
         rooms={s.rooms}
         current={s.current}
-        conn={s.conn}
-        role={s.role}
         onDialog={(d) => {
           setMenuOpen(false);
           setDialog(d);
@@ -65,6 +64,7 @@ export function App() {
       />
       {menuOpen && <div class="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" />}
       <main class="main">
+        <ConnectionBanner conn={s.conn} waiting={s.pending.filter((p) => !p.failed).length} />
         {s.current ? (
           <RoomView s={s} room={s.current} onMenu={() => setMenuOpen(true)} />
         ) : (

@@ -41,14 +41,21 @@ function anchorTop(scroller: HTMLElement, id: string): number {
 
 function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
   return (
-    <li class={'msg mine pending' + (p.failed ? ' failed' : '')} data-testid="pending-message" data-client-id={p.clientId}>
+    <li
+      class={'msg mine pending' + (p.failed ? ' failed' : '')}
+      data-testid="pending-message"
+      data-client-id={p.clientId}
+      data-state={p.failed ? 'failed' : p.queued ? 'queued' : 'sending'}
+    >
       <div class="msg-gutter">
         <Avatar name={me} />
       </div>
       <div class="msg-main">
         <div class="msg-head">
           <bdi class="msg-author">{me}</bdi>
-          <span class="msg-time">{p.failed ? 'not sent' : 'sending…'}</span>
+          <span class="msg-time" title={p.queued ? 'Sends by itself when the connection is back' : undefined}>
+            {p.failed ? 'not sent' : p.queued ? 'waiting to send' : 'sending…'}
+          </span>
         </div>
         <p class="msg-text">
           <bdi data-bidi-close={bidiClosers(p.text) || undefined}>

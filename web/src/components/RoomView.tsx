@@ -5,7 +5,6 @@ import { Composer } from './Composer.tsx';
 import { LockIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
-import { ConnectionStatus } from './Sidebar.tsx';
 import { Topic } from './Topic.tsx';
 
 interface Props {
@@ -108,7 +107,6 @@ export function RoomView({ s, room, onMenu }: Props) {
             {r && <Topic room={r} isOwner={isOwner} />}
           </div>
           <div class="room-tools">
-            <ConnectionStatus conn={s.conn} role={s.role} compact />
             {r && (
               <button ref={membersToggle} type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
                 Members{members ? ` ${members.length}` : ''}

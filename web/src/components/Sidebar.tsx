@@ -2,7 +2,6 @@ import type { Room, User } from '../../../src/core/types.ts';
 import { openRoom } from '../room-data.ts';
 import { logout } from '../session.ts';
 import { roomLabel } from '../state.ts';
-import type { ConnStatus } from '../stream.ts';
 import { Avatar } from './Avatar.tsx';
 import { LockIcon } from './Icons.tsx';
 
@@ -12,36 +11,8 @@ interface Props {
   me: User;
   rooms: Record<string, Room>;
   current: string | null;
-  conn: ConnStatus;
-  role: string;
   onDialog(kind: DialogKind): void;
   onNavigate(): void;
-}
-
-const CONN_TEXT: Record<ConnStatus, string> = {
-  connecting: 'connecting',
-  live: 'live',
-  reconnecting: 'reconnecting',
-  resynced: 'resynced',
-};
-
-/** The connection indicator: a dot and one word, announced politely to screen readers when it changes. */
-export function ConnectionStatus({ conn, role, compact }: { conn: ConnStatus; role: string; compact?: boolean }) {
-  // The compact copy in the room header is shown at phone width only, where the sidebar (and its copy) is
-  // hidden; CSS makes sure that normally just one of the two is rendered.
-  return (
-    <span
-      class={`conn conn-${conn}` + (compact ? ' conn-compact' : '')}
-      data-testid={compact ? 'connection-status-compact' : 'connection-status'}
-      data-state={conn}
-      data-role={role}
-      role="status"
-      title={`Connection: ${conn}`}
-    >
-      <span class="conn-dot" aria-hidden="true" />
-      {CONN_TEXT[conn]}
-    </span>
-  );
 }
 
 function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; onNavigate(): void }) {
@@ -79,7 +50,7 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
 }
 
 /** Joined rooms and DMs with unread badges, the room actions, and who is signed in. */
-export function Sidebar({ me, rooms, current, conn, role, onDialog, onNavigate }: Props) {
+export function Sidebar({ me, rooms, current, onDialog, onNavigate }: Props) {
   const list = Object.values(rooms);
   const channels = list.filter((r) => r.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
   const dms = list
@@ -92,7 +63,6 @@ export function Sidebar({ me, rooms, current, conn, role, onDialog, onNavigate }
           <span class="brand-mark" aria-hidden="true" />
           Natter
         </div>
-        <ConnectionStatus conn={conn} role={role} />
       </div>
       <div class="sidebar-scroll">
         <div class="section-head">
