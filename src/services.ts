@@ -72,12 +72,13 @@ export async function createServices(config: Config, store: Store, broker: Broke
     maxMs: config.sessionMaxMs,
     loginFailures: config.loginFailures,
     counters: limits.counters,
+    onExpired: (ended) => {
+      for (const s of ended) relay.sessionEnd(s.id, s.userId);
+    },
   });
   // Expired sessions are refused when presented (Auth.resolve); the sweep deletes the rest and ends their streams.
   const sweeper = setInterval(() => {
-    auth.sweep().then((ended) => {
-      for (const s of ended) relay.sessionEnd(s.id, s.userId);
-    }, (err: unknown) => hooks.onError?.('session sweep', err));
+    auth.sweep().catch((err: unknown) => hooks.onError?.('session sweep', err));
   }, sweepEvery(config));
   sweeper.unref();
 

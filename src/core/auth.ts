@@ -48,6 +48,8 @@ export interface AuthOptions {
   /** Failed logins allowed per username per window (every node's together when `counters` is shared); null = no throttle. */
   loginFailures: { count: number; windowMs: number } | null;
   counters: Counters;
+  /** Told of sessions that ended by expiring, so their open streams end too (on every node). */
+  onExpired?: (ended: { id: string; userId: string }[]) => void;
   /** The clock (tests move it). */
   now?: () => number;
 }
@@ -127,7 +129,7 @@ export class Auth {
     if (!found) return null;
     const t = this.now();
     if (this.expired(found.session, t)) {
-      await this.store.sessions.deleteById(found.user.id, found.session.id);
+      if (await this.store.sessions.deleteById(found.user.id, found.session.id)) this.opts.onExpired?.([{ id: found.session.id, userId: found.user.id }]);
       return null;
     }
     if (t - Date.parse(found.session.lastUsedAt) >= this.touchEveryMs) {
@@ -155,13 +157,14 @@ export class Auth {
     return this.store.sessions.deleteOthers(current.user.id, current.sessionId);
   }
 
-  /** Delete every expired session; returns them so their streams can be ended. */
-  async sweep(): Promise<{ id: string; userId: string }[]> {
+  /** Delete every expired session (and so end their streams, through `onExpired`). */
+  async sweep(): Promise<void> {
     const { idleMs, maxMs } = this.opts;
-    if (idleMs === 0 && maxMs === 0) return [];
+    if (idleMs === 0 && maxMs === 0) return;
     const t = this.now();
     const before = (ms: number) => new Date(ms > 0 ? t - ms : 0).toISOString();
-    return this.store.sessions.deleteExpired(before(idleMs), before(maxMs));
+    const ended = await this.store.sessions.deleteExpired(before(idleMs), before(maxMs));
+    if (ended.length > 0) this.opts.onExpired?.(ended);
   }
 
   private expired(s: SessionRecord, t: number): boolean {

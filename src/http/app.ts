@@ -15,12 +15,13 @@ export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerRespo
 export interface RouteDeps {
   app: App;
   services: Services;
-  /** Route rate-limit settings (false = disabled). */
-  authLimit: RateLimitOptions | false;
+  /** One budget per address for login, register and guest together (preHandler hooks). */
+  authLimit: SharedLimit;
+  /** The posting route's rate-limit settings (false = disabled). */
   postLimit: RateLimitOptions | false;
   /** The NATTER_ACTION_RATE budget, one per user across every route that uses it: the route's `preHandler` (empty = disabled). */
-  actionLimit: ActionLimit;
+  actionLimit: SharedLimit;
 }
 
-/** preHandler hooks that apply the shared action budget. */
-export type ActionLimit = ((req: FastifyRequest, reply: FastifyReply) => Promise<void>)[];
+/** preHandler hooks that apply one shared budget (an empty list: the limit is disabled). */
+export type SharedLimit = ((req: FastifyRequest, reply: FastifyReply) => Promise<void>)[];

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import type { Rate } from '../config.ts';
 import { ChatError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
-import type { ActionLimit, App, RouteDeps } from './app.ts';
+import type { SharedLimit, App, RouteDeps } from './app.ts';
 import { refuseWhileClosing } from './drain.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
@@ -69,9 +69,9 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
 
   const deps: RouteDeps = {
     app, services,
-    authLimit: limit(config.authRate, (req) => req.ip),
+    authLimit: sharedLimit(app, limit(config.authRate, (req) => `auth:${req.ip}`)),
     postLimit: limit(config.postRate, (req) => req.session?.user.id ?? req.ip),
-    actionLimit: sharedLimit(app, limit(config.actionRate, (req) => req.session?.user.id ?? req.ip)),
+    actionLimit: sharedLimit(app, limit(config.actionRate, (req) => `action:${req.session?.user.id ?? req.ip}`)),
   };
   await authRoutes(deps);
   await opsRoutes(deps);
@@ -167,8 +167,8 @@ function limit(rate: Rate | null, key: (req: FastifyRequest) => string): RateLim
  * `groupId`, the local store is per route), so the routes instead share this one preHandler hook,
  * which @fastify/rate-limit builds around a single store.
  */
-function sharedLimit(app: App, opts: RateLimitOptions | false): ActionLimit {
-  return opts ? [app.rateLimit(opts) as ActionLimit[number]] : [];
+function sharedLimit(app: App, opts: RateLimitOptions | false): SharedLimit {
+  return opts ? [app.rateLimit(opts) as SharedLimit[number]] : [];
 }
 
 /** JSON only, and only valid UTF-8 (API.md: other bodies are 400); text/plain is not accepted (415). */

@@ -167,7 +167,7 @@ export interface Sessions {
   deleteById(userId: string, sessionId: string): Promise<boolean>;
   /** Delete every session of the user except `keepId`; returns the ids deleted. */
   deleteOthers(userId: string, keepId: string): Promise<string[]>;
-  /** Delete sessions last used before `idleBefore` or created before `createdBefore` (ISO); returns what was deleted. */
+  /** Delete sessions last used at or before `idleBefore` or created at or before `createdBefore` (ISO); returns what was deleted. */
   deleteExpired(idleBefore: string, createdBefore: string): Promise<{ id: string; userId: string }[]>;
 }
 

@@ -19,17 +19,17 @@ export async function authRoutes({ app, services, authLimit }: RouteDeps): Promi
     + 'a username of only ".", "-" and "_" is 400 invalid_request.';
   app.post('/api/v1/auth/register', {
     schema: { tags, body: Credentials, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
-    config: { rateLimit: authLimit },
+    preHandler: authLimit,
   }, async (req, reply) => signIn(req, reply, await auth.register(req.body.username, req.body.password, req.headers['user-agent']), 201));
 
   app.post('/api/v1/auth/login', {
     schema: { tags, body: LoginBody, response: { 200: AuthReply, ...errors(429) } },
-    config: { rateLimit: authLimit },
+    preHandler: authLimit,
   }, async (req, reply) => signIn(req, reply, await auth.login(req.body.username, req.body.password, req.headers['user-agent']), 200));
 
   app.post('/api/v1/auth/guest', {
     schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
-    config: { rateLimit: authLimit },
+    preHandler: authLimit,
   }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username, req.headers['user-agent']), 201));
 }
 

@@ -18,7 +18,7 @@ const SQL = {
   delete: 'DELETE FROM sessions WHERE token_hash = $1 RETURNING id',
   deleteById: 'DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id',
   deleteOthers: 'DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id',
-  deleteExpired: 'DELETE FROM sessions WHERE last_used_at < $1 OR created_at < $2 RETURNING id, user_id',
+  deleteExpired: 'DELETE FROM sessions WHERE last_used_at <= $1 OR created_at <= $2 RETURNING id, user_id',
 } as const;
 
 export class PostgresSessions implements Sessions {

@@ -17,7 +17,7 @@ const SQL = {
   delete: 'DELETE FROM sessions WHERE token_hash = ? RETURNING id',
   deleteById: 'DELETE FROM sessions WHERE id = ? AND user_id = ? RETURNING id',
   deleteOthers: 'DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id',
-  deleteExpired: 'DELETE FROM sessions WHERE last_used_at < ? OR created_at < ? RETURNING id, user_id',
+  deleteExpired: 'DELETE FROM sessions WHERE last_used_at <= ? OR created_at <= ? RETURNING id, user_id',
 } as const;
 
 export class SqliteSessions implements Sessions {
