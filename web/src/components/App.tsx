@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type AppState, dismissNotice, own, roomLabel, useAppState } from '../state.ts';
+import { Announcer } from './Announcer.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { RoomView } from './RoomView.tsx';
@@ -15,6 +16,20 @@ function useTitle(s: AppState): void {
   useEffect(() => {
     document.title = title;
   }, [title]);
+}
+
+/**
+ * The first stop of the tab order: to the message box of the open room (the composer has id "composer"), or to
+ * the main area when there is none. Focus is moved by hand: the page routes by its hash, so following the
+ * fragment would navigate.
+ */
+function SkipLink({ toComposer }: { toComposer: boolean }) {
+  const target = toComposer ? 'composer' : 'main';
+  return (
+    <a class="skip-link" href={'#' + target} onClick={(e) => { e.preventDefault(); document.getElementById(target)?.focus(); }}>
+      {toComposer ? 'Skip to message box' : 'Skip to main content'}
+    </a>
+  );
 }
 
 /** The whole page: sign-in, or sidebar + open room + dialogs. */
@@ -49,9 +64,7 @@ export function App() {
 
   return (
     <div class={'shell' + (menuOpen ? ' menu-open' : '')}>
-      <a class="skip-link" href="#composer-anchor" onClick={(e) => { e.preventDefault(); document.querySelector<HTMLElement>('[data-testid="composer"]')?.focus(); }}>
-        Skip to message box
-      </a>
+      <SkipLink toComposer={!!(s.current && own(s.rooms, s.current))} />
       <Sidebar
         me={s.me}
         rooms={s.rooms}
@@ -63,7 +76,7 @@ export function App() {
         onNavigate={() => setMenuOpen(false)}
       />
       {menuOpen && <div class="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" />}
-      <main class="main">
+      <main class="main" id="main" tabIndex={-1}>
         <ConnectionBanner conn={s.conn} waiting={s.pending.filter((p) => !p.failed).length} />
         {s.current ? (
           <RoomView s={s} room={s.current} onMenu={() => setMenuOpen(true)} />
@@ -81,6 +94,7 @@ export function App() {
           </p>
         )}
       </main>
+      <Announcer s={s} />
       {dialog === 'browse' && <BrowseDialog onClose={() => setDialog(null)} />}
       {dialog === 'create' && <CreateDialog onClose={() => setDialog(null)} />}
       {dialog === 'dm' && <DmDialog onClose={() => setDialog(null)} />}

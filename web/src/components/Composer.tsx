@@ -56,6 +56,7 @@ export function Composer({ room, label, onEditLast }: Props) {
         value={text}
         placeholder={`Message ${label}`}
         aria-label={`Message ${label}`}
+        id="composer"
         data-testid="composer"
         aria-invalid={tooLong}
         onInput={(e) => {

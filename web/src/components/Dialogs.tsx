@@ -5,6 +5,7 @@ import { openRoom } from '../room-data.ts';
 import { createRoom, joinRoom, openDm } from '../rooms.ts';
 import { api, ApiError, errorText } from '../api.ts';
 import { bidiClosers } from '../format.ts';
+import { CloseIcon, LockIcon } from './Icons.tsx';
 
 /** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. */
 function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
@@ -27,7 +28,7 @@ function Modal({ title, onClose, children }: { title: string; onClose(): void; c
       <div class="modal-head">
         <h2>{title}</h2>
         <button type="button" class="icon-btn" aria-label="Close" onClick={onClose}>
-          ✕
+          <CloseIcon />
         </button>
       </div>
       {children}
@@ -54,7 +55,7 @@ export function BrowseDialog({ onClose }: { onClose(): void }) {
           <li class="browse-item" data-room={r.name}>
             <div>
               <div class="browse-name">
-                {r.visibility === 'private' ? '🔒 ' : '# '}
+                {r.visibility === 'private' ? <><LockIcon label="private" /> </> : '# '}
                 {r.name}
               </div>
               {r.topic && (

@@ -1,23 +1,119 @@
+import type { ComponentChildren } from 'preact';
+
 /**
- * A padlock, drawn inline so it matches the text colour and size. With `label` it is an image with that
- * accessible name ("private"); without one it is decoration, hidden from screen readers.
+ * The page's icons, drawn inline so they take the text colour (currentColor) and size (em) and need no emoji
+ * font. With `label` an icon is an image with that accessible name; without one it is decoration, hidden from
+ * screen readers, and the control around it carries the name (aria-label).
  */
-export function LockIcon({ label }: { label?: string }) {
+interface IconProps {
+  label?: string;
+}
+
+function Svg({ label, cls, size = '1em', children }: IconProps & { cls: string; size?: string; children: ComponentChildren }) {
   return (
     <svg
-      class="icon-lock"
+      class={'icon ' + cls}
       viewBox="0 0 16 16"
-      width="0.8em"
-      height="0.8em"
+      width={size}
+      height={size}
       fill="none"
       stroke="currentColor"
       stroke-width="1.6"
       stroke-linecap="round"
+      stroke-linejoin="round"
+      focusable="false"
       {...(label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': 'true' })}
     >
       {label && <title>{label}</title>}
+      {children}
+    </svg>
+  );
+}
+
+/** A padlock: private rooms. */
+export function LockIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-lock" size="0.8em">
       <rect x="3" y="7" width="10" height="7" rx="1.5" />
       <path d="M5.5 7V5a2.5 2.5 0 0 1 5 0v2" />
-    </svg>
+    </Svg>
+  );
+}
+
+/** A cross: close, dismiss. */
+export function CloseIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-close">
+      <path d="M4 4l8 8M12 4l-8 8" />
+    </Svg>
+  );
+}
+
+/** A plus: create, add. */
+export function PlusIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-plus">
+      <path d="M8 3v10M3 8h10" />
+    </Svg>
+  );
+}
+
+/** Three lines: the menu of rooms (phone width). */
+export function MenuIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-menu">
+      <path d="M2.5 4h11M2.5 8h11M2.5 12h11" />
+    </Svg>
+  );
+}
+
+/** A smiling face with a small plus: add a reaction. */
+export function ReactIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-react">
+      <path d="M13.9 7.2A6 6 0 1 1 8.8 2.1" />
+      <path d="M5.6 9.6a3 3 0 0 0 4.8 0" />
+      <path d="M6 6.3v.2M9.6 6.3v.2" />
+      <path d="M12.5 1.5v4M10.5 3.5h4" />
+    </Svg>
+  );
+}
+
+/** A pencil: edit. */
+export function EditIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-edit">
+      <path d="M10.8 2.7l2.5 2.5-7.6 7.6-3.2.7.7-3.2z" />
+      <path d="M9.3 4.2l2.5 2.5" />
+    </Svg>
+  );
+}
+
+/** A bin: delete. */
+export function TrashIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-trash">
+      <path d="M2.5 4.5h11M6.5 4.5V3h3v1.5M4 4.5l.7 8.5a1 1 0 0 0 1 .9h4.6a1 1 0 0 0 1-.9l.7-8.5" />
+      <path d="M6.8 7v4.5M9.2 7v4.5" />
+    </Svg>
+  );
+}
+
+/** An envelope: send a direct message. */
+export function MailIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-mail">
+      <rect x="2" y="3.5" width="12" height="9" rx="1.5" />
+      <path d="M2.5 4.5L8 9l5.5-4.5" />
+    </Svg>
+  );
+}
+
+/** An arrow pointing down: to the newest messages. */
+export function ArrowDownIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-arrow-down">
+      <path d="M8 3v10M3.5 8.5L8 13l4.5-4.5" />
+    </Svg>
   );
 }

@@ -4,6 +4,7 @@ import { addMember, openDm } from '../rooms.ts';
 import { attempt } from '../state.ts';
 import { errorText } from '../api.ts';
 import { Avatar } from './Avatar.tsx';
+import { CloseIcon, MailIcon } from './Icons.tsx';
 
 interface Props {
   room: Room;
@@ -77,7 +78,7 @@ export function MemberPanel({ room, members, presence, me, isOwner, onClose }: P
       <div class="members-head">
         <h2>Members {members ? <span class="muted">· {members.length}</span> : null}</h2>
         <button type="button" class="icon-btn" aria-label="Close members" onClick={onClose}>
-          ✕
+          <CloseIcon />
         </button>
       </div>
       <ul class="member-list">
@@ -100,7 +101,7 @@ export function MemberPanel({ room, members, presence, me, isOwner, onClose }: P
                   title={`Message ${m.user.username}`}
                   onClick={() => void attempt(() => openDm(m.user.username))}
                 >
-                  ✉
+                  <MailIcon />
                 </button>
               )}
             </li>

@@ -5,6 +5,7 @@ import { useAutoSize } from '../auto-size.ts';
 import { deleteMessage, editMessage, toggleReaction } from '../compose.ts';
 import { bidiClosers, fullTime, linkify, timeOfDay } from '../format.ts';
 import { Avatar } from './Avatar.tsx';
+import { EditIcon, ReactIcon, TrashIcon } from './Icons.tsx';
 
 export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅'];
 
@@ -186,9 +187,13 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
     >
       <div class="msg-gutter">
         {compact ? (
-          <time class="msg-time-hover" dateTime={m.created_at} title={fullTime(m.created_at)}>
-            {timeOfDay(m.created_at)}
-          </time>
+          <>
+            {/* Grouped under the author's previous message: the name is not shown, but a screen reader hears it. */}
+            <bdi class="sr-only" data-testid="message-author-sr">{m.author.username}</bdi>
+            <time class="msg-time-hover" dateTime={m.created_at} title={fullTime(m.created_at)}>
+              {timeOfDay(m.created_at)}
+            </time>
+          </>
         ) : (
           <Avatar name={m.author.username} />
         )}
@@ -228,11 +233,11 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
       {!m.deleted && !editing && (
         <div ref={toolbar} class={'msg-actions' + (picking || confirming ? ' open' : '')} role="toolbar" aria-label="Message actions">
           <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" aria-expanded={picking} onClick={() => setPicking(!picking)}>
-            ☺
+            <ReactIcon />
           </button>
           {mine && (
             <button type="button" class="icon-btn" aria-label="Edit message" title="Edit" onClick={() => onEdit(m.id)}>
-              ✎
+              <EditIcon />
             </button>
           )}
           {(mine || isOwner) &&
@@ -242,7 +247,7 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
               </button>
             ) : (
               <button type="button" class="icon-btn" aria-label="Delete message" title="Delete" onClick={() => setConfirming(true)}>
-                🗑
+                <TrashIcon />
               </button>
             ))}
           {picking && <Picker m={m} me={me} onClose={() => setPicking(false)} />}

@@ -6,6 +6,7 @@ import { loadOlder, releaseRead } from '../room-data.ts';
 import { bidiClosers, dayKey, dayLabel } from '../format.ts';
 import type { PendingMessage, RoomView } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
+import { ArrowDownIcon } from './Icons.tsx';
 import { MessageItem, RichText } from './MessageItem.tsx';
 
 interface Props {
@@ -146,17 +147,20 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
   const items: JSX.Element[] = [];
   let prev: Message | undefined;
   for (const m of view.messages) {
+    // Dividers are items of the list (an <ol> holds only <li>), each a heading to jump between days with.
     if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
       items.push(
-        <li class="day-sep" role="separator" data-testid="day-separator" key={'d' + m.seq}>
-          <span>{dayLabel(m.created_at)}</span>
+        <li class="day-sep" data-testid="day-separator" key={'d' + m.seq}>
+          <h2 class="sep-label">{dayLabel(m.created_at)}</h2>
         </li>,
       );
     }
     if (newFrom > 0 && m.seq === newFrom && m.seq !== view.messages[0]?.seq) {
       items.push(
-        <li class="new-sep" role="separator" aria-label="New messages" data-testid="new-separator" key="new">
-          <span>New</span>
+        <li class="new-sep" data-testid="new-separator" key="new">
+          <h2 class="sep-label">
+            New<span class="sr-only"> messages</span>
+          </h2>
         </li>,
       );
     }
@@ -191,7 +195,7 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
           )}
           {view.error && <p class="field-error">{view.error}</p>}
         </div>
-        <ol class="message-list" data-testid="message-list" aria-live="polite" aria-relevant="additions">
+        <ol class="message-list" data-testid="message-list">
           {items}
           {pending.map((p) => (
             <PendingItem key={p.clientId} p={p} me={me} />
@@ -212,7 +216,7 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
               if (el) el.scrollTop = el.scrollHeight;
             }}
           >
-            ↓ Latest messages
+            <ArrowDownIcon /> Latest messages
           </button>
         )
       )}

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { joinRoom, leaveRoom } from '../rooms.ts';
 import { type AppState, attempt, dismissNotice, emptyView, own, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
-import { LockIcon } from './Icons.tsx';
+import { CloseIcon, LockIcon, MenuIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { Topic } from './Topic.tsx';
@@ -98,7 +98,7 @@ export function RoomView({ s, room, onMenu }: Props) {
             aria-label={unreadElsewhere ? 'Show rooms (new messages)' : 'Show rooms'}
             onClick={onMenu}
           >
-            ☰
+            <MenuIcon />
           </button>
           <div class="room-title">
             <h1 data-testid="room-title">
@@ -128,7 +128,7 @@ export function RoomView({ s, room, onMenu }: Props) {
           <div class="notice" role="alert" data-testid="notice">
             <span>{s.notice}</span>
             <button type="button" class="icon-btn" aria-label="Dismiss" onClick={dismissNotice}>
-              ✕
+              <CloseIcon />
             </button>
           </div>
         )}

@@ -3,7 +3,7 @@ import { openRoom } from '../room-data.ts';
 import { logout } from '../session.ts';
 import { roomLabel } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
-import { LockIcon } from './Icons.tsx';
+import { LockIcon, PlusIcon } from './Icons.tsx';
 
 export type DialogKind = 'browse' | 'create' | 'dm' | null;
 
@@ -34,9 +34,15 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
         {room.kind === 'dm' ? (
           <Avatar name={label} small />
         ) : (
-          <span class="room-hash" aria-hidden="true">
-            {room.visibility === 'private' ? <LockIcon /> : '#'}
-          </span>
+          room.visibility === 'private' ? (
+            <span class="room-hash">
+              <LockIcon label="private" />
+            </span>
+          ) : (
+            <span class="room-hash" aria-hidden="true">
+              #
+            </span>
+          )
         )}
         <bdi class="room-name">{label}</bdi>
         {room.unread > 0 && (
@@ -68,7 +74,7 @@ export function Sidebar({ me, rooms, current, onDialog, onNavigate }: Props) {
         <div class="section-head">
           <h2>Rooms</h2>
           <button class="icon-btn" type="button" aria-label="Create a room" title="Create a room" onClick={() => onDialog('create')}>
-            +
+            <PlusIcon />
           </button>
         </div>
         <ul class="room-list" data-testid="room-list">
@@ -82,7 +88,7 @@ export function Sidebar({ me, rooms, current, onDialog, onNavigate }: Props) {
         <div class="section-head">
           <h2>Direct messages</h2>
           <button class="icon-btn" type="button" aria-label="New direct message" title="New direct message" onClick={() => onDialog('dm')}>
-            +
+            <PlusIcon />
           </button>
         </div>
         <ul class="room-list" data-testid="dm-list">

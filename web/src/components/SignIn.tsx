@@ -6,6 +6,15 @@ import { announceSessionChange } from '../session-channel.ts';
 type Mode = 'login' | 'register' | 'guest';
 
 const TITLES: Record<Mode, string> = { login: 'Sign in', register: 'Create account', guest: 'Continue as guest' };
+const MODES = Object.keys(TITLES) as Mode[];
+
+/** The tab that an arrow, Home or End key moves to from `mode` (wrapping at the ends), or null for other keys. */
+function tabAfterKey(mode: Mode, key: string): Mode | null {
+  const i = MODES.indexOf(mode);
+  const n = MODES.length;
+  const to: Record<string, number> = { ArrowRight: (i + 1) % n, ArrowLeft: (i + n - 1) % n, Home: 0, End: n - 1 };
+  return key in to ? MODES[to[key]!]! : null;
+}
 
 interface FieldErrors {
   username?: string;
@@ -51,80 +60,100 @@ export function SignIn({ notice }: { notice: string | null }) {
     }
   };
 
+  const choose = (m: Mode) => {
+    setMode(m);
+    setErrors({});
+  };
+
+  // The WAI-ARIA tabs pattern: one tab in the tab order (roving tabindex), arrows, Home and End move between
+  // the tabs and select the one they land on; the tabpanel holds the form of the selected tab.
   return (
     <main class="signin">
       <div class="signin-card">
-        <div class="brand brand-large">
+        <h1 class="brand brand-large">
           <span class="brand-mark" aria-hidden="true" />
           Natter
-        </div>
+        </h1>
         <p class="signin-lede">Calm, real-time chat for your team.</p>
-        <div class="segmented" role="tablist" aria-label="How to sign in">
-          {(Object.keys(TITLES) as Mode[]).map((m) => (
+        <div
+          class="segmented"
+          role="tablist"
+          aria-label="How to sign in"
+          onKeyDown={(e) => {
+            const next = tabAfterKey(mode, e.key);
+            if (!next) return;
+            e.preventDefault();
+            choose(next);
+            document.getElementById('signin-tab-' + next)?.focus();
+          }}
+        >
+          {MODES.map((m) => (
             <button
               type="button"
               role="tab"
+              id={'signin-tab-' + m}
               aria-selected={mode === m}
+              aria-controls="signin-panel"
+              tabIndex={mode === m ? 0 : -1}
               class={mode === m ? 'active' : ''}
-              onClick={() => {
-                setMode(m);
-                setErrors({});
-              }}
+              onClick={() => choose(m)}
             >
               {m === 'guest' ? 'Guest' : TITLES[m]}
             </button>
           ))}
         </div>
-        <form onSubmit={submit} aria-label={TITLES[mode]} noValidate>
-          <label class="field">
-            <span>Username</span>
-            <input
-              name="username"
-              autoComplete="username"
-              autoCapitalize="off"
-              spellcheck={false}
-              value={username}
-              onInput={(e) => setUsername(e.currentTarget.value)}
-              aria-invalid={!!errors.username}
-              aria-describedby={errors.username ? 'err-username' : undefined}
-              required
-            />
-            {errors.username && (
-              <span class="field-error" id="err-username" role="alert" data-testid="error-username">
-                {errors.username}
-              </span>
-            )}
-          </label>
-          {mode !== 'guest' && (
+        <div role="tabpanel" id="signin-panel" aria-labelledby={'signin-tab-' + mode}>
+          <form onSubmit={submit} aria-label={TITLES[mode]} noValidate>
             <label class="field">
-              <span>Password</span>
+              <span>Username</span>
               <input
-                name="password"
-                type="password"
-                autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
-                value={password}
-                onInput={(e) => setPassword(e.currentTarget.value)}
-                aria-invalid={!!errors.password}
-                aria-describedby={errors.password ? 'err-password' : undefined}
+                name="username"
+                autoComplete="username"
+                autoCapitalize="off"
+                spellcheck={false}
+                value={username}
+                onInput={(e) => setUsername(e.currentTarget.value)}
+                aria-invalid={!!errors.username}
+                aria-describedby={errors.username ? 'err-username' : undefined}
                 required
               />
-              {mode === 'register' && !errors.password && <span class="field-hint">At least 8 characters.</span>}
-              {errors.password && (
-                <span class="field-error" id="err-password" role="alert" data-testid="error-password">
-                  {errors.password}
+              {errors.username && (
+                <span class="field-error" id="err-username" role="alert" data-testid="error-username">
+                  {errors.username}
                 </span>
               )}
             </label>
-          )}
-          {errors.form && (
-            <p class="field-error" role="alert" data-testid="error-form">
-              {errors.form}
-            </p>
-          )}
-          <button class="btn btn-primary btn-block" type="submit" disabled={busy}>
-            {busy ? 'One moment…' : TITLES[mode]}
-          </button>
-        </form>
+            {mode !== 'guest' && (
+              <label class="field">
+                <span>Password</span>
+                <input
+                  name="password"
+                  type="password"
+                  autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
+                  value={password}
+                  onInput={(e) => setPassword(e.currentTarget.value)}
+                  aria-invalid={!!errors.password}
+                  aria-describedby={errors.password ? 'err-password' : undefined}
+                  required
+                />
+                {mode === 'register' && !errors.password && <span class="field-hint">At least 8 characters.</span>}
+                {errors.password && (
+                  <span class="field-error" id="err-password" role="alert" data-testid="error-password">
+                    {errors.password}
+                  </span>
+                )}
+              </label>
+            )}
+            {errors.form && (
+              <p class="field-error" role="alert" data-testid="error-form">
+                {errors.form}
+              </p>
+            )}
+            <button class="btn btn-primary btn-block" type="submit" disabled={busy}>
+              {busy ? 'One moment…' : TITLES[mode]}
+            </button>
+          </form>
+        </div>
       </div>
     </main>
   );
