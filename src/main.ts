@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { LocalBroker } from './broker/local-broker.ts';
+import { localLimits, type Limits } from './core/limits.ts';
 import type { Broker } from './broker/broker.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.ts';
 import { startNode } from './node.ts';
@@ -25,6 +26,23 @@ async function openBroker(config: Config, logId: string, log: Logger): Promise<B
   return new RedisBroker(config.redisUrl, { channel: `natter:${logId}`, log: log.child({ component: 'broker' }) });
 }
 
+/** Where limits and stream caps are counted: this process, or (cluster mode) Redis, shared by every node. */
+async function openLimits(config: Config, logId: string, log: Logger): Promise<Limits> {
+  if (!config.redisUrl) return localLimits();
+  const { openRedisLimits } = await import('./broker/redis-limits.ts');
+  const limitsLog = log.child({ component: 'limits' });
+  let lastWarn = 0;
+  return openRedisLimits(config.redisUrl, {
+    prefix: `natter:${logId}:`,
+    // Limits fail open while Redis is down; say so at most every 10 s, not per request.
+    onError: (what, err) => {
+      if (Date.now() - lastWarn < 10_000) return;
+      lastWarn = Date.now();
+      limitsLog.warn({ err, what }, 'redis: shared limits unavailable, allowing (each node still caps its own streams)');
+    },
+  });
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -41,7 +59,8 @@ async function main(): Promise<void> {
   log.info({ config: describeConfig(config) }, 'starting natter');
   const store = await openStore(config);
   const broker = await openBroker(config, store.logId, log);
-  const node = await startNode({ config, store, broker, log });
+  const limits = await openLimits(config, store.logId, log);
+  const node = await startNode({ config, store, broker, limits, log });
   log.info({ url: node.url }, `natter listening on ${node.url}`);
 
   const shutdown = (signal: string): void => {

@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Broker } from './broker/broker.ts';
 import type { Config } from './config.ts';
+import { localLimits, type Limits } from './core/limits.ts';
 import type { App } from './http/app.ts';
 import { trackConnections } from './http/drain.ts';
 import { buildServer } from './http/server.ts';
@@ -22,6 +23,8 @@ export interface NodeOptions {
   store: Store;
   /** Owned by the node from here on: close() closes it. */
   broker: Broker;
+  /** Owned by the node from here on: close() closes it. Default: this node's own (core/limits.ts localLimits). */
+  limits?: Limits;
   /** pino logger for requests and background errors; silent when omitted. */
   log?: FastifyBaseLogger;
 }
@@ -34,15 +37,16 @@ export interface RunningNode {
   /**
    * Ordered and idempotent (STYLE habit 15): stop accepting and let in-flight
    * requests finish (SHUTDOWN_GRACE_MS at most), end the streams (clients resume),
-   * close the broker, then the store.
+   * close the broker and the limits, then the store.
    */
   close(): Promise<void>;
 }
 
 /** Build a node and listen on config.host:config.port. */
-export async function startNode({ config, store, broker, log }: NodeOptions): Promise<RunningNode> {
+export async function startNode({ config, store, broker, limits = localLimits(), log }: NodeOptions): Promise<RunningNode> {
   const services = await createServices(config, store, broker, {
     onError: (what, err) => log?.error({ err, what }, 'background error'),
+    limits,
   });
   const app = await buildServer(services, { logger: log });
   app.addHook('preClose', async () => services.stop());
@@ -67,6 +71,7 @@ export async function startNode({ config, store, broker, log }: NodeOptions): Pr
       clearTimeout(deadline);
     }
     await broker.close();
+    await limits.close();
     await store.close();
   };
   return {

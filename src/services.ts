@@ -63,6 +63,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
     perIp: config.streamsPerIp,
     replayStallMs: config.replayStallMs,
     replaysMax: config.replaysMax,
+    slots: limits.slots,
   }, metrics);
   metrics.streamsGauge(() => streams.count());
   relay.start({ presence, streams });

@@ -39,6 +39,8 @@ export interface Limits {
   counters: Counters;
   /** null: streams are capped per node only (one node: that is all of them). */
   slots: StreamSlots | null;
+  /** Options for @fastify/rate-limit's plugin registration: its Redis store in cluster mode, nothing (its local store) on one node. */
+  httpRateLimit(): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export function localLimits(): Limits {
   return {
     counters,
     slots: null,
+    httpRateLimit: () => ({}),
     async close() {
       counters.close();
     },

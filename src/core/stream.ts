@@ -14,6 +14,7 @@ import type { EventLog, Lifecycle } from '../storage/store.ts';
 import type { Session } from './auth.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ChatError } from './errors.ts';
+import type { CapHit, StreamSlots } from './limits.ts';
 import type { Hub } from './hub.ts';
 import type { Presence } from './presence.ts';
 import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeRetry } from './sse-frame.ts';
@@ -31,6 +32,8 @@ export interface StreamOptions {
   replayStallMs?: number;
   /** Streams replaying at once on this node; more wait their turn (FIFO) before reading the store. 0 (the default) = no cap. */
   replaysMax?: number;
+  /** In cluster mode, the caps counted across every node (broker/redis-limits.ts); null/absent = this node's count only. */
+  slots?: StreamSlots | null;
 }
 
 /** Counters the stream reports to; http/metrics.ts implements them with Prometheus. */
@@ -53,6 +56,9 @@ export class Streams {
   private replaying = 0;
   /** Streams waiting for a replay slot, FIFO. */
   private readonly replayQueue: (() => void)[] = [];
+  /** Shared slots (cluster mode) of open streams, returned on close. */
+  private readonly slotOf = new Map<Subscriber, string>();
+  private slotSeq = 0;
 
   constructor(
     private readonly store: Pick<EventLog, 'memberRooms' | 'readEvents'> & Pick<Lifecycle, 'logId'>,
@@ -70,23 +76,44 @@ export class Streams {
     return this.open_;
   }
 
-  /** Throws 429 when the user or the address already has as many streams as allowed. */
-  checkCaps(userId: string, ip: string): void {
+  /**
+   * Admit a new stream of this user and address, or throw 429 when either already has as many streams as
+   * allowed: on this node, and in cluster mode on all of them (a shared slot, returned when the stream closes).
+   * Returns the shared slot's id (pass it to `open`), or null.
+   */
+  async admit(userId: string, ip: string): Promise<string | null> {
+    this.checkCaps(userId, ip);
+    const { slots, perUser, perIp } = this.opts;
+    if (!slots || (perUser === 0 && perIp === 0)) return null;
+    const slot = `s${++this.slotSeq}`;
+    const full = await slots.acquire(slot, userId, ip, { perUser, perIp });
+    if (full) this.refuse(full);
+    try {
+      this.checkCaps(userId, ip); // this node's count may have grown while Redis answered
+    } catch (err) {
+      slots.release(slot);
+      throw err;
+    }
+    return slot;
+  }
+
+  private checkCaps(userId: string, ip: string): void {
     const { perUser, perIp } = this.opts;
-    if (perUser > 0 && this.hub.streamsOf(userId).size >= perUser) {
-      this.metrics.closed('cap');
-      throw new ChatError('rate_limited', `at most ${perUser} open streams per user`, 5);
-    }
-    if (perIp > 0 && (this.perIp.get(ip) ?? 0) >= perIp) {
-      this.metrics.closed('cap');
-      throw new ChatError('rate_limited', `at most ${perIp} open streams per address`, 5);
-    }
+    if (perUser > 0 && this.hub.streamsOf(userId).size >= perUser) this.refuse('user');
+    if (perIp > 0 && (this.perIp.get(ip) ?? 0) >= perIp) this.refuse('ip');
+  }
+
+  private refuse(cap: CapHit): never {
+    this.metrics.closed('cap');
+    const { perUser, perIp } = this.opts;
+    throw new ChatError('rate_limited', cap === 'user' ? `at most ${perUser} open streams per user` : `at most ${perIp} open streams per address`, 5);
   }
 
   /** Run a stream to live. The sink already sent the response head; `cursor` is the client's resume point, if any. */
-  async open(session: Session, ip: string, sink: Sink, cursor: string | undefined): Promise<Subscriber> {
+  async open(session: Session, ip: string, sink: Sink, cursor: string | undefined, slot: string | null = null): Promise<Subscriber> {
     const owner = { userId: session.user.id, username: session.user.username, sessionId: session.sessionId, ip };
     const sub = new Subscriber(owner, sink, this.opts.budget, (s, r) => this.onClose(s, r));
+    if (slot !== null) this.slotOf.set(sub, slot);
     sink.onClose(() => sub.close('client'));
     this.open_++;
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
@@ -203,6 +230,11 @@ export class Streams {
   }
 
   private onClose(sub: Subscriber, reason: CloseReason): void {
+    const slot = this.slotOf.get(sub);
+    if (slot !== undefined) {
+      this.slotOf.delete(sub);
+      this.opts.slots?.release(slot);
+    }
     const rooms = this.hub.remove(sub);
     this.open_--;
     const n = (this.perIp.get(sub.ip) ?? 1) - 1;

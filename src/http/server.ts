@@ -58,7 +58,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   installJsonParser(app);
-  await registerPlugins(app);
+  await registerPlugins(app, services.limits.httpRateLimit());
   refuseWhileClosing(app);
   noStoreForApi(app);
 
@@ -98,8 +98,11 @@ function noStoreForApi(app: App): void {
   });
 }
 
-/** Cookies, security headers, per-route rate limits and the OpenAPI document (served at /docs). */
-async function registerPlugins(app: App): Promise<void> {
+/**
+ * Cookies, security headers, rate limits and the OpenAPI document (served at /docs). `rateLimitStore`
+ * puts the rate-limit counters in Redis in cluster mode, so a limit holds across nodes (core/limits.ts).
+ */
+async function registerPlugins(app: App, rateLimitStore: Record<string, unknown>): Promise<void> {
   await app.register(cookie);
   // Natter serves plain http by default (TLS belongs to the proxy), so no HSTS and no upgrade-insecure-requests,
   // which would send the page's own assets to an https port that is not there.
@@ -107,7 +110,7 @@ async function registerPlugins(app: App): Promise<void> {
     hsts: false,
     contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } },
   });
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, ...rateLimitStore });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Natter API', version: '1.0.0', description: 'Real-time team chat over Server-Sent Events. Contract: API.md v1. '

@@ -10,6 +10,7 @@ import { afterEach, describe, it, mock } from 'node:test';
 import { encodeCursor } from '../../src/core/cursor.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import type { Hub } from '../../src/core/hub.ts';
+import type { StreamSlots } from '../../src/core/limits.ts';
 import type { Presence } from '../../src/core/presence.ts';
 import type { StreamOptions, Streams } from '../../src/core/stream.ts';
 import type { Subscriber } from '../../src/core/subscriber.ts';
@@ -24,7 +25,7 @@ interface World {
   metrics: RecordingMetrics;
   /** Append to the log and deliver to the hub, as a commit followed by the Feed would. */
   commit(...events: LogEvent[]): void;
-  open(userId: string, opts?: { cursor?: string; sessionId?: string; ip?: string; sink?: RecordingSink }): Promise<{ sub: Subscriber; sink: RecordingSink }>;
+  open(userId: string, opts?: { cursor?: string; sessionId?: string; ip?: string; sink?: RecordingSink; slot?: string | null }): Promise<{ sub: Subscriber; sink: RecordingSink }>;
 }
 
 const cleanups: (() => void)[] = [];
@@ -37,7 +38,7 @@ function world(opts: Partial<StreamOptions> = {}): World {
     commit: (...events) => hub.deliver(events),
     async open(userId, o = {}) {
       const sink = o.sink ?? new RecordingSink();
-      const sub = await streams.open(session(userId, o.sessionId), o.ip ?? '10.0.0.1', sink, o.cursor);
+      const sub = await streams.open(session(userId, o.sessionId), o.ip ?? '10.0.0.1', sink, o.cursor, o.slot ?? null);
       return { sub, sink };
     },
   };
@@ -192,20 +193,43 @@ describe('Streams', () => {
     const refused = (err: unknown) => err instanceof ChatError && err.code === 'rate_limited' && err.status === 429;
     const first = await w.open('alice', { ip: '1.1.1.1' });
     await w.open('alice', { ip: '2.2.2.2' });
-    assert.throws(() => w.streams.checkCaps('alice', '3.3.3.3'), refused);
-    w.streams.checkCaps('bob', '1.1.1.1');
+    await assert.rejects(w.streams.admit('alice', '3.3.3.3'), refused);
+    await w.streams.admit('bob', '1.1.1.1');
     await w.open('bob', { ip: '1.1.1.1' });
     await w.open('carol', { ip: '1.1.1.1' });
-    assert.throws(() => w.streams.checkCaps('dave', '1.1.1.1'), refused);
+    await assert.rejects(w.streams.admit('dave', '1.1.1.1'), refused);
     first.sink.clientGone();
-    w.streams.checkCaps('alice', '3.3.3.3');
-    w.streams.checkCaps('dave', '1.1.1.1');
+    await w.streams.admit('alice', '3.3.3.3');
+    await w.streams.admit('dave', '1.1.1.1');
     assert.equal(w.streams.count(), 3);
     const one = world({ perIp: 1 });
     const only = await one.open('erin', { ip: '5.5.5.5' });
-    assert.throws(() => one.streams.checkCaps('frank', '5.5.5.5'), refused);
+    await assert.rejects(one.streams.admit('frank', '5.5.5.5'), refused);
     only.sink.clientGone();
-    one.streams.checkCaps('frank', '5.5.5.5');
+    await one.streams.admit('frank', '5.5.5.5');
+  });
+
+  it('in cluster mode the shared slots decide too: a slot is taken per admitted stream and returned when it closes', async () => {
+    // Shared slots as another node would see them: 'alice' already holds one stream elsewhere.
+    const held = new Map<string, string>([['elsewhere', 'alice']]);
+    const slots: StreamSlots = {
+      async acquire(id, userId, _ip, caps) {
+        if ([...held.values()].filter((u) => u === userId).length >= caps.perUser) return 'user';
+        held.set(id, userId);
+        return null;
+      },
+      release: (id) => void held.delete(id),
+    };
+    const w = world({ perUser: 2, perIp: 0, slots });
+    const refused = (err: unknown) => err instanceof ChatError && err.code === 'rate_limited';
+    const slot = await w.streams.admit('alice', '1.1.1.1');
+    assert.ok(slot !== null);
+    const a = await w.open('alice', { ip: '1.1.1.1', slot });
+    await assert.rejects(w.streams.admit('alice', '1.1.1.1'), refused, 'one here and one on another node make two');
+    assert.equal(held.size, 2, 'a refused stream holds no slot');
+    a.sink.clientGone();
+    assert.equal(held.has(slot), false, 'closing returns the slot');
+    assert.ok(await w.streams.admit('alice', '1.1.1.1'));
   });
 
   it('logout ends only that session’s streams, on purpose (not aborted)', async () => {

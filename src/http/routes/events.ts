@@ -22,12 +22,12 @@ export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
     },
   }, async (req, reply) => {
     const session = sessionOf(req);
-    services.streams.checkCaps(session.user.id, req.ip);
+    const slot = await services.streams.admit(session.user.id, req.ip);
     const header = req.headers['last-event-id'];
     const cursor = typeof header === 'string' ? header : req.query.last_event_id;
     reply.hijack();
     const sink = new SocketSink(detachFromHttp(req.raw, reply.raw));
-    await services.streams.open(session, req.ip, sink, cursor).catch((err: unknown) => {
+    await services.streams.open(session, req.ip, sink, cursor, slot).catch((err: unknown) => {
       services.metrics.storeErrors.inc();
       req.log.error({ err }, 'event stream failed while opening');
     });
