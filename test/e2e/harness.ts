@@ -196,14 +196,14 @@ export function messageWithText(page: Page, text: string) {
 }
 
 /** Waits until the open room shows `text` as a confirmed message, exactly once. */
-export async function waitForMessageOnce(page: Page, text: string): Promise<void> {
+export async function waitForMessageOnce(page: Page, text: string, timeout = 15_000): Promise<void> {
   await page.waitForFunction(
     (t) =>
       [...document.querySelectorAll('[data-testid="message"] [data-testid="message-text"]')].filter(
         (e) => e.textContent === t,
       ).length === 1,
     text,
-    { timeout: 15_000 },
+    { timeout },
   );
 }
 

@@ -32,6 +32,20 @@ describe('sending through a lost connection', () => {
     return r.body.messages.filter((m) => m.text === text).length;
   };
 
+  /** The contrast ratio (WCAG) of the banner's text colour on its background. */
+  const contrast = async (page: Page) => {
+    const colours = await banner(page).evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]);
+    const lum = (c: string) => {
+      const [r = 0, g = 0, b = 0] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+        const x = Number(v) / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [hi, lo] = colours.map(lum).sort((x, y) => y - x) as [number, number];
+    return (hi + 0.05) / (lo + 0.05);
+  };
+
   /** Waits until the page is live again and its banner is gone. */
   const backLive = async (page: Page) => {
     await banner(page).waitFor({ state: 'detached', timeout: 30_000 });
@@ -39,6 +53,7 @@ describe('sending through a lost connection', () => {
   };
 
   it('shows nothing while healthy, a banner while the server is down, and nothing again once it is back', async () => {
+    const dark = await signedInPage(browser, server.url, uniq('dana'), { colorScheme: 'dark' });
     assert.equal(await banner(alice).count(), 0, 'no banner while live');
     assert.equal(await alice.getByTestId('connection-status').count(), 0, 'no status pill while live');
     assert.equal(await alice.getByText('live', { exact: true }).count(), 0, 'no "live" word on the page');
@@ -49,16 +64,19 @@ describe('sending through a lost connection', () => {
     assert.match((await banner(alice).textContent()) ?? '', /Reconnecting/);
     assert.match((await banner(alice).textContent()) ?? '', /delivered when the connection is back/);
     assert.ok(await alice.getByTestId('composer').isEditable(), 'the composer stays usable');
-    // The banner's text is readable: its colour differs from its background.
-    const colours = await banner(alice).evaluate((el) => {
-      const cs = getComputedStyle(el);
-      return [cs.color, cs.backgroundColor];
-    });
-    assert.notEqual(colours[0], colours[1]);
+    // Readable in light and dark mode: the text has at least 4.5:1 contrast on the banner.
+    await banner(dark).waitFor();
+    for (const p of [alice, dark]) assert.ok((await contrast(p)) >= 4.5, `contrast ${await contrast(p)}`);
+    // Keyboard: "Retry now" is a button you can press; the banner stays while the server is still down.
+    await alice.getByRole('button', { name: 'Retry now' }).focus();
+    await alice.keyboard.press('Enter');
+    await banner(alice).waitFor();
 
     await server.restart();
     await backLive(alice);
+    await backLive(dark);
     assert.equal(await banner(alice).count(), 0);
+    await dark.context().close();
   });
 
   it('messages written while the server is down wait, then go out once and in order for everyone', async () => {
@@ -107,6 +125,21 @@ describe('sending through a lost connection', () => {
     await waitForMessageOnce(alice, text);
     await waitForMessageOnce(bob, text);
     await pendingWith(alice, text).waitFor({ state: 'detached' });
+    assert.equal(await storedCount(text), 1, 'stored once');
+  });
+
+  it('a send whose connection hangs gives up after a while and goes out again, once', async () => {
+    const text = uniq('hung send');
+    let held = false;
+    await alice.route('**/api/v1/rooms/general/messages', async (route) => {
+      if (held || route.request().method() !== 'POST') return route.continue();
+      held = true; // never answered: the page must give up on it by itself
+    });
+    await sendMessage(alice, text);
+    await alice.locator('[data-testid="pending-message"][data-state="sending"]').filter({ hasText: text }).waitFor();
+    await waitForMessageOnce(alice, text, 40_000);
+    await waitForMessageOnce(bob, text);
+    await alice.unroute('**/api/v1/rooms/general/messages');
     assert.equal(await storedCount(text), 1, 'stored once');
   });
 

@@ -25,7 +25,7 @@ export function setUnauthenticatedHandler(fn: () => void): void {
  * One JSON request with the session cookie. Every state change carries `X-Requested-With: natter`
  * (the API's CSRF rule for cookie sessions); the page never sees or stores the token.
  */
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-Requested-With'] = 'natter';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -36,6 +36,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       headers,
       credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
     });
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
@@ -51,6 +52,9 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 const seg = encodeURIComponent;
+
+/** How long a message send may hang before it counts as "no answer" (and is queued to go out again). */
+const SEND_TIMEOUT_MS = 20_000;
 
 /** The REST calls the page makes, one per endpoint of API.md. */
 export const api = {
@@ -81,8 +85,9 @@ export const api = {
     const qs = p.toString();
     return request<{ messages: Message[] }>('GET', `/rooms/${seg(room)}/messages${qs ? '?' + qs : ''}`);
   },
+  /** Gives up after SEND_TIMEOUT_MS (a connection that hangs): the page sends again with the same `client_id`. */
   post: (room: string, text: string, clientId: string) =>
-    request<{ message: Message }>('POST', `/rooms/${seg(room)}/messages`, { text, client_id: clientId }),
+    request<{ message: Message }>('POST', `/rooms/${seg(room)}/messages`, { text, client_id: clientId }, SEND_TIMEOUT_MS),
   edit: (room: string, id: string, text: string) =>
     request<{ message: Message }>('PATCH', `/rooms/${seg(room)}/messages/${seg(id)}`, { text }),
   remove: (room: string, id: string) => request<void>('DELETE', `/rooms/${seg(room)}/messages/${seg(id)}`),
