@@ -215,17 +215,30 @@ describe('accessibility', () => {
     assert.equal(await announcer.count(), 1, 'one announcer');
     assert.equal(await announcer.getAttribute('role'), 'status');
     assert.equal((await announcer.textContent())?.trim(), '', 'opening a room announces nothing');
+    // Everything the announcer says from here on.
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="announcer"]')!;
+      const said: string[] = [];
+      (window as unknown as { said: string[] }).said = said;
+      new MutationObserver(() => said.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
 
     await post(bob, pub, 'hello from bob, live');
     await page.waitForFunction((t) => document.querySelector('[data-testid="announcer"]')?.textContent === t, `${bob.name}: hello from bob, live`);
 
     await sendMessage(page, 'my own words');
     await waitForMessageOnce(page, 'my own words');
+    await post(bob, priv, 'said in another room');
+    await page.locator(`[data-testid="room-link"][data-room="${priv}"] [data-testid="unread-badge"]`).filter({ hasText: '2' }).waitFor();
     await post(bob, pub, 'after yours');
     await page.waitForFunction((t) => document.querySelector('[data-testid="announcer"]')?.textContent === t, `${bob.name}: after yours`);
 
     await Promise.all([1, 2, 3, 4, 5].map((i) => post(bob, pub, `burst ${i}`)));
     await page.waitForFunction(() => /^\d+ new messages/.test(document.querySelector('[data-testid="announcer"]')?.textContent ?? ''));
+    const said = (await page.evaluate(() => (window as unknown as { said: string[] }).said)).filter((t) => t.trim());
+    assert.ok(!said.some((t) => t.includes('my own words')), `your own message is not announced: ${JSON.stringify(said)}`);
+    assert.ok(!said.some((t) => t.includes('another room')), `a message in another room is not announced: ${JSON.stringify(said)}`);
+    assert.ok(said.filter((t) => /burst \d/.test(t)).length < 5, `the burst is gathered, not read one by one: ${JSON.stringify(said)}`);
   });
 
   it('a private room: announced as private in the sidebar and the header; no serious axe violations', async () => {

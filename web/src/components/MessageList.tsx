@@ -180,7 +180,7 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
 
   return (
     <div class="messages-wrap">
-      <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-scroller" tabIndex={0} aria-label="Messages">
+      <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-scroller" tabIndex={0} role="region" aria-label="Messages">
         <div class="history-top">
           {view.hasMore && view.loaded ? (
             <button type="button" class="btn btn-quiet btn-small" data-testid="load-older" disabled={view.loadingOlder} onClick={() => void loadOlder(room)}>
