@@ -13,7 +13,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { newUser, PASSWORD, post, room, type TestUser } from '../helpers/api.ts';
 import { uniq } from '../helpers/wait.ts';
 import { assertNoSeriousViolations } from './axe.ts';
-import { DESKTOP, openRoomPage, sendMessage, useBrowser, waitForMessageOnce } from './harness.ts';
+import { DESKTOP, openRoomPage, PHONE, sendMessage, useBrowser, waitForMessageOnce } from './harness.ts';
 
 const SCHEMES = ['light', 'dark'] as const;
 
@@ -305,6 +305,18 @@ describe('accessibility', () => {
     await axeBothSchemes(page, 'member panel with "Add a member"');
     if (await suggest(page, panel)) await axeBothSchemes(page, '"Add a member" with suggestions');
     await page.keyboard.press('Escape');
+  });
+
+  it('at phone width, a room and the open menu of rooms: no serious axe violations, light and dark', async () => {
+    const ctx = await browser.newContext(PHONE);
+    await logIn(ctx, server.url, alice);
+    const phone = await openRoomPage(ctx, server.url, pub);
+    await waitForMessageOnce(phone, 'bob again');
+    await axeBothSchemes(phone, 'room at phone width');
+    await phone.getByRole('button', { name: /^Show rooms/ }).click();
+    await phone.locator(`[data-testid="room-link"][data-room="${priv}"]`).waitFor();
+    await axeBothSchemes(phone, 'menu of rooms at phone width');
+    await ctx.close();
   });
 
   it('a confirm button ("Leave …?") and unread badges keep their contrast, light and dark', async () => {
