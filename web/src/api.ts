@@ -76,6 +76,9 @@ export const api = {
     request<{ room: Room }>('POST', `/rooms/${seg(room)}/members`, { username }),
   members: (room: string) => request<{ members: Member[] }>('GET', `/rooms/${seg(room)}/members`),
   dm: (username: string) => request<{ room: Room }>('POST', `/dm/${seg(username)}`),
+  /** Active people whose username starts with `q` (any case), by username; yourself included. */
+  users: (q: string, limit = 20) =>
+    request<{ users: { user: User; online: boolean }[] }>('GET', `/users?q=${seg(q)}&limit=${limit}`),
 
   messages: (room: string, q: { before?: number; after?: number; limit?: number } = {}) => {
     const p = new URLSearchParams();

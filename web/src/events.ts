@@ -3,6 +3,7 @@ import type { EventData, Message } from '../../src/core/types.ts';
 import { api } from './api.ts';
 import { loadAfter, loadLatest, loadMembers, markRead } from './room-data.ts';
 import { forgetRoom } from './rooms.ts';
+import { loadDmPresence } from './people.ts';
 import { getState, mergeMessages, own, patchRoom, patchView, setRooms, update, upsertRoom } from './state.ts';
 import type { StreamEvent } from './stream.ts';
 
@@ -49,6 +50,8 @@ export function applyEvent(ev: StreamEvent): void {
 function onReady(d: EventData['ready']): void {
   update(() => ({ me: d.user }));
   setRooms(d.rooms);
+  // Presence is not replayed: learn the DM peers' afresh on every (re)connect, for the dots in the DM list.
+  loadDmPresence(d.rooms);
   const cur = getState().current;
   if (cur) markRead(cur);
 }

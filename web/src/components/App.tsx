@@ -69,6 +69,7 @@ export function App() {
         me={s.me}
         rooms={s.rooms}
         current={s.current}
+        presence={s.presence}
         onDialog={(d) => {
           setMenuOpen(false);
           setDialog(d);

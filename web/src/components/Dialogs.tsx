@@ -5,7 +5,9 @@ import { openRoom } from '../room-data.ts';
 import { createRoom, joinRoom, openDm } from '../rooms.ts';
 import { api, ApiError, errorText } from '../api.ts';
 import { bidiClosers } from '../format.ts';
+import { getState } from '../state.ts';
 import { CloseIcon, LockIcon } from './Icons.tsx';
+import { PeoplePicker } from './PeoplePicker.tsx';
 
 /** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. */
 function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
@@ -142,7 +144,7 @@ export function CreateDialog({ onClose }: { onClose(): void }) {
   );
 }
 
-/** Start a direct conversation by username. */
+/** Start a direct conversation: pick a person from the suggestions, or type their exact username. */
 export function DmDialog({ onClose }: { onClose(): void }) {
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -160,11 +162,11 @@ export function DmDialog({ onClose }: { onClose(): void }) {
         }}
         noValidate
       >
-        <label class="field">
-          <span>Username</span>
-          <input value={name} onInput={(e) => setName(e.currentTarget.value)} autoCapitalize="off" spellcheck={false} aria-invalid={!!error} data-testid="dm-username" required />
+        <div class="field">
+          <label class="field-label" for="dm-username">Username</label>
+          <PeoplePicker id="dm-username" value={name} onInput={setName} skip={(u) => u.id === getState().me?.id} invalid={!!error} placeholder="Start typing a name" testId="dm-username" autofocus />
           {error && <span class="field-error" role="alert">{error}</span>}
-        </label>
+        </div>
         <div class="modal-actions">
           <button type="button" class="btn btn-quiet" onClick={onClose}>Cancel</button>
           <button type="submit" class="btn btn-primary" disabled={!name.trim()}>Start conversation</button>

@@ -5,6 +5,7 @@ import { attempt } from '../state.ts';
 import { errorText } from '../api.ts';
 import { Avatar } from './Avatar.tsx';
 import { CloseIcon, MailIcon } from './Icons.tsx';
+import { PeoplePicker } from './PeoplePicker.tsx';
 
 interface Props {
   room: Room;
@@ -15,10 +16,12 @@ interface Props {
   onClose(): void;
 }
 
-function AddMember({ room }: { room: string }) {
+/** The owner's "Add a member" field for a private room: suggests people who are not in it yet. */
+function AddMember({ room, members }: { room: string; members: Member[] | undefined }) {
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const inRoom = new Set((members ?? []).map((m) => m.user.id));
   return (
     <form
       class="add-member"
@@ -35,17 +38,19 @@ function AddMember({ room }: { room: string }) {
         }
       }}
     >
-      <label class="field">
-        <span>Add a member</span>
+      <div class="field">
+        <label class="field-label" for="add-member-input">
+          Add a member
+        </label>
         <div class="inline-field">
-          <input
+          <PeoplePicker
+            id="add-member-input"
             value={name}
-            placeholder="username"
-            autoCapitalize="off"
-            spellcheck={false}
-            data-testid="add-member-input"
-            aria-invalid={!!error}
-            onInput={(e) => setName(e.currentTarget.value)}
+            onInput={setName}
+            skip={(u) => inRoom.has(u.id)}
+            invalid={!!error}
+            placeholder="Start typing a name"
+            testId="add-member-input"
           />
           <button class="btn btn-small" type="submit" disabled={!name.trim()}>
             Add
@@ -61,7 +66,7 @@ function AddMember({ room }: { room: string }) {
             {done}
           </span>
         )}
-      </label>
+      </div>
     </form>
   );
 }
@@ -108,7 +113,7 @@ export function MemberPanel({ room, members, presence, me, isOwner, onClose }: P
           );
         })}
       </ul>
-      {isOwner && room.kind === 'room' && room.visibility === 'private' && <AddMember room={room.name} />}
+      {isOwner && room.kind === 'room' && room.visibility === 'private' && <AddMember room={room.name} members={members} />}
     </aside>
   );
 }

@@ -5,6 +5,7 @@ import { useAutoSize } from '../auto-size.ts';
 import { deleteMessage, editMessage, toggleReaction } from '../compose.ts';
 import { bidiClosers, fullTime, linkify, timeOfDay } from '../format.ts';
 import { Avatar } from './Avatar.tsx';
+import { Foldable } from './Foldable.tsx';
 import { EditIcon, ReactIcon, TrashIcon } from './Icons.tsx';
 
 export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅'];
@@ -36,7 +37,13 @@ interface Props {
   compact: boolean;
   editing: boolean;
   onEdit(id: string | null): void;
+  /** Tapped on a touch screen: its actions show (elsewhere they show on hover or when focus is inside). */
+  selected: boolean;
+  onSelect(id: string): void;
 }
+
+/** Touch screens have no hover: there a tap on a message shows its actions. */
+const noHover = () => window.matchMedia('(hover: none)').matches;
 
 function EditBox({ m, onDone }: { m: Message; onDone(): void }) {
   const [text, setText] = useState(m.text);
@@ -157,7 +164,7 @@ function Picker({ m, me, onClose }: { m: Message; me: string; onClose(): void })
 }
 
 /** One message: author, time, text, reactions, and the actions this user may take on it. */
-function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
+function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, onSelect }: Props) {
   const [picking, setPicking] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const mine = m.author.username === me;
@@ -179,7 +186,11 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
 
   return (
     <li
-      class={'msg' + (compact ? ' compact' : '') + (mine ? ' mine' : '') + (m.deleted ? ' deleted' : '')}
+      class={'msg' + (compact ? ' compact' : '') + (mine ? ' mine' : '') + (m.deleted ? ' deleted' : '') + (selected ? ' selected' : '')}
+      onClick={(e) => {
+        // A tap on the message itself, not on a link, a button or the edit box inside it.
+        if (noHover() && !(e.target as Element).closest('a, button, textarea, .msg-actions, .reactions')) onSelect(m.id);
+      }}
       data-testid="message"
       data-id={m.id}
       data-seq={m.seq}
@@ -216,17 +227,19 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit }: Props) {
         ) : editing ? (
           <EditBox m={m} onDone={() => onEdit(null)} />
         ) : (
-          <p class="msg-text">
-            <bdi data-testid="message-text" data-bidi-close={bidiClosers(m.text) || undefined}>
-              <RichText text={m.text} />
-            </bdi>
-            {m.edited_at && (
-              <span class="msg-edited" data-testid="message-edited" title={fullTime(m.edited_at)}>
-                {' '}
-                (edited)
-              </span>
-            )}
-          </p>
+          <Foldable text={m.text}>
+            <p class="msg-text">
+              <bdi data-testid="message-text" data-bidi-close={bidiClosers(m.text) || undefined}>
+                <RichText text={m.text} />
+              </bdi>
+              {m.edited_at && (
+                <span class="msg-edited" data-testid="message-edited" title={fullTime(m.edited_at)}>
+                  {' '}
+                  (edited)
+                </span>
+              )}
+            </p>
+          </Foldable>
         )}
         {!m.deleted && <Reactions m={m} me={me} />}
       </div>

@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { discard, retry } from '../compose.ts';
 import { loadOlder, releaseRead } from '../room-data.ts';
@@ -23,6 +23,8 @@ interface Props {
   holding: boolean;
   /** The room's unread count, for the "N new messages" bar. */
   unread: number;
+  /** In a DM, the other person's name (the history starts as a conversation with them, not as a room). */
+  dmPeer?: string;
 }
 
 const GROUP_MS = 5 * 60 * 1000;
@@ -83,10 +85,28 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
  * The scrolling history of one room. Loading older messages keeps what you were looking at in place (the
  * height added above is added to scrollTop); new messages scroll into view only if you were already at the end.
  */
-export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit, newFrom, holding, unread }: Props) {
+export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit, newFrom, holding, unread, dmPeer }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const snap = useRef({ room: '', first: 0, atBottom: true, count: 0, pending: 0, anchor: '', anchorTop: 0, landed: true });
   const [away, setAway] = useState(false);
+  // The tapped message, whose actions show on touch screens (which have no hover); tapping it again hides them.
+  const [selected, setSelected] = useState<string | null>(null);
+  const onSelect = useCallback((id: string) => setSelected((cur) => (cur === id ? null : id)), []);
+  useEffect(() => setSelected(null), [room]);
+
+  // If you were at the newest message, you stay there when the list's box or its content changes size: the
+  // message box grows by a line (the list gets shorter), a long message folds, the phone rotates.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (snap.current.atBottom && snap.current.landed) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(el);
+    const list = el.querySelector('.message-list');
+    if (list) ro.observe(list);
+    return () => ro.disconnect();
+  }, []);
 
   // Where the anchor message sits in the viewport. The anchor is the second-oldest shown message: the oldest
   // one can lose its author line when older messages of the same author are put above it.
@@ -173,6 +193,8 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
         compact={!startsGroup(prev, m)}
         editing={editingId === m.id}
         onEdit={onEdit}
+        selected={selected === m.id}
+        onSelect={onSelect}
       />,
     );
     prev = m;
@@ -188,7 +210,13 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
             </button>
           ) : view.loaded ? (
             <p class="muted small" data-testid="history-start">
-              This is the beginning of the room.
+              {dmPeer ? (
+                <>
+                  This is the beginning of your conversation with <bdi>{dmPeer}</bdi>.
+                </>
+              ) : (
+                'This is the beginning of the room.'
+              )}
             </p>
           ) : (
             <p class="muted small">Loading messages…</p>

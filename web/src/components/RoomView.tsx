@@ -5,6 +5,7 @@ import { Composer } from './Composer.tsx';
 import { CloseIcon, LockIcon, MenuIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
+import { PresenceDot } from './PeoplePicker.tsx';
 import { Topic } from './Topic.tsx';
 
 interface Props {
@@ -37,6 +38,15 @@ function TypingLine({ typing }: { typing: Record<string, number> | undefined }) 
     <div class="typing" data-testid="typing-indicator" aria-live="polite">
       {text}
     </div>
+  );
+}
+
+/** Under a DM's name: whether the other person is online (a dot and the word), instead of a topic. */
+function PeerLine({ online }: { online: boolean }) {
+  return (
+    <p class="room-topic peer-line" data-testid="peer-presence" data-online={String(online)}>
+      <PresenceDot online={online} /> {online ? 'online' : 'offline'} · Direct message
+    </p>
   );
 }
 
@@ -104,10 +114,10 @@ export function RoomView({ s, room, onMenu }: Props) {
             <h1 data-testid="room-title">
               {r?.kind === 'dm' ? label : r?.visibility === 'private' ? <><LockIcon label="private" /> {label}</> : `# ${label}`}
             </h1>
-            {r && <Topic room={r} isOwner={isOwner} />}
+            {r?.kind === 'dm' ? <PeerLine online={!!r.peer && !!own(s.presence, r.peer.id)} /> : r && <Topic room={r} isOwner={isOwner} />}
           </div>
           <div class="room-tools">
-            {r && (
+            {r?.kind === 'room' && (
               <button ref={membersToggle} type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
                 Members{members ? ` ${members.length}` : ''}
               </button>
@@ -136,7 +146,7 @@ export function RoomView({ s, room, onMenu }: Props) {
           <RoomNotFound room={room} error={view.error} />
         ) : (
           <>
-            <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={own(s.newFrom, room) ?? 0} holding={s.holding === room} unread={r?.unread ?? 0} />
+            <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={own(s.newFrom, room) ?? 0} holding={s.holding === room} unread={r?.unread ?? 0} dmPeer={r?.kind === 'dm' ? label : undefined} />
             <TypingLine typing={own(s.typing, room)} />
             {r ? (
               <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
@@ -151,7 +161,7 @@ export function RoomView({ s, room, onMenu }: Props) {
           </>
         )}
       </section>
-      {showMembers && r && (
+      {showMembers && r?.kind === 'room' && (
         <MemberPanel room={r} members={members} presence={s.presence} me={me} isOwner={isOwner} onClose={closeMembers} />
       )}
     </div>

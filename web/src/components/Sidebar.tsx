@@ -1,9 +1,10 @@
 import type { Room, User } from '../../../src/core/types.ts';
 import { openRoom } from '../room-data.ts';
 import { logout } from '../session.ts';
-import { roomLabel } from '../state.ts';
+import { own, roomLabel } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
 import { LockIcon, PlusIcon } from './Icons.tsx';
+import { PresenceDot } from './PeoplePicker.tsx';
 
 export type DialogKind = 'browse' | 'create' | 'dm' | null;
 
@@ -11,11 +12,13 @@ interface Props {
   me: User;
   rooms: Record<string, Room>;
   current: string | null;
+  /** user id → online, for the dots beside DM peers. */
+  presence: Record<string, boolean>;
   onDialog(kind: DialogKind): void;
   onNavigate(): void;
 }
 
-function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; onNavigate(): void }) {
+function RoomLink({ room, active, onNavigate, online }: { room: Room; active: boolean; onNavigate(): void; online?: boolean }) {
   const label = roomLabel(room, room.name);
   return (
     <li>
@@ -32,7 +35,10 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
         }}
       >
         {room.kind === 'dm' ? (
-          <Avatar name={label} small />
+          <span class="presence-wrap">
+            <Avatar name={label} small />
+            <PresenceDot online={!!online} testId="presence" />
+          </span>
         ) : (
           room.visibility === 'private' ? (
             <span class="room-hash">
@@ -45,6 +51,7 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
           )
         )}
         <bdi class="room-name">{label}</bdi>
+        {room.kind === 'dm' && <span class="sr-only">{online ? ', online' : ', offline'}</span>}
         {room.unread > 0 && (
           <span class="badge" data-testid="unread-badge" aria-label={`${room.unread} unread`}>
             {room.unread > 99 ? '99+' : room.unread}
@@ -56,7 +63,7 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
 }
 
 /** Joined rooms and DMs with unread badges, the room actions, and who is signed in. */
-export function Sidebar({ me, rooms, current, onDialog, onNavigate }: Props) {
+export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate }: Props) {
   const list = Object.values(rooms);
   const channels = list.filter((r) => r.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
   const dms = list
@@ -93,7 +100,7 @@ export function Sidebar({ me, rooms, current, onDialog, onNavigate }: Props) {
         </div>
         <ul class="room-list" data-testid="dm-list">
           {dms.map((r) => (
-            <RoomLink key={r.name} room={r} active={r.name === current} onNavigate={onNavigate} />
+            <RoomLink key={r.name} room={r} active={r.name === current} onNavigate={onNavigate} online={!!r.peer && own(presence, r.peer.id)} />
           ))}
         </ul>
         {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}
