@@ -8,6 +8,7 @@ import { before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { PASSWORD, type TestUser } from '../helpers/api.ts';
 import { uniq } from '../helpers/wait.ts';
+import { assertNoSeriousViolations } from './axe.ts';
 import { createRoomInPage, DESKTOP, openRoomPage, signedInPage, useBrowser } from './harness.ts';
 
 /** The combobox's state as assistive technology sees it: expanded, the listbox it controls, the active option. */
@@ -70,6 +71,7 @@ describe('people: DMs, the people picker and presence', () => {
     assert.equal(st.active, null);
     // Each suggestion says whether the person is online, in words, not only by colour.
     assert.match((await dialog.getByRole('option').first().textContent()) ?? '', /offline/);
+    await assertNoSeriousViolations(alice, 'the DM dialog with suggestions open');
 
     await input.press('ArrowDown');
     await input.press('ArrowDown');
@@ -124,6 +126,7 @@ describe('people: DMs, the people picker and presence', () => {
     assert.equal(await alice.getByTestId('toggle-members').count(), 0, 'no members button');
     assert.equal(await alice.getByRole('button', { name: /^Leave/ }).count(), 0);
     assert.equal(await alice.getByRole('button', { name: /topic/i }).count(), 0);
+    await assertNoSeriousViolations(alice, 'a DM');
 
     // A room still has its furniture.
     await alice.locator('[data-testid="room-link"][data-room="general"]').click();
@@ -140,6 +143,7 @@ describe('people: DMs, the people picker and presence', () => {
     await input.pressSequentially(p);
     await alice.waitForFunction(() => document.querySelectorAll('[role="option"]').length === 3);
     assert.deepEqual((await comboState(input)).options, [bea.name, bob.name, carl.name], 'alice is a member already');
+    await assertNoSeriousViolations(alice, 'the members panel with suggestions open');
     await input.press('ArrowDown');
     await input.press('Enter');
     assert.equal(await input.inputValue(), bea.name);

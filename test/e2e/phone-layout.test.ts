@@ -118,6 +118,10 @@ describe('the message list on a phone', () => {
     await third.getByTestId('message-text').tap();
     await page.waitForFunction((el) => !!el && Number(getComputedStyle(el.closest('.msg-actions')!).opacity) > 0, await third.getByRole('button', { name: 'Add reaction' }).elementHandle());
     await page.waitForFunction((el) => !!el && Number(getComputedStyle(el.closest('.msg-actions')!).opacity) === 0, await add.elementHandle());
+
+    // A tap beside the messages hides them again.
+    await page.getByTestId('history-start').tap();
+    await page.waitForFunction(() => [...document.querySelectorAll('.msg-actions')].every((a) => Number(getComputedStyle(a).opacity) === 0));
     await page.context().close();
   });
 
@@ -130,11 +134,17 @@ describe('the message list on a phone', () => {
       const more = msg.getByRole('button', { name: 'Show more' });
       await more.waitFor({ timeout: 5000 });
       assert.equal(await more.getAttribute('aria-expanded'), 'false');
-      const folded = (await msg.boundingBox())!.height;
+      await msg.scrollIntoViewIfNeeded();
+      const box = (await msg.boundingBox())!;
+      const folded = box.height;
       assert.ok(folded < 400, `folded to a few lines (${folded}px)`);
       await more.tap();
       const less = msg.getByRole('button', { name: 'Show less' });
       await less.waitFor();
+      // Reading on from where the fold was: the message's start stays put, the list does not jump to its end.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const top = (await msg.boundingBox())!.y;
+      assert.ok(Math.abs(top - box.y) < 3, `the message stays where it was (moved ${top - box.y}px)`);
       assert.equal(await less.getAttribute('aria-expanded'), 'true');
       const open = (await msg.boundingBox())!.height;
       assert.ok(open > folded + 200, `unfolded to its full length (${open}px, folded ${folded}px)`);

@@ -25,6 +25,12 @@ function watchSize(el: Element, fn: () => void): () => void {
 let nextId = 0;
 
 /**
+ * Dispatched (bubbling) by a fold the person opens: the list should not keep its bottom pinned then, or the text
+ * they asked to read would scroll up out of view as it unfolds below them.
+ */
+export const UNPIN_EVENT = 'natter-unpin';
+
+/**
  * A long message folded to its first lines, with "Show more" / "Show less" (a disclosure button: aria-expanded,
  * aria-controls). Whether it is long is measured, not guessed from the character count: the rendered height at
  * the current width decides, so one very long line folds too. Short text renders as it is, with no button.
@@ -48,6 +54,11 @@ export function Foldable({ text, children }: { text: string; children: Component
   useLayoutEffect(measure, [text]);
   useEffect(() => (ref.current ? watchSize(ref.current, measure) : undefined), []);
 
+  const toggle = () => {
+    if (!open) ref.current?.dispatchEvent(new Event(UNPIN_EVENT, { bubbles: true }));
+    setOpen(!open);
+  };
+
   const folded = foldPx > 0 && !open;
   return (
     <>
@@ -55,7 +66,7 @@ export function Foldable({ text, children }: { text: string; children: Component
         {children}
       </div>
       {foldPx > 0 && (
-        <button type="button" class="link-btn fold-btn" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
+        <button type="button" class="link-btn fold-btn" aria-expanded={open} aria-controls={id} onClick={toggle}>
           {open ? 'Show less' : 'Show more'}
         </button>
       )}

@@ -7,6 +7,7 @@ import { bidiClosers, dayKey, dayLabel } from '../format.ts';
 import type { PendingMessage, RoomView } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
 import { ArrowDownIcon } from './Icons.tsx';
+import { UNPIN_EVENT } from './Foldable.tsx';
 import { MessageItem, RichText } from './MessageItem.tsx';
 
 interface Props {
@@ -93,6 +94,10 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
   const [selected, setSelected] = useState<string | null>(null);
   const onSelect = useCallback((id: string) => setSelected((cur) => (cur === id ? null : id)), []);
   useEffect(() => setSelected(null), [room]);
+  // A tap beside the messages (the day line, the empty space) hides the actions again.
+  const deselect = (e: MouseEvent) => {
+    if (!(e.target as Element).closest('.msg')) setSelected(null);
+  };
 
   // If you were at the newest message, you stay there when the list's box or its content changes size: the
   // message box grows by a line (the list gets shorter), a long message folds, the phone rotates.
@@ -105,7 +110,12 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
     ro.observe(el);
     const list = el.querySelector('.message-list');
     if (list) ro.observe(list);
-    return () => ro.disconnect();
+    const unpin = () => void (snap.current.atBottom = false);
+    el.addEventListener(UNPIN_EVENT, unpin);
+    return () => {
+      ro.disconnect();
+      el.removeEventListener(UNPIN_EVENT, unpin);
+    };
   }, []);
 
   // Where the anchor message sits in the viewport. The anchor is the second-oldest shown message: the oldest
@@ -202,7 +212,7 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
 
   return (
     <div class="messages-wrap">
-      <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-scroller" tabIndex={0} role="region" aria-label="Messages">
+      <div class="messages" ref={scroller} onScroll={onScroll} onClick={deselect} data-testid="message-scroller" tabIndex={0} role="region" aria-label="Messages">
         <div class="history-top">
           {view.hasMore && view.loaded ? (
             <button type="button" class="btn btn-quiet btn-small" data-testid="load-older" disabled={view.loadingOlder} onClick={() => void loadOlder(room)}>
