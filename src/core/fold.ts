@@ -1,0 +1,143 @@
+/**
+ * Search text folding and everything derived from it (API v1.1 §1), in one pure module shared by
+ * indexing (the stores), querying and highlighting, so the three can never disagree.
+ *
+ * Folding: Unicode NFKD, combining marks removed, lowercased (`Café` → `cafe`, `ＡＢＣ` → `abc`; `ß`, `ø`
+ * stay). It is applied code point by code point, which for NFKD plus mark removal gives the same text as
+ * folding the whole string, and keeps for every folded code unit the original code point it came from
+ * (for highlights in the original text's UTF-16 offsets).
+ *
+ * The index: a message is indexed by the distinct 1-, 2- and 3-code-point substrings ("grams") of its
+ * folded text. A term of up to 3 code points matches exactly when the message holds it as a gram; a
+ * longer one can only match a message holding all of its 3-grams, and such candidates are confirmed by
+ * a substring check of the stored folded text. So every term length, CJK included, is an index lookup,
+ * never a scan of the messages.
+ */
+import { invalid } from './errors.ts';
+
+/** Most terms in one query. */
+export const SEARCH_TERMS_MAX = 10;
+/** Longest query, in code points after trimming. */
+export const SEARCH_QUERY_MAX = 256;
+
+const MARKS = /\p{M}/gu;
+
+function foldPoint(cp: string): string {
+  // NFKD before and after lowercasing: some lower-case forms decompose (İ → i + combining dot above).
+  return cp.normalize('NFKD').toLowerCase().normalize('NFKD').replace(MARKS, '');
+}
+
+/** The folded form of `text`. */
+export function fold(text: string): string {
+  let out = '';
+  for (const cp of text) out += foldPoint(cp);
+  return out;
+}
+
+/** The folded text and, for each of its UTF-16 code units, the [start, end) of the original code point it came from. */
+export function foldMapped(text: string): { folded: string; from: Int32Array; to: Int32Array } {
+  const parts: string[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  let at = 0;
+  for (const cp of text) {
+    const f = foldPoint(cp);
+    parts.push(f);
+    for (let i = 0; i < f.length; i++) {
+      from.push(at);
+      to.push(at + cp.length);
+    }
+    at += cp.length;
+  }
+  return { folded: parts.join(''), from: Int32Array.from(from), to: Int32Array.from(to) };
+}
+
+/**
+ * The terms of a query, folded: split on whitespace, `"…"` makes one term with spaces; no operators.
+ * 400 when the query is empty or too long after trimming, or has more than SEARCH_TERMS_MAX terms.
+ */
+export function parseQuery(q: string): string[] {
+  const trimmed = q.trim();
+  const n = [...trimmed].length;
+  if (n === 0 || n > SEARCH_QUERY_MAX) throw invalid(`q: 1-${SEARCH_QUERY_MAX} characters`);
+  const terms: string[] = [];
+  // A quote opens a phrase only when a closing quote follows; otherwise it is ordinary text.
+  for (const m of trimmed.matchAll(/"([^"]+)"|(\S+)/g)) {
+    const t = fold(m[1] ?? m[2]!);
+    if (t.trim().length > 0) terms.push(t);
+  }
+  if (terms.length === 0) throw invalid('q: nothing to search for');
+  if (terms.length > SEARCH_TERMS_MAX) throw invalid(`q: at most ${SEARCH_TERMS_MAX} terms`);
+  return [...new Set(terms)];
+}
+
+/** The distinct 1-, 2- and 3-code-point substrings of folded text: what a message is indexed by. */
+export function gramsOf(folded: string): string[] {
+  const cps = [...folded];
+  const out = new Set<string>();
+  for (let i = 0; i < cps.length; i++) {
+    out.add(cps[i]!);
+    if (i + 1 < cps.length) out.add(cps[i]! + cps[i + 1]!);
+    if (i + 2 < cps.length) out.add(cps[i]! + cps[i + 1]! + cps[i + 2]!);
+  }
+  return [...out];
+}
+
+/** The grams a message must hold to match every term (a term of ≤ 3 code points is itself one). */
+export function queryGrams(terms: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const t of terms) {
+    const cps = [...t];
+    if (cps.length <= 3) out.add(t);
+    else for (let i = 0; i + 3 <= cps.length; i++) out.add(cps[i]! + cps[i + 1]! + cps[i + 2]!);
+  }
+  return [...out];
+}
+
+/** True when folded text holds every (folded) term: the confirmation of an index candidate. */
+export function matchesAll(folded: string, terms: readonly string[]): boolean {
+  return terms.every((t) => folded.includes(t));
+}
+
+/**
+ * Every occurrence of every term in `text`, as sorted UTF-16 [start, end) ranges of the original text,
+ * overlapping or touching ranges merged.
+ */
+export function highlights(text: string, terms: readonly string[]): [number, number][] {
+  const { folded, from, to } = foldMapped(text);
+  const ranges: [number, number][] = [];
+  for (const t of terms) {
+    if (t.length === 0) continue;
+    for (let i = folded.indexOf(t); i !== -1; i = folded.indexOf(t, i + 1)) {
+      ranges.push([from[i]!, vanishingAfter(text, to[i + t.length - 1]!)]);
+    }
+  }
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}
+
+/** `end` moved past code points that fold to nothing (combining marks), so a highlight never splits a character from its accents. */
+function vanishingAfter(text: string, end: number): number {
+  while (end < text.length) {
+    const cp = String.fromCodePoint(text.codePointAt(end)!);
+    if (foldPoint(cp) !== '') break;
+    end += cp.length;
+  }
+  return end;
+}
+
+/**
+ * A gram as an index token for SQLite FTS5 (unicode61 would split or fold raw text): each code point as
+ * four base-36 digits (36^4 > 0x10FFFF), so tokens are plain ASCII letters and digits.
+ */
+export function gramToken(gram: string): string {
+  let out = 'g';
+  for (const cp of gram) out += cp.codePointAt(0)!.toString(36).padStart(4, '0');
+  return out;
+}

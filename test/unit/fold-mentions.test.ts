@@ -1,0 +1,112 @@
+/** The pure search folding (core/fold.ts) and mention parsing (core/mentions.ts), table-driven. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fold, gramsOf, gramToken, highlights, matchesAll, parseQuery, queryGrams } from '../../src/core/fold.ts';
+import { mentionCandidates, namesToLookUp, resolveMentions } from '../../src/core/mentions.ts';
+
+describe('fold', () => {
+  const table: [string, string][] = [
+    ['Café', 'cafe'],
+    ['CAFÉ', 'cafe'],
+    ['cafe\u0301', 'cafe'],
+    ['ＡＢＣ１', 'abc1'],
+    ['Straße', 'straße'],
+    ['Øre', 'øre'],
+    ['İstanbul', 'istanbul'],
+    ['東京都', '東京都'],
+    ['ﬁne', 'fine'],
+    ['Ångström', 'angstrom'],
+    ['😀 Hi', '😀 hi'],
+  ];
+  for (const [input, want] of table) it(`${JSON.stringify(input)} → ${JSON.stringify(want)}`, () => assert.equal(fold(input), want));
+});
+
+describe('parseQuery', () => {
+  const table: [string, string[]][] = [
+    ['Cafe', ['cafe']],
+    ['  two   words ', ['two', 'words']],
+    ['"a phrase" x', ['a phrase', 'x']],
+    ['AND OR - * : x', ['and', 'or', '-', '*', ':', 'x']],
+    ['"unclosed quote', ['"unclosed', 'quote']],
+    ['dup DUP', ['dup']],
+    ['東京', ['東京']],
+  ];
+  for (const [q, want] of table) it(`${JSON.stringify(q)}`, () => assert.deepEqual(parseQuery(q), want));
+  it('refuses empty, too long and too many terms', () => {
+    for (const q of ['', '   ', 'x'.repeat(257), Array.from({ length: 11 }, (_, i) => `t${i}`).join(' ')]) {
+      assert.throws(() => parseQuery(q), { code: 'invalid_request' }, JSON.stringify(q).slice(0, 40));
+    }
+    assert.deepEqual(parseQuery('x'.repeat(256)), ['x'.repeat(256)]);
+  });
+});
+
+describe('grams: a message matches a term only if it holds the term\'s grams, and the check confirms', () => {
+  const cases: [string, string, boolean][] = [
+    ['decaffeinated coffee', 'caf', true],
+    ['decaffeinated coffee', 'caffeine', false],
+    ['decaffeinated coffee', 'affein', true],
+    ['東京都に行く', '東京', true],
+    ['東京都に行く', '京', true],
+    ['abc', 'b', true],
+    ['abc', 'ca', false],
+    ['a b', 'a b', true],
+  ];
+  for (const [text, term, want] of cases) {
+    it(`${JSON.stringify(term)} in ${JSON.stringify(text)}: ${want}`, () => {
+      const folded = fold(text);
+      const grams = new Set(gramsOf(folded));
+      const candidate = queryGrams([term]).every((g) => grams.has(g));
+      if (want) assert.ok(candidate, 'a real match is always a candidate');
+      assert.equal(candidate && matchesAll(folded, [term]), want);
+    });
+  }
+  it('tokens are ASCII letters and digits, distinct per gram, fixed width per code point', () => {
+    const grams = ['a', 'ab', '😀x', '東京都'];
+    const toks = grams.map(gramToken);
+    for (const t of toks) assert.match(t, /^g[0-9a-z]+$/);
+    assert.equal(new Set(toks).size, toks.length);
+    assert.equal(gramToken('abc').length, 1 + 12);
+  });
+});
+
+describe('highlights', () => {
+  const table: [string, string[], [number, number][]][] = [
+    ['Café au lait, CAFE!', ['cafe'], [[0, 4], [14, 18]]],
+    ['aaa', ['aa'], [[0, 3]]],
+    ['abcde', ['abc', 'cd'], [[0, 4]]],
+    ['abcdef', ['ab', 'cd'], [[0, 4]]],
+    ['😀😀 cafe', ['cafe'], [[5, 9]]],
+    ['cafe\u0301 x', ['cafe'], [[0, 5]]],
+    ['ﬁne', ['fi'], [[0, 1]]],
+    ['no match', ['zzz'], []],
+  ];
+  for (const [text, terms, want] of table) it(`${JSON.stringify(text)} ${JSON.stringify(terms)}`, () => assert.deepEqual(highlights(text, terms), want));
+});
+
+describe('mentions', () => {
+  const known = new Set(['bob', 'bob.smith', 'ann-', 'carol']);
+  const table: [string, { users: string[]; room: boolean; here: boolean }][] = [
+    ['hi @bob', { users: ['bob'], room: false, here: false }],
+    ['@Bob at the start', { users: ['bob'], room: false, here: false }],
+    ['mail bob@example.com', { users: [], room: false, here: false }],
+    ['@@bob', { users: [], room: false, here: false }],
+    ['x.@bob', { users: [], room: false, here: false }],
+    ['(@bob)', { users: ['bob'], room: false, here: false }],
+    ['é@bob', { users: [], room: false, here: false }],
+    ['@bob. and @bob.smith', { users: ['bob', 'bob.smith'], room: false, here: false }],
+    ['@bob.smith.', { users: ['bob.smith'], room: false, here: false }],
+    ['@ann- exists with the dash', { users: ['ann-'], room: false, here: false }],
+    ['@carol-- trailing dashes', { users: ['carol'], room: false, here: false }],
+    ['@nobody is ignored', { users: [], room: false, here: false }],
+    ['`@carol` in backticks', { users: ['carol'], room: false, here: false }],
+    ['@carol @bob @carol order and once', { users: ['carol', 'bob'], room: false, here: false }],
+    ['@room and @HERE.', { users: [], room: true, here: true }],
+    ['@roomy is not @room', { users: [], room: true, here: false }],
+  ];
+  for (const [text, want] of table) {
+    it(JSON.stringify(text), () => assert.deepEqual(resolveMentions(mentionCandidates(text), known), want));
+  }
+  it('lists the names to look up (both forms), never the keywords', () => {
+    assert.deepEqual(namesToLookUp(mentionCandidates('@Bob.smith. @room @here @x-')).sort(), ['bob.smith', 'bob.smith.', 'x', 'x-'].sort());
+  });
+});
