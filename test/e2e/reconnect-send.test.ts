@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { newUser, type TestUser } from '../helpers/api.ts';
-import { uniq } from '../helpers/wait.ts';
+import { uniq, waitFor } from '../helpers/wait.ts';
 import { messageTexts, sendMessage, signedInPage, useBrowser, waitForMessageOnce, waitLive } from './harness.ts';
 
 describe('sending through a lost connection', () => {
@@ -160,6 +160,30 @@ describe('sending through a lost connection', () => {
     await server.restart();
     await backLive(alice);
     await waitForMessageOnce(alice, text);
+    await waitForMessageOnce(bob, text);
+    await pendingWith(alice, text).waitFor({ state: 'detached' });
+    assert.equal(await storedCount(text), 1, 'stored once');
+  });
+
+  it('a send answered 503 is tried again with backoff, and what waits survives a reload of the page', async () => {
+    const text = uniq('survives a reload');
+    const route = '**/api/v1/rooms/general/messages';
+    let tries = 0;
+    await alice.route(route, (r) => {
+      if (r.request().method() !== 'POST') return r.continue();
+      tries++;
+      return r.fulfill({ status: 503, json: { error: { code: 'unavailable', message: 'The server is restarting.' } } });
+    });
+    await sendMessage(alice, text);
+    await alice.locator('[data-testid="pending-message"][data-state="queued"]').filter({ hasText: text }).waitFor();
+    await waitFor(() => tries >= 2, 'a second try after the first 503');
+    assert.equal(await alice.getByText('not sent').count(), 0, 'a 503 is not "not sent"');
+
+    await alice.reload();
+    await waitLive(alice);
+    await pendingWith(alice, text).waitFor();
+    await alice.unroute(route);
+    await waitForMessageOnce(alice, text, 30_000);
     await waitForMessageOnce(bob, text);
     await pendingWith(alice, text).waitFor({ state: 'detached' });
     assert.equal(await storedCount(text), 1, 'stored once');

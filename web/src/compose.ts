@@ -18,6 +18,9 @@ const sending = new Set<string>();
 const retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
 const retryWait = new Map<string, number>();
 
+/** This tab's messages still to be sent, kept in sessionStorage so that a reload sends them too. */
+const OUTBOX_KEY = 'natter-outbox';
+
 /**
  * Optimistic send: shows the message at once and queues it. Each room's queue goes out in the order it was
  * written; a send that failed for a reason that can pass (no connection, server error, restart) waits and is
@@ -31,6 +34,7 @@ export function send(room: string, text: string): void {
       { clientId, room, text, createdAt: new Date().toISOString(), failed: false, queued: false, error: null },
     ],
   }));
+  saveOutbox();
   void flush(room);
 }
 
@@ -46,6 +50,7 @@ export function retry(clientId: string): void {
 /** Drops a pending (failed) message from the page. */
 export function discard(clientId: string): void {
   update((s) => ({ pending: s.pending.filter((p) => p.clientId !== clientId) }));
+  saveOutbox();
 }
 
 /** The connection is back (or "Retry now"): every waiting message is tried again at once. */
@@ -59,6 +64,55 @@ export function resendQueued(): void {
 
 function setPending(which: (p: PendingMessage) => boolean, patch: Partial<PendingMessage>): void {
   update((s) => ({ pending: s.pending.map((p) => (which(p) ? { ...p, ...patch } : p)) }));
+  saveOutbox();
+}
+
+/**
+ * Keeps what is still to be sent in this tab's sessionStorage. A copy the stream confirmed meanwhile may linger
+ * there; sent again after a reload, its `client_id` makes the server answer with the stored message.
+ */
+function saveOutbox(): void {
+  const { me, pending } = getState();
+  const waiting = pending.filter((p) => !p.failed);
+  try {
+    if (me && waiting.length > 0) sessionStorage.setItem(OUTBOX_KEY, JSON.stringify({ user: me.id, pending: waiting }));
+    else sessionStorage.removeItem(OUTBOX_KEY);
+  } catch {
+    /* storage off or full: the queue still lives in the page */
+  }
+}
+
+function readOutbox(): { user?: unknown; pending?: unknown } | null {
+  try {
+    return JSON.parse(sessionStorage.getItem(OUTBOX_KEY) ?? 'null') as { user?: unknown; pending?: unknown } | null;
+  } catch {
+    return null;
+  }
+}
+
+/** After sign-in: what this tab had not sent before a reload goes out now (same `client_id`: never twice). */
+export function restoreOutbox(userId: string): void {
+  const saved = readOutbox();
+  if (saved?.user !== userId || !Array.isArray(saved.pending)) return;
+  const known = new Set(getState().pending.map((p) => p.clientId));
+  const add = (saved.pending as Partial<PendingMessage>[])
+    .filter((p) => typeof p?.clientId === 'string' && typeof p.room === 'string' && typeof p.text === 'string' && !known.has(p.clientId))
+    .map((p) => ({ ...(p as PendingMessage), failed: false, queued: true, error: null }));
+  if (add.length === 0) return;
+  update((s) => ({ pending: [...s.pending, ...add] }));
+  for (const room of new Set(add.map((p) => p.room))) void flush(room);
+}
+
+/** Signed out: nothing of this user's is sent any more. */
+export function forgetOutbox(): void {
+  for (const t of retryTimers.values()) clearTimeout(t);
+  retryTimers.clear();
+  retryWait.clear();
+  try {
+    sessionStorage.removeItem(OUTBOX_KEY);
+  } catch {
+    /* storage off */
+  }
 }
 
 /** A failure that can pass by itself: no answer, a server error or restart, a timeout, a rate limit. */

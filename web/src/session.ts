@@ -4,7 +4,7 @@
  */
 import type { User } from '../../src/core/types.ts';
 import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
-import { forgetTyping, resendQueued } from './compose.ts';
+import { forgetOutbox, forgetTyping, resendQueued, restoreOutbox } from './compose.ts';
 import { applyEvent } from './events.ts';
 import { hasStream, setStream, stopStream } from './live.ts';
 import { forgetReadSent, markRead, noteReadSent, openRoom } from './room-data.ts';
@@ -68,6 +68,7 @@ export async function signedIn(user: User): Promise<void> {
       },
     }),
   );
+  restoreOutbox(user.id);
   const fromHash = roomFromHash();
   const first = fromHash ?? (getState().rooms.general ? 'general' : Object.keys(getState().rooms)[0]);
   if (first) await openRoom(first);
@@ -78,6 +79,7 @@ function signedOut(): void {
   stopStream();
   forgetReadSent();
   forgetTyping();
+  forgetOutbox();
   resetState('signed-out');
 }
 
