@@ -35,6 +35,8 @@ export interface Config {
   actionRate: Rate | null;
   /** NATTER_AUTH_RATE, default 20/60s per IP: one budget for login, register and guest together; null = unlimited. */
   authRate: Rate | null;
+  /** NATTER_SEARCH_RATE, default 30/60s per user on GET /search; null = unlimited. */
+  searchRate: Rate | null;
   /** NATTER_LOGIN_FAILURES, default 10/15m: failed logins per username (any address) before its logins get 429; null = off. */
   loginFailures: Rate | null;
   /** NATTER_SESSION_IDLE_MS, default 30 days: a session unused this long ends; 0 = never. */
@@ -140,6 +142,7 @@ export function loadConfig(env: Env): Config {
     postRate: rate('NATTER_POST_RATE', { count: 10, windowMs: 10_000 }),
     actionRate: rate('NATTER_ACTION_RATE', { count: 120, windowMs: 60_000 }),
     authRate: rate('NATTER_AUTH_RATE', { count: 20, windowMs: 60_000 }),
+    searchRate: rate('NATTER_SEARCH_RATE', { count: 30, windowMs: 60_000 }),
     loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
     sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
     sessionMaxMs: int('NATTER_SESSION_MAX_MS', 90 * DAY, 0, 3650 * DAY),

@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { Auth } from './core/auth.ts';
 import { Chat } from './core/chat.ts';
 import { Feed, FEED_GAP_MS, FEED_POLL_MS } from './core/feed.ts';
+import { Finder } from './core/finder.ts';
 import { Hub } from './core/hub.ts';
 import { localLimits, type Limits } from './core/limits.ts';
 import { Presence } from './core/presence.ts';
@@ -24,6 +25,8 @@ export interface Services {
   metrics: Metrics;
   auth: Auth;
   chat: Chat;
+  /** Search, the mentions inbox, people lookup (v1.1). */
+  finder: Finder;
   streams: Streams;
   feed: Feed;
   /** The cross-node protocol; `relay.sessionEnd` ends a session's streams on every node. */
@@ -88,6 +91,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
     config, store, broker, metrics, feed, streams, relay, limits,
     auth,
     chat: new Chat(store, relay, presence),
+    finder: new Finder(store, presence),
     stop() {
       if (stopped) return;
       stopped = true;

@@ -5,7 +5,7 @@
  * lost or repeated: the Feed fills gaps from the store and drops repeats.
  * Every message carries the publishing node's id, and a node ignores its own.
  */
-import type { LogEvent, UserRef } from '../core/types.ts';
+import type { LogEvent, NotificationLevel, UserRef } from '../core/types.ts';
 
 export type BrokerMessage =
   | { kind: 'events'; node: string; events: LogEvent[] }
@@ -13,6 +13,8 @@ export type BrokerMessage =
   | { kind: 'presence'; node: string; user: UserRef; online: boolean; roomIds: number[] }
   | { kind: 'session_end'; node: string; sessionId: string; userId: string }
   | { kind: 'read'; node: string; userId: string; room: string; seq: number }
+  /** v1.1: a user's notification level in a room changed (their own streams). */
+  | { kind: 'level'; node: string; userId: string; room: string; level: NotificationLevel }
   /**
    * A node's whole set of online users, sent every refresh period instead of one
    * `presence` per user, and at start with `ask: true` so the others answer at once.

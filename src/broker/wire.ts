@@ -26,6 +26,7 @@ const BODY: Record<BrokerMessage['kind'], (m: Obj) => boolean> = {
   presence: (m) => isUser(m.user) && typeof m.online === 'boolean' && isIds(m.roomIds),
   session_end: (m) => isStr(m.sessionId) && isStr(m.userId),
   read: (m) => isStr(m.userId) && isStr(m.room) && isInt(m.seq),
+  level: (m) => isStr(m.userId) && isStr(m.room) && (m.level === 'all' || m.level === 'mentions' || m.level === 'none'),
   presence_sync: (m) => typeof m.ask === 'boolean' && Array.isArray(m.users) && m.users.every(isPresent),
 };
 

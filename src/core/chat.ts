@@ -7,7 +7,7 @@ import type { Accounts, Lifecycle, Messages, RoomAccess, Rooms } from '../storag
 import { decodeMemberCursor, encodeCursor, encodeMemberCursor } from './cursor.ts';
 import { ChatError, forbidden, invalid, notFound } from './errors.ts';
 import { TypingThrottle } from './typing-throttle.ts';
-import type { LogEvent, Member, Message, Room, User, UserRef, Visibility } from './types.ts';
+import type { LogEvent, Member, Message, NotificationLevel, Room, User, UserRef, Visibility } from './types.ts';
 import { checkEmoji, checkNewRoomName, checkText, checkTopic, HISTORY_LIMIT_DEFAULT, isRoomName, MEMBERS_LIMIT_DEFAULT, isUsername } from './validate.ts';
 
 /** Where committed events and transient signals go: the local hub, and the other nodes in cluster mode (core/relay.ts). */
@@ -16,6 +16,8 @@ export interface LiveSink {
   typing(roomId: number, room: string, user: UserRef): void;
   /** The user's read marker in `room` is now at least `seq`: tell their other streams. */
   read(userId: string, room: string, seq: number): void;
+  /** The user's notification level in `room` changed: tell their streams. */
+  notificationLevel(userId: string, room: string, level: NotificationLevel): void;
 }
 
 /** Who is online (core/presence.ts), for the member list. */
@@ -30,7 +32,7 @@ export interface HistoryParams {
 }
 
 /** The part of the Store the chat use cases need (storage/store.ts). */
-export type ChatStore = Rooms & Messages & Pick<Accounts, 'findUserByName' | 'searchUsers'> & Pick<Lifecycle, 'logId'>;
+export type ChatStore = Rooms & Messages & Pick<Accounts, 'findUserByName'> & Pick<Lifecycle, 'logId'>;
 
 const ref = (u: User): UserRef => ({ id: u.id, username: u.username });
 
@@ -110,21 +112,24 @@ export class Chat {
     };
   }
 
-  /** People whose username starts with `prefix` (case-insensitively), by username, with presence: the people picker. */
-  async findPeople(prefix: string, limit: number): Promise<{ user: User; online: boolean }[]> {
-    if (prefix !== '' && !isUsername(prefix)) throw invalid('q: a username prefix (letters, digits, "_", "." and "-")');
-    return (await this.store.searchUsers(prefix, limit)).map((u) => ({ user: u, online: this.online.isOnline(u.id) }));
-  }
-
   async openDm(user: User, username: string): Promise<Room> {
     const peer = await this.userNamed(username);
     return this.commit(await this.store.openDm(user.id, peer.id));
   }
 
-  async post(user: User, name: string, rawText: string, clientId: string | null): Promise<{ message: Message; created: boolean }> {
+  async post(user: User, name: string, rawText: string, clientId: string | null, replyTo: string | null = null): Promise<{ message: Message; created: boolean }> {
     const text = checkText(rawText);
     const access = await this.member(user, name);
-    return this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId }));
+    const online = (id: string) => this.online.isOnline(id);
+    return this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online }));
+  }
+
+  /** PUT /rooms/:room/notifications: members only (a public room not joined is 403); the user's streams hear of it. */
+  async setNotificationLevel(user: User, name: string, level: NotificationLevel): Promise<Room> {
+    const access = await this.member(user, name);
+    await this.store.setNotificationLevel(access.record.id, user.id, level);
+    this.live.notificationLevel(user.id, access.record.name, level);
+    return this.getRoom(user, name);
   }
 
   async history(user: User, name: string, q: HistoryParams): Promise<Message[]> {
@@ -139,7 +144,7 @@ export class Chat {
     const found = await this.message(access, messageId);
     if (found.authorId !== user.id) throw forbidden('only the author can edit a message');
     if (found.message.deleted) throw new ChatError('conflict', 'the message was deleted');
-    return this.commit(await this.store.editMessage(access.record.id, messageId, text));
+    return this.commit(await this.store.editMessage(access.record.id, messageId, text, (id) => this.online.isOnline(id)));
   }
 
   async remove(user: User, name: string, messageId: string): Promise<void> {

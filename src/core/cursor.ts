@@ -36,3 +36,17 @@ export function decodeMemberCursor(raw: string): string | null {
   const key = Buffer.from(raw, 'base64url').toString('utf8');
   return isUsername(key) && key === key.toLowerCase() && encodeMemberCursor(key) === raw ? key : null;
 }
+
+/**
+ * Cursors of lists that span rooms (search, the mentions inbox; API v1.1 Conventions): an opaque
+ * `k<order key>` in base64url. `decodeListCursor` accepts only what `encodeListCursor` made (else null).
+ */
+export function encodeListCursor(key: number): string {
+  return Buffer.from(`k${key}`, 'utf8').toString('base64url');
+}
+
+export function decodeListCursor(raw: string): number | null {
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(raw)) return null;
+  const m = /^k(\d{1,15})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
+  return m && encodeListCursor(Number(m[1])) === raw ? Number(m[1]) : null;
+}

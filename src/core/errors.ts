@@ -6,6 +6,8 @@
 const STATUS = {
   invalid_request: 400,
   invalid_emoji: 400,
+  invalid_cursor: 400,
+  invalid_reply_to: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,

@@ -33,6 +33,6 @@ export function memberEvent(roomId: number, room: string, user: UserRef, joined:
  * its own unread count from the messages it receives).
  */
 export function roomUpdatedEvent(roomId: number, room: Room): NewEvent {
-  const { peer: _peer, ...shared } = room;
+  const { peer: _peer, mentions: _mentions, notifications: _notifications, ...shared } = room;
   return { type: 'room_updated', roomId, subject: null, data: encodeData({ room: { ...shared, member: true, unread: 0 } }) };
 }

@@ -114,8 +114,8 @@ export class Hub {
     this.metrics.delivered(n);
   }
 
-  /** A transient event to one user's live streams (their own read marker). */
-  signalUser(userId: string, type: 'read', data: unknown): void {
+  /** A transient event to one user's live streams (their own read marker or notification level). */
+  signalUser(userId: string, type: 'read' | 'notification_level', data: unknown): void {
     const subs = this.byUser.get(userId);
     if (!subs) return;
     const frame = Buffer.from(encodeEvent(type, encodeData(data)));

@@ -7,7 +7,10 @@
  * digit, `_`, `.`, `-` or `@` (so `bob@example.com` is none). `name` is the run of username characters
  * after it or, when no user has that name, the run with trailing `.` and `-` removed. Case-insensitive.
  * `@room` and `@here` are keywords (no account may take those names). Backticks change nothing.
+ * `planMentions` applies the counting rules: who is listed, whether @room/@here count, and each mentioned
+ * user's reason (user, reply, room, here: the first that applies).
  */
+import type { UserRef } from './types.ts';
 
 /** One `@` candidate: the whole run, and the run without trailing `.`/`-` (lower-cased; equal when nothing trails). */
 export interface MentionCandidate {
@@ -62,4 +65,46 @@ export function resolveMentions(cands: readonly MentionCandidate[], known: Reado
     else if (known.has(name) && !users.includes(name)) users.push(name);
   }
   return { users, room, here };
+}
+
+/** Why a message mentions a user: the first that applies, in this order (API v1.1 §2). */
+export type MentionReason = 'user' | 'reply' | 'room' | 'here';
+
+/** Members who may have `@room`/`@here` count: more than this and only owners (and admins) may. */
+export const BROADCAST_MEMBERS_MAX = 20;
+
+/** What a store knows at commit, for `planMentions`. */
+export interface MentionFacts {
+  /** Members of the room other than the author whose lower-cased username was looked up (namesToLookUp). */
+  found: ReadonlyMap<string, UserRef>;
+  /** The author may have @room/@here count: not a guest, and owner (or admin) or the room has ≤ BROADCAST_MEMBERS_MAX members. */
+  mayBroadcast: boolean;
+  /** The replied-to message's author when they are a member other than the author; else null. */
+  replyAuthor: UserRef | null;
+  /** Every member's id (read only when @room or @here counts). */
+  memberIds: () => readonly string[];
+  /** Online at commit, as the member list shows it. */
+  online: (userId: string) => boolean;
+  authorId: string;
+}
+
+/** The message's `mentions` field and one row per mentioned user, with its reason. */
+export function planMentions(text: string, facts: MentionFacts): { mentions: { users: UserRef[]; room: boolean; here: boolean }; rows: { userId: string; reason: MentionReason }[] } {
+  const parsed = resolveMentions(mentionCandidates(text), new Set(facts.found.keys()));
+  const users = parsed.users.map((k) => facts.found.get(k)!);
+  const room = parsed.room && facts.mayBroadcast;
+  const here = parsed.here && facts.mayBroadcast;
+  const reasons = new Map<string, MentionReason>();
+  const add = (id: string, reason: MentionReason) => {
+    if (id !== facts.authorId && !reasons.has(id)) reasons.set(id, reason);
+  };
+  for (const u of users) add(u.id, 'user');
+  if (facts.replyAuthor) add(facts.replyAuthor.id, 'reply');
+  if (room || here) {
+    for (const id of facts.memberIds()) {
+      if (room) add(id, 'room');
+      else if (facts.online(id)) add(id, 'here');
+    }
+  }
+  return { mentions: { users, room, here }, rows: [...reasons].map(([userId, reason]) => ({ userId, reason })) };
 }

@@ -15,7 +15,7 @@ import type { Feed } from './feed.ts';
 import type { Hub } from './hub.ts';
 import type { Presence, PresencePeers, PresenceSet } from './presence.ts';
 import type { Streams } from './stream.ts';
-import type { LogEvent, UserRef } from './types.ts';
+import type { LogEvent, NotificationLevel, UserRef } from './types.ts';
 
 /** Counters the relay reports to; http/metrics.ts implements them with Prometheus. */
 export interface RelayMetrics {
@@ -58,6 +58,12 @@ export class Relay implements LiveSink, PresencePeers {
     this.send({ kind: 'typing', roomId, room, user });
   }
 
+  /** The user's notification level in `room` changed: tell their streams. */
+  notificationLevel(userId: string, room: string, level: NotificationLevel): void {
+    this.hub.signalUser(userId, 'notification_level', { room, level });
+    this.send({ kind: 'level', userId, room, level });
+  }
+
   /** The user's read marker in `room` is now at least `seq`: tell their other streams. */
   read(userId: string, room: string, seq: number): void {
     this.hub.signalUser(userId, 'read', { room, seq });
@@ -93,6 +99,8 @@ export class Relay implements LiveSink, PresencePeers {
         return this.hub.signalRoom(msg.roomId, 'typing', { room: msg.room, user: msg.user }, msg.user.id);
       case 'read':
         return this.hub.signalUser(msg.userId, 'read', { room: msg.room, seq: msg.seq });
+      case 'level':
+        return this.hub.signalUser(msg.userId, 'notification_level', { room: msg.room, level: msg.level });
       case 'session_end':
         return r.streams.endSession(msg.sessionId, msg.userId);
       case 'presence':

@@ -32,8 +32,31 @@ export interface Room {
   member: boolean;
   unread: number;
   last_seq: number;
+  /** v1.1: messages mentioning the viewer above their read marker (0 for non-members). */
+  mentions: number;
+  /** v1.1: the viewer's notification level here (default: `all` in DMs, `mentions` in rooms). */
+  notifications: NotificationLevel;
   /** DM rooms only: the other person. */
   peer?: UserRef;
+}
+
+export type NotificationLevel = 'all' | 'mentions' | 'none';
+
+/** v1.1: who a message mentions, as counted at commit (or at its last edit). */
+export interface MessageMentions {
+  users: UserRef[];
+  room: boolean;
+  here: boolean;
+}
+
+/** v1.1: the parent of a reply, built when read. */
+export interface ReplyRef {
+  id: string;
+  seq: number;
+  author: UserRef;
+  /** The first 120 code points of the parent's current text; '' when it is deleted. */
+  excerpt: string;
+  deleted: boolean;
 }
 
 /** A chat message. Deleted messages keep their place with `deleted: true` and empty text. */
@@ -49,6 +72,10 @@ export interface Message {
   /** emoji → usernames, in the order they reacted. */
   reactions: Record<string, string[]>;
   client_id: string | null;
+  /** v1.1 */
+  mentions: MessageMentions;
+  /** v1.1 */
+  reply_to: ReplyRef | null;
 }
 
 /** One entry of `GET /rooms/:room/members`. */
@@ -62,7 +89,7 @@ export interface Member {
 export type StoredEventType = 'message' | 'message_updated' | 'member_joined' | 'member_left' | 'room_updated';
 
 /** Event types that are never stored (no `id:` line), except `reset`, which carries the current position. */
-export type TransientEventType = 'ready' | 'typing' | 'presence' | 'reset' | 'read';
+export type TransientEventType = 'ready' | 'typing' | 'presence' | 'reset' | 'read' | 'notification_level';
 
 export type EventType = StoredEventType | TransientEventType;
 
@@ -73,12 +100,15 @@ export interface EventData {
   message_updated: { message: Message };
   member_joined: { room: string; user: UserRef };
   member_left: { room: string; user: UserRef };
-  room_updated: { room: Room };
+  /** Encoded once for all members: without the per-viewer `mentions` and `notifications`. */
+  room_updated: { room: Omit<Room, 'mentions' | 'notifications'> };
   typing: { room: string; user: UserRef };
   presence: { user: UserRef; online: boolean };
   reset: { reason: string };
   /** Addition to v1: the user's own read marker moved (on another device or tab); sent only to that user's streams. */
   read: { room: string; seq: number };
+  /** v1.1: the user's notification level in a room changed; sent only to that user's streams. */
+  notification_level: { room: string; level: NotificationLevel };
 }
 
 /** The error body every non-2xx JSON response carries. */

@@ -21,6 +21,8 @@ export interface RouteDeps {
   postLimit: RateLimitOptions | false;
   /** The NATTER_ACTION_RATE budget, one per user across every route that uses it: the route's `preHandler` (empty = disabled). */
   actionLimit: SharedLimit;
+  /** NATTER_SEARCH_RATE per user on GET /search (empty = disabled). */
+  searchLimit: SharedLimit;
 }
 
 /** preHandler hooks that apply one shared budget (an empty list: the limit is disabled). */

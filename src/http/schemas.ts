@@ -16,6 +16,8 @@ export const UserSchema = Type.Object(
 
 export const VisibilitySchema = Type.Union([Type.Literal('public'), Type.Literal('private')]);
 
+export const NotificationLevelSchema = Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')], { description: 'v1.1: default all in DMs, mentions in rooms' });
+
 export const RoomSchema = Type.Object(
   {
     name: Type.String(),
@@ -26,6 +28,8 @@ export const RoomSchema = Type.Object(
     member: Type.Boolean(),
     unread: Type.Integer(),
     last_seq: Type.Integer(),
+    mentions: Type.Integer({ description: 'v1.1: messages mentioning you above your read marker' }),
+    notifications: NotificationLevelSchema,
     peer: Type.Optional(UserRefSchema),
   },
   { description: 'A room as the caller sees it' },
@@ -43,6 +47,11 @@ export const MessageSchema = Type.Object(
     deleted: Type.Boolean(),
     reactions: Type.Record(Type.String(), Type.Array(Type.String())),
     client_id: Type.Union([Type.String(), Type.Null()]),
+    mentions: Type.Object({ users: Type.Array(UserRefSchema), room: Type.Boolean(), here: Type.Boolean() }, { description: 'v1.1: who it mentions (counted at commit or last edit)' }),
+    reply_to: Type.Union([
+      Type.Object({ id: Type.String(), seq: Type.Integer(), author: UserRefSchema, excerpt: Type.String(), deleted: Type.Boolean() }),
+      Type.Null(),
+    ], { description: 'v1.1: the parent of a reply, built when read' }),
   },
   { description: 'A message' },
 );
@@ -92,10 +101,47 @@ export const AddMemberBody = Type.Object({ username: Type.String({ minLength: 1,
 
 /** Text is checked exactly (after trimming, in code points) by core/validate; the schema only bounds it. */
 export const PostBody = Type.Object(
-  { text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }), client_id: Type.Optional(Type.String({ minLength: 1, maxLength: CLIENT_ID_MAX })) },
+  {
+    text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }),
+    client_id: Type.Optional(Type.String({ minLength: 1, maxLength: CLIENT_ID_MAX })),
+    reply_to: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()], { description: 'v1.1: the id of a message of this room (not deleted) this replies to; else 400 invalid_reply_to' })),
+  },
   { additionalProperties: false },
 );
-export const EditBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }) }, { additionalProperties: false });
+/** PATCH changes the text only: `reply_to` and `attachments` are accepted and ignored (API v1.1 Clarifications). */
+export const EditBody = Type.Object(
+  { text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }), reply_to: Type.Optional(Type.Unknown()), attachments: Type.Optional(Type.Unknown()) },
+  { additionalProperties: false },
+);
+export const SearchQuery = Type.Object(
+  {
+    q: Type.String({ maxLength: 2048, description: '1-256 code points after trimming; whitespace-separated terms (at most 10), "quoted phrases"; no operators' }),
+    room: Type.Optional(Type.String({ maxLength: 200 })),
+    author: Type.Optional(Type.String({ maxLength: 200, description: 'a username; naming nobody gives no results' })),
+    since: Type.Optional(Type.String({ maxLength: 64, description: 'ISO time, inclusive, on created_at' })),
+    until: Type.Optional(Type.String({ maxLength: 64, description: 'ISO time, exclusive' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'default 20' })),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export const SearchReply = Type.Object({
+  results: Type.Array(Type.Object({ message: MessageSchema, highlights: Type.Array(Type.Tuple([Type.Integer(), Type.Integer()]), { description: 'UTF-16 [start,end) of every term occurrence in message.text, merged' }) })),
+  next: Type.Union([Type.String(), Type.Null()]),
+});
+export const InboxQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'default 50' })), cursor: Type.Optional(Type.String({ maxLength: 64 })) },
+  { additionalProperties: false },
+);
+export const InboxReply = Type.Object({
+  mentions: Type.Array(Type.Object({
+    message: MessageSchema,
+    reason: Type.Union([Type.Literal('user'), Type.Literal('reply'), Type.Literal('room'), Type.Literal('here')]),
+    read: Type.Boolean(),
+  })),
+  next: Type.Union([Type.String(), Type.Null()]),
+});
+export const LevelBody = Type.Object({ level: NotificationLevelSchema }, { additionalProperties: false });
 export const MessageParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 40 }) });
 export const ReactionParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 40 }), emoji: Type.String({ maxLength: 200 }) });
 /** `GET /rooms/:room/members`: paged when `limit` or `cursor` is given, else v1's full list. */

@@ -27,6 +27,7 @@ import { eventRoutes } from './routes/events.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { roomRoutes } from './routes/rooms.ts';
+import { searchRoutes } from './routes/search.ts';
 import { decorateSession, requireSession } from './session.ts';
 import { validatorCompiler } from './validator.ts';
 
@@ -72,6 +73,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     authLimit: sharedLimit(app, limit(config.authRate, (req) => `auth:${req.ip}`)),
     postLimit: limit(config.postRate, (req) => req.session?.user.id ?? req.ip),
     actionLimit: sharedLimit(app, limit(config.actionRate, (req) => `action:${req.session?.user.id ?? req.ip}`)),
+    searchLimit: sharedLimit(app, limit(config.searchRate, (req) => `search:${req.session?.user.id ?? req.ip}`)),
   };
   await authRoutes(deps);
   await opsRoutes(deps);
@@ -82,6 +84,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     await roomRoutes(scoped);
     await messageRoutes(scoped);
     await eventRoutes(scoped);
+    await searchRoutes(scoped);
   });
   await serveWeb(app, config.webDir);
   return app;

@@ -10,7 +10,7 @@
  */
 import { ChatError } from '../core/errors.ts';
 import { REACTIONS_MAX } from '../core/validate.ts';
-import type { LogEvent, Message, Role, Room, StoredEventType, User, UserRef, Visibility } from '../core/types.ts';
+import type { LogEvent, Message, MessageMentions, NotificationLevel, ReplyRef, Role, Room, StoredEventType, User, UserRef, Visibility } from '../core/types.ts';
 import type { NewPost, RoomPatch, RoomRecord, SessionRecord } from './store.ts';
 
 type Time = string | Date;
@@ -44,6 +44,8 @@ export interface RoomRow {
   last_seq: number;
   role: Role | null;
   unread: number;
+  mentions: number;
+  notifications: NotificationLevel;
   peer_id: number | null;
   peer_name: string | null;
 }
@@ -60,6 +62,14 @@ export interface MessageRow {
   created_at: Time;
   edited_at: Time | null;
   deleted: Flag;
+  /** v1.1: JSON of message.mentions (null: none). */
+  mentions: string | null;
+  reply_id: number | null;
+  reply_seq: number | null;
+  reply_author_id: number | null;
+  reply_author_name: string | null;
+  reply_excerpt: string | null;
+  reply_deleted: Flag | null;
 }
 
 /** A log event as READ_EVENTS and readLog select it. */
@@ -113,6 +123,8 @@ export function toRoom(r: RoomRow): Room {
     member: r.role !== null,
     unread: r.unread,
     last_seq: r.last_seq,
+    mentions: Number(r.mentions),
+    notifications: r.notifications,
   };
   if (r.kind === 'dm' && r.peer_id !== null) room.peer = { id: String(r.peer_id), username: r.peer_name ?? '' };
   return room;
@@ -131,6 +143,35 @@ export function toMessage(r: MessageRow, reactions: Record<string, string[]>): M
     deleted: flag(r.deleted),
     reactions: flag(r.deleted) ? {} : reactions,
     client_id: r.client_id,
+    mentions: flag(r.deleted) || r.mentions === null ? noMentions() : (JSON.parse(r.mentions) as MessageMentions),
+    reply_to: toReplyRef(r),
+  };
+}
+
+/** A message that mentions nobody. */
+export const noMentions = (): MessageMentions => ({ users: [], room: false, here: false });
+
+/** The `reply_to` of a message row, built from its parent's current state (MESSAGE_VIEW's reply_* columns). */
+export function toReplyRef(r: MessageRow): ReplyRef | null {
+  if (r.reply_id === null) return null;
+  const deleted = flag(r.reply_deleted ?? false);
+  return {
+    id: String(r.reply_id),
+    seq: r.reply_seq!,
+    author: { id: String(r.reply_author_id), username: r.reply_author_name ?? '' },
+    excerpt: deleted ? '' : (r.reply_excerpt ?? ''),
+    deleted,
+  };
+}
+
+/** The `reply_to` a new reply shows of its parent (a message row, not deleted). */
+export function replyRefOf(parent: MessageRow): ReplyRef {
+  return {
+    id: String(parent.id),
+    seq: parent.seq,
+    author: { id: String(parent.author_id), username: parent.author_name },
+    excerpt: [...parent.text].slice(0, 120).join(''),
+    deleted: false,
   };
 }
 
@@ -199,10 +240,14 @@ export function dmRoomName(a: number, b: number): string {
 }
 
 /** The message that a new post creates, built from what the insert returned: no edits, no reactions yet. */
-export function newMessage(input: NewPost, stored: { id: number; room: string; seq: number; createdAt: string }): Message {
+export function newMessage(
+  input: NewPost,
+  stored: { id: number; room: string; seq: number; createdAt: string; mentions: MessageMentions; replyTo: ReplyRef | null },
+): Message {
   return {
     id: String(stored.id), room: stored.room, seq: stored.seq, author: { id: input.author.id, username: input.author.username },
     text: input.text, created_at: stored.createdAt, edited_at: null, deleted: false, reactions: {}, client_id: input.clientId,
+    mentions: stored.mentions, reply_to: stored.replyTo,
   };
 }
 

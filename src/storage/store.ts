@@ -107,6 +107,10 @@ export interface NewPost {
   author: UserRef;
   text: string;
   clientId: string | null;
+  /** v1.1: the id of the message this replies to (same room, not deleted; else ChatError `invalid_reply_to`). */
+  replyTo?: string | null;
+  /** v1.1: who is online now, for `@here` (core/mentions.ts); nobody when absent. */
+  online?: (userId: string) => boolean;
 }
 
 /*
@@ -133,10 +137,45 @@ export interface Accounts {
   findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null>;
   /** The user by username, case-insensitively; null when unknown. */
   findUserByName(username: string): Promise<User | null>;
-  /** Accounts whose username starts with `prefix` (case-insensitively), by username_key, at most `limit`. */
-  searchUsers(prefix: string, limit: number): Promise<User[]>;
   /** Sign-in sessions (API v1.1 §7). */
   readonly sessions: Sessions;
+}
+
+/** What `Lookups.messages` searches (API v1.1 §1): terms and grams from core/fold.ts, filters, the page. */
+export interface MessageQuery {
+  /** Folded terms a message must all contain. */
+  terms: string[];
+  /** The grams a match must hold (core/fold.ts queryGrams): the index lookup. */
+  grams: string[];
+  roomId?: number;
+  authorId?: string;
+  /** ISO times: `since` inclusive, `until` exclusive, on created_at. */
+  since?: string;
+  until?: string;
+  limit: number;
+  /** Continue below this order key (from a previous page's `nextKey`). */
+  beforeKey: number | null;
+}
+
+/** One mention of the viewer in the inbox. */
+export interface InboxItem {
+  message: Message;
+  reason: 'user' | 'reply' | 'room' | 'here';
+  read: boolean;
+}
+
+/**
+ * v1.1 reads that span rooms: people by name prefix, message search, the mentions inbox. Results are
+ * newest first by an order key that follows commit order (the SQLite message id; PostgreSQL's position
+ * of the message's creation); `nextKey` continues a page, null on the last.
+ */
+export interface Lookups {
+  /** Accounts whose username starts with `prefix` (case-insensitively), by username_key, at most `limit`. */
+  users(prefix: string, limit: number): Promise<User[]>;
+  /** Undeleted messages holding every term, in public rooms and in rooms the viewer is a member of now. */
+  messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }>;
+  /** Undeleted messages that mention the viewer, in rooms they are a member of now. */
+  mentions(viewerId: string, page: { limit: number; beforeKey: number | null }): Promise<{ items: InboxItem[]; nextKey: number | null }>;
 }
 
 /** A stored session (never its token: only the token's SHA-256 is kept). Times are ISO strings. */
@@ -183,6 +222,8 @@ export interface Rooms {
   createRoom(input: NewRoom): Promise<Changed<Room>>;
   /** Change topic and/or visibility; emits `room_updated` when something changed. */
   updateRoom(roomId: number, patch: RoomPatch, viewerId: string): Promise<Changed<Room>>;
+  /** v1.1: set a member's notification level (null: back to the default); false when not a member. */
+  setNotificationLevel(roomId: number, userId: string, level: 'all' | 'mentions' | 'none' | null): Promise<boolean>;
   /** Make the user a member (no event when already one). */
   addMember(roomId: number, userId: string, role: Role): Promise<Changed<boolean>>;
   /** End the user's membership (no event when not a member). */
@@ -210,8 +251,8 @@ export interface Messages {
   getMessage(roomId: number, messageId: string): Promise<StoredMessage | null>;
   /** Ascending seq; with neither bound, the newest `limit`. */
   listMessages(roomId: number, query: HistoryQuery): Promise<Message[]>;
-  /** Replace the text and set `edited_at`; emits `message_updated`. */
-  editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>>;
+  /** Replace the text and set `edited_at`, re-deriving its mentions and search index; emits `message_updated`. */
+  editMessage(roomId: number, messageId: string, text: string, online?: (userId: string) => boolean): Promise<Changed<Message>>;
   /** Soft delete: empty text, `deleted: true`; no event when already deleted. */
   deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>>;
   /**
@@ -236,4 +277,4 @@ export interface EventLog {
 }
 
 /** The whole seam: what main.ts opens and both implementations provide. */
-export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog;
+export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog & { readonly lookups: Lookups };

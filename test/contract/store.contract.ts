@@ -118,15 +118,15 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal(await other.sessions.find(h3), null);
     });
 
-    it('searchUsers: by username prefix, case-insensitively, in username_key order', async () => {
+    it('lookups.users: by username prefix, case-insensitively, in username_key order', async () => {
       const stem = uniq('Pfx').toLowerCase();
       const b = (await store.createUser({ username: `${stem}B`, passwordHash: null, guest: true })).value;
       const a = (await store.createUser({ username: `${stem}a`, passwordHash: 'h', guest: false })).value;
       await store.createUser({ username: `x${stem}`, passwordHash: 'h', guest: false });
-      assert.deepEqual(await other.searchUsers(stem.toUpperCase(), 10), [a, b]);
-      assert.deepEqual(await other.searchUsers(`${stem}b`, 10), [b]);
-      assert.deepEqual(await other.searchUsers(stem, 1), [a]);
-      assert.deepEqual(await other.searchUsers(`${stem}zz`, 10), []);
+      assert.deepEqual(await other.lookups.users(stem.toUpperCase(), 10), [a, b]);
+      assert.deepEqual(await other.lookups.users(`${stem}b`, 10), [b]);
+      assert.deepEqual(await other.lookups.users(stem, 1), [a]);
+      assert.deepEqual(await other.lookups.users(`${stem}zz`, 10), []);
     });
 
     it('rooms: owner, room_exists, visibility of private rooms, room_updated only on change', async () => {

@@ -108,7 +108,7 @@ export function ev(pos: number, roomId: number, type: StoredEventType = 'message
 
 /** A room object for `ready`. */
 function room(id: number): Room {
-  return { name: `r${id}`, topic: '', visibility: 'public', kind: 'room', created_at: '', member: true, unread: 0, last_seq: 0 };
+  return { name: `r${id}`, topic: '', visibility: 'public', kind: 'room', created_at: '', member: true, unread: 0, last_seq: 0, mentions: 0, notifications: 'mentions' };
 }
 
 /** A gate a test opens by hand: `entered` resolves when code reaches it, `release()` lets it pass. */

@@ -24,7 +24,7 @@ async function createRoom(api: Api, visibility: 'public' | 'private', topic?: st
   return name;
 }
 
-const ROOM_KEYS = ['created_at', 'kind', 'last_seq', 'member', 'name', 'topic', 'unread', 'visibility'];
+const ROOM_KEYS = ['created_at', 'kind', 'last_seq', 'member', 'mentions', 'name', 'notifications', 'topic', 'unread', 'visibility'];
 
 describe('listing and creating rooms', () => {
   it('general exists from the first start, public, and every user is a member', async () => {

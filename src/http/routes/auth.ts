@@ -78,7 +78,7 @@ export async function accountRoutes({ app, services }: RouteDeps): Promise<void>
       querystring: PeopleQuery,
       response: { 200: PeopleReply, ...errors() },
     },
-  }, async (req) => ({ users: await services.chat.findPeople(req.query.q ?? '', req.query.limit ?? 20) }));
+  }, async (req) => ({ users: await services.finder.people(req.query.q ?? '', req.query.limit ?? 20) }));
 
   app.get('/api/v1/me', {
     schema: { tags, response: { 200: Type.Object({ user: UserSchema }), ...errors() } },

@@ -12,7 +12,7 @@ export async function messageRoutes({ app, services, postLimit, actionLimit }: R
     schema: { tags, params: RoomParams, body: PostBody, response: { 200: MessageReply, 201: MessageReply, ...errors(404, 429) } },
     config: { rateLimit: postLimit },
   }, async (req, reply) => {
-    const { message, created } = await chat.post(req.user, req.params.room, req.body.text, req.body.client_id ?? null);
+    const { message, created } = await chat.post(req.user, req.params.room, req.body.text, req.body.client_id ?? null, req.body.reply_to ?? null);
     return reply.status(created ? 201 : 200).send({ message });
   });
 

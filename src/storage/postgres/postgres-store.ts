@@ -33,9 +33,11 @@ import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExis
 import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
+import { backfillSearch, underive } from './derived.ts';
+import { PostgresLookups } from './lookups.ts';
 import { PostgresSessions } from './sessions.ts';
 import { SQL } from './sql.ts';
-import { append, changeMessage, headOf, history, init, join, leave, post, roomView, userById, withReactions, type Db } from './writes.ts';
+import { append, changeMessage, editText, headOf, history, init, join, leave, post, roomView, userById, withReactions, type Db } from './writes.ts';
 
 /** How `openPostgresStore` connects. */
 export interface PostgresStoreOptions {
@@ -59,6 +61,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   for (let attempt = 1; ; attempt++) {
     try {
       await migrate(pool);
+      await backfillSearch(pool);
       return new PostgresStore(pool, await transaction(pool, log, init), log);
     } catch (err) {
       if (!isConnectionError(err) || Date.now() > deadline) {
@@ -76,9 +79,11 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 export class PostgresStore implements Store {
   private closed = false;
   readonly sessions: PostgresSessions;
+  readonly lookups: PostgresLookups;
 
   constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog) {
     this.sessions = new PostgresSessions(pool, log);
+    this.lookups = new PostgresLookups(pool, log);
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
@@ -118,11 +123,6 @@ export class PostgresStore implements Store {
 
   async findUserByName(username: string): Promise<User | null> {
     return (await this.findCredentials(username))?.user ?? null;
-  }
-
-  async searchUsers(prefix: string, limit: number): Promise<User[]> {
-    const key = prefix.toLowerCase();
-    return (await this.read((db) => db.query<UserRow>(SQL.usersByPrefix, [key, `${key}\u{10FFFF}`, limit]))).rows.map(toUser);
   }
 
   // ---- rooms
@@ -227,15 +227,15 @@ export class PostgresStore implements Store {
     return this.read((db) => history(db, roomId, query));
   }
 
-  async editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>> {
-    return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) =>
-      !!(await tx.query(SQL.editMessage, [text, now(), mid])).rowCount));
+  async editMessage(roomId: number, messageId: string, text: string, online: (userId: string) => boolean = () => false): Promise<Changed<Message>> {
+    return this.write((tx) => changeMessage(tx, roomId, messageId, (mid) => editText(tx, roomId, mid, text, online)));
   }
 
   async deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>> {
     return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) => {
       if (!(await tx.query(SQL.deleteMessage, [mid])).rowCount) return false;
       await tx.query(SQL.deleteReactions, [mid]);
+      await underive(tx, mid);
       return true;
     }));
   }
@@ -248,6 +248,10 @@ export class PostgresStore implements Store {
       if (cap) checkReactionCap(cap.n, cap.has);
       return !!(await tx.query(on ? SQL.addReaction : SQL.removeReaction, [mid, emoji, parseId(userId)])).rowCount;
     }));
+  }
+
+  async setNotificationLevel(roomId: number, userId: string, level: 'all' | 'mentions' | 'none' | null): Promise<boolean> {
+    return !!(await this.write((tx) => tx.query(SQL.setLevel, [level, roomId, parseId(userId)]))).rowCount;
   }
 
   async markRead(roomId: number, userId: string, seq: number): Promise<void> {

@@ -21,15 +21,23 @@ SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.
     SELECT COUNT(*) FROM messages x
     WHERE x.room_id = r.id AND x.seq > m.read_seq AND x.author_id <> $1 AND NOT x.deleted
   ) END AS unread,
+  CASE WHEN m.role IS NULL THEN 0 ELSE (
+    SELECT COUNT(*) FROM mentions x WHERE x.room_id = r.id AND x.user_id = $1 AND x.seq > m.read_seq
+  ) END AS mentions,
+  COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END) AS notifications,
   p.id AS peer_id, p.username AS peer_name
 FROM rooms r
 LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $1
 LEFT JOIN users p ON r.kind = 'dm' AND p.id = CASE WHEN r.dm_a = $1 THEN r.dm_b ELSE r.dm_a END`;
 
-const MESSAGE_VIEW = `
+/** A message with its author, mentions and the current state of the message it replies to (v1.1). */
+export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
-  m.created_at, m.edited_at, m.deleted
-FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id`;
+  m.created_at, m.edited_at, m.deleted, m.mentions::text AS mentions, m.pos,
+  p.id AS reply_id, p.seq AS reply_seq, p.author_id AS reply_author_id, pu.username AS reply_author_name,
+  CASE WHEN p.deleted THEN '' ELSE substr(p.text, 1, 120) END AS reply_excerpt, p.deleted AS reply_deleted
+FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id
+LEFT JOIN messages p ON p.id = m.reply_to LEFT JOIN users pu ON pu.id = p.author_id`;
 
 const REACTIONS_OF = `
 SELECT x.message_id, x.emoji, u.username FROM reactions x JOIN users u ON u.id = x.user_id
@@ -95,7 +103,7 @@ SELECT $1, $2, $3, last_seq, now() FROM rooms WHERE id = $1 ON CONFLICT DO NOTHI
   lockMessage: 'SELECT 1 FROM messages WHERE room_id = $1 AND id = $2 FOR UPDATE',
   /** The room's next seq: the row lock queues concurrent posts to one room (see postgres-store.ts). */
   bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, name',
-  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
   // ($1 room, $2 user, $3 seq): forward only, capped at the room's last seq
   markRead: `
 UPDATE members SET read_seq = LEAST(GREATEST(read_seq, $3), (SELECT last_seq FROM rooms WHERE id = $1))
@@ -112,6 +120,20 @@ WHERE room_id = $1 AND user_id = $2`,
   removeReaction: 'DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3',
   /** Distinct emoji on a message, and whether `$2` is among them (the reaction cap; run under lockMessage). */
   reactionState: 'SELECT COUNT(DISTINCT emoji)::int AS n, COALESCE(BOOL_OR(emoji = $2), false) AS has FROM reactions WHERE message_id = $1',
+
+  // what a message's text derives (v1.1): the reply parent, mentions, the search index
+  replyParent: `${MESSAGE_VIEW} WHERE m.id = $1 AND m.room_id = $2`,
+  mentionable: 'SELECT u.id, u.username, u.username_key FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 AND m.user_id <> $2 AND u.username_key = ANY($3::text[])',
+  standing: 'SELECT (SELECT role FROM members WHERE room_id = $1 AND user_id = u.id) AS role, u.guest, (SELECT COUNT(*)::int FROM members WHERE room_id = $2) AS members FROM users u WHERE u.id = $3',
+  memberIds: 'SELECT user_id AS id FROM members WHERE room_id = $1',
+  isMember: 'SELECT 1 AS yes FROM members WHERE room_id = $1 AND user_id = $2',
+  // (folded text or null, mentions JSON or null, message, grams or null): PostgreSQL keeps the grams in the row (GIN)
+  setDerived: 'UPDATE messages SET search_text = $1, mentions = $2::jsonb, grams = $4::text[] WHERE id = $3',
+  deleteMentions: 'DELETE FROM mentions WHERE message_id = $1',
+  insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])',
+  /** Only PostgreSQL: the position of a message's creation (its search order). */
+  setPos: 'UPDATE messages SET pos = $1 WHERE id = $2',
+  setLevel: 'UPDATE members SET notifications = $1 WHERE room_id = $2 AND user_id = $3',
 
   // event log
   /** The newest committed position: log_head only ever holds committed values to other sessions. */

@@ -12,6 +12,7 @@ import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/ty
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
 import type { Tx } from './db.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
+import { derive, replyParent } from './derived.ts';
 import { SQL } from './sql.ts';
 
 /** Anything that runs a query: the pool (a read outside a transaction) or a transaction's client. */
@@ -86,13 +87,21 @@ export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: M
     const prior = (await tx.query<MessageRow>(SQL.messageByClientId, [authorId, input.clientId])).rows[0];
     if (prior) return { value: { message: (await withReactions(tx, [prior]))[0]!, created: false }, events: [] };
   }
+  const parent = input.replyTo ? await replyParent(tx, input.roomId, input.replyTo) : null;
   const bumped = (await tx.query<{ last_seq: number; name: string }>(SQL.bumpSeq, [input.roomId])).rows[0];
   if (!bumped) throw notFound('room');
   const createdAt = now();
-  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt])).rows[0]!;
+  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null])).rows[0]!;
   await tx.query(SQL.markRead, [input.roomId, authorId, bumped.last_seq]);
-  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt });
-  return { value: { message, created: true }, events: [await append(tx, messageEvent(input.roomId, message, false))] };
+  const mentions = await derive(tx, {
+    id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq, authorId: input.author.id, text: input.text,
+    replyAuthorId: parent ? String(parent.row.author_id) : null,
+  }, input.online ?? (() => false));
+  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
+  // log_head last (see postgres-store.ts); then the message learns its position, the order search follows.
+  const event = await append(tx, messageEvent(input.roomId, message, false));
+  await tx.query(SQL.setPos, [event.pos, inserted.id]);
+  return { value: { message, created: true }, events: [event] };
 }
 
 /** Apply `change` to a message; when it changed something, append `message_updated` with the new state. */
@@ -103,4 +112,13 @@ export async function changeMessage(tx: Tx, roomId: number, messageId: string, c
   const changed = await change(mid);
   const message = (await withReactions(tx, (await tx.query<MessageRow>(SQL.messageById, [roomId, mid])).rows))[0]!;
   return { value: message, events: changed ? [await append(tx, messageEvent(roomId, message, true))] : [] };
+}
+
+/** Replace a message's text (edited now) and re-derive its mentions and search index; false when it was deleted. */
+export async function editText(tx: Tx, roomId: number, mid: number, text: string, online: (userId: string) => boolean): Promise<boolean> {
+  if (!(await tx.query(SQL.editMessage, [text, now(), mid])).rowCount) return false;
+  const row = (await tx.query<MessageRow>(SQL.messageById, [roomId, mid])).rows[0]!;
+  const replyAuthorId = row.reply_author_id === null ? null : String(row.reply_author_id);
+  await derive(tx, { id: mid, roomId, seq: row.seq, authorId: String(row.author_id), text, replyAuthorId }, online);
+  return true;
 }

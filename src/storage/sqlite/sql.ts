@@ -15,6 +15,10 @@ SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.
     SELECT COUNT(*) FROM messages x
     WHERE x.room_id = r.id AND x.seq > m.read_seq AND x.author_id <> @viewer AND x.deleted = 0
   ) END AS unread,
+  CASE WHEN m.role IS NULL THEN 0 ELSE (
+    SELECT COUNT(*) FROM mentions x WHERE x.room_id = r.id AND x.user_id = @viewer AND x.seq > m.read_seq
+  ) END AS mentions,
+  COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END) AS notifications,
   p.id AS peer_id, p.username AS peer_name
 FROM rooms r
 LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @viewer
@@ -25,10 +29,14 @@ const ROOM_ACCESS = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role
 FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @viewer`;
 
-const MESSAGE_VIEW = `
+/** A message with its author, mentions and the current state of the message it replies to (v1.1). */
+export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
-  m.created_at, m.edited_at, m.deleted
-FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id`;
+  m.created_at, m.edited_at, m.deleted, m.mentions,
+  p.id AS reply_id, p.seq AS reply_seq, p.author_id AS reply_author_id, pu.username AS reply_author_name,
+  CASE WHEN p.deleted THEN '' ELSE substr(p.text, 1, 120) END AS reply_excerpt, p.deleted AS reply_deleted
+FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id
+LEFT JOIN messages p ON p.id = m.reply_to LEFT JOIN users pu ON pu.id = p.author_id`;
 
 const REACTIONS_OF = `
 SELECT x.message_id, x.emoji, u.username FROM reactions x JOIN users u ON u.id = x.user_id
@@ -85,7 +93,7 @@ export const SQL = {
   messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = ? AND m.client_id = ?`,
   messageById: `${MESSAGE_VIEW} WHERE m.room_id = ? AND m.id = ?`,
   bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, name',
-  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
   // (seq, room, room again, user): forward only, capped at the room's last seq
   markRead: 'UPDATE members SET read_seq = MIN(MAX(read_seq, ?), (SELECT last_seq FROM rooms WHERE id = ?)) WHERE room_id = ? AND user_id = ?',
   // (room, bound, limit)
@@ -100,6 +108,24 @@ export const SQL = {
   removeReaction: 'DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?',
   /** Distinct emoji on a message, and whether `emoji` is among them (the reaction cap). */
   reactionState: 'SELECT COUNT(DISTINCT emoji) AS n, COALESCE(MAX(emoji = ?), 0) AS has FROM reactions WHERE message_id = ?',
+
+  // what a message's text derives (v1.1): the reply parent, mentions, the search index
+  // (parent id, room): the parent of a reply, only in the same room
+  replyParent: `${MESSAGE_VIEW} WHERE m.id = ? AND m.room_id = ?`,
+  // (room, author, JSON array of lower-cased names): members other than the author with those names
+  mentionable: 'SELECT u.id, u.username, u.username_key FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? AND m.user_id <> ? AND u.username_key IN (SELECT value FROM json_each(?))',
+  // (room, room, user): the author's role and guest flag, and the room's size, for @room/@here
+  standing: 'SELECT (SELECT role FROM members WHERE room_id = ? AND user_id = u.id) AS role, u.guest, (SELECT COUNT(*) FROM members WHERE room_id = ?) AS members FROM users u WHERE u.id = ?',
+  memberIds: 'SELECT user_id AS id FROM members WHERE room_id = ?',
+  isMember: 'SELECT 1 AS yes FROM members WHERE room_id = ? AND user_id = ?',
+  // (folded text or null, mentions JSON or null, message)
+  setDerived: 'UPDATE messages SET search_text = ?, mentions = ? WHERE id = ?',
+  deleteMentions: 'DELETE FROM mentions WHERE message_id = ?',
+  insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) VALUES (?, ?, ?, ?, ?)',
+  insertGrams: 'INSERT INTO message_grams (rowid, grams) VALUES (?, ?)',
+  deleteGrams: 'DELETE FROM message_grams WHERE rowid = ?',
+  // (room, user, level or null)
+  setLevel: 'UPDATE members SET notifications = ? WHERE room_id = ? AND user_id = ?',
 
   // event log
   /** The newest position in the file, committed or in the open batch: the store keeps `committedHead` for readers. */

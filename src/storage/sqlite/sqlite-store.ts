@@ -16,11 +16,13 @@ import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import { backfillSearch, underive } from './derived.ts';
 import { GroupCommit } from './group-commit.ts';
+import { SqliteLookups } from './lookups.ts';
 import { migrate } from './migrate.ts';
 import { SqliteSessions } from './sessions.ts';
 import { prepareStatements, type Statements } from './statements.ts';
-import { append, changeMessage, history, init, join, leave, post, roomView, userById, withReactions } from './writes.ts';
+import { append, changeMessage, editText, history, init, join, leave, post, roomView, userById, withReactions } from './writes.ts';
 
 /** Open (creating if needed) a SQLite store at `path` (`:memory:` for tests). Close with `close()`. */
 export function openSqliteStore(path: string): SqliteStore {
@@ -31,6 +33,7 @@ export function openSqliteStore(path: string): SqliteStore {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
+  backfillSearch(db);
   return new SqliteStore(db);
 }
 
@@ -41,6 +44,7 @@ export class SqliteStore implements Store {
   private readonly s: Statements;
   private readonly batch: GroupCommit;
   readonly sessions: SqliteSessions;
+  readonly lookups: SqliteLookups;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -52,6 +56,7 @@ export class SqliteStore implements Store {
       this.committedHead = this.s.head.get()!.pos ?? 0;
     });
     this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
+    this.lookups = new SqliteLookups(db, this.s);
   }
 
   async ping(): Promise<void> {
@@ -85,11 +90,6 @@ export class SqliteStore implements Store {
 
   async findUserByName(username: string): Promise<User | null> {
     return (await this.findCredentials(username))?.user ?? null;
-  }
-
-  async searchUsers(prefix: string, limit: number): Promise<User[]> {
-    const key = prefix.toLowerCase();
-    return this.s.usersByPrefix.all(key, `${key}\u{10FFFF}`, limit).map(toUser);
   }
 
   // ---- rooms
@@ -184,15 +184,15 @@ export class SqliteStore implements Store {
     return history(this.s, roomId, query);
   }
 
-  async editMessage(roomId: number, messageId: string, text: string): Promise<Changed<Message>> {
-    return this.write(() => changeMessage(this.s, roomId, messageId, (mid) =>
-      this.s.editMessage.run(text, now(), mid).changes > 0));
+  async editMessage(roomId: number, messageId: string, text: string, online: (userId: string) => boolean = () => false): Promise<Changed<Message>> {
+    return this.write(() => changeMessage(this.s, roomId, messageId, (mid) => editText(this.s, roomId, mid, text, online)));
   }
 
   async deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>> {
     return this.write(() => changeMessage(this.s, roomId, messageId, (mid) => {
       if (this.s.deleteMessage.run(mid).changes === 0) return false;
       this.s.deleteReactions.run(mid);
+      underive(this.s, mid);
       return true;
     }));
   }
@@ -203,6 +203,10 @@ export class SqliteStore implements Store {
       if (cap) checkReactionCap(cap.n, !!cap.has);
       return (on ? this.s.addReaction : this.s.removeReaction).run(mid, emoji, parseId(userId)).changes > 0;
     }));
+  }
+
+  async setNotificationLevel(roomId: number, userId: string, level: 'all' | 'mentions' | 'none' | null): Promise<boolean> {
+    return (await this.write(() => this.s.setLevel.run(level, roomId, parseId(userId)))).changes > 0;
   }
 
   async markRead(roomId: number, userId: string, seq: number): Promise<void> {

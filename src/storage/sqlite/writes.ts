@@ -11,6 +11,7 @@ import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow } from '../rows.ts';
+import { derive, replyParent } from './derived.ts';
 import type { Statements } from './statements.ts';
 
 /** Create the meta row and `general` on first start; returns the log id. */
@@ -76,12 +77,17 @@ export function post(s: Statements, input: NewPost): Changed<{ message: Message;
     const prior = s.messageByClientId.get(authorId, input.clientId);
     if (prior) return { value: { message: withReactions(s, [prior])[0]!, created: false }, events: [] };
   }
+  const parent = input.replyTo ? replyParent(s, input.roomId, input.replyTo) : null;
   const bumped = s.bumpSeq.get(input.roomId);
   if (!bumped) throw notFound('room');
   const createdAt = now();
-  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt)!;
+  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null)!;
   s.markRead.run(bumped.last_seq, input.roomId, input.roomId, authorId);
-  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt });
+  const mentions = derive(s, {
+    id: inserted.id, roomId: input.roomId, seq: bumped.last_seq, authorId: input.author.id, text: input.text,
+    replyAuthorId: parent ? String(parent.row.author_id) : null,
+  }, input.online ?? (() => false));
+  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
   return { value: { message, created: true }, events: [append(s, messageEvent(input.roomId, message, false))] };
 }
 
@@ -93,4 +99,13 @@ export function changeMessage(s: Statements, roomId: number, messageId: string, 
   const changed = change(mid);
   const message = withReactions(s, [s.messageById.get(roomId, mid)!])[0]!;
   return { value: message, events: changed ? [append(s, messageEvent(roomId, message, true))] : [] };
+}
+
+/** Replace a message's text (edited now) and re-derive its mentions and search index; false when it was deleted. */
+export function editText(s: Statements, roomId: number, mid: number, text: string, online: (userId: string) => boolean): boolean {
+  if (s.editMessage.run(text, now(), mid).changes === 0) return false;
+  const row = s.messageById.get(roomId, mid)!;
+  const replyAuthorId = row.reply_author_id === null ? null : String(row.reply_author_id);
+  derive(s, { id: mid, roomId, seq: row.seq, authorId: String(row.author_id), text, replyAuthorId }, online);
+  return true;
 }

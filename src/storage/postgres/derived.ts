@@ -1,0 +1,87 @@
+/**
+ * What a message's text derives, kept in the same transaction as the text (API v1.1 §1-2): the folded
+ * search text and its grams (a GIN-indexed array in the row), the mentions (the message's `mentions`
+ * field and one `mentions` row per mentioned user), and the reply parent's check. Mirrors sqlite/derived.ts.
+ */
+import { ChatError } from '../../core/errors.ts';
+import { fold, gramsOf } from '../../core/fold.ts';
+import { BROADCAST_MEMBERS_MAX, namesToLookUp, mentionCandidates, planMentions } from '../../core/mentions.ts';
+import type { MessageMentions, ReplyRef, UserRef } from '../../core/types.ts';
+import { noMentions, parseId, replyRefOf, type MessageRow } from '../rows.ts';
+import type { Tx } from './db.ts';
+import { SQL } from './sql.ts';
+
+/** The parent of a new reply: a message of the same room, not deleted; else 400 `invalid_reply_to`. */
+export async function replyParent(tx: Tx, roomId: number, replyTo: string): Promise<{ row: MessageRow; ref: ReplyRef }> {
+  const row = (await tx.query<MessageRow>(SQL.replyParent, [parseId(replyTo), roomId])).rows[0];
+  if (!row || row.deleted) throw new ChatError('invalid_reply_to', 'reply_to: no such message in this room (or it was deleted)');
+  return { row, ref: replyRefOf(row) };
+}
+
+/** Index the message's text and record whom it mentions, replacing what an earlier text derived. */
+export async function derive(
+  tx: Tx,
+  m: { id: number; roomId: number; seq: number; authorId: string; text: string; replyAuthorId: string | null },
+  online: (userId: string) => boolean,
+): Promise<MessageMentions> {
+  const plan = await mentionsOf(tx, m, online);
+  const folded = fold(m.text);
+  await tx.query(SQL.deleteMentions, [m.id]);
+  if (plan.rows.length > 0) {
+    const n = plan.rows.length;
+    await tx.query(SQL.insertMention, [
+      plan.rows.map((r) => parseId(r.userId)), Array(n).fill(m.id), Array(n).fill(m.roomId), Array(n).fill(m.seq), plan.rows.map((r) => r.reason),
+    ]);
+  }
+  const any = plan.mentions.users.length > 0 || plan.mentions.room || plan.mentions.here;
+  await tx.query(SQL.setDerived, [folded, any ? JSON.stringify(plan.mentions) : null, m.id, gramsOf(folded)]);
+  return plan.mentions;
+}
+
+/** A deleted message matches no search and mentions nobody. */
+export async function underive(tx: Tx, messageId: number): Promise<MessageMentions> {
+  await tx.query(SQL.deleteMentions, [messageId]);
+  await tx.query(SQL.setDerived, [null, null, messageId, null]);
+  return noMentions();
+}
+
+async function mentionsOf(tx: Tx, m: { roomId: number; authorId: string; text: string; replyAuthorId: string | null }, online: (userId: string) => boolean) {
+  const author = parseId(m.authorId);
+  const names = namesToLookUp(mentionCandidates(m.text));
+  const found = new Map<string, UserRef>();
+  if (names.length > 0) {
+    const rows = (await tx.query<{ id: string; username: string; username_key: string }>(SQL.mentionable, [m.roomId, author, names])).rows;
+    for (const u of rows) found.set(u.username_key, { id: String(u.id), username: u.username });
+  }
+  const st = (await tx.query<{ role: string | null; guest: boolean; members: number }>(SQL.standing, [m.roomId, m.roomId, author])).rows[0]!;
+  const replyIsMember = m.replyAuthorId !== null && m.replyAuthorId !== m.authorId
+    && !!(await tx.query(SQL.isMember, [m.roomId, parseId(m.replyAuthorId)])).rowCount;
+  const mayBroadcast = !st.guest && (st.role === 'owner' || st.members <= BROADCAST_MEMBERS_MAX);
+  const ids = mayBroadcast && /@(room|here)/i.test(m.text) ? (await tx.query<{ id: string }>(SQL.memberIds, [m.roomId])).rows.map((r) => String(r.id)) : [];
+  return planMentions(m.text, {
+    found,
+    mayBroadcast,
+    replyAuthor: replyIsMember ? { id: m.replyAuthorId!, username: '' } : null,
+    memberIds: () => ids,
+    online,
+    authorId: m.authorId,
+  });
+}
+
+/**
+ * Index messages written before search existed (migration 003 adds the columns empty), in batches; safe to
+ * run on several nodes at once (each batch is idempotent). Their mentions stay unrecorded.
+ */
+export async function backfillSearch(pool: { query: Tx['query'] }): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const rows = (await pool.query<{ id: string; text: string }>('SELECT id, text FROM messages WHERE search_text IS NULL AND NOT deleted ORDER BY id LIMIT 500')).rows;
+    if (rows.length === 0) return n;
+    const folded = rows.map((r) => fold(r.text));
+    await pool.query(
+      'UPDATE messages m SET search_text = b.f, grams = ARRAY(SELECT jsonb_array_elements_text(b.g)) FROM unnest($1::bigint[], $2::text[], $3::jsonb[]) AS b(id, f, g) WHERE m.id = b.id',
+      [rows.map((r) => r.id), folded, folded.map((f) => JSON.stringify(gramsOf(f)))],
+    );
+    n += rows.length;
+  }
+}
