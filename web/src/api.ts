@@ -56,6 +56,15 @@ const seg = encodeURIComponent;
 /** How long a message send may hang before it counts as "no answer" (and is queued to go out again). */
 const SEND_TIMEOUT_MS = 20_000;
 
+/** A signed-in session as GET /auth/sessions lists it. */
+export interface SessionInfo {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  current: boolean;
+}
+
 /** The REST calls the page makes, one per endpoint of API.md. */
 export const api = {
   me: () => request<{ user: User }>('GET', '/me'),
@@ -64,6 +73,9 @@ export const api = {
   login: (username: string, password: string) => request<{ user: User }>('POST', '/auth/login', { username, password }),
   guest: (username: string) => request<{ user: User }>('POST', '/auth/guest', { username }),
   logout: () => request<void>('POST', '/auth/logout'),
+  sessions: () => request<{ sessions: SessionInfo[] }>('GET', '/auth/sessions'),
+  endSession: (id: string) => request<void>('DELETE', `/auth/sessions/${seg(id)}`),
+  endOtherSessions: () => request<void>('DELETE', '/auth/sessions'),
 
   rooms: () => request<{ rooms: Room[]; cursor: string }>('GET', '/rooms'),
   room: (room: string) => request<{ room: Room }>('GET', `/rooms/${seg(room)}`),

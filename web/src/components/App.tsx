@@ -4,6 +4,7 @@ import { Announcer } from './Announcer.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { RoomView } from './RoomView.tsx';
+import { SessionsDialog } from './SessionsDialog.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
 import { SignIn } from './SignIn.tsx';
 
@@ -99,6 +100,7 @@ export function App() {
       {dialog === 'browse' && <BrowseDialog onClose={() => setDialog(null)} />}
       {dialog === 'create' && <CreateDialog onClose={() => setDialog(null)} />}
       {dialog === 'dm' && <DmDialog onClose={() => setDialog(null)} />}
+      {dialog === 'sessions' && <SessionsDialog onClose={() => setDialog(null)} />}
     </div>
   );
 }

@@ -10,7 +10,7 @@ import { CloseIcon, LockIcon } from './Icons.tsx';
 import { PeoplePicker } from './PeoplePicker.tsx';
 
 /** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. */
-function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
+export function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   useLayoutEffect(() => {
     const d = ref.current;

@@ -6,7 +6,7 @@ import { Avatar } from './Avatar.tsx';
 import { LockIcon, PlusIcon } from './Icons.tsx';
 import { PresenceDot } from './PeoplePicker.tsx';
 
-export type DialogKind = 'browse' | 'create' | 'dm' | null;
+export type DialogKind = 'browse' | 'create' | 'dm' | 'sessions' | null;
 
 interface Props {
   me: User;
@@ -111,6 +111,9 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate }: 
           <bdi class="me-name" data-testid="me">{me.username}</bdi>
           {me.guest && <span class="muted small">guest</span>}
         </div>
+        <button class="btn btn-quiet" type="button" onClick={() => onDialog('sessions')}>
+          Sessions
+        </button>
         <button class="btn btn-quiet" type="button" onClick={() => void logout()}>
           Log out
         </button>
