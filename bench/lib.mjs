@@ -42,9 +42,10 @@ const BENCH_ENV = {
  * answers. `cpuProf` = a directory: run with --cpu-prof (written on graceful exit).
  * `databaseUrl` (e.g. postgres://…) replaces the fresh SQLite file. `preload`: an extra
  * module imported into the server first (experiments, e.g. bench/tools/exp-no-autocheckpoint.mjs).
+ * `root`: the checkout whose src/main.ts runs (default this one; e.g. a `git worktree` of an older commit).
  * `probe` = a file: preload bench/tools/probe-eld.mjs, which writes event-loop stalls there on exit.
  */
-export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null, preload = null } = {}) {
+export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null, preload = null, root = ROOT } = {}) {
   const port = await freePort();
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'natter-bench-'));
   const dbPath = join(dir, 'natter.db');
@@ -57,7 +58,7 @@ export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir =
   const args = cpu === null ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs];
   let out = '';
   const child = spawn(cmd, args, {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, ...BENCH_ENV, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -246,11 +247,11 @@ export function percentiles(xs, ps = [50, 90, 95, 99, 99.9]) {
   return out;
 }
 
-/** Short git description of the server code measured. */
-export function gitRev() {
+/** Short git description of the server code measured (the checkout at `root`). */
+export function gitRev(root = ROOT) {
   try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() ? '+dirty-src' : '';
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: root, encoding: 'utf8' }).trim() ? '+dirty-src' : '';
     return rev + dirty;
   } catch { return 'unknown'; }
 }
