@@ -1,7 +1,31 @@
 /** The REST client: cookie session, the CSRF header on every change, and API errors turned into sentences. */
-import type { ErrorBody, Member, Message, Room, User } from '../../src/core/types.ts';
+import type { ErrorBody, Member, Message, NotificationLevel, Room, User } from '../../src/core/types.ts';
 
 const BASE = '/api/v1';
+
+/** One entry of the mentions inbox (`GET /mentions`): why the message mentions you, and whether you read it. */
+export interface MentionEntry {
+  message: Message;
+  reason: 'user' | 'reply' | 'room' | 'here';
+  read: boolean;
+}
+
+/** One search hit: the message and its matches as UTF-16 `[start, end)` ranges of `message.text`. */
+export interface SearchHit {
+  message: Message;
+  highlights: [number, number][];
+}
+
+/** `GET /search` parameters (API.md "Search"): `cursor` is the previous page's `next`. */
+export interface SearchParams {
+  q: string;
+  room?: string;
+  author?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string | null;
+}
 
 /** A failed API call: `status` 0 means the request never got an answer (network down, server restarting). */
 export class ApiError extends Error {
@@ -9,6 +33,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds from a 429's `Retry-After`, when it had one. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -46,7 +72,8 @@ async function request<T>(method: string, path: string, body?: unknown, timeoutM
   if (!res.ok) {
     const err = (json as ErrorBody | null)?.error;
     if (res.status === 401 && !path.startsWith('/auth/')) onUnauthenticated();
-    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `Request failed (${res.status})`);
+    const retry = Number(res.headers.get('Retry-After') ?? NaN);
+    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `Request failed (${res.status})`, Number.isFinite(retry) ? retry : undefined);
   }
   return json as T;
 }
@@ -101,8 +128,8 @@ export const api = {
     return request<{ messages: Message[] }>('GET', `/rooms/${seg(room)}/messages${qs ? '?' + qs : ''}`);
   },
   /** Gives up after SEND_TIMEOUT_MS (a connection that hangs): the page sends again with the same `client_id`. */
-  post: (room: string, text: string, clientId: string) =>
-    request<{ message: Message }>('POST', `/rooms/${seg(room)}/messages`, { text, client_id: clientId }, SEND_TIMEOUT_MS),
+  post: (room: string, text: string, clientId: string, replyTo?: string | null) =>
+    request<{ message: Message }>('POST', `/rooms/${seg(room)}/messages`, { text, client_id: clientId, ...(replyTo ? { reply_to: replyTo } : {}) }, SEND_TIMEOUT_MS),
   edit: (room: string, id: string, text: string) =>
     request<{ message: Message }>('PATCH', `/rooms/${seg(room)}/messages/${seg(id)}`, { text }),
   remove: (room: string, id: string) => request<void>('DELETE', `/rooms/${seg(room)}/messages/${seg(id)}`),
@@ -110,6 +137,17 @@ export const api = {
     request<void>(on ? 'PUT' : 'DELETE', `/rooms/${seg(room)}/messages/${seg(id)}/reactions/${seg(emoji)}`),
   typing: (room: string) => request<void>('POST', `/rooms/${seg(room)}/typing`),
   read: (room: string, seq: number) => request<void>('POST', `/rooms/${seg(room)}/read`, { seq }),
+  /** Messages containing every term of `q`, newest first; `next` pages on (null on the last page). */
+  search: (params: SearchParams) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+    return request<{ results: SearchHit[]; next: string | null }>('GET', `/search?${p.toString()}`);
+  },
+  /** The mentions inbox, newest first; `next` pages on (null on the last page). */
+  mentions: (cursor?: string | null, limit = 30) =>
+    request<{ mentions: MentionEntry[]; next: string | null }>('GET', `/mentions?limit=${limit}${cursor ? '&cursor=' + seg(cursor) : ''}`),
+  setNotifications: (room: string, level: NotificationLevel) =>
+    request<{ room: Room }>('PUT', `/rooms/${seg(room)}/notifications`, { level }),
 };
 
 const FIELD_NAMES: Record<string, string> = { username: 'Username', password: 'Password', name: 'Room name', topic: 'Topic', text: 'Message' };

@@ -26,12 +26,12 @@ const OUTBOX_KEY = 'natter-outbox';
  * written; a send that failed for a reason that can pass (no connection, server error, restart) waits and is
  * sent again by itself with the same `client_id`, which the server deduplicates, so it never posts twice.
  */
-export function send(room: string, text: string): void {
+export function send(room: string, text: string, replyTo: string | null = null): void {
   const clientId = crypto.randomUUID();
   update((s) => ({
     pending: [
       ...s.pending,
-      { clientId, room, text, createdAt: new Date().toISOString(), failed: false, queued: false, error: null },
+      { clientId, room, text, createdAt: new Date().toISOString(), failed: false, queued: false, error: null, replyTo },
     ],
   }));
   saveOutbox();
@@ -148,9 +148,9 @@ async function flush(room: string): Promise<void> {
 /** One attempt; false when it failed for a reason that may pass (it stays queued). */
 async function deliver(p: PendingMessage): Promise<boolean> {
   try {
-    const { message } = await api.post(p.room, p.text, p.clientId);
+    const { message } = await api.post(p.room, p.text, p.clientId, p.replyTo);
     patchView(p.room, (v) => ({ messages: mergeMessages(v.messages, [message]) }));
-    patchRoom(p.room, (r) => ({ last_seq: Math.max(r.last_seq, message.seq), unread: 0 }));
+    patchRoom(p.room, (r) => ({ last_seq: Math.max(r.last_seq, message.seq), unread: 0, mentions: 0 }));
     noteReadSent(p.room, message.seq);
     discard(p.clientId);
     return true;

@@ -4,6 +4,7 @@ import { api } from './api.ts';
 import { loadAfter, loadLatest, loadMembers, markRead } from './room-data.ts';
 import { forgetRoom } from './rooms.ts';
 import { loadDmPresence } from './people.ts';
+import { mentionsMe } from './mentions.ts';
 import { getState, mergeMessages, own, patchRoom, patchView, setRooms, update, upsertRoom } from './state.ts';
 import type { StreamEvent } from './stream.ts';
 
@@ -42,6 +43,10 @@ export function applyEvent(ev: StreamEvent): void {
       return onPresence(data as EventData['presence']);
     case 'read':
       return onRead(data as EventData['read']);
+    case 'notification_level': {
+      const d = data as EventData['notification_level'];
+      return patchRoom(d.room, () => ({ notifications: d.level }));
+    }
     case 'reset':
       void refetchAll();
   }
@@ -58,7 +63,7 @@ function onReady(d: EventData['ready']): void {
 
 /** Our read marker moved on another device: a room read up to its newest message has nothing unread. */
 function onRead(d: EventData['read']): void {
-  patchRoom(d.room, (r) => (d.seq >= r.last_seq ? { unread: 0 } : {}));
+  patchRoom(d.room, (r) => (d.seq >= r.last_seq ? { unread: 0, mentions: 0 } : {}));
 }
 
 function onMessage(m: Message): void {
@@ -72,14 +77,18 @@ function onMessage(m: Message): void {
   // Kept even before the room's history is loaded: loadLatest keeps what is newer than the page it fetched.
   const view = own(s.views, m.room);
   patchView(m.room, (v) => {
+    // A window of older history (opened at a search result) gets it when paging forward reaches the newest.
+    if (v.newer) return {};
     const merged = mergeMessages(v.messages, [m]);
     return { messages: v.loaded ? merged : merged.slice(-UNLOADED_KEEP) };
   });
   const newest = view?.messages.at(-1)?.seq ?? 0;
-  if (view?.loaded && newest > 0 && m.seq > newest + 1) void loadAfter(m.room, newest);
+  if (view?.loaded && !view.newer && newest > 0 && m.seq > newest + 1) void loadAfter(m.room, newest);
   patchRoom(m.room, (r) => {
     if (m.seq <= r.last_seq) return {};
-    return { last_seq: m.seq, unread: mine ? 0 : r.unread + 1 };
+    // Mentions count from the same read marker as unread (posting moves it), so they clear together.
+    const mentions = mine ? 0 : (r.mentions ?? 0) + (mentionsMe(m, s.me) ? 1 : 0);
+    return { last_seq: m.seq, unread: mine ? 0 : r.unread + 1, mentions };
   });
   clearTyping(m.room, m.author.username);
   if (s.current === m.room) markRead(m.room);

@@ -65,6 +65,36 @@ export function linkify(text: string): TextPart[] {
   return parts;
 }
 
+/** A piece of plain text: as it is, or an `@name` token to style (`me`: it names the signed-in user, or @room/@here). */
+export type MentionPart = { kind: 'text'; text: string } | { kind: 'mention'; text: string; me: boolean };
+
+/** The `@` rule of src/core/mentions.ts: an `@` that starts the text or follows no letter, digit, `_`, `.`, `-`, `@`. */
+const MENTION_RE = /(?<![\p{L}\p{N}_.@-])@([A-Za-z0-9_.-]+)/gu;
+
+/**
+ * Splits plain text at the `@name` tokens that `names` (lower-cased; `room`/`here` when they counted) lists, with
+ * the server's resolution: the whole run when it names someone, else the run without trailing `.` and `-`. `me`
+ * (lower-cased) marks the tokens that name you; @room and @here always do. Text stays text: nothing becomes HTML.
+ */
+export function mentionParts(text: string, names: ReadonlySet<string>, me: string): MentionPart[] {
+  if (names.size === 0 || !text.includes('@')) return [{ kind: 'text', text }];
+  const parts: MentionPart[] = [];
+  let last = 0;
+  for (const m of text.matchAll(MENTION_RE)) {
+    const full = (m[1] ?? '').toLowerCase();
+    const trimmed = full.replace(/[.-]+$/, '');
+    const name = names.has(full) ? full : names.has(trimmed) ? trimmed : null;
+    if (!name) continue;
+    const start = m.index;
+    const end = start + 1 + name.length;
+    if (start > last) parts.push({ kind: 'text', text: text.slice(last, start) });
+    parts.push({ kind: 'mention', text: text.slice(start, end), me: name === me || name === 'room' || name === 'here' });
+    last = end;
+  }
+  if (last < text.length) parts.push({ kind: 'text', text: text.slice(last) });
+  return parts;
+}
+
 const EMBED_OPEN = new Set(['\u202A', '\u202B', '\u202D', '\u202E']); // LRE RLE LRO RLO
 const ISOLATE_OPEN = new Set(['\u2066', '\u2067', '\u2068']); // LRI RLI FSI
 const PDF = '\u202C';

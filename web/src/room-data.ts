@@ -4,6 +4,7 @@
  */
 import type { Message } from '../../src/core/types.ts';
 import { api, ApiError, errorText } from './api.ts';
+import { loadAround } from './history-window.ts';
 import { broadcast } from './live.ts';
 import { getState, mergeMessages, own, patchRoom, patchView, update, upsertRoom } from './state.ts';
 
@@ -31,9 +32,9 @@ export function forgetReadSent(): void {
 /**
  * Shows a room: loads its history once (the newest page, or with many unread, from the first unread message on),
  * its members, and marks it read, or, when it has unread messages, holds the marker until the newest message was
- * on screen (MessageList calls releaseRead).
+ * on screen (MessageList calls releaseRead). With `at`, opens at that message instead (history-window.ts).
  */
-export async function openRoom(name: string): Promise<void> {
+export async function openRoom(name: string, at?: number): Promise<void> {
   // Messages above your read marker are all by others (posting moves it), so the first unread is exact.
   let from = 0;
   let last = 0;
@@ -56,7 +57,8 @@ export async function openRoom(name: string): Promise<void> {
     }
   }
   void loadMembers(name);
-  if (!own(getState().views, name)?.loaded) {
+  if (at !== undefined) await loadAround(name, at);
+  else if (!own(getState().views, name)?.loaded) {
     const many = from > 0 && last - from + 1 > LAND_FROM && last - from + 1 < MAX_FORWARD_PAGES * 200 - CONTEXT;
     await (many ? loadFrom(name, from, last) : loadLatest(name));
   }
@@ -111,6 +113,8 @@ function showLoaded(name: string, page: Message[]): void {
     messages: mergeMessages(page, v.messages.filter((m) => m.seq > newest)),
     loaded: true,
     hasMore: (page[0]?.seq ?? 1) > 1,
+    newer: false,
+    loadingNewer: false,
     error: null,
   }));
 }
@@ -174,7 +178,7 @@ export function markRead(name: string): void {
   if (!room) return;
   const newest = own(s.views, name)?.messages.at(-1)?.seq ?? 0;
   const seq = Math.max(room.last_seq, newest);
-  if (room.unread !== 0) patchRoom(name, () => ({ unread: 0 }));
+  if (room.unread !== 0 || room.mentions) patchRoom(name, () => ({ unread: 0, mentions: 0 }));
   if (seq <= 0 || seq <= (lastReadSent.get(name) ?? 0)) return;
   lastReadSent.set(name, seq);
   broadcast({ kind: 'read', room: name, seq });

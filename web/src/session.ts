@@ -63,7 +63,7 @@ export async function signedIn(user: User): Promise<void> {
       onTabMessage: (msg) => {
         if (msg.kind === 'read') {
           noteReadSent(msg.room, msg.seq);
-          patchRoom(msg.room, (r) => (msg.seq >= r.last_seq ? { unread: 0 } : {}));
+          patchRoom(msg.room, (r) => (msg.seq >= r.last_seq ? { unread: 0, mentions: 0 } : {}));
         }
       },
     }),

@@ -15,6 +15,8 @@ export interface PendingMessage {
   /** A send failed for a reason that may pass (no connection, server restarting): it goes out again by itself. */
   queued: boolean;
   error: string | null;
+  /** v1.1: the id of the message this one replies to. */
+  replyTo?: string | null;
 }
 
 /**
@@ -29,6 +31,14 @@ export interface RoomView {
   error: string | null;
   /** The room does not exist, or is private and not yours (the server answers both the same way). */
   missing?: boolean;
+  /**
+   * A window of older history (opened at a search result): newer messages exist that are not shown. Scrolling
+   * down loads them (history-window.ts); live messages wait until the window reaches the newest.
+   */
+  newer?: boolean;
+  loadingNewer?: boolean;
+  /** Scroll to this message and mark it briefly; `n` tells one request from the next for the same message. */
+  jump?: { seq: number; n: number };
 }
 
 export interface AppState {
@@ -53,6 +63,8 @@ export interface AppState {
   newFrom: Record<string, number>;
   /** The open room whose read marker waits until its newest message has been on screen (opened with unread). */
   holding: string | null;
+  /** room → the message the composer replies to (shown quoted above it), until sent or cancelled. */
+  replying: Record<string, Message>;
 }
 
 const initial: AppState = {
@@ -70,6 +82,7 @@ const initial: AppState = {
   notice: null,
   newFrom: {},
   holding: null,
+  replying: {},
 };
 
 let state: AppState = initial;
@@ -161,7 +174,7 @@ export function patchView(room: string, patch: (v: RoomView) => Partial<RoomView
 export function upsertRoom(room: Room): void {
   update((s) => {
     const cur = own(s.rooms, room.name);
-    const next = cur && cur.last_seq > room.last_seq ? { ...room, last_seq: cur.last_seq, unread: cur.unread } : room;
+    const next = cur && cur.last_seq > room.last_seq ? { ...room, last_seq: cur.last_seq, unread: cur.unread, mentions: cur.mentions } : room;
     return { rooms: { ...s.rooms, [room.name]: { ...next, member: true } } };
   });
 }

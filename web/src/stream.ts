@@ -54,6 +54,7 @@ const EVENT_TYPES = [
   'presence',
   'reset',
   'read',
+  'notification_level',
 ] as const satisfies readonly EventType[];
 
 const RESYNCED_MS = 3000;

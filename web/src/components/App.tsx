@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type AppState, dismissNotice, own, roomLabel, useAppState } from '../state.ts';
+import { badgeCount } from '../mentions.ts';
 import { Announcer } from './Announcer.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
+import { MentionInbox } from './MentionInbox.tsx';
 import { RoomView } from './RoomView.tsx';
 import { SessionsDialog } from './SessionsDialog.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
@@ -10,7 +12,7 @@ import { SignIn } from './SignIn.tsx';
 
 /** "(3) #general · Natter": the unread total shows in the tab strip. */
 function useTitle(s: AppState): void {
-  const unread = Object.values(s.rooms).reduce((n, r) => n + (r.name === s.current && document.visibilityState === 'visible' ? 0 : r.unread), 0);
+  const unread = Object.values(s.rooms).reduce((n, r) => n + (r.name === s.current && document.visibilityState === 'visible' ? 0 : badgeCount(r)), 0);
   const cur = s.current ? roomLabel(own(s.rooms, s.current), s.current) : '';
   const room = s.current && own(s.rooms, s.current)?.kind !== 'dm' ? '#' + cur : cur;
   const title = (unread > 0 ? `(${unread}) ` : '') + (room ? `${room} · ` : '') + 'Natter';
@@ -38,6 +40,9 @@ export function App() {
   const s = useAppState();
   const [dialog, setDialog] = useState<DialogKind>(null);
   const [menuOpen, setMenuOpen] = useState(false);
+  // The mentions inbox shows in place of the open room until a room is opened again.
+  const [inbox, setInbox] = useState(false);
+  useEffect(() => setInbox(false), [s.current]);
   useTitle(s);
   useEffect(() => {
     if (!menuOpen) return;
@@ -75,12 +80,22 @@ export function App() {
           setMenuOpen(false);
           setDialog(d);
         }}
-        onNavigate={() => setMenuOpen(false)}
+        onNavigate={() => {
+          setMenuOpen(false);
+          setInbox(false);
+        }}
+        inbox={inbox}
+        onInbox={() => {
+          setMenuOpen(false);
+          setInbox(true);
+        }}
       />
       {menuOpen && <div class="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" />}
       <main class="main" id="main" tabIndex={-1}>
         <ConnectionBanner conn={s.conn} waiting={s.pending.filter((p) => !p.failed).length} />
-        {s.current ? (
+        {inbox ? (
+          <MentionInbox rooms={s.rooms} onMenu={() => setMenuOpen(true)} onOpen={() => setInbox(false)} />
+        ) : s.current ? (
           <RoomView s={s} room={s.current} onMenu={() => setMenuOpen(true)} />
         ) : (
           <div class="empty">

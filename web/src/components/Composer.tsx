@@ -1,7 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Member, Message } from '../../../src/core/types.ts';
 import { TEXT_MAX } from '../../../src/core/validate.ts';
 import { useAutoSize } from '../auto-size.ts';
 import { send, stopTyping, typing } from '../compose.ts';
+import { cancelReply } from '../mentions.ts';
+import { useMentionAutocomplete } from './Autocomplete.tsx';
+import { ReplyPreview } from './ReplyQuote.tsx';
 
 /** The composer grows with its text up to this height (styles.css has the same max-height), then scrolls. */
 const COMPOSER_MAX_PX = 200;
@@ -14,13 +18,19 @@ interface Props {
   label: string;
   /** Up arrow in an empty box: edit your last message. Returns false when there is none. */
   onEditLast(): boolean;
+  /** The room's members, for `@` suggestions; `me` is left out of them. */
+  members?: Member[];
+  me: string;
+  dm: boolean;
+  /** The message this one will reply to (shown quoted above the box), if any. */
+  replyTo?: Message;
 }
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line, typing tells the room (throttled).
  * Render it with `key={room}`: each room gets a fresh box that starts from that room's draft.
  */
-export function Composer({ room, label, onEditLast }: Props) {
+export function Composer({ room, label, onEditLast, members, me, dm, replyTo }: Props) {
   const [text, setText] = useState(() => drafts.get(room) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
 
@@ -30,11 +40,18 @@ export function Composer({ room, label, onEditLast }: Props) {
   }, []);
 
   useAutoSize(ref, text, () => COMPOSER_MAX_PX);
+  const setDraft = (v: string) => {
+    setText(v);
+    drafts.set(room, v);
+  };
+  const mention = useMentionAutocomplete({ ref, text, setText: setDraft, members, me, dm });
 
   const submit = () => {
     const t = text.trim();
     if (!t) return;
-    send(room, t);
+    send(room, t, replyTo?.id ?? null);
+    cancelReply(room);
+    mention.close();
     stopTyping(room);
     drafts.set(room, '');
     setText('');
@@ -50,8 +67,11 @@ export function Composer({ room, label, onEditLast }: Props) {
         if (!tooLong) submit();
       }}
     >
+      {replyTo && <ReplyPreview m={replyTo} />}
+      {mention.list}
       <textarea
         ref={ref}
+        {...mention.boxProps}
         rows={1}
         value={text}
         placeholder={`Message ${label}`}
@@ -60,13 +80,19 @@ export function Composer({ room, label, onEditLast }: Props) {
         data-testid="composer"
         aria-invalid={tooLong}
         onInput={(e) => {
-          const v = e.currentTarget.value;
-          setText(v);
-          drafts.set(room, v);
-          if (v.trim()) typing(room);
+          setDraft(e.currentTarget.value);
+          mention.sync();
+          if (e.currentTarget.value.trim()) typing(room);
         }}
+        onKeyUp={(e) => /^(Arrow(Left|Right)|Home|End)$/.test(e.key) && mention.sync()}
+        onClick={mention.sync}
+        onBlur={mention.close}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+          if (mention.onKeyDown(e)) return;
+          if (e.key === 'Escape' && replyTo) {
+            e.preventDefault();
+            cancelReply(room);
+          } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
             if (!tooLong) submit();
           } else if (e.key === 'ArrowUp' && text === '' && onEditLast()) {

@@ -117,3 +117,33 @@ export function ArrowDownIcon({ label }: IconProps) {
     </Svg>
   );
 }
+
+/** A curved arrow back: reply to a message. */
+export function ReplyIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-reply">
+      <path d="M6.5 4L2.5 7.5l4 3.5" />
+      <path d="M2.5 7.5h6.5a4.5 4.5 0 0 1 4.5 4.5v1" />
+    </Svg>
+  );
+}
+
+/** A bell: notification settings. */
+export function BellIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-bell">
+      <path d="M4 11.5V7a4 4 0 0 1 8 0v4.5l1.2 1.2H2.8z" />
+      <path d="M6.6 14a1.5 1.5 0 0 0 2.8 0" />
+    </Svg>
+  );
+}
+
+/** An at sign: mentions. */
+export function AtIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-at">
+      <circle cx="8" cy="8" r="2.6" />
+      <path d="M10.6 8v1.1a1.9 1.9 0 0 0 3.8 0V8a6.4 6.4 0 1 0-2.6 5.2" />
+    </Svg>
+  );
+}

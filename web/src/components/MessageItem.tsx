@@ -1,20 +1,34 @@
 import { memo } from 'preact/compat';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
-import { useAutoSize } from '../auto-size.ts';
-import { deleteMessage, editMessage, toggleReaction } from '../compose.ts';
-import { bidiClosers, fullTime, linkify, timeOfDay } from '../format.ts';
+import { deleteMessage } from '../compose.ts';
+import { bidiClosers, fullTime, linkify, mentionParts, timeOfDay } from '../format.ts';
+import { mentionsName, startReply } from '../mentions.ts';
 import { Avatar } from './Avatar.tsx';
 import { Foldable } from './Foldable.tsx';
-import { EditIcon, ReactIcon, TrashIcon } from './Icons.tsx';
+import { EditIcon, ReactIcon, ReplyIcon, TrashIcon } from './Icons.tsx';
+import { EditBox, Picker, Reactions } from './MessageParts.tsx';
+import { ReplyQuote } from './ReplyQuote.tsx';
 
-export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅'];
+export { EMOJI } from './MessageParts.tsx';
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** The lower-cased names whose `@` tokens a message's text styles: the users it mentions, and room/here if they counted. */
+function mentionedNames(m: Message): ReadonlySet<string> {
+  const mt = m.mentions;
+  if (!mt || (mt.users.length === 0 && !mt.room && !mt.here)) return NO_NAMES;
+  const names = new Set(mt.users.map((u) => u.username.toLowerCase()));
+  if (mt.room) names.add('room');
+  if (mt.here) names.add('here');
+  return names;
+}
 
 /**
  * User text as text: links become anchors whose content is still a text node. Never HTML. Callers wrap it in a
  * `<bdi data-bidi-close={bidiClosers(text)}>`, so a U+202E in it cannot reorder the UI around it.
  */
-export function RichText({ text }: { text: string }) {
+export function RichText({ text, names = NO_NAMES, me = '' }: { text: string; names?: ReadonlySet<string>; me?: string }) {
   return (
     <>
       {linkify(text).map((p, i) =>
@@ -23,7 +37,10 @@ export function RichText({ text }: { text: string }) {
             {p.text}
           </a>
         ) : (
-          p.text
+          // `@name` tokens of the users the message mentions are styled spans; their content is still text.
+          mentionParts(p.text, names, me.toLowerCase()).map((q) =>
+            q.kind === 'mention' ? <span class={q.me ? 'mention mention-me' : 'mention'}>{q.text}</span> : q.text,
+          )
         ),
       )}
     </>
@@ -45,129 +62,12 @@ interface Props {
 /** Touch screens have no hover: there a tap on a message shows its actions. */
 const noHover = () => window.matchMedia('(hover: none)').matches;
 
-function EditBox({ m, onDone }: { m: Message; onDone(): void }) {
-  const [text, setText] = useState(m.text);
-  const ref = useRef<HTMLTextAreaElement>(null);
-  // Grows with the text like the composer; it sits in the scrolling history, so it may use most of the window.
-  useAutoSize(ref, text, () => Math.max(200, Math.round(window.innerHeight * 0.6)));
-  // A layout effect: focus and caret are set before the browser paints or handles the next input event.
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    el.focus();
-    el.setSelectionRange(el.value.length, el.value.length);
-  }, []);
-  const save = async () => {
-    const t = text.trim();
-    if (!t || t === m.text) return onDone();
-    if (await editMessage(m.room, m.id, t)) onDone();
-  };
-  return (
-    <div class="edit-box">
-      <textarea
-        ref={ref}
-        aria-label="Edit message"
-        data-testid="edit-input"
-        value={text}
-        rows={1}
-        onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') onDone();
-          if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-            e.preventDefault();
-            void save();
-          }
-        }}
-      />
-      <div class="edit-actions">
-        <span class="muted small">Enter to save · Esc to cancel</span>
-        <button type="button" class="btn btn-quiet btn-small" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="button" class="btn btn-primary btn-small" onClick={() => void save()}>
-          Save
-        </button>
-      </div>
-    </div>
-  );
-}
-
-function Reactions({ m, me }: { m: Message; me: string }) {
-  const entries = Object.entries(m.reactions).filter(([, who]) => who.length > 0);
-  if (entries.length === 0) return null;
-  return (
-    <div class="reactions" data-testid="reactions">
-      {entries.map(([emoji, who]) => {
-        const mine = who.includes(me);
-        const names = who.join(', ');
-        return (
-          <button
-            type="button"
-            class={'reaction' + (mine ? ' mine' : '')}
-            aria-pressed={mine}
-            aria-label={`${emoji} ${who.length}, reacted by ${names}`}
-            title={`Reacted by ${names}`}
-            data-testid="reaction"
-            data-emoji={emoji}
-            data-who={names}
-            onClick={() => void toggleReaction(m.room, m.id, emoji, !mine)}
-          >
-            <span class="reaction-emoji">{emoji}</span>
-            <span class="reaction-count" data-testid="reaction-count">
-              {who.length}
-            </span>
-          </button>
-        );
-      })}
-    </div>
-  );
-}
-
-function Picker({ m, me, onClose }: { m: Message; me: string; onClose(): void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    ref.current?.querySelector('button')?.focus();
-    // Closing (Escape, a choice, a click outside) gives focus back to "Add reaction" if it was in here; a
-    // click elsewhere has already moved it where the person wanted.
-    const picker = ref.current;
-    return () => {
-      if (picker?.contains(document.activeElement) && opener?.isConnected) opener.focus();
-    };
-  }, []);
-  return (
-    <div
-      class="picker"
-      role="group"
-      aria-label="Pick a reaction"
-      data-testid="reaction-picker"
-      ref={ref}
-      onKeyDown={(e) => e.key === 'Escape' && onClose()}
-    >
-      {EMOJI.map((emoji) => {
-        const on = !(m.reactions[emoji] ?? []).includes(me);
-        return (
-          <button
-            type="button"
-            aria-label={`React with ${emoji}`}
-            onClick={() => {
-              onClose();
-              void toggleReaction(m.room, m.id, emoji, on);
-            }}
-          >
-            {emoji}
-          </button>
-        );
-      })}
-    </div>
-  );
-}
-
 /** One message: author, time, text, reactions, and the actions this user may take on it. */
 function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, onSelect }: Props) {
   const [picking, setPicking] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const mine = m.author.username === me;
+  const forMe = mentionsName(m, me);
   useEffect(() => {
     if (!confirming) return;
     const t = setTimeout(() => setConfirming(false), 4000);
@@ -186,7 +86,7 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
 
   return (
     <li
-      class={'msg' + (compact ? ' compact' : '') + (mine ? ' mine' : '') + (m.deleted ? ' deleted' : '') + (selected ? ' selected' : '')}
+      class={'msg' + (compact ? ' compact' : '') + (mine ? ' mine' : '') + (m.deleted ? ' deleted' : '') + (selected ? ' selected' : '') + (forMe ? ' mentions-me' : '')}
       onClick={(e) => {
         // A tap on the message itself, not on a link, a button or the edit box inside it.
         if (noHover() && !(e.target as Element).closest('a, button, textarea, .msg-actions, .reactions')) onSelect(m.id);
@@ -195,6 +95,7 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
       data-id={m.id}
       data-seq={m.seq}
       data-author={m.author.username}
+      data-mentions-me={forMe ? 'true' : undefined}
     >
       <div class="msg-gutter">
         {compact ? (
@@ -220,6 +121,7 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
             </time>
           </div>
         )}
+        {m.reply_to && !m.deleted && <ReplyQuote r={m.reply_to} />}
         {m.deleted ? (
           <p class="msg-text msg-deleted" data-testid="message-deleted">
             This message was deleted.
@@ -230,7 +132,7 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
           <Foldable text={m.text}>
             <p class="msg-text">
               <bdi data-testid="message-text" data-bidi-close={bidiClosers(m.text) || undefined}>
-                <RichText text={m.text} />
+                <RichText text={m.text} names={mentionedNames(m)} me={me} />
               </bdi>
               {m.edited_at && (
                 <span class="msg-edited" data-testid="message-edited" title={fullTime(m.edited_at)}>
@@ -247,6 +149,9 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
         <div ref={toolbar} class={'msg-actions' + (picking || confirming ? ' open' : '')} role="toolbar" aria-label="Message actions">
           <button type="button" class="icon-btn" aria-label="Add reaction" title="Add reaction" aria-expanded={picking} onClick={() => setPicking(!picking)}>
             <ReactIcon />
+          </button>
+          <button type="button" class="icon-btn" aria-label="Reply" title="Reply" onClick={() => startReply(m)}>
+            <ReplyIcon />
           </button>
           {mine && (
             <button type="button" class="icon-btn" aria-label="Edit message" title="Edit" onClick={() => onEdit(m.id)}>

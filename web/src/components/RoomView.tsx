@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { badgeCount } from '../mentions.ts';
 import { joinRoom, leaveRoom } from '../rooms.ts';
 import { type AppState, attempt, dismissNotice, emptyView, own, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
 import { CloseIcon, LockIcon, MenuIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
+import { NotificationMenu } from './NotificationMenu.tsx';
 import { PresenceDot } from './PeoplePicker.tsx';
 import { Topic } from './Topic.tsx';
 
@@ -76,7 +78,7 @@ export function RoomView({ s, room, onMenu }: Props) {
   const isOwner = !!members?.some((m) => m.role === 'owner' && m.user.username === me);
   const label = roomLabel(r, room);
   const pending = s.pending.filter((p) => p.room === room);
-  const unreadElsewhere = Object.values(s.rooms).some((x) => x.name !== room && x.unread > 0);
+  const unreadElsewhere = Object.values(s.rooms).some((x) => x.name !== room && badgeCount(x) > 0);
 
   useEffect(() => {
     setEditingId(null);
@@ -117,6 +119,7 @@ export function RoomView({ s, room, onMenu }: Props) {
             {r?.kind === 'dm' ? <PeerLine online={!!r.peer && !!own(s.presence, r.peer.id)} /> : r && <Topic room={r} isOwner={isOwner} />}
           </div>
           <div class="room-tools">
+            {r && <NotificationMenu room={r} />}
             {r?.kind === 'room' && (
               <button ref={membersToggle} type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
                 Members{members ? ` ${members.length}` : ''}
@@ -149,7 +152,7 @@ export function RoomView({ s, room, onMenu }: Props) {
             <MessageList room={room} view={view} pending={pending} me={me} isOwner={isOwner} editingId={editingId} onEdit={onEdit} newFrom={own(s.newFrom, room) ?? 0} holding={s.holding === room} unread={r?.unread ?? 0} dmPeer={r?.kind === 'dm' ? label : undefined} />
             <TypingLine typing={own(s.typing, room)} />
             {r ? (
-              <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} />
+              <Composer key={room} room={room} label={r.kind === 'dm' ? label : '#' + label} onEditLast={editLast} members={members} me={me} dm={r.kind === 'dm'} replyTo={own(s.replying, room)} />
             ) : view.error ? null : (
               <div class="join-bar">
                 <span>You are previewing #{room}. Join to post and to see new messages as they arrive.</span>

@@ -1,9 +1,10 @@
 import type { Room, User } from '../../../src/core/types.ts';
 import { openRoom } from '../room-data.ts';
+import { roomBadges } from '../mentions.ts';
 import { logout } from '../session.ts';
 import { own, roomLabel } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
-import { LockIcon, PlusIcon } from './Icons.tsx';
+import { AtIcon, LockIcon, PlusIcon } from './Icons.tsx';
 import { PresenceDot } from './PeoplePicker.tsx';
 
 export type DialogKind = 'browse' | 'create' | 'dm' | 'sessions' | null;
@@ -16,18 +17,27 @@ interface Props {
   presence: Record<string, boolean>;
   onDialog(kind: DialogKind): void;
   onNavigate(): void;
+  /** The mentions inbox is open (instead of a room). */
+  inbox?: boolean;
+  onInbox?(): void;
 }
 
 function RoomLink({ room, active, onNavigate, online }: { room: Room; active: boolean; onNavigate(): void; online?: boolean }) {
   const label = roomLabel(room, room.name);
+  // Badges follow the room's level: all → unread, mentions → mentions, none → nothing (API v1.1 §2).
+  const badge = roomBadges(room);
+  const level = room.notifications;
   return (
     <li>
       <a
         href={'#/r/' + encodeURIComponent(room.name)}
-        class={'room-link' + (active ? ' active' : '') + (room.unread > 0 ? ' has-unread' : '')}
+        class={'room-link' + (active ? ' active' : '') + (room.unread > 0 && level !== 'none' ? ' has-unread' : '')}
         aria-current={active ? 'page' : undefined}
         data-testid="room-link"
         data-room={room.name}
+        data-level={level}
+        data-unread={room.unread}
+        data-mentions={room.mentions}
         onClick={(e) => {
           e.preventDefault();
           onNavigate();
@@ -52,9 +62,14 @@ function RoomLink({ room, active, onNavigate, online }: { room: Room; active: bo
         )}
         <bdi class="room-name">{label}</bdi>
         {room.kind === 'dm' && <span class="sr-only">{online ? ', online' : ', offline'}</span>}
-        {room.unread > 0 && (
-          <span class="badge" data-testid="unread-badge" aria-label={`${room.unread} unread`}>
-            {room.unread > 99 ? '99+' : room.unread}
+        {badge.unread > 0 && (
+          <span class="badge" data-testid="unread-badge" aria-label={`${badge.unread} unread`}>
+            {badge.unread > 99 ? '99+' : badge.unread}
+          </span>
+        )}
+        {badge.mentions > 0 && (
+          <span class="badge mention-badge" data-testid="mention-badge" aria-label={badge.mentions === 1 ? '1 mention' : `${badge.mentions} mentions`}>
+            @{badge.mentions > 99 ? '99+' : badge.mentions}
           </span>
         )}
       </a>
@@ -63,8 +78,9 @@ function RoomLink({ room, active, onNavigate, online }: { room: Room; active: bo
 }
 
 /** Joined rooms and DMs with unread badges, the room actions, and who is signed in. */
-export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate }: Props) {
+export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate, inbox, onInbox }: Props) {
   const list = Object.values(rooms);
+  const mentions = list.reduce((n, r) => n + (r.mentions ?? 0), 0);
   const channels = list.filter((r) => r.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
   const dms = list
     .filter((r) => r.kind === 'dm')
@@ -78,6 +94,22 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate }: 
         </div>
       </div>
       <div class="sidebar-scroll">
+        {onInbox && (
+          <button type="button" class={'room-link inbox-link' + (inbox ? ' active' : '')} aria-current={inbox ? 'page' : undefined} data-testid="mentions-link" onClick={onInbox}>
+            <span class="room-hash">
+              <AtIcon />
+            </span>
+            <span class="room-name">Mentions</span>
+            {mentions > 0 && (
+              <>
+                <span class="badge mention-badge" aria-hidden="true">
+                  {mentions > 99 ? '99+' : mentions}
+                </span>
+                <span class="sr-only">, {mentions} unread</span>
+              </>
+            )}
+          </button>
+        )}
         <div class="section-head">
           <h2>Rooms</h2>
           <button class="icon-btn" type="button" aria-label="Create a room" title="Create a room" onClick={() => onDialog('create')}>
@@ -86,7 +118,7 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate }: 
         </div>
         <ul class="room-list" data-testid="room-list">
           {channels.map((r) => (
-            <RoomLink key={r.name} room={r} active={r.name === current} onNavigate={onNavigate} />
+            <RoomLink key={r.name} room={r} active={!inbox && r.name === current} onNavigate={onNavigate} />
           ))}
         </ul>
         <button class="link-btn" type="button" onClick={() => onDialog('browse')}>
@@ -100,7 +132,7 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate }: 
         </div>
         <ul class="room-list" data-testid="dm-list">
           {dms.map((r) => (
-            <RoomLink key={r.name} room={r} active={r.name === current} onNavigate={onNavigate} online={!!r.peer && own(presence, r.peer.id)} />
+            <RoomLink key={r.name} room={r} active={!inbox && r.name === current} onNavigate={onNavigate} online={!!r.peer && own(presence, r.peer.id)} />
           ))}
         </ul>
         {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}

@@ -1,0 +1,204 @@
+/**
+ * Mentions, replies and notification levels in the web client (issue 11 item 5): `@` autocomplete in the message
+ * box (keyboard only), mentions of you highlighted with a mention badge in the sidebar that clears when you read
+ * the room, the mentions inbox, Reply with a quoted parent above the message box and in the list ("deleted" once
+ * the parent is gone), and the per-room notification menu, whose level decides the badge and follows other
+ * devices live. axe runs on the autocomplete, the inbox and the open menu, light and dark.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { newUser, PASSWORD, post, room, type TestUser } from '../helpers/api.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { assertNoSeriousViolations } from './axe.ts';
+import { clickRoom, DESKTOP, messageWithText, openRoomPage, useBrowser, waitForMessageOnce } from './harness.ts';
+
+async function logIn(ctx: BrowserContext, url: string, u: TestUser): Promise<void> {
+  const res = await ctx.request.post(`${url}/api/v1/auth/login`, { data: { username: u.name, password: PASSWORD } });
+  assert.equal(res.status(), 200, `login ${u.name}: ${res.status()}`);
+}
+
+async function axeBothSchemes(page: Page, what: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await assertNoSeriousViolations(page, `${what} (${colorScheme})`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('mentions, replies and notification levels', () => {
+  const { server, browser } = useBrowser();
+  let alice: TestUser;
+  let bob: TestUser;
+  let team: string;
+  let quiet: string;
+  let page: Page;
+  let ctx: BrowserContext;
+
+  const link = (p: Page, r: string): Locator => p.locator(`[data-testid="room-link"][data-room="${r}"]`);
+  const mentionBadge = (p: Page, r: string): Locator => link(p, r).getByTestId('mention-badge');
+  const unreadBadge = (p: Page, r: string): Locator => link(p, r).getByTestId('unread-badge');
+  const level = async (u: TestUser, r: string): Promise<string> => (await u.api.get(`/api/v1/rooms/${r}`)).body.room.notifications;
+
+  before(async () => {
+    alice = await newUser(server.url, 'alice');
+    bob = await newUser(server.url, 'bob');
+    team = await room(bob, 'private', [alice]);
+    quiet = await room(bob, 'private', [alice]);
+    await post(bob, team, 'welcome to the team');
+    await post(bob, quiet, 'a quiet room');
+    ctx = await browser.newContext(DESKTOP);
+    await logIn(ctx, server.url, alice);
+    page = await openRoomPage(ctx, server.url, 'general');
+  });
+
+  it('@ in the message box suggests members and inserts a username with the keyboard only', async () => {
+    await clickRoom(page, team);
+    const box = page.getByTestId('composer');
+    await box.focus();
+    await page.keyboard.type('hello @' + bob.name.slice(0, 4));
+    const list = page.getByRole('listbox', { name: /mention/i });
+    await list.getByRole('option', { name: new RegExp(bob.name) }).waitFor();
+    assert.equal(await box.getAttribute('aria-autocomplete'), 'list');
+    await axeBothSchemes(page, 'the @ autocomplete open');
+    // Escape closes the suggestions and keeps the text.
+    await page.keyboard.press('Escape');
+    await list.waitFor({ state: 'hidden' });
+    assert.equal(await box.inputValue(), 'hello @' + bob.name.slice(0, 4));
+    // Typing again reopens them; arrows move, Enter takes the active one (it does not send).
+    await page.keyboard.type(bob.name.slice(4, 5));
+    await list.getByRole('option', { name: new RegExp(bob.name) }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    const active = await box.getAttribute('aria-activedescendant');
+    assert.ok(active, 'an option is active');
+    assert.match((await page.locator(`#${active}`).textContent()) ?? '', new RegExp(bob.name));
+    await page.keyboard.press('Enter');
+    await list.waitFor({ state: 'hidden' });
+    assert.equal(await box.inputValue(), `hello @${bob.name} `);
+    assert.equal(await page.getByTestId('pending-message').count(), 0, 'Enter picked a name, it did not send');
+    // @room and @here are offered too; Tab takes one.
+    await page.keyboard.type('and @he');
+    await list.getByRole('option', { name: /here/ }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await box.inputValue(), `hello @${bob.name} and @here `);
+    await box.fill('');
+  });
+
+  it('a message mentioning me is highlighted, badges the room "@1" at the default level, and clears when I read it', async () => {
+    await clickRoom(page, 'general');
+    assert.equal(await level(alice, team), 'mentions');
+    await post(bob, team, `hey @${alice.name} can you look?`);
+    await post(bob, team, 'and another line without a mention');
+    const badge = mentionBadge(page, team);
+    await badge.waitFor();
+    assert.equal((await badge.textContent())?.trim(), '@1');
+    assert.equal(await badge.getAttribute('aria-label'), '1 mention');
+    assert.equal(await unreadBadge(page, team).count(), 0, 'level mentions: no unread count');
+    await page.getByRole('button', { name: /^Mentions/ }).filter({ hasText: '1' }).waitFor();
+
+    await clickRoom(page, team);
+    const row = messageWithText(page, `hey @${alice.name} can you look?`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-mentions-me'), 'true');
+    const token = row.locator('.mention-me');
+    assert.equal(await token.textContent(), '@' + alice.name);
+    assert.equal(await messageWithText(page, 'and another line without a mention').getAttribute('data-mentions-me'), null);
+    await badge.waitFor({ state: 'detached' });
+    assert.equal((await alice.api.get(`/api/v1/rooms/${team}`)).body.room.mentions, 0);
+  });
+
+  it('the mentions inbox lists it with its reason and opens its room', async () => {
+    await clickRoom(page, 'general');
+    await page.getByRole('button', { name: /^Mentions/ }).click();
+    const inbox = page.getByRole('region', { name: 'Mentions' });
+    const item = inbox.getByTestId('mention-item').filter({ hasText: 'can you look?' });
+    await item.waitFor();
+    assert.equal(await item.getAttribute('data-reason'), 'user');
+    assert.equal(await item.getAttribute('data-read'), 'true');
+    await axeBothSchemes(page, 'the mentions inbox');
+    await item.getByRole('button').first().click();
+    await page.getByTestId('room-title').filter({ hasText: team }).waitFor();
+    await messageWithText(page, `hey @${alice.name} can you look?`).waitFor();
+  });
+
+  it('Reply quotes the parent above the message box and in the list, and says "deleted" once it is gone', async () => {
+    const parentText = 'which release is this for?';
+    const parent = await post(bob, team, parentText);
+    const row = messageWithText(page, parentText);
+    await row.waitFor();
+    await row.hover();
+    await row.getByRole('button', { name: 'Reply' }).click();
+    const preview = page.getByTestId('reply-preview');
+    await preview.waitFor();
+    assert.match((await preview.textContent()) ?? '', new RegExp(bob.name));
+    assert.match((await preview.textContent()) ?? '', /which release is this for\?/);
+    // Cancel drops it; Reply again and send.
+    await preview.getByRole('button', { name: 'Cancel reply' }).click();
+    await preview.waitFor({ state: 'detached' });
+    await row.hover();
+    await row.getByRole('button', { name: 'Reply' }).click();
+    await preview.waitFor();
+    const box = page.getByTestId('composer');
+    await box.fill('the next one');
+    await box.press('Enter');
+    await preview.waitFor({ state: 'detached' });
+    await waitForMessageOnce(page, 'the next one');
+    const reply = messageWithText(page, 'the next one');
+    const quote = reply.getByTestId('reply-quote');
+    await quote.waitFor();
+    assert.match((await quote.textContent()) ?? '', new RegExp(bob.name));
+    assert.match((await quote.textContent()) ?? '', /which release is this for\?/);
+    const msgs = (await alice.api.get(`/api/v1/rooms/${team}/messages`)).body.messages;
+    assert.equal(msgs.at(-1).reply_to?.id, parent.id, 'sent with reply_to');
+
+    assert.equal((await bob.api.del(`/api/v1/rooms/${team}/messages/${parent.id}`)).status, 204);
+    await page.reload();
+    await waitForMessageOnce(page, 'the next one');
+    const after = messageWithText(page, 'the next one').getByTestId('reply-quote');
+    await after.waitFor();
+    assert.equal(await after.getAttribute('data-deleted'), 'true');
+    assert.match((await after.textContent()) ?? '', /deleted message/i);
+  });
+
+  it('the notification menu sets the level: all shows unread counts, nothing shows no badge; another device follows', async () => {
+    const other = await browser.newContext(DESKTOP);
+    await logIn(other, server.url, alice);
+    const second = await openRoomPage(other, server.url, 'general');
+    await clickRoom(page, quiet);
+    const button = page.getByRole('button', { name: /^Notifications/ });
+    assert.match((await button.textContent()) ?? '', /Mentions only/);
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('menu', { name: /Notifications/ });
+    await menu.waitFor();
+    assert.equal(await menu.getByRole('menuitemradio', { name: 'Mentions only' }).getAttribute('aria-checked'), 'true');
+    await axeBothSchemes(page, 'the notification menu open');
+    // Keyboard: focus starts on the current level; Up goes to "All messages".
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await menu.waitFor({ state: 'hidden' });
+    await button.filter({ hasText: 'All messages' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-haspopup')), 'menu', 'focus back on the button');
+    await waitFor(async () => (await level(alice, quiet)) === 'all', 'the level is all on the server');
+    await link(second, quiet).and(second.locator('[data-level="all"]')).waitFor();
+
+    await clickRoom(page, 'general');
+    await post(bob, quiet, 'one');
+    await post(bob, quiet, 'two');
+    await unreadBadge(page, quiet).filter({ hasText: '2' }).waitFor();
+    assert.equal(await mentionBadge(page, quiet).count(), 0);
+    await unreadBadge(second, quiet).filter({ hasText: '2' }).waitFor();
+
+    // Nothing, chosen on the second device: the first one follows and shows no badge, even for a mention.
+    await clickRoom(second, quiet);
+    await second.getByRole('button', { name: /^Notifications/ }).click();
+    await second.getByRole('menuitemradio', { name: 'Nothing' }).click();
+    await link(page, quiet).and(page.locator('[data-level="none"]')).waitFor();
+    await clickRoom(second, 'general');
+    await post(bob, quiet, `@${alice.name} ping`);
+    await link(page, quiet).and(page.locator('[data-unread="1"]')).waitFor();
+    assert.equal(await unreadBadge(page, quiet).count(), 0, 'level none: no unread badge');
+    assert.equal(await mentionBadge(page, quiet).count(), 0, 'level none: no mention badge');
+    await other.close();
+  });
+});
