@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fold, gramsOf, gramToken, highlights, matchesAll, parseQuery, queryGrams } from '../../src/core/fold.ts';
-import { mentionCandidates, namesToLookUp, resolveMentions } from '../../src/core/mentions.ts';
+import { mentionCandidates, namesToLookUp, planMentions, resolveMentions, type MentionFacts } from '../../src/core/mentions.ts';
 
 describe('fold', () => {
   const table: [string, string][] = [
@@ -109,4 +109,36 @@ describe('mentions', () => {
   it('lists the names to look up (both forms), never the keywords', () => {
     assert.deepEqual(namesToLookUp(mentionCandidates('@Bob.smith. @room @here @x-')).sort(), ['bob.smith', 'bob.smith.', 'x', 'x-'].sort());
   });
+});
+
+describe('planMentions: who counts, and why', () => {
+  const ann = { id: '1', username: 'ann' };
+  const bob = { id: '2', username: 'bob' };
+  const cat = { id: '3', username: 'cat' };
+  const facts = (over: Partial<MentionFacts> = {}): MentionFacts => ({
+    found: new Map([['bob', bob], ['cat', cat]]),
+    mayBroadcast: true,
+    replyAuthor: null,
+    memberIds: () => ['1', '2', '3'],
+    online: (id) => id === '2',
+    authorId: '1',
+    ...over,
+  });
+  const table: [string, string, Partial<MentionFacts>, { users: string[]; room: boolean; here: boolean }, [string, string][]][] = [
+    ['a user', 'hi @bob', {}, { users: ['bob'], room: false, here: false }, [['2', 'user']]],
+    ['the reply author', 'sure', { replyAuthor: cat }, { users: [], room: false, here: false }, [['3', 'reply']]],
+    ['user beats reply', '@cat sure', { replyAuthor: cat }, { users: ['cat'], room: false, here: false }, [['3', 'user']]],
+    ['@room: every member but the author', '@room lunch', {}, { users: [], room: true, here: false }, [['2', 'room'], ['3', 'room']]],
+    ['@here: online members only', '@here lunch', {}, { users: [], room: false, here: true }, [['2', 'here']]],
+    ['@room and @here: room wins', '@here @room', {}, { users: [], room: true, here: true }, [['2', 'room'], ['3', 'room']]],
+    ['no right to broadcast: plain text', '@room @here @bob', { mayBroadcast: false }, { users: ['bob'], room: false, here: false }, [['2', 'user']]],
+    ['the author never mentions themself', 'me', { replyAuthor: ann }, { users: [], room: false, here: false }, []],
+  ];
+  for (const [what, text, over, mentions, rows] of table) {
+    it(what, () => {
+      const plan = planMentions(text, facts(over));
+      assert.deepEqual({ ...plan.mentions, users: plan.mentions.users.map((u) => u.username) }, mentions);
+      assert.deepEqual(plan.rows.map((r) => [r.userId, r.reason]).sort(), rows.sort());
+    });
+  }
 });
