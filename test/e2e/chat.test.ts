@@ -148,6 +148,9 @@ describe('two people chatting in the browser', () => {
     await alice.getByRole('button', { name: 'Browse rooms' }).click();
     await alice.getByRole('button', { name: `Join ${room}` }).click();
     await alice.getByTestId('room-title').filter({ hasText: room }).waitFor();
+    // Rooms badge only mentions by default (API v1.1 §2): Alice asks for every message to be counted here.
+    await alice.getByRole('button', { name: /^Notifications/ }).click();
+    await alice.getByRole('menuitemradio', { name: 'All messages' }).click();
     await sendMessage(bob, 'welcome to the side room');
     await waitForMessageOnce(alice, 'welcome to the side room');
     await clickRoom(alice, 'general');

@@ -62,7 +62,7 @@ try {
   await maya.locator('[data-testid="dm-list"] [data-testid="unread-badge"]').waitFor();
   await jonas.getByTestId('composer').fill('I');
   await maya.getByTestId('typing-indicator').filter({ hasText: 'jonas is typing' }).waitFor();
-  await maya.locator('[data-testid="room-link"][data-room="general"] [data-testid="unread-badge"]').waitFor();
+  await maya.locator('[data-testid="room-link"][data-room="general"].has-unread').waitFor();
   await maya.getByTestId('composer').focus();
   await mkdir(dirname(out), { recursive: true });
   await maya.mouse.move(0, 0);
