@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { boot } from './session.ts';
 import { App } from './components/App.tsx';
 import './styles.css';
+import './search.css';
 import './mentions.css';
 
 render(<App />, document.getElementById('app')!);

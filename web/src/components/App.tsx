@@ -6,6 +6,7 @@ import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { MentionInbox } from './MentionInbox.tsx';
 import { RoomView } from './RoomView.tsx';
+import { SearchDialog, useSearchShortcut } from './SearchDialog.tsx';
 import { SessionsDialog } from './SessionsDialog.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
 import { SignIn } from './SignIn.tsx';
@@ -43,7 +44,12 @@ export function App() {
   // The mentions inbox shows in place of the open room until a room is opened again.
   const [inbox, setInbox] = useState(false);
   useEffect(() => setInbox(false), [s.current]);
+  const [searchOpen, setSearchOpen] = useState(false);
   useTitle(s);
+  useSearchShortcut(s.phase === 'signed-in' && !!s.me, () => {
+    setMenuOpen(false);
+    setSearchOpen(true);
+  });
   useEffect(() => {
     if (!menuOpen) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setMenuOpen(false);
@@ -96,7 +102,7 @@ export function App() {
         {inbox ? (
           <MentionInbox rooms={s.rooms} onMenu={() => setMenuOpen(true)} onOpen={() => setInbox(false)} />
         ) : s.current ? (
-          <RoomView s={s} room={s.current} onMenu={() => setMenuOpen(true)} />
+          <RoomView s={s} room={s.current} onMenu={() => setMenuOpen(true)} onSearch={() => setSearchOpen(true)} />
         ) : (
           <div class="empty">
             <p>You are not in any room yet.</p>
@@ -115,6 +121,7 @@ export function App() {
       {dialog === 'browse' && <BrowseDialog onClose={() => setDialog(null)} />}
       {dialog === 'create' && <CreateDialog onClose={() => setDialog(null)} />}
       {dialog === 'dm' && <DmDialog onClose={() => setDialog(null)} />}
+      {searchOpen && <SearchDialog room={s.current} onClose={() => setSearchOpen(false)} />}
       {dialog === 'sessions' && <SessionsDialog onClose={() => setDialog(null)} />}
     </div>
   );

@@ -147,3 +147,13 @@ export function AtIcon({ label }: IconProps) {
     </Svg>
   );
 }
+
+/** A magnifying glass: search. */
+export function SearchIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-search">
+      <circle cx="7" cy="7" r="4.5" />
+      <path d="M10.4 10.4L14 14" />
+    </Svg>
+  );
+}

@@ -2,9 +2,10 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { discard, retry } from '../compose.ts';
-import { loadOlder, releaseRead } from '../room-data.ts';
+import { loadNewer, scrollToMessage } from '../history-window.ts';
+import { loadLatest, loadOlder, releaseRead } from '../room-data.ts';
 import { bidiClosers, dayKey, dayLabel } from '../format.ts';
-import type { PendingMessage, RoomView } from '../state.ts';
+import { type PendingMessage, patchView, type RoomView } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
 import { ArrowDownIcon } from './Icons.tsx';
 import { UNPIN_EVENT } from './Foldable.tsx';
@@ -88,7 +89,7 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
  */
 export function MessageList({ room, view, pending, me, isOwner, editingId, onEdit, newFrom, holding, unread, dmPeer }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
-  const snap = useRef({ room: '', first: 0, atBottom: true, count: 0, pending: 0, anchor: '', anchorTop: 0, landed: true });
+  const snap = useRef({ room: '', first: 0, atBottom: true, count: 0, pending: 0, anchor: '', anchorTop: 0, landed: true, newer: false, jumpN: 0, toBottom: false });
   const [away, setAway] = useState(false);
   // The tapped message, whose actions show on touch screens (which have no hover); tapping it again hides them.
   const [selected, setSelected] = useState<string | null>(null);
@@ -105,7 +106,7 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
     const el = scroller.current;
     if (!el || typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver(() => {
-      if (snap.current.atBottom && snap.current.landed) el.scrollTop = el.scrollHeight;
+      if (snap.current.atBottom && snap.current.landed && !snap.current.newer) el.scrollTop = el.scrollHeight;
     });
     ro.observe(el);
     const list = el.querySelector('.message-list');
@@ -139,9 +140,20 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
     } else if (first < s.first && s.first !== 0) {
       // Older messages went in above: scroll by however far the anchor moved, so the view stays put.
       el.scrollTop += anchorTop(el, s.anchor) - s.anchorTop;
-    } else if ((count !== s.count && s.atBottom) || pending.length > s.pending) {
+    } else if (pending.length > s.pending && view.newer) {
+      toNewest();
+    } else if ((count !== s.count && s.atBottom && !s.newer) || pending.length > s.pending || (s.toBottom && !view.newer)) {
+      // (Not when a window of older history grows by paging forward: that keeps what you were reading in place.)
+      s.toBottom = false;
       // New messages follow you if you were at the end; your own send always brings you there.
       el.scrollTop = el.scrollHeight;
+    }
+    const j = view.jump;
+    if (j && j.n !== s.jumpN && view.loaded && scrollToMessage(el, view.messages.find((m) => m.seq === j.seq)?.id)) {
+      // Opened at a message (a search result): it is in view and marked, instead of the "New" line or the end.
+      Object.assign(s, { jumpN: j.n, landed: true });
+      el.focus({ preventScroll: true });
+      patchView(room, (v) => (v.jump?.n === j.n ? { jump: undefined } : {}));
     }
     if (!s.landed && view.loaded) {
       // Opened with unread messages: put the "New" line (or the first unread message) at the top.
@@ -152,15 +164,25 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
         (firstUnread ? el.querySelector(`[data-id="${CSS.escape(firstUnread.id)}"]`) : null);
       if (target) el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
     }
-    Object.assign(s, { room, first, count, pending: pending.length });
+    Object.assign(s, { room, first, count, pending: pending.length, newer: !!view.newer });
     remember(el);
-    if (holding && s.landed && s.atBottom && view.loaded) releaseRead(room);
+    if (holding && s.landed && s.atBottom && view.loaded && !view.newer) releaseRead(room);
   });
+
+  // To the newest message; from a window of older history, by loading the newest page first.
+  function toNewest() {
+    const el = scroller.current;
+    if (el && !view.newer) el.scrollTop = el.scrollHeight;
+    else if (el) {
+      snap.current.toBottom = true;
+      void loadLatest(room);
+    }
+  }
 
   const jumpToNewest = () => {
     const el = scroller.current;
     if (!el) return;
-    el.scrollTop = el.scrollHeight;
+    toNewest();
     el.focus();
     releaseRead(room);
   };
@@ -170,7 +192,8 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
     if (!el) return;
     remember(el);
     setAway(!snap.current.atBottom);
-    if (holding && snap.current.landed && snap.current.atBottom && view.loaded) releaseRead(room);
+    if (holding && snap.current.landed && snap.current.atBottom && view.loaded && !view.newer) releaseRead(room);
+    if (view.newer && el.scrollHeight - el.scrollTop - el.clientHeight < 400) void loadNewer(room);
     if (el.scrollTop < 120 && view.hasMore && !view.loadingOlder) void loadOlder(room);
   };
 
@@ -239,21 +262,21 @@ export function MessageList({ room, view, pending, me, isOwner, editingId, onEdi
             <PendingItem key={p.clientId} p={p} me={me} />
           ))}
         </ol>
+        {view.newer && (
+          <div class="history-top">
+            <button type="button" class="btn btn-quiet btn-small" data-testid="load-newer" disabled={view.loadingNewer} onClick={() => void loadNewer(room)}>
+              {view.loadingNewer ? 'Loading…' : 'Load newer messages'}
+            </button>
+          </div>
+        )}
       </div>
       {holding && view.loaded && unread > 0 ? (
         <button type="button" class="btn btn-small btn-primary jump-latest" data-testid="jump-unread" onClick={jumpToNewest}>
           {unread} new {unread === 1 ? 'message' : 'messages'} · Jump to newest
         </button>
       ) : (
-        away && (
-          <button
-            type="button"
-            class="btn btn-small jump-latest"
-            onClick={() => {
-              const el = scroller.current;
-              if (el) el.scrollTop = el.scrollHeight;
-            }}
-          >
+        (away || view.newer) && (
+          <button type="button" class="btn btn-small jump-latest" onClick={toNewest}>
             <ArrowDownIcon /> Latest messages
           </button>
         )

@@ -3,7 +3,7 @@ import { badgeCount } from '../mentions.ts';
 import { joinRoom, leaveRoom } from '../rooms.ts';
 import { type AppState, attempt, dismissNotice, emptyView, own, roomLabel } from '../state.ts';
 import { Composer } from './Composer.tsx';
-import { CloseIcon, LockIcon, MenuIcon } from './Icons.tsx';
+import { CloseIcon, LockIcon, MenuIcon, SearchIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { NotificationMenu } from './NotificationMenu.tsx';
@@ -14,6 +14,8 @@ interface Props {
   s: AppState;
   room: string;
   onMenu(): void;
+  /** Opens the message search. */
+  onSearch?(): void;
 }
 
 /** "alice is typing…", for those whose last typing event is under five seconds old. */
@@ -67,7 +69,7 @@ function RoomNotFound({ room, error }: { room: string; error: string | null }) {
 }
 
 /** The open room: header with topic, the history, who is typing, and the message box. */
-export function RoomView({ s, room, onMenu }: Props) {
+export function RoomView({ s, room, onMenu, onSearch }: Props) {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [confirmLeave, setConfirmLeave] = useState(false);
@@ -119,6 +121,11 @@ export function RoomView({ s, room, onMenu }: Props) {
             {r?.kind === 'dm' ? <PeerLine online={!!r.peer && !!own(s.presence, r.peer.id)} /> : r && <Topic room={r} isOwner={isOwner} />}
           </div>
           <div class="room-tools">
+            {onSearch && (
+              <button type="button" class="icon-btn" aria-label="Search messages" aria-keyshortcuts="/ Control+K Meta+K" title="Search messages (/ or Ctrl-K)" data-testid="search-button" onClick={onSearch}>
+                <SearchIcon />
+              </button>
+            )}
             {r && <NotificationMenu room={r} />}
             {r?.kind === 'room' && (
               <button ref={membersToggle} type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
