@@ -174,7 +174,7 @@ export function SearchDialog({ room, onClose }: { room: string | null; onClose()
           </label>
         )}
         <span class="search-keys muted small" aria-hidden="true">
-          ↑↓ choose · Enter open · Esc close
+          Arrow keys choose · Enter opens · Esc closes
         </span>
       </div>
       {status === 'loading' && <div class="search-progress" aria-hidden="true" />}
