@@ -36,7 +36,8 @@ type Op =
   | { k: 'post'; u: number; r: number; words: Word[]; reply: number | null }
   | { k: 'edit'; r: number; pick: number; words: Word[] }
   | { k: 'delete'; r: number; pick: number }
-  | { k: 'join' | 'leave'; u: number; r: number }
+  | { k: 'join'; u: number; r: number }
+  | { k: 'leave'; u: number; r: number }
   | { k: 'read'; u: number; r: number; back: number }
   | { k: 'visibility'; r: number }
   | { k: 'restart' }
@@ -54,7 +55,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ k: fc.constant('post' as const), u, r, words: wordsArb, reply: fc.option(fc.nat(50), { freq: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('edit' as const), r, pick: fc.nat(50), words: wordsArb }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('delete' as const), r, pick: fc.nat(50) }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constantFrom('join' as const, 'leave' as const), u, r }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('join' as const), u, r }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('leave' as const), u, r }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('read' as const), u, r, back: fc.nat(4) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('visibility' as const), r }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('restart' as const) }) },
@@ -99,7 +101,7 @@ function render(words: Word[], names: string[]): { text: string; users: number[]
     else if (w.w === 'room') (parts.push('@room'), (room = true));
     else if (w.w === 'here') (parts.push('@here.'), (here = true));
     else if (w.w === 'fake') parts.push(`x@room mail@${names[0]}`);
-    else {
+    else if (w.w === 'user') {
       const n = names[w.u]!;
       // Spellings that mention (0-3, 5) and one that does not (4: an email address).
       const spelled = [`@${n}`, `@${n.toUpperCase()}`, `@${n}.`, `@${n}...`, `${n}@${n}.com`, `(@${n})`][w.style]!;
