@@ -75,10 +75,12 @@ export const BROADCAST_MEMBERS_MAX = 20;
 
 /** What a store knows at commit, for `planMentions`. */
 export interface MentionFacts {
-  /** Members of the room other than the author whose lower-cased username was looked up (namesToLookUp). */
+  /** Of the looked-up names (namesToLookUp), those of any existing user: they decide between a run and its trimmed form. */
+  exists: ReadonlySet<string>;
+  /** Of those, the members of the room other than the author: the only ones a mention counts for. */
   found: ReadonlyMap<string, UserRef>;
-  /** The author may have @room/@here count: not a guest, and owner (or admin) or the room has ≤ BROADCAST_MEMBERS_MAX members. */
-  mayBroadcast: boolean;
+  /** The author may have @room/@here count: not a guest, and owner (or admin) or the room has ≤ BROADCAST_MEMBERS_MAX members (asked only when the text has one). */
+  mayBroadcast: () => boolean;
   /** The replied-to message's author when they are a member other than the author; else null. */
   replyAuthor: UserRef | null;
   /** Every member's id (read only when @room or @here counts). */
@@ -90,10 +92,11 @@ export interface MentionFacts {
 
 /** The message's `mentions` field and one row per mentioned user, with its reason. */
 export function planMentions(text: string, facts: MentionFacts): { mentions: { users: UserRef[]; room: boolean; here: boolean }; rows: { userId: string; reason: MentionReason }[] } {
-  const parsed = resolveMentions(mentionCandidates(text), new Set(facts.found.keys()));
-  const users = parsed.users.map((k) => facts.found.get(k)!);
-  const room = parsed.room && facts.mayBroadcast;
-  const here = parsed.here && facts.mayBroadcast;
+  const parsed = resolveMentions(mentionCandidates(text), facts.exists);
+  const users = parsed.users.filter((k) => facts.found.has(k)).map((k) => facts.found.get(k)!);
+  const may = (parsed.room || parsed.here) && facts.mayBroadcast();
+  const room = parsed.room && may;
+  const here = parsed.here && may;
   const reasons = new Map<string, MentionReason>();
   const add = (id: string, reason: MentionReason) => {
     if (id !== facts.authorId && !reasons.has(id)) reasons.set(id, reason);

@@ -121,7 +121,7 @@ export const SearchQuery = Type.Object(
     since: Type.Optional(Type.String({ maxLength: 64, description: 'ISO time, inclusive, on created_at' })),
     until: Type.Optional(Type.String({ maxLength: 64, description: 'ISO time, exclusive' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'default 20' })),
-    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+    cursor: Type.Optional(Type.String({ maxLength: 4096, description: 'a `next` value; a malformed one is 400 invalid_cursor' })),
   },
   { additionalProperties: false },
 );
@@ -130,7 +130,7 @@ export const SearchReply = Type.Object({
   next: Type.Union([Type.String(), Type.Null()]),
 });
 export const InboxQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'default 50' })), cursor: Type.Optional(Type.String({ maxLength: 64 })) },
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'default 50' })), cursor: Type.Optional(Type.String({ maxLength: 4096, description: 'a `next` value; a malformed one is 400 invalid_cursor' })) },
   { additionalProperties: false },
 );
 export const InboxReply = Type.Object({

@@ -116,8 +116,9 @@ describe('planMentions: who counts, and why', () => {
   const bob = { id: '2', username: 'bob' };
   const cat = { id: '3', username: 'cat' };
   const facts = (over: Partial<MentionFacts> = {}): MentionFacts => ({
+    exists: new Set(['ann', 'bob', 'cat', 'dan']),
     found: new Map([['bob', bob], ['cat', cat]]),
-    mayBroadcast: true,
+    mayBroadcast: () => true,
     replyAuthor: null,
     memberIds: () => ['1', '2', '3'],
     online: (id) => id === '2',
@@ -131,8 +132,10 @@ describe('planMentions: who counts, and why', () => {
     ['@room: every member but the author', '@room lunch', {}, { users: [], room: true, here: false }, [['2', 'room'], ['3', 'room']]],
     ['@here: online members only', '@here lunch', {}, { users: [], room: false, here: true }, [['2', 'here']]],
     ['@room and @here: room wins', '@here @room', {}, { users: [], room: true, here: true }, [['2', 'room'], ['3', 'room']]],
-    ['no right to broadcast: plain text', '@room @here @bob', { mayBroadcast: false }, { users: ['bob'], room: false, here: false }, [['2', 'user']]],
-    ['the author never mentions themself', 'me', { replyAuthor: ann }, { users: [], room: false, here: false }, []],
+    ['no right to broadcast: plain text', '@room @here @bob', { mayBroadcast: () => false }, { users: ['bob'], room: false, here: false }, [['2', 'user']]],
+    ['the author never mentions themself', '@ann me', { replyAuthor: ann }, { users: [], room: false, here: false }, []],
+    ['a user who is not a member is ignored', '@dan hi', {}, { users: [], room: false, here: false }, []],
+    ['an existing non-member name shadows its trimmed form', '@cat. ok', { exists: new Set(['cat', 'cat.']) }, { users: [], room: false, here: false }, []],
   ];
   for (const [what, text, over, mentions, rows] of table) {
     it(what, () => {

@@ -23,10 +23,11 @@ export async function derive(
   tx: Tx,
   m: { id: number; roomId: number; seq: number; authorId: string; text: string; replyAuthorId: string | null },
   online: (userId: string) => boolean,
+  fresh = false,
 ): Promise<MessageMentions> {
   const plan = await mentionsOf(tx, m, online);
   const folded = fold(m.text);
-  await tx.query(SQL.deleteMentions, [m.id]);
+  if (!fresh) await tx.query(SQL.deleteMentions, [m.id]);
   if (plan.rows.length > 0) {
     const n = plan.rows.length;
     await tx.query(SQL.insertMention, [
@@ -48,19 +49,26 @@ export async function underive(tx: Tx, messageId: number): Promise<MessageMentio
 async function mentionsOf(tx: Tx, m: { roomId: number; authorId: string; text: string; replyAuthorId: string | null }, online: (userId: string) => boolean) {
   const author = parseId(m.authorId);
   const names = namesToLookUp(mentionCandidates(m.text));
+  const exists = new Set<string>();
   const found = new Map<string, UserRef>();
   if (names.length > 0) {
-    const rows = (await tx.query<{ id: string; username: string; username_key: string }>(SQL.mentionable, [m.roomId, author, names])).rows;
-    for (const u of rows) found.set(u.username_key, { id: String(u.id), username: u.username });
+    const rows = (await tx.query<{ id: string; username: string; username_key: string; member: boolean }>(SQL.mentionable, [m.roomId, names])).rows;
+    for (const u of rows) {
+      exists.add(u.username_key);
+      if (u.member && Number(u.id) !== author) found.set(u.username_key, { id: String(u.id), username: u.username });
+    }
   }
-  const st = (await tx.query<{ role: string | null; guest: boolean; members: number }>(SQL.standing, [m.roomId, m.roomId, author])).rows[0]!;
+  const broadcast = /@(room|here)/i.test(m.text);
+  const st = broadcast ? (await tx.query<{ role: string | null; guest: boolean; members: number }>(SQL.standing, [m.roomId, m.roomId, author])).rows[0]! : null;
   const replyIsMember = m.replyAuthorId !== null && m.replyAuthorId !== m.authorId
     && !!(await tx.query(SQL.isMember, [m.roomId, parseId(m.replyAuthorId)])).rowCount;
-  const mayBroadcast = !st.guest && (st.role === 'owner' || st.members <= BROADCAST_MEMBERS_MAX);
-  const ids = mayBroadcast && /@(room|here)/i.test(m.text) ? (await tx.query<{ id: string }>(SQL.memberIds, [m.roomId])).rows.map((r) => String(r.id)) : [];
+  // The checks planMentions asks for synchronously are read first, only when the text could need them.
+  const mayBroadcast = !!st && !st.guest && (st.role === 'owner' || st.members <= BROADCAST_MEMBERS_MAX);
+  const ids = mayBroadcast ? (await tx.query<{ id: string }>(SQL.memberIds, [m.roomId])).rows.map((r) => String(r.id)) : [];
   return planMentions(m.text, {
+    exists,
     found,
-    mayBroadcast,
+    mayBroadcast: () => mayBroadcast,
     replyAuthor: replyIsMember ? { id: m.replyAuthorId!, username: '' } : null,
     memberIds: () => ids,
     online,

@@ -123,7 +123,7 @@ WHERE room_id = $1 AND user_id = $2`,
 
   // what a message's text derives (v1.1): the reply parent, mentions, the search index
   replyParent: `${MESSAGE_VIEW} WHERE m.id = $1 AND m.room_id = $2`,
-  mentionable: 'SELECT u.id, u.username, u.username_key FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 AND m.user_id <> $2 AND u.username_key = ANY($3::text[])',
+  mentionable: 'SELECT u.id, u.username, u.username_key, m.user_id IS NOT NULL AS member FROM users u LEFT JOIN members m ON m.room_id = $1 AND m.user_id = u.id WHERE u.username_key = ANY($2::text[])',
   standing: 'SELECT (SELECT role FROM members WHERE room_id = $1 AND user_id = u.id) AS role, u.guest, (SELECT COUNT(*)::int FROM members WHERE room_id = $2) AS members FROM users u WHERE u.id = $3',
   memberIds: 'SELECT user_id AS id FROM members WHERE room_id = $1',
   isMember: 'SELECT 1 AS yes FROM members WHERE room_id = $1 AND user_id = $2',

@@ -87,7 +87,7 @@ export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: M
     const prior = (await tx.query<MessageRow>(SQL.messageByClientId, [authorId, input.clientId])).rows[0];
     if (prior) return { value: { message: (await withReactions(tx, [prior]))[0]!, created: false }, events: [] };
   }
-  const parent = input.replyTo ? await replyParent(tx, input.roomId, input.replyTo) : null;
+  const parent = input.replyTo != null ? await replyParent(tx, input.roomId, input.replyTo) : null;
   const bumped = (await tx.query<{ last_seq: number; name: string }>(SQL.bumpSeq, [input.roomId])).rows[0];
   if (!bumped) throw notFound('room');
   const createdAt = now();
@@ -96,7 +96,7 @@ export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: M
   const mentions = await derive(tx, {
     id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq, authorId: input.author.id, text: input.text,
     replyAuthorId: parent ? String(parent.row.author_id) : null,
-  }, input.online ?? (() => false));
+  }, input.online ?? (() => false), true);
   const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
   // log_head last (see postgres-store.ts); then the message learns its position, the order search follows.
   const event = await append(tx, messageEvent(input.roomId, message, false));

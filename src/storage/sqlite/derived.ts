@@ -19,19 +19,22 @@ export function replyParent(s: Statements, roomId: number, replyTo: string): { r
 }
 
 /**
- * Index the message's text and record whom it mentions, replacing what an earlier text derived.
- * `replyAuthorId` is the parent's author for a reply. Returns the message's `mentions` field.
+ * Index the message's text and record whom it mentions, replacing what an earlier text derived (none when
+ * `fresh`: a new message). `replyAuthorId` is the parent's author for a reply. Returns the message's `mentions` field.
  */
 export function derive(
   s: Statements,
   m: { id: number; roomId: number; seq: number; authorId: string; text: string; replyAuthorId: string | null },
   online: (userId: string) => boolean,
+  fresh = false,
 ): MessageMentions {
   const plan = mentionsOf(s, m, online);
   const folded = fold(m.text);
-  s.deleteGrams.run(m.id);
+  if (!fresh) {
+    s.deleteGrams.run(m.id);
+    s.deleteMentions.run(m.id);
+  }
   s.insertGrams.run(m.id, gramsOf(folded).map(gramToken).join(' '));
-  s.deleteMentions.run(m.id);
   for (const r of plan.rows) s.insertMention.run(parseId(r.userId), m.id, m.roomId, m.seq, r.reason);
   const any = plan.mentions.users.length > 0 || plan.mentions.room || plan.mentions.here;
   s.setDerived.run(folded, any ? JSON.stringify(plan.mentions) : null, m.id);
@@ -53,16 +56,23 @@ function mentionsOf(
 ) {
   const author = parseId(m.authorId);
   const names = namesToLookUp(mentionCandidates(m.text));
+  const exists = new Set<string>();
   const found = new Map<string, UserRef>();
   if (names.length > 0) {
-    for (const u of s.mentionable.all(m.roomId, author, JSON.stringify(names))) found.set(u.username_key, { id: String(u.id), username: u.username });
+    for (const u of s.mentionable.all(m.roomId, JSON.stringify(names))) {
+      exists.add(u.username_key);
+      if (u.member && u.id !== author) found.set(u.username_key, { id: String(u.id), username: u.username });
+    }
   }
-  const st = s.standing.get(m.roomId, m.roomId, author)!;
   const replyAuthor = m.replyAuthorId !== null && m.replyAuthorId !== m.authorId && s.isMember.get(m.roomId, parseId(m.replyAuthorId))
     ? { id: m.replyAuthorId, username: '' } : null;
   return planMentions(m.text, {
+    exists,
     found,
-    mayBroadcast: !st.guest && (st.role === 'owner' || st.members <= BROADCAST_MEMBERS_MAX),
+    mayBroadcast: () => {
+      const st = s.standing.get(m.roomId, m.roomId, author)!;
+      return !st.guest && (st.role === 'owner' || st.members <= BROADCAST_MEMBERS_MAX);
+    },
     replyAuthor,
     memberIds: () => s.memberIds.all(m.roomId).map((r) => String(r.id)),
     online,

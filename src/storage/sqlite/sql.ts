@@ -112,8 +112,8 @@ export const SQL = {
   // what a message's text derives (v1.1): the reply parent, mentions, the search index
   // (parent id, room): the parent of a reply, only in the same room
   replyParent: `${MESSAGE_VIEW} WHERE m.id = ? AND m.room_id = ?`,
-  // (room, author, JSON array of lower-cased names): members other than the author with those names
-  mentionable: 'SELECT u.id, u.username, u.username_key FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? AND m.user_id <> ? AND u.username_key IN (SELECT value FROM json_each(?))',
+  // (room, JSON array of lower-cased names): the users with those names, and whether each is a member
+  mentionable: 'SELECT u.id, u.username, u.username_key, m.user_id IS NOT NULL AS member FROM users u LEFT JOIN members m ON m.room_id = ? AND m.user_id = u.id WHERE u.username_key IN (SELECT value FROM json_each(?))',
   // (room, room, user): the author's role and guest flag, and the room's size, for @room/@here
   standing: 'SELECT (SELECT role FROM members WHERE room_id = ? AND user_id = u.id) AS role, u.guest, (SELECT COUNT(*) FROM members WHERE room_id = ?) AS members FROM users u WHERE u.id = ?',
   memberIds: 'SELECT user_id AS id FROM members WHERE room_id = ?',

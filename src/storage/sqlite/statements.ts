@@ -43,7 +43,7 @@ export function prepareStatements(db: Database.Database) {
     historyBefore: p<MessageRow>(SQL.historyBefore),
     historyAfter: p<MessageRow>(SQL.historyAfter),
     replyParent: p<MessageRow>(SQL.replyParent),
-    mentionable: p<{ id: number; username: string; username_key: string }>(SQL.mentionable),
+    mentionable: p<{ id: number; username: string; username_key: string; member: number }>(SQL.mentionable),
     standing: p<{ role: string | null; guest: number; members: number }>(SQL.standing),
     memberIds: p<{ id: number }>(SQL.memberIds),
     isMember: p<{ yes: number }>(SQL.isMember),

@@ -77,7 +77,7 @@ export function post(s: Statements, input: NewPost): Changed<{ message: Message;
     const prior = s.messageByClientId.get(authorId, input.clientId);
     if (prior) return { value: { message: withReactions(s, [prior])[0]!, created: false }, events: [] };
   }
-  const parent = input.replyTo ? replyParent(s, input.roomId, input.replyTo) : null;
+  const parent = input.replyTo != null ? replyParent(s, input.roomId, input.replyTo) : null;
   const bumped = s.bumpSeq.get(input.roomId);
   if (!bumped) throw notFound('room');
   const createdAt = now();
@@ -86,7 +86,7 @@ export function post(s: Statements, input: NewPost): Changed<{ message: Message;
   const mentions = derive(s, {
     id: inserted.id, roomId: input.roomId, seq: bumped.last_seq, authorId: input.author.id, text: input.text,
     replyAuthorId: parent ? String(parent.row.author_id) : null,
-  }, input.online ?? (() => false));
+  }, input.online ?? (() => false), true);
   const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
   return { value: { message, created: true }, events: [append(s, messageEvent(input.roomId, message, false))] };
 }
