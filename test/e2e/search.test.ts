@@ -226,6 +226,16 @@ describe('search', () => {
     assert.ok(await inViewport(page, messageWithText(page, 'live after the jump')), 'the new message is shown at the bottom');
   });
 
+  it('"In this room" limits the results to the open room', async () => {
+    await search('alpha');
+    assert.equal(await results().count(), 3);
+    await dialog().getByLabel('In this room').check();
+    await dialog().getByText('No messages found').waitFor();
+    await dialog().getByLabel('In this room').uncheck();
+    await results().nth(2).waitFor();
+    await closeSearch();
+  });
+
   it('a click on a result in the open room scrolls to it and marks it', async () => {
     await search('order one');
     await results().first().click();
