@@ -7,7 +7,8 @@
 //      --load-max-s. Skipped with --db/--meta (an already loaded database, e.g. loaded in advance).
 //   2. a real Natter server (`node --import tsx src/main.ts`, taskset -c 0, NATTER_SEARCH_RATE=0) on it;
 //      warm-up queries, then --per-class queries of each class, all classes shuffled together, one at
-//      a time (sequential: the latency is the server's, not a queue's), limit=20 (the API default).
+//      a time (sequential: the latency is the server's, not a queue's), limit=20 (the API default); a class
+//      stops early once its queries have taken --class-max-s (default 120 s) in total.
 //   --server-root DIR: the checkout whose src/ loads and serves (default this one; e.g. a clean worktree).
 //   3. sizes of the index (SQLite: dbstat; PostgreSQL: pg_relation_size, pg_column_size).
 // One JSON line per store → --out (default bench/results/search.jsonl); a table on stdout.
@@ -30,7 +31,7 @@ const o = flags(process.argv.slice(2), {
   store: 'sqlite', messages: 1000000, 'load-max-s': 600, public: 50, 'viewer-private': 50, db: '', meta: '',
   'per-class': 300, warmup: 100, limit: 20, label: 'search', out: join(ROOT, 'bench/results/search.jsonl'),
   pg: process.env.NATTER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres', drop: false, keep: false,
-  'server-cpu': '0', 'client-cpu': '1', seed: 99, 'slow-ms': 0, 'server-root': ROOT,
+  'server-cpu': '0', 'client-cpu': '1', seed: 99, 'slow-ms': 0, 'server-root': ROOT, 'class-max-s': 120,
 });
 if (o.help) { console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n')); process.exit(0); }
 if (o['client-cpu'] !== '' && o['client-cpu'] !== true && !process.env.NATTER_BENCH_PINNED) {
@@ -131,8 +132,12 @@ try {
   const cpu = cpuWindow(server.pid);
   const per = Object.fromEntries(Object.keys(classes).map((c) => [c, []]));
   const t0 = nowMs();
+  const spent = Object.fromEntries(Object.keys(classes).map((c) => [c, 0]));
   for (const { cls, q } of all) {
+    // A class that has used up its time budget (--class-max-s) stops early: n says how many ran.
+    if (spent[cls] > o['class-max-s'] * 1000) continue;
     const r = await search(server.port, agent, token, q);
+    spent[cls] += r.ms;
     per[cls].push({ q, ...r });
     if (o['slow-ms'] && r.ms > o['slow-ms']) log(`   slow ${cls} ${JSON.stringify(q)}: ${r.ms.toFixed(1)} ms, ${r.results} results`);
   }
@@ -152,7 +157,7 @@ try {
     classes: Object.fromEntries(Object.entries(per).map(([cls, rs]) => {
       const ok = rs.filter((r) => r.status === 200);
       return [cls, {
-        n: rs.length, errors: rs.length - ok.length, latency_ms: percentiles(ok.map((r) => r.ms), [50, 95, 99]),
+        n: rs.length, stopped_by_budget: rs.length < o['per-class'], errors: rs.length - ok.length, latency_ms: percentiles(ok.map((r) => r.ms), [50, 95, 99]),
         mean_results: +(ok.reduce((s, r) => s + r.results, 0) / Math.max(1, ok.length)).toFixed(1),
         empty_pct: Math.round((100 * ok.filter((r) => r.results === 0).length) / Math.max(1, ok.length)),
         full_page_pct: Math.round((100 * ok.filter((r) => r.more).length) / Math.max(1, ok.length)),
