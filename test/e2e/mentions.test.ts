@@ -173,6 +173,9 @@ describe('mentions, replies and notification levels', () => {
     assert.match((await quote.textContent()) ?? '', /which release is this for\?/);
     const msgs = (await alice.api.get(`/api/v1/rooms/${team}/messages`)).body.messages;
     assert.equal(msgs.at(-1).reply_to?.id, parent.id, 'sent with reply_to');
+    // The quote brings you to its parent (focus included, for the keyboard).
+    await quote.click();
+    await page.waitForFunction((id) => document.activeElement?.getAttribute('data-id') === id, parent.id);
 
     assert.equal((await bob.api.del(`/api/v1/rooms/${team}/messages/${parent.id}`)).status, 204);
     await page.reload();
@@ -181,6 +184,25 @@ describe('mentions, replies and notification levels', () => {
     await after.waitFor();
     assert.equal(await after.getAttribute('data-deleted'), 'true');
     assert.match((await after.textContent()) ?? '', /deleted message/i);
+  });
+
+  it('a quote whose parent is far back in the history loads it and brings you there', async () => {
+    const old = await post(bob, team, 'the original question, long ago');
+    for (let i = 1; i <= 70; i++) await post(bob, team, `filler ${i}`);
+    const r = await bob.api.post(`/api/v1/rooms/${team}/messages`, { text: 'answering that old one', reply_to: old.id });
+    assert.equal(r.status, 201);
+    // Read already (elsewhere): the room opens at its newest page, which does not reach the parent.
+    assert.equal((await alice.api.post(`/api/v1/rooms/${team}/read`, { seq: r.body.message.seq })).status, 204);
+    await clickRoom(page, 'general');
+    await page.reload();
+    await page.locator('[data-testid="room-link"]').first().waitFor();
+    await clickRoom(page, team);
+    await waitForMessageOnce(page, 'answering that old one');
+    assert.equal(await messageWithText(page, 'the original question, long ago').count(), 0, 'the parent is not loaded yet');
+    await messageWithText(page, 'answering that old one').getByTestId('reply-quote').click();
+    const parent = messageWithText(page, 'the original question, long ago');
+    await parent.waitFor();
+    assert.ok(await parent.isVisible(), 'the parent is on screen');
   });
 
   it('the notification menu sets the level: all shows unread counts, nothing shows no badge; another device follows', async () => {

@@ -2,11 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
 import { api, errorText, type MentionEntry } from '../api.ts';
 import { bidiClosers, fullTime, timeOfDay, dayLabel } from '../format.ts';
-import { openRoom } from '../room-data.ts';
+import { openAt } from '../search.ts';
 import { own, roomLabel } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
 import { MenuIcon } from './Icons.tsx';
-import { revealMessage } from './ReplyQuote.tsx';
 
 const REASONS: Record<MentionEntry['reason'], string> = {
   user: 'mentioned you',
@@ -23,10 +22,9 @@ interface Props {
   onOpen(): void;
 }
 
-/** Opens the room of a mention and, once its history is on screen, brings the message into view. */
-async function open(e: MentionEntry): Promise<void> {
-  await openRoom(e.message.room);
-  requestAnimationFrame(() => revealMessage(e.message.id));
+/** Opens the room of a mention at its message (the history around it loads when it is far back). */
+function open(e: MentionEntry): void {
+  void openAt(e.message.room, e.message.seq);
 }
 
 /** The mentions inbox: messages that mention you, newest first, why, and whether you have read them. */
@@ -76,7 +74,7 @@ export function MentionInbox({ rooms, onMenu, onOpen }: Props) {
             const where = r?.kind === 'dm' ? roomLabel(r, m.room) : '#' + m.room;
             return (
               <li key={m.id} class={'inbox-item' + (e.read ? '' : ' unread')} data-testid="mention-item" data-reason={e.reason} data-read={String(e.read)}>
-                <button type="button" class="inbox-open" onClick={() => { onOpen(); void open(e); }}>
+                <button type="button" class="inbox-open" onClick={() => { onOpen(); open(e); }}>
                   <Avatar name={m.author.username} />
                   <span class="inbox-body">
                     <span class="inbox-head">

@@ -121,7 +121,7 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
             </time>
           </div>
         )}
-        {m.reply_to && !m.deleted && <ReplyQuote r={m.reply_to} />}
+        {m.reply_to && !m.deleted && <ReplyQuote r={m.reply_to} room={m.room} />}
         {m.deleted ? (
           <p class="msg-text msg-deleted" data-testid="message-deleted">
             This message was deleted.

@@ -1,7 +1,7 @@
 import type { Message, ReplyRef } from '../../../src/core/types.ts';
 import { bidiClosers } from '../format.ts';
 import { cancelReply } from '../mentions.ts';
-import { update } from '../state.ts';
+import { openAt } from '../search.ts';
 import { CloseIcon, ReplyIcon } from './Icons.tsx';
 
 /** How long the parent row stays highlighted after a quote brought you to it. */
@@ -20,10 +20,10 @@ export function revealMessage(id: string): boolean {
   return true;
 }
 
-/** Brings the open room to the message `r` quotes, or says it is further back. */
-function showParent(r: ReplyRef): void {
+/** Brings the open room to the message `r` quotes: scrolled to when shown, else the history around it loads. */
+function showParent(room: string, r: ReplyRef): void {
   if (r.deleted || revealMessage(r.id)) return;
-  update(() => ({ notice: 'The message this replies to is further back in the history. Scroll up to find it.' }));
+  void openAt(room, r.seq);
 }
 
 /** Author and excerpt of a quoted message (a deleted one says so). */
@@ -43,7 +43,7 @@ function Quoted({ author, excerpt, deleted }: { author: string; excerpt: string;
 }
 
 /** Above a reply in the list: the message it answers; a click brings you to it. */
-export function ReplyQuote({ r }: { r: ReplyRef }) {
+export function ReplyQuote({ r, room }: { r: ReplyRef; room: string }) {
   return (
     <button
       type="button"
@@ -51,7 +51,7 @@ export function ReplyQuote({ r }: { r: ReplyRef }) {
       data-testid="reply-quote"
       data-deleted={String(r.deleted)}
       title={r.deleted ? undefined : 'Show the message this replies to'}
-      onClick={() => showParent(r)}
+      onClick={() => showParent(room, r)}
     >
       <ReplyIcon />
       <span class="sr-only">In reply to </span>
