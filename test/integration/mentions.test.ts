@@ -399,6 +399,29 @@ describeEachStore('mentions, replies and notification levels', (server: StoreSer
     for (const s of [mine, mine2, theirs]) s.close();
   });
 
+  it('events: ready rooms carry mentions and notifications; message carries mentions and reply_to; room_updated omits the per-user fields', async () => {
+    const name = await room(alice, 'private', [carol]);
+    const parent = await post(carol, name, 'carol asks');
+    await post(alice, name, `@${carol.name} look`);
+    await carol.api.req('PUT', `/api/v1/rooms/${name}/notifications`, { level: 'all' });
+    const s = await openEvents(server.url, carol.token);
+    streams.push(s);
+    const ready = dataOf(s.events, 'ready')[0];
+    const r = ready.rooms.find((x: any) => x.name === name);
+    assert.deepEqual([r.unread, r.mentions, r.notifications], [1, 1, 'all']);
+    const rep = await reply(alice, name, 'an answer', parent.id);
+    await s.waitFor((ev) => dataOf(ev, 'message', name).some((d) => d.message.id === rep.id), 'the reply');
+    const ev = dataOf(s.events, 'message', name).find((d) => d.message.id === rep.id).message;
+    assert.deepEqual(ev.mentions, { users: [], room: false, here: false });
+    assert.deepEqual(ev.reply_to, { id: parent.id, seq: parent.seq, author: { id: carol.id, username: carol.name }, excerpt: 'carol asks', deleted: false });
+    assert.equal((await alice.api.patch(`/api/v1/rooms/${name}`, { topic: 'new topic' })).status, 200);
+    await s.waitFor((e) => dataOf(e, 'room_updated', name).length > 0, 'room_updated');
+    const upd = dataOf(s.events, 'room_updated', name)[0].room;
+    assert.equal('mentions' in upd, false, 'room_updated omits mentions');
+    assert.equal('notifications' in upd, false, 'room_updated omits notifications');
+    s.close();
+  });
+
   it('levels decide no count: unread and mentions stay the same at every level', async () => {
     const name = await room(alice, 'private', [dave]);
     await post(alice, name, `hey @${dave.name}`);

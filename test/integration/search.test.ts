@@ -130,6 +130,8 @@ describeEachStore('search', (server: StoreServer) => {
     assert.deepEqual(await texts(bob, { q: 'caf', room: name }), ['ＣＡＦＥ fullwidth', 'Cafe\u0301 decomposed', 'decaffeinated tea', 'the cafeteria', 'CAFÉ NOIR', 'Café au lait']);
     assert.deepEqual(await texts(bob, { q: 'CAFÉ', room: name }), await texts(bob, { q: 'cafe', room: name }), 'the query is folded too');
     assert.deepEqual(await texts(bob, { q: 'Cafe\u0301', room: name }), await texts(bob, { q: 'cafe', room: name }));
+    await post(alice, name, 'İstanbul café');
+    assert.deepEqual(await texts(bob, { q: 'istanbul', room: name }), ['İstanbul café']);
   });
 
   it('ß and ø stay as they are', async () => {
@@ -140,6 +142,8 @@ describeEachStore('search', (server: StoreServer) => {
     assert.deepEqual(await texts(bob, { q: 'ø', room: name }), ['ØRESUND', 'Søren Kierkegaard']);
     assert.deepEqual(await texts(bob, { q: 'soren', room: name }), ['soren plain']);
     assert.deepEqual(await texts(bob, { q: 'Ø', room: name }), ['ØRESUND', 'Søren Kierkegaard']);
+    await post(alice, name, 'GROẞ');
+    assert.deepEqual(await texts(bob, { q: 'ß', room: name }), ['GROẞ', 'Die Straße'], 'capital ẞ lower-cases to ß');
   });
 
   it('CJK: 東京 finds 東京都, one and two CJK characters work', async () => {
@@ -359,6 +363,8 @@ describeEachStore('search', (server: StoreServer) => {
       ['Cafe\u0301!', 'cafe', [[0, 5]]],
       ['ＡＢＣ abc', 'abc', [[0, 3], [4, 7]]],
       ['🎉 東京都 🎉', '東京 🎉', [[0, 2], [3, 5], [7, 9]]],
+      ['ﬁnd it', 'i', [[0, 1], [4, 5]]],
+      ['İstanbul', 'istan', [[0, 5]]],
     ];
     for (const [text, q, hl] of cases) {
       await post(alice, name, text);
