@@ -20,6 +20,16 @@ describe('operations', () => {
     assert.deepEqual(r.body, { status: 'ok' });
   });
 
+  it('GET /api/v1/server says what this server enables, without authentication (v1.1)', async () => {
+    const r = await anon.get('/api/v1/server');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(Object.keys(r.body).sort(), ['email', 'guests', 'max_upload', 'oidc', 'previews', 'push', 'registration', 'uploads', 'version']);
+    assert.equal(r.body.version, '1.1');
+    assert.equal(r.body.registration, 'open');
+    assert.equal(r.body.guests, true);
+  });
+
   it('GET /readyz is 200 while the store is reachable', async () => {
     const r = await anon.get('/readyz');
     assert.equal(r.status, 200);

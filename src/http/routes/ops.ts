@@ -1,4 +1,4 @@
-/** Operations: liveness, readiness, Prometheus metrics. */
+/** Operations: liveness, readiness, Prometheus metrics, and what the server enables (GET /api/v1/server). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from 'typebox';
 import { ChatError } from '../../core/errors.ts';
@@ -24,6 +24,24 @@ export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
     if (down.length > 0) return reply.status(503).send({ status: 'unavailable', down });
     return { status: 'ready' };
   });
+
+  // What this server enables (API v1.1 Conventions). Features that are not built yet say false.
+  app.get('/api/v1/server', {
+    schema: {
+      tags,
+      description: 'What this server enables; no authentication.',
+      response: {
+        200: Type.Object({
+          version: Type.String(), registration: Type.Union([Type.Literal('open'), Type.Literal('invite'), Type.Literal('closed')]),
+          guests: Type.Boolean(), oidc: Type.Boolean(), uploads: Type.Boolean(), max_upload: Type.Integer(),
+          push: Type.Boolean(), previews: Type.Boolean(), email: Type.Boolean(),
+        }),
+      },
+    },
+  }, async () => ({
+    version: '1.1', registration: 'open' as const, guests: services.config.guests, oidc: false,
+    uploads: false, max_upload: 0, push: false, previews: false, email: false,
+  }));
 
   const token = services.config.metricsToken;
   app.get('/metrics', {
