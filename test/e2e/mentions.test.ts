@@ -246,4 +246,20 @@ describe('mentions, replies and notification levels', () => {
     assert.equal(await mentionBadge(page, quiet).count(), 0, 'level none: no mention badge');
     await other.close();
   });
+
+  it('the inbox pages with "Load more" and tells unread mentions from read ones', async () => {
+    const busy = await room(bob, 'private', [alice]);
+    for (let i = 1; i <= 32; i++) await post(bob, busy, `@${alice.name} ping ${i}`);
+    await mentionBadge(page, busy).filter({ hasText: '@32' }).waitFor();
+    await page.getByRole('button', { name: /^Mentions/ }).click();
+    const items = page.getByTestId('mention-item');
+    await items.first().filter({ hasText: 'ping 32' }).waitFor();
+    assert.equal(await items.first().getAttribute('data-read'), 'false');
+    assert.equal(await items.count(), 30, 'one page of 30');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    // The next page follows: the two oldest pings and the mentions of the earlier tests.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="mention-item"]').length > 32);
+    await items.filter({ hasText: new RegExp(`ping 1$`) }).waitFor();
+    await page.getByTestId('mention-item').filter({ hasText: 'can you look?' }).waitFor();
+  });
 });

@@ -121,6 +121,8 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
             </time>
           </div>
         )}
+        {/* The highlight is colour; a screen reader hears it in words. */}
+        {forMe && <span class="sr-only">Mentions you.</span>}
         {m.reply_to && !m.deleted && <ReplyQuote r={m.reply_to} room={m.room} />}
         {m.deleted ? (
           <p class="msg-text msg-deleted" data-testid="message-deleted">
