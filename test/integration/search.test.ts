@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { Api, newUser, post, room, type Res, type TestUser } from '../helpers/api.ts';
 import { assertError } from '../helpers/rest.ts';
+import { dataOf, openEvents } from '../helpers/sse.ts';
 import { describeEachStore, type StoreServer } from '../helpers/stores.ts';
 import { uniq } from '../helpers/wait.ts';
 
@@ -347,6 +348,39 @@ describeEachStore('search', (server: StoreServer) => {
     assert.deepEqual(await texts(carol, { q: tok }), expected);
     const seqs = (await search(carol, { q: tok, room: a })).body.results.map((x: any) => x.message.seq);
     assert.deepEqual(seqs, [...seqs].sort((x, y) => y - x));
+  });
+
+  it('order under concurrent posts: exactly the reverse of the message events (commit order)', async () => {
+    const tok = uniq('conc');
+    const rooms = [await room(alice, 'public', [bob]), await room(alice, 'private', [bob]), await room(bob, 'public')];
+    const s = await openEvents(server.url, bob.token);
+    try {
+      const authors = [alice, bob];
+      await Promise.all(Array.from({ length: 30 }, (_, i) => post(i % 3 === 2 ? bob : authors[i % 2]!, rooms[i % 3]!, `${tok} ${i}`)));
+      await s.waitFor((ev) => ev.filter((e) => e.event === 'message' && e.data.includes(tok)).length === 30, '30 message events');
+      const order = dataOf(s.events, 'message').filter((d) => d.message.text.startsWith(tok)).map((d) => d.message.id);
+      const r = await search(bob, { q: tok, limit: 100 });
+      assert.deepEqual(r.body.results.map((x: any) => x.message.id), [...order].reverse());
+    } finally {
+      s.close();
+    }
+  });
+
+  it('limit defaults to 20; guests may search', async () => {
+    const tok = uniq('deflt');
+    const name = await room(alice, 'public');
+    for (let i = 0; i < 21; i++) await post(alice, name, `${tok} ${i}`);
+    const r = await search(bob, { q: tok });
+    assert.equal(r.body.results.length, 20);
+    assert.equal(typeof r.body.next, 'string');
+    const g = await new Api(server.url).post('/api/v1/auth/guest', { username: uniq('gs') });
+    assert.equal(g.status, 201);
+    const guest = new Api(server.url, g.body.token);
+    assert.equal((await search(guest, { q: tok })).body.results.length, 20);
+    const rest = await search(guest, { q: tok, cursor: r.body.next });
+    assert.equal(rest.status, 200, 'a cursor is opaque, not tied to who asked');
+    assert.deepEqual(rest.body.results.map((x: any) => x.message.text), [`${tok} 0`]);
+    assert.equal(rest.body.next, null);
   });
 
   it('highlights: UTF-16 offsets after astral characters, every occurrence of every term, merged overlaps', async () => {
