@@ -525,4 +525,22 @@ describe('mentions and search across two nodes (PostgreSQL + Redis)', () => {
       streamB.close();
     }
   });
+
+  it('@here on node A counts a member whose only stream is on node B', async () => {
+    const alice = await newUser(a.url, 'ch');
+    const bob = await newUser(a.url, 'ci');
+    const carol = await newUser(a.url, 'cj');
+    const name = await room(alice, 'private', [bob, carol]);
+    const streamB = await openEvents(b.url, bob.token);
+    try {
+      await untilOnline(alice, name, bob); // node A's member list shows bob online
+      const m = await post(alice, name, 'standup @here');
+      assert.equal(m.mentions.here, true);
+      assert.deepEqual(await counts(bob, name), [1, 1]);
+      assert.deepEqual(await counts(carol, name), [1, 0]);
+      assert.equal((await inbox({ ...bob, api: new Api(b.url, bob.token) })).find((x) => x.message.id === m.id)?.reason, 'here');
+    } finally {
+      streamB.close();
+    }
+  });
 });
