@@ -127,6 +127,18 @@ describeEachStore('mentions, replies and notification levels', (server: StoreSer
     assert.deepEqual(listed(await post(alice, name, `hi @${base}`)), [base]);
   });
 
+  it('a mixed-case username is listed as it is spelled in the account, whatever the case in the text', async () => {
+    const mixed = await newUserNamed(server.url, `Mx${uniq('q').slice(0, 12).toUpperCase()}`);
+    const name = await room(alice, 'private', [mixed]);
+    const m = await post(alice, name, `hi @${mixed.name.toLowerCase()} and guests may mention: ok`);
+    assert.deepEqual(m.mentions.users, [{ id: mixed.id, username: mixed.name }]);
+    const guest = await newGuest(server.url);
+    assert.equal((await alice.api.post(`/api/v1/rooms/${name}/members`, { username: guest.name })).status, 200);
+    const byGuest = await post(guest, name, `@${alice.name} from a guest`);
+    assert.deepEqual(listed(byGuest), [alice.name], 'a guest\'s user mention counts');
+    assert.deepEqual(await counts(alice, name), [1, 1]);
+  });
+
   it('"if no user has that name": a non-member named "x." shadows the trimmed run (v1.1 §2)', {
     todo: 'bug: with user "x." existing but not a member and "x" a member, "@x." mentions x; v1.1 says the trimmed run is used only "if no user has that name" (docs/API.md says "no member")',
   }, async () => {

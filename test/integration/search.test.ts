@@ -5,11 +5,12 @@
  * Most tests search inside a fresh room (`room=`) so other tests' messages never interfere.
  */
 import assert from 'node:assert/strict';
-import { before, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Api, newUser, post, room, type Res, type TestUser } from '../helpers/api.ts';
 import { assertError } from '../helpers/rest.ts';
 import { dataOf, openEvents } from '../helpers/sse.ts';
 import { describeEachStore, type StoreServer } from '../helpers/stores.ts';
+import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 
 /** GET /search with these query parameters. */
@@ -415,5 +416,18 @@ describeEachStore('search', (server: StoreServer) => {
 
   it('search is rate limited only when configured (disabled in tests): many searches in a row all answer 200', async () => {
     for (let i = 0; i < 35; i++) assert.equal((await search(carol, { q: 'zz' })).status, 200);
+  });
+});
+
+describe('search rate limit (NATTER_SEARCH_RATE)', () => {
+  const server = useServer({ NATTER_SEARCH_RATE: '3/60s' });
+  it('beyond the per-user budget: 429 rate_limited with Retry-After; another user has their own', async () => {
+    const a = await newUser(server.url, 'rl');
+    const b = await newUser(server.url, 'rl');
+    for (let i = 0; i < 3; i++) assert.equal((await search(a, { q: 'x' })).status, 200);
+    const limited = await search(a, { q: 'x' });
+    assertError(limited, 429, 'rate_limited');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal((await search(b, { q: 'x' })).status, 200);
   });
 });
