@@ -130,6 +130,19 @@ describe('mentions, replies and notification levels', () => {
     assert.equal((await alice.api.get(`/api/v1/rooms/${team}`)).body.room.mentions, 0);
   });
 
+  it('an edit that adds or removes a mention of me moves the badge', async () => {
+    await clickRoom(page, 'general');
+    const m = await post(bob, quiet, 'a plain note');
+    assert.equal((await bob.api.patch(`/api/v1/rooms/${quiet}/messages/${m.id}`, { text: `a plain note for @${alice.name}` })).status, 200);
+    await mentionBadge(page, quiet).filter({ hasText: '@1' }).waitFor();
+    assert.equal((await alice.api.get(`/api/v1/rooms/${quiet}`)).body.room.mentions, 1, 'the server agrees');
+    assert.equal((await bob.api.patch(`/api/v1/rooms/${quiet}/messages/${m.id}`, { text: 'a plain note again' })).status, 200);
+    await mentionBadge(page, quiet).waitFor({ state: 'detached' });
+    assert.equal((await alice.api.get(`/api/v1/rooms/${quiet}`)).body.room.mentions, 0, 'the server agrees');
+    await clickRoom(page, quiet);
+    await clickRoom(page, 'general');
+  });
+
   it('the mentions inbox lists it with its reason and opens its room', async () => {
     await clickRoom(page, 'general');
     await page.getByRole('button', { name: /^Mentions/ }).click();

@@ -95,9 +95,16 @@ function onMessage(m: Message): void {
 }
 
 function onUpdated(m: Message): void {
-  const view = own(getState().views, m.room);
-  if (view?.messages.some((x) => x.seq === m.seq)) {
-    patchView(m.room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
+  const s = getState();
+  const view = own(s.views, m.room);
+  const was = view?.messages.find((x) => x.seq === m.seq);
+  if (!was) return;
+  patchView(m.room, (v) => ({ messages: mergeMessages(v.messages, [m]) }));
+  // An edit re-parses mentions (a deletion drops them): an unread message that starts or stops mentioning
+  // you moves the count. Everything above the read marker is by others, so the marker is last_seq - unread.
+  const delta = Number(mentionsMe(m, s.me)) - Number(mentionsMe(was, s.me));
+  if (delta !== 0) {
+    patchRoom(m.room, (r) => (m.seq > r.last_seq - r.unread ? { mentions: Math.max(0, (r.mentions ?? 0) + delta) } : {}));
   }
 }
 
