@@ -203,6 +203,13 @@ describeEachStore('search', (server: StoreServer) => {
     assert.deepEqual(await texts(bob, { q: '"quote', room: name }), ['a "quote here']);
   });
 
+  it('a quoted phrase of spaces is a valid one-term query (1-256 code points after trimming)', {
+    todo: 'bug: GET /search?q=%22%20%22 (q = `" "`) answers 400 invalid_request "q: nothing to search for"; the contract makes `"…"` one term containing spaces and 400s only empty/over-long/over-10-term queries',
+  }, async () => {
+    const name = await roomWith(alice, ['two words', 'one']);
+    assert.deepEqual(await texts(bob, { q: '" "', room: name }), ['two words']);
+  });
+
   // ---- query validation
 
   it('q: empty, blank, missing or over 256 code points is 400; 256 astral code points is fine', async () => {
