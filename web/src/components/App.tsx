@@ -76,7 +76,7 @@ export function App() {
 
   return (
     <div class={'shell' + (menuOpen ? ' menu-open' : '')}>
-      <SkipLink toComposer={!!(s.current && own(s.rooms, s.current))} />
+      <SkipLink toComposer={!inbox && !!(s.current && own(s.rooms, s.current))} />
       <Sidebar
         me={s.me}
         rooms={s.rooms}
