@@ -63,8 +63,9 @@ export function parseQuery(q: string): string[] {
   const terms: string[] = [];
   // A quote opens a phrase only when a closing quote follows; otherwise it is ordinary text.
   for (const m of trimmed.matchAll(/"([^"]+)"|(\S+)/g)) {
+    // A quoted term is kept as written, even all spaces ("…" makes one term that contains spaces).
     const t = fold(m[1] ?? m[2]!);
-    if (t.trim().length > 0) terms.push(t);
+    if (t.length > 0) terms.push(t);
   }
   if (terms.length === 0) throw invalid('q: nothing to search for');
   if (terms.length > SEARCH_TERMS_MAX) throw invalid(`q: at most ${SEARCH_TERMS_MAX} terms`);

@@ -104,7 +104,7 @@ export const PostBody = Type.Object(
   {
     text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }),
     client_id: Type.Optional(Type.String({ minLength: 1, maxLength: CLIENT_ID_MAX })),
-    reply_to: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()], { description: 'v1.1: the id of a message of this room (not deleted) this replies to; else 400 invalid_reply_to' })),
+    reply_to: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()], { description: 'v1.1: the id of a message of this room (not deleted) this replies to; else 400 invalid_reply_to' })),
   },
   { additionalProperties: false },
 );

@@ -18,25 +18,42 @@ export async function replyParent(tx: Tx, roomId: number, replyTo: string): Prom
   return { row, ref: replyRefOf(row) };
 }
 
-/** Index the message's text and record whom it mentions, replacing what an earlier text derived. */
+/** What a text derives, computed before the message row is written (so a new row is written once, whole). */
+export interface Derived {
+  folded: string;
+  grams: string[];
+  /** The `mentions` column: JSON, or null when the text mentions nobody. */
+  mentionsJson: string | null;
+  mentions: MessageMentions;
+  rows: { userId: string; reason: string }[];
+}
+
+/** Fold, gram and parse mentions of a text posted (or edited) by `authorId` in a room. */
+export async function deriveText(tx: Tx, m: { roomId: number; authorId: string; text: string; replyAuthorId: string | null }, online: (userId: string) => boolean): Promise<Derived> {
+  const plan = await mentionsOf(tx, m, online);
+  const folded = fold(m.text);
+  const any = plan.mentions.users.length > 0 || plan.mentions.room || plan.mentions.here;
+  return { folded, grams: gramsOf(folded), mentionsJson: any ? JSON.stringify(plan.mentions) : null, mentions: plan.mentions, rows: plan.rows };
+}
+
+/** Record whom a message mentions (its rows replace any earlier ones when `replace`). */
+export async function saveMentions(tx: Tx, m: { id: number; roomId: number; seq: number }, d: Derived, replace: boolean): Promise<void> {
+  if (replace) await tx.query(SQL.deleteMentions, [m.id]);
+  if (d.rows.length === 0) return;
+  const n = d.rows.length;
+  await tx.query(SQL.insertMention, [d.rows.map((r) => parseId(r.userId)), Array(n).fill(m.id), Array(n).fill(m.roomId), Array(n).fill(m.seq), d.rows.map((r) => r.reason)]);
+}
+
+/** Re-derive an edited message in place: its search text and grams, its mentions. */
 export async function derive(
   tx: Tx,
   m: { id: number; roomId: number; seq: number; authorId: string; text: string; replyAuthorId: string | null },
   online: (userId: string) => boolean,
-  fresh = false,
 ): Promise<MessageMentions> {
-  const plan = await mentionsOf(tx, m, online);
-  const folded = fold(m.text);
-  if (!fresh) await tx.query(SQL.deleteMentions, [m.id]);
-  if (plan.rows.length > 0) {
-    const n = plan.rows.length;
-    await tx.query(SQL.insertMention, [
-      plan.rows.map((r) => parseId(r.userId)), Array(n).fill(m.id), Array(n).fill(m.roomId), Array(n).fill(m.seq), plan.rows.map((r) => r.reason),
-    ]);
-  }
-  const any = plan.mentions.users.length > 0 || plan.mentions.room || plan.mentions.here;
-  await tx.query(SQL.setDerived, [folded, any ? JSON.stringify(plan.mentions) : null, m.id, gramsOf(folded)]);
-  return plan.mentions;
+  const d = await deriveText(tx, m, online);
+  await saveMentions(tx, m, d, true);
+  await tx.query(SQL.setDerived, [d.folded, d.mentionsJson, m.id, d.grams]);
+  return d.mentions;
 }
 
 /** A deleted message matches no search and mentions nobody. */

@@ -1,6 +1,6 @@
 /**
  * v1.1 reads that span rooms, on PostgreSQL (store.ts `Lookups`): people by name prefix, message search
- * through the GIN index on `messages.grams`, the mentions inbox. The order key is `messages.pos`, the log
+ * through the GIN index on `messages.grams`, the mentions inbox. The order key is `message_order.pos`, the log
  * position of the message's creation (commit order; ids are not, across concurrent transactions).
  * Mirrors sqlite/lookups.ts.
  */
@@ -14,11 +14,14 @@ import { withReactions } from './writes.ts';
 
 type KeyedRow = MessageRow & { pos: string | number };
 
-const INBOX = `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT x.reason, v.read_seq, m.id,')}
+/** Messages in search order: with `pos`, the position of their creation (message_order). */
+const ORDERED = `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT o.pos, m.id,')} JOIN message_order o ON o.message_id = m.id`;
+
+const INBOX = `${ORDERED.replace('SELECT o.pos,', 'SELECT x.reason, v.read_seq, o.pos,')}
 JOIN mentions x ON x.message_id = m.id AND x.user_id = $1
 JOIN members v ON v.room_id = m.room_id AND v.user_id = $1
-WHERE NOT m.deleted AND ($2::bigint IS NULL OR m.pos < $2)
-ORDER BY m.pos DESC LIMIT $3`;
+WHERE NOT m.deleted AND ($2::bigint IS NULL OR o.pos < $2)
+ORDER BY o.pos DESC LIMIT $3`;
 
 export class PostgresLookups implements Lookups {
   constructor(private readonly pool: pg.Pool, private readonly log: StoreLog) {}
@@ -41,8 +44,8 @@ export class PostgresLookups implements Lookups {
     if (q.authorId !== undefined) where.push(`m.author_id = ${arg(parseId(q.authorId))}`);
     if (q.since !== undefined) where.push(`m.created_at >= ${arg(q.since)}`);
     if (q.until !== undefined) where.push(`m.created_at < ${arg(q.until)}`);
-    if (q.beforeKey !== null) where.push(`m.pos < ${arg(q.beforeKey)}`);
-    const rows = await this.read<KeyedRow>(`${MESSAGE_VIEW} WHERE ${where.join(' AND ')} ORDER BY m.pos DESC LIMIT $3`, params);
+    if (q.beforeKey !== null) where.push(`o.pos < ${arg(q.beforeKey)}`);
+    const rows = await this.read<KeyedRow>(`${ORDERED} WHERE ${where.join(' AND ')} ORDER BY o.pos DESC LIMIT $3`, params);
     const page = rows.slice(0, q.limit);
     return {
       messages: await this.withReactions(page),

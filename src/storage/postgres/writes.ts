@@ -12,7 +12,7 @@ import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/ty
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
 import type { Tx } from './db.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
-import { derive, replyParent } from './derived.ts';
+import { derive, deriveText, replyParent, saveMentions } from './derived.ts';
 import { SQL } from './sql.ts';
 
 /** Anything that runs a query: the pool (a read outside a transaction) or a transaction's client. */
@@ -91,14 +91,15 @@ export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: M
   const bumped = (await tx.query<{ last_seq: number; name: string }>(SQL.bumpSeq, [input.roomId])).rows[0];
   if (!bumped) throw notFound('room');
   const createdAt = now();
-  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null])).rows[0]!;
+  // Everything the text derives goes into the one INSERT: the row is written once and never updated for it
+  // (an update would re-insert all of its ~3 grams per character into the GIN index).
+  const d = await deriveText(tx, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
+  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson])).rows[0]!;
+  await saveMentions(tx, { id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq }, d, false);
   await tx.query(SQL.markRead, [input.roomId, authorId, bumped.last_seq]);
-  const mentions = await derive(tx, {
-    id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq, authorId: input.author.id, text: input.text,
-    replyAuthorId: parent ? String(parent.row.author_id) : null,
-  }, input.online ?? (() => false), true);
+  const mentions = d.mentions;
   const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
-  // log_head last (see postgres-store.ts); then the message learns its position, the order search follows.
+  // log_head last (see postgres-store.ts); then the message's position goes to message_order (search order).
   const event = await append(tx, messageEvent(input.roomId, message, false));
   await tx.query(SQL.setPos, [event.pos, inserted.id]);
   return { value: { message, created: true }, events: [event] };
