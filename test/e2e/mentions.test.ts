@@ -150,6 +150,7 @@ describe('mentions, replies and notification levels', () => {
     const item = inbox.getByTestId('mention-item').filter({ hasText: 'can you look?' });
     await item.waitFor();
     assert.equal(await item.getAttribute('data-reason'), 'user');
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName + ' ' + document.activeElement?.textContent?.trim()), 'H1 Mentions', 'the focus moves to the inbox');
     assert.equal(await item.getAttribute('data-read'), 'true');
     await axeBothSchemes(page, 'the mentions inbox');
     await item.getByRole('button').first().click();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
 import { api, errorText, type MentionEntry } from '../api.ts';
 import { bidiClosers, fullTime, timeOfDay, dayLabel } from '../format.ts';
@@ -48,6 +48,9 @@ export function MentionInbox({ rooms, onMenu, onOpen }: Props) {
     }
   };
   useEffect(() => void load(null), []);
+  // Opened from the sidebar (which closes on a phone): the focus moves to the inbox, at its heading.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
 
   return (
     <section class="room inbox" aria-label="Mentions" data-testid="mention-inbox">
@@ -56,7 +59,9 @@ export function MentionInbox({ rooms, onMenu, onOpen }: Props) {
           <MenuIcon />
         </button>
         <div class="room-title">
-          <h1>Mentions</h1>
+          <h1 ref={heading} tabIndex={-1}>
+            Mentions
+          </h1>
           <p class="room-topic">Messages that mention you or reply to you, newest first.</p>
         </div>
       </header>
