@@ -22,10 +22,14 @@ if (o.db.startsWith('postgres')) {
   const where = ['m.grams @> $2::text[]', 'NOT m.deleted',
     `(r.visibility = 'public' OR EXISTS (SELECT 1 FROM members v WHERE v.room_id = m.room_id AND v.user_id = $1))`,
     ...terms.map((_, i) => `strpos(m.search_text, $${i + 4}) > 0`)];
-  const sql = `${MESSAGE_VIEW} WHERE ${where.join(' AND ')} ORDER BY m.pos DESC LIMIT $3`;
   const c = new pg.Client({ connectionString: o.db });
   await c.connect();
   try {
+    // Since 7ba2b67 the order key lives in message_order (migration 004); before, in messages.pos.
+    const ordered = (await c.query("SELECT to_regclass('message_order') AS t")).rows[0].t !== null;
+    const sql = ordered
+      ? `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT o.pos, m.id,')} JOIN message_order o ON o.message_id = m.id WHERE ${where.join(' AND ')} ORDER BY o.pos DESC LIMIT $3`
+      : `${MESSAGE_VIEW} WHERE ${where.join(' AND ')} ORDER BY m.pos DESC LIMIT $3`;
     for (const r of (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)).rows) console.log(r['QUERY PLAN']);
   } finally { await c.end(); }
 } else {
