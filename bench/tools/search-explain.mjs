@@ -5,6 +5,7 @@
 // the time of 3 runs.
 //   node --import tsx bench/tools/search-explain.mjs --db postgres://…/natter_bench_search --viewer 201 --q 'the'
 //   node --import tsx bench/tools/search-explain.mjs --db /tmp/x/natter.db --viewer 201 --q 'ploy'
+//   --root DIR: take src/ from that checkout (e.g. the worktree the server runs from)
 import { join } from 'node:path';
 import { ROOT, flags, nowMs } from '../lib.mjs';
 
