@@ -6,6 +6,7 @@
  * from a simple model, each message's `mentions` equals the model's, and `lookups.messages` equals a
  * brute-force filter (fold() from core/fold.ts) of the messages the user may read now.
  *
+ * The inbox (`lookups.mentions`: reason, read flag, order) is checked against the model too.
  * Each run uses fresh users and rooms in one database; search results are compared within the
  * run's rooms (earlier runs' public rooms are readable too, and are filtered out).
  */
@@ -41,6 +42,8 @@ type Op =
   | { k: 'read'; u: number; r: number; back: number }
   | { k: 'visibility'; r: number }
   | { k: 'restart' }
+  | { k: 'presence'; u: number }
+  | { k: 'inbox'; u: number }
   | { k: 'search'; u: number; pick: number; from: number; len: number; two: boolean };
 
 const wordArb: fc.Arbitrary<Word> = fc.oneof(
@@ -57,11 +60,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('delete' as const), r, pick: fc.nat(50) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('join' as const), u, r }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('leave' as const), u, r }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('read' as const), u, r, back: fc.nat(4) }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant('read' as const), u, r, back: fc.nat(5) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('visibility' as const), r }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('restart' as const) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('presence' as const), u }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('inbox' as const), u }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('search' as const), u, pick: fc.nat(50), from: fc.nat(20), len: fc.integer({ min: 1, max: 4 }), two: fc.boolean() }) },
 );
+
+type Reason = 'user' | 'reply' | 'room' | 'here';
 
 interface ModelMessage {
   id: string;
@@ -73,7 +80,7 @@ interface ModelMessage {
   /** Author of the parent, for replies. */
   parentAuthor: number | null;
   /** Who it mentions (as derived at commit or at the last edit). */
-  mentioned: Set<number>;
+  mentioned: Map<number, Reason>;
   /** Its `mentions.users` (user indexes in text order), room and here flags. */
   listed: number[];
   roomFlag: boolean;
@@ -116,7 +123,7 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
   let store = await open();
   try {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
+      fc.asyncProperty(fc.array(opArb, { minLength: 10, maxLength: 40, size: 'max' }), async (ops) => {
         // ---- fresh users and rooms for this run
         const names = Array.from({ length: USERS }, (_, i) => uniq(`p${i}`));
         const ids: string[] = [];
@@ -132,7 +139,17 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
           const id = (await store.getRoom(name, ids[i]!))!.record.id;
           rooms.push({ name, id, visibility, lastSeq: 0, members: new Map([[i, 0]]), messages: [] });
         }
+        // Most users start in most rooms, so that mentions mostly name members (leave ops thin them out).
+        for (let ri = 0; ri < ROOMS; ri++) {
+          for (let ui = 0; ui < USERS; ui++) {
+            if (ui === ri || (ri + ui) % 4 === 3) continue;
+            await store.addMember(rooms[ri]!.id, ids[ui]!, 'member');
+            rooms[ri]!.members.set(ui, 0);
+          }
+        }
         const order: ModelMessage[] = []; // every message of the run, in commit order
+        const online = new Set<number>(); // who is online (for @here), toggled by 'presence' ops
+        const isOnline = (id: string) => online.has(ids.indexOf(id));
         const live = (room: ModelRoom) => room.messages.filter((m) => !m.deleted);
 
         /** What a text mentions in `room` by `author`, derived as the contract says. */
@@ -141,10 +158,13 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
           const listedUsers = [...new Set(users.filter((x) => x !== author && room.members.has(x)))];
           const mayBroadcast = author !== 4 && (author === rooms.indexOf(room) || room.members.size <= 20);
           const roomFlag = kwRoom && mayBroadcast;
-          const hereFlag = kwHere && mayBroadcast; // nobody is online in these runs
-          const mentioned = new Set(listedUsers);
-          if (parentAuthor !== null && parentAuthor !== author && room.members.has(parentAuthor)) mentioned.add(parentAuthor);
-          if (roomFlag) for (const m of room.members.keys()) if (m !== author) mentioned.add(m);
+          const hereFlag = kwHere && mayBroadcast;
+          // Reasons: the first that applies of user, reply, room, here.
+          const mentioned = new Map<number, Reason>(listedUsers.map((x) => [x, 'user']));
+          const add = (x: number, reason: Reason) => { if (x !== author && !mentioned.has(x)) mentioned.set(x, reason); };
+          if (parentAuthor !== null && room.members.has(parentAuthor)) add(parentAuthor, 'reply');
+          if (roomFlag) for (const m of room.members.keys()) add(m, 'room');
+          if (hereFlag) for (const m of room.members.keys()) if (online.has(m)) add(m, 'here');
           return { text, listed: listedUsers, roomFlag, hereFlag, mentioned };
         };
 
@@ -186,7 +206,7 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
             const candidates = live(room);
             const parent = op.reply === null || candidates.length === 0 ? null : candidates[op.reply % candidates.length]!;
             const d = derive(room, author, op.words, parent?.author ?? null);
-            const res = await store.postMessage({ roomId: room.id, author: { id: ids[author]!, username: names[author]! }, text: d.text, clientId: null, replyTo: parent?.id ?? null });
+            const res = await store.postMessage({ roomId: room.id, author: { id: ids[author]!, username: names[author]! }, text: d.text, clientId: null, replyTo: parent?.id ?? null, online: isOnline });
             const msg = res.value.message;
             room.lastSeq += 1;
             assert.equal(msg.seq, room.lastSeq);
@@ -203,7 +223,7 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
             if (candidates.length === 0) continue;
             const m = candidates[op.pick % candidates.length]!;
             const d = derive(room, m.author, op.words, m.parentAuthor);
-            const res = await store.editMessage(room.id, m.id, d.text);
+            const res = await store.editMessage(room.id, m.id, d.text, isOnline);
             Object.assign(m, { text: d.text, mentioned: d.mentioned, listed: d.listed, roomFlag: d.roomFlag, hereFlag: d.hereFlag });
             checkMessage(res.value, m);
           } else if (op.k === 'delete') {
@@ -211,7 +231,7 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
             if (room.messages.length === 0) continue;
             const m = room.messages[op.pick % room.messages.length]!;
             const res = await store.deleteMessage(room.id, m.id);
-            Object.assign(m, { deleted: true, mentioned: new Set<number>(), listed: [], roomFlag: false, hereFlag: false });
+            Object.assign(m, { deleted: true, mentioned: new Map<number, Reason>(), listed: [], roomFlag: false, hereFlag: false });
             checkMessage(res.value, m);
           } else if (op.k === 'join') {
             const room = rooms[op.r]!;
@@ -228,13 +248,20 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
             const room = rooms[op.r]!;
             const read = room.members.get(op.u);
             if (read === undefined) continue;
-            const seq = Math.max(0, room.lastSeq - op.back);
+            // back 5: exactly to the newest message that mentions the user (a read flag's boundary)
+            const mentioning = live(room).filter((m) => m.mentioned.has(op.u));
+            const seq = op.back === 5 && mentioning.length > 0 ? mentioning[mentioning.length - 1]!.seq : Math.max(0, room.lastSeq - op.back);
             await store.markRead(room.id, ids[op.u]!, seq);
             room.members.set(op.u, Math.max(read, Math.min(seq, room.lastSeq)));
           } else if (op.k === 'visibility') {
             const room = rooms[op.r]!;
             room.visibility = room.visibility === 'public' ? 'private' : 'public';
             await store.updateRoom(room.id, { visibility: room.visibility }, ids[op.r]!);
+          } else if (op.k === 'presence') {
+            if (online.has(op.u)) online.delete(op.u);
+            else online.add(op.u);
+          } else if (op.k === 'inbox') {
+            await checkInbox(store, op.u, order, rooms, ids);
           } else if (op.k === 'restart') {
             await store.close();
             store = await open();
@@ -243,6 +270,7 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
           }
           await checkCounts();
         }
+        for (let ui = 0; ui < USERS; ui++) await checkInbox(store, ui, order, rooms, ids);
       }),
       { numRuns, endOnFailure: true },
     );
@@ -282,6 +310,24 @@ async function checkSearch(store: Store, op: Extract<Op, { k: 'search' }>, order
     beforeKey = res.nextKey;
   }
   assert.deepEqual(got, expected, `search ${JSON.stringify(q)} (terms ${JSON.stringify(terms)}) for user ${op.u}`);
+}
+
+/** lookups.mentions for `u`, all pages, compared with the model: messages mentioning u in rooms u is a member of now. */
+async function checkInbox(store: Store, u: number, order: ModelMessage[], rooms: ModelRoom[], ids: string[]): Promise<void> {
+  const runRooms = new Set(rooms.map((x) => x.name));
+  const expected = order
+    .filter((m) => !m.deleted && rooms[m.room]!.members.has(u) && m.mentioned.has(u))
+    .map((m) => [m.id, m.mentioned.get(u), m.seq <= rooms[m.room]!.members.get(u)!])
+    .reverse();
+  const got: unknown[] = [];
+  let beforeKey: number | null = null;
+  for (let page = 0; page < 1000; page++) {
+    const res = await store.lookups.mentions(ids[u]!, { limit: 7, beforeKey });
+    got.push(...res.items.filter((x) => runRooms.has(x.message.room)).map((x) => [x.message.id, x.reason, x.read]));
+    if (res.nextKey === null) break;
+    beforeKey = res.nextKey;
+  }
+  assert.deepEqual(got, expected, `inbox of user ${u}: [id, reason, read]`);
 }
 
 const RUNS = Number(process.env.NATTER_PROPERTY_RUNS ?? 40);
