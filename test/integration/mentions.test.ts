@@ -323,6 +323,22 @@ describeEachStore('mentions, replies and notification levels', (server: StoreSer
     assert.deepEqual(await read(), { id: parent.id, seq: parent.seq, author: { id: alice.id, username: alice.name }, excerpt: '', deleted: true });
   });
 
+  it('a parent\'s edit or deletion emits no event for its replies', async () => {
+    const name = await room(alice, 'private', [bob]);
+    const parent = await post(alice, name, 'parent text');
+    const child = await reply(bob, name, 'child', parent.id);
+    const s = await openEvents(server.url, bob.token);
+    streams.push(s);
+    await alice.api.patch(`/api/v1/rooms/${name}/messages/${parent.id}`, { text: 'parent edited' });
+    assert.equal((await alice.api.del(`/api/v1/rooms/${name}/messages/${parent.id}`)).status, 204);
+    const marker = await post(alice, name, 'marker');
+    await s.waitFor((ev) => dataOf(ev, 'message', name).some((d) => d.message.id === marker.id), 'marker');
+    const updated = dataOf(s.events, 'message_updated', name).map((d) => d.message.id);
+    assert.deepEqual(updated, [parent.id, parent.id]);
+    assert.ok(!updated.includes(child.id));
+    s.close();
+  });
+
   // ---- the inbox
 
   it('inbox: reason precedence user > reply > room > here, newest first, read flags, paging', async () => {
