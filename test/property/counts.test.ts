@@ -44,7 +44,7 @@ type Op =
   | { k: 'restart' }
   | { k: 'presence'; u: number }
   | { k: 'inbox'; u: number }
-  | { k: 'search'; u: number; pick: number; from: number; len: number; two: boolean };
+  | { k: 'search'; u: number; pick: number; from: number; len: number; two: boolean; inRoom: number; by: number; pageSize: number };
 
 const wordArb: fc.Arbitrary<Word> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ w: fc.constant('vocab' as const), i: fc.nat(VOCAB.length - 1) }) },
@@ -65,7 +65,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('restart' as const) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('presence' as const), u }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('inbox' as const), u }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('search' as const), u, pick: fc.nat(50), from: fc.nat(20), len: fc.integer({ min: 1, max: 4 }), two: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('search' as const), u, pick: fc.nat(50), from: fc.nat(20), len: fc.integer({ min: 1, max: 4 }), two: fc.boolean(), inRoom: fc.nat(ROOMS * 2), by: fc.nat(USERS * 2), pageSize: fc.integer({ min: 3, max: 30 }) }) },
 );
 
 type Reason = 'user' | 'reply' | 'room' | 'here';
@@ -299,17 +299,20 @@ async function checkSearch(store: Store, op: Extract<Op, { k: 'search' }>, order
   const readable = (m: ModelMessage) => rooms[m.room]!.visibility === 'public' || rooms[m.room]!.members.has(op.u);
   const expected = order
     .filter((m) => !m.deleted && readable(m) && terms.every((t) => fold(m.text).includes(t)))
+    .filter((m) => (op.inRoom >= ROOMS || m.room === op.inRoom) && (op.by >= USERS || m.author === op.by))
     .map((m) => m.id)
     .reverse();
   const got: string[] = [];
   let beforeKey: number | null = null;
-  for (let page = 0; page < 1000; page++) {
-    const res = await store.lookups.messages(ids[op.u]!, { terms, grams: queryGrams(terms), limit: 100, beforeKey });
+  for (;;) {
+    const filters = { roomId: op.inRoom < ROOMS ? rooms[op.inRoom]!.id : undefined, authorId: op.by < USERS ? ids[op.by] : undefined };
+    const res = await store.lookups.messages(ids[op.u]!, { terms, grams: queryGrams(terms), ...filters, limit: op.pageSize, beforeKey });
+    assert.ok(res.messages.length <= op.pageSize);
     got.push(...res.messages.filter((m) => runRooms.has(m.room)).map((m) => m.id));
     if (res.nextKey === null) break;
     beforeKey = res.nextKey;
   }
-  assert.deepEqual(got, expected, `search ${JSON.stringify(q)} (terms ${JSON.stringify(terms)}) for user ${op.u}`);
+  assert.deepEqual(got, expected, `search ${JSON.stringify(q)} (terms ${JSON.stringify(terms)}) for user ${op.u}, room ${op.inRoom}, author ${op.by}, pages of ${op.pageSize}`);
 }
 
 /** lookups.mentions for `u`, all pages, compared with the model: messages mentioning u in rooms u is a member of now. */
