@@ -219,6 +219,25 @@ describeEachStore('mentions, replies and notification levels', (server: StoreSer
     assert.ok((await inbox(bob)).filter((x) => x.message.room === name).every((x) => x.read));
   });
 
+  it('under concurrent posts and edits, unread and mentions equal what the history says', async () => {
+    const name = await room(alice, 'private', [bob, carol]);
+    const texts = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? `n${i} @${bob.name}` : i % 3 === 1 ? `n${i} plain` : `n${i} @room`));
+    const made = await Promise.all(texts.map((t, i) => post(i % 2 ? carol : alice, name, t)));
+    await Promise.all(made.filter((_, i) => i % 4 === 1).map((m) => (m.author.id === alice.id ? alice : carol).api.patch(`/api/v1/rooms/${name}/messages/${m.id}`, { text: `edited @${bob.name}` })));
+    await Promise.all(made.filter((_, i) => i % 6 === 0).map((m) => alice.api.del(`/api/v1/rooms/${name}/messages/${m.id}`)));
+    const expectAbove = async (marker: number) => {
+      const history = (await bob.api.get(`/api/v1/rooms/${name}/messages?limit=200`)).body.messages;
+      const live = history.filter((m: any) => !m.deleted && m.seq > marker && m.author.id !== bob.id);
+      const mentioning = live.filter((m: any) => m.mentions.room || m.mentions.users.some((x: any) => x.id === bob.id));
+      return [live.length, mentioning.length];
+    };
+    assert.deepEqual(await counts(bob, name), await expectAbove(0));
+    assert.equal((await bob.api.post(`/api/v1/rooms/${name}/read`, { seq: 11 })).status, 204);
+    assert.deepEqual(await counts(bob, name), await expectAbove(11));
+    const inboxIds = (await inbox(bob)).filter((x) => x.message.room === name && !x.read).map((x) => x.message.id);
+    assert.equal(inboxIds.length, (await expectAbove(11))[1], 'the inbox agrees with the count');
+  });
+
   it('an edit that adds or removes a mention changes the count and emits message_updated with the new mentions', async () => {
     const name = await room(alice, 'private', [bob, carol]);
     const s = await openEvents(server.url, carol.token);
