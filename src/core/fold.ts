@@ -11,7 +11,9 @@
  * folded text. A term of up to 3 code points matches exactly when the message holds it as a gram; a
  * longer one can only match a message holding all of its 3-grams, and such candidates are confirmed by
  * a substring check of the stored folded text. So every term length, CJK included, is an index lookup,
- * never a scan of the messages.
+ * never a scan of the messages. PostgreSQL stores the grams themselves (`gramsOf`, a GIN index); SQLite
+ * stores only the 3-grams as FTS5 tokens and lets FTS5 build the 1- and 2-gram index as token prefixes
+ * (`trigramTokens`, `matchExpression`).
  */
 import { invalid } from './errors.ts';
 
@@ -21,16 +23,32 @@ export const SEARCH_TERMS_MAX = 10;
 export const SEARCH_QUERY_MAX = 256;
 
 const MARKS = /\p{M}/gu;
+const ASCII = /^[\x00-\x7f]*$/;
 
 function foldPoint(cp: string): string {
   // NFKD before and after lowercasing: some lower-case forms decompose (İ → i + combining dot above).
   return cp.normalize('NFKD').toLowerCase().normalize('NFKD').replace(MARKS, '');
 }
 
+/** foldPoint of non-ASCII code points, remembered (a chat uses few distinct ones); cleared when it grows past FOLD_CACHE_MAX. */
+const foldCache = new Map<string, string>();
+const FOLD_CACHE_MAX = 65_536;
+
+function foldCached(cp: string): string {
+  let f = foldCache.get(cp);
+  if (f === undefined) {
+    if (foldCache.size >= FOLD_CACHE_MAX) foldCache.clear();
+    foldCache.set(cp, (f = foldPoint(cp)));
+  }
+  return f;
+}
+
 /** The folded form of `text`. */
 export function fold(text: string): string {
+  // ASCII folds to its lower case (NFKD leaves it alone and it has no marks): the common case, at native speed.
+  if (ASCII.test(text)) return text.toLowerCase();
   let out = '';
-  for (const cp of text) out += foldPoint(cp);
+  for (const cp of text) out += cp.charCodeAt(0) < 0x80 ? cp.toLowerCase() : foldCached(cp);
   return out;
 }
 
@@ -134,11 +152,56 @@ function vanishingAfter(text: string, end: number): number {
 }
 
 /**
- * A gram as an index token for SQLite FTS5 (unicode61 would split or fold raw text): each code point as
- * four base-36 digits (36^4 > 0x10FFFF), so tokens are plain ASCII letters and digits.
+ * SQLite's index tokens (FTS5, `tokenize='ascii'`, `prefix='5 9'`): each 3-gram of the folded text as `g`
+ * and four base-36 digits per code point (36^4 > 0x10FFFF; FTS5 tokenizers would split or fold raw text),
+ * so tokens are plain ASCII letters and digits. The text is padded at its end with U+0000, so every code
+ * point starts one 3-gram, and every 1- and 2-gram is the 5- or 9-character prefix of a token: FTS5's
+ * prefix index is then the 1- and 2-gram index, built in C. Distinct tokens, space-separated.
  */
-export function gramToken(gram: string): string {
-  let out = 'g';
-  for (const cp of gram) out += cp.codePointAt(0)!.toString(36).padStart(4, '0');
-  return out;
+export function trigramTokens(folded: string): string {
+  const cps: number[] = [];
+  for (let i = 0; i < folded.length; i++) {
+    const c = folded.codePointAt(i)!;
+    cps.push(c);
+    if (c > 0xffff) i++;
+  }
+  const n = cps.length;
+  const seen = new Set<number>();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = cps[i]!;
+    const b = i + 1 < n ? cps[i + 1]! : 0;
+    const c = i + 2 < n ? cps[i + 2]! : 0;
+    // A number key when it fits in 51 bits (code points below U+20000: every script and the emoji);
+    // rarer 3-grams may repeat, which FTS5 (detail=none) stores once anyway.
+    if (a < 0x20000 && b < 0x20000 && c < 0x20000) {
+      const key = (a * 0x20000 + b) * 0x20000 + c;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    out.push('g' + digits(a) + digits(b) + digits(c));
+  }
+  return out.join(' ');
+}
+
+/**
+ * The FTS5 query for `trigramTokens`: a term of 1 or 2 code points is a prefix query (`gXXXX*`,
+ * `gXXXXYYYY*`, answered by the prefix index), a longer one needs all of its 3-grams. Terms are ANDed.
+ */
+export function matchExpression(terms: readonly string[]): string {
+  const out = new Set<string>();
+  for (const t of terms) {
+    const cps = [...t].map((cp) => digits(cp.codePointAt(0)!));
+    if (cps.length <= 2) out.add(`g${cps.join('')}*`);
+    else for (let i = 0; i + 3 <= cps.length; i++) out.add(`g${cps[i]}${cps[i + 1]}${cps[i + 2]}`);
+  }
+  return [...out].join(' ');
+}
+
+const DIGITS: string[] = [];
+
+/** A code point as four base-36 digits (BMP ones remembered). */
+function digits(cp: number): string {
+  if (cp < 0x10000) return (DIGITS[cp] ??= cp.toString(36).padStart(4, '0'));
+  return cp.toString(36).padStart(4, '0');
 }

@@ -1,7 +1,7 @@
 /** The pure search folding (core/fold.ts) and mention parsing (core/mentions.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fold, gramsOf, gramToken, highlights, matchesAll, parseQuery, queryGrams } from '../../src/core/fold.ts';
+import { fold, gramsOf, highlights, matchExpression, matchesAll, parseQuery, queryGrams, trigramTokens } from '../../src/core/fold.ts';
 import { mentionCandidates, namesToLookUp, planMentions, resolveMentions, type MentionFacts } from '../../src/core/mentions.ts';
 
 describe('fold', () => {
@@ -17,6 +17,9 @@ describe('fold', () => {
     ['ﬁne', 'fine'],
     ['Ångström', 'angstrom'],
     ['😀 Hi', '😀 hi'],
+    ['plain ASCII, Mixed Case!', 'plain ascii, mixed case!'],
+    ['ΟΔΟΣ', 'οδοσ'],
+    ['Crème BRÛLÉE 東京', 'creme brulee 東京'],
   ];
   for (const [input, want] of table) it(`${JSON.stringify(input)} → ${JSON.stringify(want)}`, () => assert.equal(fold(input), want));
 });
@@ -61,11 +64,50 @@ describe('grams: a message matches a term only if it holds the term\'s grams, an
     });
   }
   it('tokens are ASCII letters and digits, distinct per gram, fixed width per code point', () => {
-    const grams = ['a', 'ab', '😀x', '東京都'];
-    const toks = grams.map(gramToken);
-    for (const t of toks) assert.match(t, /^g[0-9a-z]+$/);
+    const toks = trigramTokens(fold('ab 😀x 東京都 abab')).split(' ');
+    for (const t of toks) assert.match(t, /^g[0-9a-z]{12}$/);
     assert.equal(new Set(toks).size, toks.length);
-    assert.equal(gramToken('abc').length, 1 + 12);
+    assert.equal(trigramTokens(''), '');
+  });
+});
+
+/** What FTS5 answers for matchExpression over trigramTokens: exact tokens must be present; `x*` needs a token starting with x. */
+function ftsCandidate(folded: string, terms: string[]): boolean {
+  const tokens = trigramTokens(folded).split(' ');
+  return matchExpression(terms).split(' ').every((part) =>
+    part.endsWith('*') ? tokens.some((t) => t.startsWith(part.slice(0, -1))) : tokens.includes(part));
+}
+
+describe('SQLite tokens: every 1-, 2- and 3+-code-point term finds the messages that hold it', () => {
+  const cases: [string, string, boolean][] = [
+    ['decaffeinated coffee', 'caf', true],
+    ['decaffeinated coffee', 'affein', true],
+    ['decaffeinated coffee', 'e', true],
+    ['decaffeinated coffee', 'ee', true],
+    ['decaffeinated coffee', 'z', false],
+    ['decaffeinated coffee', 'fc', false],
+    ['東京都に行く', '東京', true],
+    ['東京都に行く', 'く', true],
+    ['東京都に行く', '行く', true],
+    ['x', 'x', true],
+    ['xy', 'y', true],
+    ['xy', 'xy', true],
+    ['xy', 'yx', false],
+    ['😀😁', '😁', true],
+    ['a b', 'a b', true],
+  ];
+  for (const [text, term, want] of cases) {
+    it(`${JSON.stringify(term)} in ${JSON.stringify(text)}: ${want}`, () => {
+      const folded = fold(text);
+      const candidate = ftsCandidate(folded, [term]);
+      if (want) assert.ok(candidate, 'a real match is always a candidate');
+      assert.equal(candidate && matchesAll(folded, [term]), want);
+    });
+  }
+  it('the 1- and 2-code-point terms are prefix queries, longer ones ANDed 3-grams', () => {
+    assert.equal(matchExpression(['a']), 'g002p*');
+    assert.equal(matchExpression(['ab']), 'g002p002q*');
+    assert.equal(matchExpression(['abcd']), 'g002p002q002r g002q002r002s');
   });
 });
 

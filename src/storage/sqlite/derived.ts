@@ -1,11 +1,11 @@
 /**
  * What a message's text derives, kept in the same transaction as the text (API v1.1 §1-2): the folded
- * search text and its grams in `message_grams`, the mentions (the message's `mentions` field and one
+ * search text and its 3-gram tokens in `message_grams` (core/fold.ts trigramTokens), the mentions (the message's `mentions` field and one
  * `mentions` row per mentioned user), and the reply parent's check. postgres/derived.ts mirrors it.
  */
 import type Database from 'better-sqlite3';
 import { ChatError } from '../../core/errors.ts';
-import { fold, gramsOf, gramToken } from '../../core/fold.ts';
+import { fold, trigramTokens } from '../../core/fold.ts';
 import { BROADCAST_MEMBERS_MAX, namesToLookUp, mentionCandidates, planMentions } from '../../core/mentions.ts';
 import type { MessageMentions, ReplyRef, UserRef } from '../../core/types.ts';
 import { noMentions, parseId, replyRefOf, type MessageRow } from '../rows.ts';
@@ -18,27 +18,42 @@ export function replyParent(s: Statements, roomId: number, replyTo: string): { r
   return { row, ref: replyRefOf(row) };
 }
 
-/**
- * Index the message's text and record whom it mentions, replacing what an earlier text derived (none when
- * `fresh`: a new message). `replyAuthorId` is the parent's author for a reply. Returns the message's `mentions` field.
- */
-export function derive(
-  s: Statements,
-  m: { id: number; roomId: number; seq: number; authorId: string; text: string; replyAuthorId: string | null },
-  online: (userId: string) => boolean,
-  fresh = false,
-): MessageMentions {
+/** What a text derives, computed before the message row is written (so a new row is written once, whole). */
+export interface Derived {
+  folded: string;
+  /** The `mentions` column: JSON, or null when the text mentions nobody. */
+  mentionsJson: string | null;
+  mentions: MessageMentions;
+  rows: { userId: string; reason: string }[];
+}
+
+/** Fold and parse the mentions of a text posted (or edited) by `authorId` in a room. */
+export function deriveText(s: Statements, m: { roomId: number; authorId: string; text: string; replyAuthorId: string | null }, online: (userId: string) => boolean): Derived {
   const plan = mentionsOf(s, m, online);
-  const folded = fold(m.text);
+  const any = plan.mentions.users.length > 0 || plan.mentions.room || plan.mentions.here;
+  return { folded: fold(m.text), mentionsJson: any ? JSON.stringify(plan.mentions) : null, mentions: plan.mentions, rows: plan.rows };
+}
+
+/** Index a message's text and record whom it mentions, replacing what an earlier text derived unless `fresh` (a new row). */
+export function saveDerived(s: Statements, m: { id: number; roomId: number; seq: number }, d: Derived, fresh: boolean): void {
   if (!fresh) {
     s.deleteGrams.run(m.id);
     s.deleteMentions.run(m.id);
   }
-  s.insertGrams.run(m.id, gramsOf(folded).map(gramToken).join(' '));
-  for (const r of plan.rows) s.insertMention.run(parseId(r.userId), m.id, m.roomId, m.seq, r.reason);
-  const any = plan.mentions.users.length > 0 || plan.mentions.room || plan.mentions.here;
-  s.setDerived.run(folded, any ? JSON.stringify(plan.mentions) : null, m.id);
-  return plan.mentions;
+  s.insertGrams.run(m.id, trigramTokens(d.folded));
+  for (const r of d.rows) s.insertMention.run(parseId(r.userId), m.id, m.roomId, m.seq, r.reason);
+}
+
+/** Re-derive an edited message in place: its search text and index, its mentions. */
+export function derive(
+  s: Statements,
+  m: { id: number; roomId: number; seq: number; authorId: string; text: string; replyAuthorId: string | null },
+  online: (userId: string) => boolean,
+): MessageMentions {
+  const d = deriveText(s, m, online);
+  saveDerived(s, m, d, false);
+  s.setDerived.run(d.folded, d.mentionsJson, m.id);
+  return d.mentions;
 }
 
 /** A deleted message matches no search and mentions nobody. */
@@ -93,7 +108,7 @@ export function backfillSearch(db: Database.Database): number {
     for (const r of rows) {
       const folded = fold(r.text);
       set.run(folded, r.id);
-      index.run(r.id, gramsOf(folded).map(gramToken).join(' '));
+      index.run(r.id, trigramTokens(folded));
     }
   })();
   return rows.length;

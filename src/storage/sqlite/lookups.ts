@@ -4,7 +4,7 @@
  * SQLite's single writer hands out in commit order. Mirrors postgres/lookups.ts.
  */
 import type Database from 'better-sqlite3';
-import { gramToken } from '../../core/fold.ts';
+import { matchExpression } from '../../core/fold.ts';
 import type { Message, User } from '../../core/types.ts';
 import type { InboxItem, Lookups, MessageQuery } from '../store.ts';
 import { parseId, toUser, type MessageRow } from '../rows.ts';
@@ -40,7 +40,7 @@ export class SqliteLookups implements Lookups {
   async messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }> {
     const params: Record<string, unknown> = {
       viewer: parseId(viewerId),
-      match: q.grams.map(gramToken).join(' '),
+      match: matchExpression(q.terms),
       limit: q.limit + 1,
     };
     const where = ['message_grams MATCH @match', 'm.deleted = 0', READABLE];

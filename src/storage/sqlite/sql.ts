@@ -93,7 +93,7 @@ export const SQL = {
   messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = ? AND m.client_id = ?`,
   messageById: `${MESSAGE_VIEW} WHERE m.room_id = ? AND m.id = ?`,
   bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, name',
-  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, search_text, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
   // (seq, room, room again, user): forward only, capped at the room's last seq
   markRead: 'UPDATE members SET read_seq = MIN(MAX(read_seq, ?), (SELECT last_seq FROM rooms WHERE id = ?)) WHERE room_id = ? AND user_id = ?',
   // (room, bound, limit)

@@ -11,7 +11,7 @@ import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow } from '../rows.ts';
-import { derive, replyParent } from './derived.ts';
+import { derive, deriveText, replyParent, saveDerived } from './derived.ts';
 import type { Statements } from './statements.ts';
 
 /** Create the meta row and `general` on first start; returns the log id. */
@@ -81,12 +81,11 @@ export function post(s: Statements, input: NewPost): Changed<{ message: Message;
   const bumped = s.bumpSeq.get(input.roomId);
   if (!bumped) throw notFound('room');
   const createdAt = now();
-  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null)!;
+  const derived = deriveText(s, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
+  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, derived.folded, derived.mentionsJson)!;
   s.markRead.run(bumped.last_seq, input.roomId, input.roomId, authorId);
-  const mentions = derive(s, {
-    id: inserted.id, roomId: input.roomId, seq: bumped.last_seq, authorId: input.author.id, text: input.text,
-    replyAuthorId: parent ? String(parent.row.author_id) : null,
-  }, input.online ?? (() => false), true);
+  saveDerived(s, { id: inserted.id, roomId: input.roomId, seq: bumped.last_seq }, derived, true);
+  const mentions = derived.mentions;
   const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
   return { value: { message, created: true }, events: [append(s, messageEvent(input.roomId, message, false))] };
 }
