@@ -47,6 +47,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Give up on the first connection after this long; default 0 = keep retrying (a node may start before its database). */
   connectTimeoutMs?: number;
+  /** Newest positions a search looks at first (lookups.ts); default SEARCH_FIRST_WINDOW. Tests make it tiny. */
+  searchWindow?: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     try {
       await migrate(pool);
       await backfillSearch(pool);
-      return new PostgresStore(pool, await transaction(pool, log, init), log);
+      return new PostgresStore(pool, await transaction(pool, log, init), log, opts.searchWindow);
     } catch (err) {
       if (!isConnectionError(err) || Date.now() > deadline) {
         await pool.end().catch(() => {});
@@ -81,9 +83,9 @@ export class PostgresStore implements Store {
   readonly sessions: PostgresSessions;
   readonly lookups: PostgresLookups;
 
-  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog) {
+  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog, searchWindow?: number) {
     this.sessions = new PostgresSessions(pool, log);
-    this.lookups = new PostgresLookups(pool, log);
+    this.lookups = new PostgresLookups(pool, log, searchWindow);
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */

@@ -1,0 +1,78 @@
+/**
+ * PostgreSQL search in windows of the newest positions (storage/postgres/lookups.ts), with a first window
+ * of 6 positions so that every search here widens: the order is the commit order (message_order.pos)
+ * even for a message whose transaction committed after others with newer ids, and paging still returns
+ * every match once.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { fold, parseQuery, queryGrams } from '../../src/core/fold.ts';
+import { openPostgresStore, type PostgresStore } from '../../src/storage/postgres/postgres-store.ts';
+import { createDatabase, type TestDatabase } from '../helpers/cluster.ts';
+
+describe('search windows on PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: PostgresStore;
+  let viewer: string;
+  const ids: string[] = [];
+  before(async () => {
+    db = await createDatabase();
+    store = await openPostgresStore(db.url, { poolSize: 2, searchWindow: 6 });
+    const user = await store.createUser({ username: 'viewer', passwordHash: 'x', guest: false });
+    viewer = user.value.id;
+    const room = (await store.getRoom('general', viewer))!.record;
+    await store.addMember(room.id, viewer, 'member');
+    for (let i = 0; i < 40; i++) {
+      const text = i % 3 === 0 ? `needle ${i}` : `hay ${i}`;
+      const res = await store.postMessage({ roomId: room.id, author: { id: viewer, username: 'viewer' }, text, clientId: null, replyTo: null });
+      ids.push(res.value.message.id);
+    }
+  });
+  after(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  async function all(q: string, limit: number): Promise<string[]> {
+    const terms = parseQuery(q);
+    const out: string[] = [];
+    let beforeKey: number | null = null;
+    for (;;) {
+      const res = await store.lookups.messages(viewer, { terms, grams: queryGrams(terms), limit, beforeKey });
+      out.push(...res.messages.map((m) => m.id));
+      if (res.nextKey === null) return out;
+      beforeKey = res.nextKey;
+    }
+  }
+
+  it('pages through every match once, newest first', async () => {
+    const want = ids.filter((_, i) => i % 3 === 0).reverse();
+    assert.equal(fold('needle'), 'needle');
+    for (const limit of [1, 2, 5, 20]) assert.deepEqual(await all('needle', limit), want, `pages of ${limit}`);
+  });
+
+  it('a message that committed late, with an older id than the messages around it, is in commit order', async () => {
+    // As if the first post's transaction had taken its log position after the 30th post's: swap the two
+    // positions (both posts match). Its id is then older than every message near its position, and the
+    // id range of the window that holds it must still include it.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const pos = async (id: string) => (await client.query<{ pos: string }>('SELECT pos FROM message_order WHERE message_id = $1', [id])).rows[0]!.pos;
+      const [p0, p30] = [await pos(ids[0]!), await pos(ids[30]!)];
+      await client.query('BEGIN');
+      await client.query('UPDATE message_order SET pos = -1 WHERE message_id = $1', [ids[0]]);
+      await client.query('UPDATE message_order SET pos = $1 WHERE message_id = $2', [p0, ids[30]]);
+      await client.query('UPDATE message_order SET pos = $1 WHERE message_id = $2', [p30, ids[0]]);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+    const needles = ids.map((id, i) => ({ id, i })).filter(({ i }) => i % 3 === 0);
+    const rank = (i: number) => (i === 0 ? 30 : i === 30 ? 0 : i);
+    const want = needles.sort((a, b) => rank(b.i) - rank(a.i)).map(({ id }) => id);
+    assert.equal(want[3], ids[0]);
+    for (const limit of [1, 2, 3, 4, 6, 20]) assert.deepEqual(await all('needle', limit), want, `pages of ${limit}`);
+  });
+});
