@@ -37,10 +37,10 @@ export function deriveText(s: Statements, m: { roomId: number; authorId: string;
 /** Index a message's text and record whom it mentions, replacing what an earlier text derived unless `fresh` (a new row). */
 export function saveDerived(s: Statements, m: { id: number; roomId: number; seq: number }, d: Derived, fresh: boolean): void {
   if (!fresh) {
-    s.deleteGrams.run(m.id);
+    s.searchIndex.delete(m.id);
     s.deleteMentions.run(m.id);
   }
-  s.insertGrams.run(m.id, trigramTokens(d.folded));
+  s.searchIndex.put(m.id, trigramTokens(d.folded));
   for (const r of d.rows) s.insertMention.run(parseId(r.userId), m.id, m.roomId, m.seq, r.reason);
 }
 
@@ -58,7 +58,7 @@ export function derive(
 
 /** A deleted message matches no search and mentions nobody. */
 export function underive(s: Statements, messageId: number): MessageMentions {
-  s.deleteGrams.run(messageId);
+  s.searchIndex.delete(messageId);
   s.deleteMentions.run(messageId);
   s.setDerived.run(null, null, messageId);
   return noMentions();

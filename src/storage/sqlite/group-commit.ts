@@ -5,12 +5,20 @@
  * callers' promises resolve. So every 201 is on disk, even across power loss,
  * while a burst of posts shares one fsync instead of paying one each.
  *
- * A use case that throws rolls back to its savepoint only; the others in the
- * batch still commit. If COMMIT itself fails (disk full, I/O error) the batch is
+ * A use case that throws rolls back to its savepoint only (and drops the writes
+ * it deferred); the others in the batch still commit. Deferred writes (the FTS5
+ * search index, search-index.ts) are applied in order just before COMMIT. If COMMIT itself fails (disk full, I/O error) the batch is
  * rolled back and every caller in it gets the error: nothing was published yet,
  * because callers publish events only after their promise resolves.
  */
 import type Database from 'better-sqlite3';
+
+/** Writes held until COMMIT, dropped from `mark` on when the use case that queued them throws. */
+export interface Deferred {
+  mark(): number;
+  rollback(mark: number): void;
+  flush(): void;
+}
 
 interface Waiter {
   resolve: () => void;
@@ -22,7 +30,7 @@ export class GroupCommit {
   private scheduled = false;
 
   /** `onCommit` runs after each successful COMMIT, before callers resume. */
-  constructor(private readonly db: Database.Database, private readonly onCommit: () => void) {}
+  constructor(private readonly db: Database.Database, private readonly onCommit: () => void, private readonly deferred?: Deferred) {}
 
   /** Run `fn` in this tick's transaction; resolves with its result once committed. */
   run<T>(fn: () => T): Promise<T> {
@@ -32,9 +40,11 @@ export class GroupCommit {
       setImmediate(() => this.commit());
     }
     let result: T;
+    const mark = this.deferred?.mark() ?? 0;
     try {
       result = this.db.transaction(fn)();
     } catch (err) {
+      this.deferred?.rollback(mark);
       return Promise.reject(err);
     }
     return new Promise<T>((resolve, reject) => this.waiting.push({ resolve: () => resolve(result), reject }));
@@ -47,6 +57,7 @@ export class GroupCommit {
     this.waiting = [];
     if (this.db.inTransaction) {
       try {
+        this.deferred?.flush();
         this.db.exec('COMMIT');
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');

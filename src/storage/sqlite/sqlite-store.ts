@@ -54,7 +54,7 @@ export class SqliteStore implements Store {
     this.committedHead = this.s.head.get()!.pos ?? 0;
     this.batch = new GroupCommit(db, () => {
       this.committedHead = this.s.head.get()!.pos ?? 0;
-    });
+    }, this.s.searchIndex);
     this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
     this.lookups = new SqliteLookups(db, this.s);
   }

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { EventRow, MemberRow, MessageRow, ReactionRow, RoomRow, UserRow } from '../rows.ts';
+import { SearchIndex } from './search-index.ts';
 import { SQL } from './sql.ts';
 
 /** Prepare every statement of `SQL` on `db`, under the same names; they live as long as the connection. */
@@ -50,8 +51,8 @@ export function prepareStatements(db: Database.Database) {
     setDerived: p(SQL.setDerived),
     deleteMentions: p(SQL.deleteMentions),
     insertMention: p(SQL.insertMention),
-    insertGrams: p(SQL.insertGrams),
-    deleteGrams: p(SQL.deleteGrams),
+    /** The search index's writes, applied at the batch's COMMIT (search-index.ts). */
+    searchIndex: new SearchIndex(p(SQL.insertGrams), p(SQL.deleteGrams)),
     setLevel: p(SQL.setLevel),
     reactionsOf: p<ReactionRow>(SQL.reactionsOf),
     editMessage: p(SQL.editMessage),
