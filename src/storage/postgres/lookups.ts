@@ -20,8 +20,12 @@ const ORDERED = `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT o.pos, m.id,')} 
 /** The first window of a search: this many newest positions (they hold a frequent term's page). */
 export const SEARCH_FIRST_WINDOW = 4096;
 
-/** The smallest message id among the positions in ($1, $2): the start of a window's id range. */
-const WINDOW_IDS = 'SELECT min(message_id)::text AS id FROM message_order WHERE pos > $1 AND pos < $2';
+/**
+ * The smallest message id among the positions in ($1, $2): the start of a window's id range. `+ 0` keeps
+ * the planner from answering min() by walking the message_id index from the oldest row until one falls in
+ * the window (150 ms on 300k messages); the window's rows are read through the pos index instead.
+ */
+const WINDOW_IDS = 'SELECT min(message_id + 0)::text AS id FROM message_order WHERE pos > $1 AND pos < $2';
 
 const INBOX = `${ORDERED.replace('SELECT o.pos,', 'SELECT x.reason, v.read_seq, o.pos,')}
 JOIN mentions x ON x.message_id = m.id AND x.user_id = $1
