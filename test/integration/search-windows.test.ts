@@ -1,8 +1,8 @@
 /**
- * PostgreSQL search in windows of the newest positions (storage/postgres/lookups.ts), with a first window
- * of 6 positions so that every search here widens: the order is the commit order (message_order.pos)
- * even for a message whose transaction committed after others with newer ids, and paging still returns
- * every match once.
+ * PostgreSQL search in two steps (storage/postgres/lookups.ts): the newest positions scanned in
+ * message_order, then the GIN index. Only 6 positions are scanned here, so pages come from both steps:
+ * the order is the commit order (message_order.pos) even for a message whose transaction committed after
+ * others with newer ids, paging returns every match once, and edits and deletes show in both steps at once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -74,5 +74,20 @@ describe('search windows on PostgreSQL', () => {
     const want = needles.sort((a, b) => rank(b.i) - rank(a.i)).map(({ id }) => id);
     assert.equal(want[3], ids[0]);
     for (const limit of [1, 2, 3, 4, 6, 20]) assert.deepEqual(await all('needle', limit), want, `pages of ${limit}`);
+  });
+
+  it('an edit or a delete changes what both steps find, at once', async () => {
+    const room = (await store.getRoom('general', viewer))!.record;
+    const newest = ids[ids.length - 1]!; // 'hay 39', in the scanned positions
+    const oldest = ids[1]!; // 'hay 1', only reachable through the index
+    await store.editMessage(room.id, newest, 'a needle now', () => false);
+    await store.editMessage(room.id, oldest, 'needle too', () => false);
+    await store.deleteMessage(room.id, ids[36]!); // 'needle 36'
+    const got = await all('needle', 2);
+    assert.equal(got[0], newest);
+    assert.deepEqual(got.slice(-2), [oldest, ids[30]!], 'the edited old message, then the one moved to the oldest position above');
+    assert.ok(!got.includes(ids[36]!), 'a deleted message is not found');
+    assert.deepEqual(await all('"hay 39"', 5), [], 'the old text of an edited message is not found');
+    assert.deepEqual(await all('"hay 1"', 2), [19, 17, 16, 14, 13, 11, 10].map((i) => ids[i]!), 'the edited "hay 1" is gone from its old text');
   });
 });

@@ -53,6 +53,7 @@ export async function derive(
   const d = await deriveText(tx, m, online);
   await saveMentions(tx, m, d, true);
   await tx.query(SQL.setDerived, [d.folded, d.mentionsJson, m.id, d.grams]);
+  await tx.query(SQL.setOrderText, [d.folded, m.id]);
   return d.mentions;
 }
 
@@ -60,6 +61,7 @@ export async function derive(
 export async function underive(tx: Tx, messageId: number): Promise<MessageMentions> {
   await tx.query(SQL.deleteMentions, [messageId]);
   await tx.query(SQL.setDerived, [null, null, messageId, null]);
+  await tx.query(SQL.setOrderText, [null, messageId]);
   return noMentions();
 }
 
@@ -107,6 +109,7 @@ export async function backfillSearch(pool: { query: Tx['query'] }): Promise<numb
       'UPDATE messages m SET search_text = b.f, grams = ARRAY(SELECT jsonb_array_elements_text(b.g)) FROM unnest($1::bigint[], $2::text[], $3::jsonb[]) AS b(id, f, g) WHERE m.id = b.id',
       [rows.map((r) => r.id), folded, folded.map((f) => JSON.stringify(gramsOf(f)))],
     );
+    await pool.query('UPDATE message_order o SET search_text = b.f FROM unnest($1::bigint[], $2::text[]) AS b(id, f) WHERE o.message_id = b.id', [rows.map((r) => r.id), folded]);
     n += rows.length;
   }
 }

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { Message, User } from '../../core/types.ts';
 import type { InboxItem, Lookups, MessageQuery } from '../store.ts';
 import { parseId, toUser, type MessageRow, type UserRow } from '../rows.ts';
-import { retrying, type StoreLog } from './db.ts';
+import { retrying, transaction, type StoreLog } from './db.ts';
 import { MESSAGE_VIEW, SQL } from './sql.ts';
 import { withReactions } from './writes.ts';
 
@@ -17,15 +17,11 @@ type KeyedRow = MessageRow & { pos: string | number };
 /** Messages in search order: with `pos`, the position of their creation (message_order). */
 const ORDERED = `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT o.pos, m.id,')} JOIN message_order o ON o.message_id = m.id`;
 
-/** The first window of a search: this many newest positions (they hold a frequent term's page). */
-export const SEARCH_FIRST_WINDOW = 4096;
+/** How many of the newest positions a search scans before it uses the index. */
+export const SEARCH_RECENT_WINDOW = 16_384;
 
-/**
- * The smallest message id among the positions in ($1, $2): the start of a window's id range. `+ 0` keeps
- * the planner from answering min() by walking the message_id index from the oldest row until one falls in
- * the window (150 ms on 300k messages); the window's rows are read through the pos index instead.
- */
-const WINDOW_IDS = 'SELECT min(message_id + 0)::text AS id FROM message_order WHERE pos > $1 AND pos < $2';
+/** Readable now by $1: public rooms, and rooms they are a member of. */
+const READABLE = `(r.visibility = 'public' OR EXISTS (SELECT 1 FROM members v WHERE v.room_id = m.room_id AND v.user_id = $1))`;
 
 const INBOX = `${ORDERED.replace('SELECT o.pos,', 'SELECT x.reason, v.read_seq, o.pos,')}
 JOIN mentions x ON x.message_id = m.id AND x.user_id = $1
@@ -34,7 +30,7 @@ WHERE NOT m.deleted AND ($2::bigint IS NULL OR o.pos < $2)
 ORDER BY o.pos DESC LIMIT $3`;
 
 export class PostgresLookups implements Lookups {
-  constructor(private readonly pool: pg.Pool, private readonly log: StoreLog, private readonly firstWindow = SEARCH_FIRST_WINDOW) {}
+  constructor(private readonly pool: pg.Pool, private readonly log: StoreLog, private readonly recentWindow = SEARCH_RECENT_WINDOW) {}
 
   async users(prefix: string, limit: number): Promise<User[]> {
     const key = prefix.toLowerCase();
@@ -42,26 +38,25 @@ export class PostgresLookups implements Lookups {
   }
 
   /**
-   * A page of matches, newest position first, searched in windows of the newest positions (below the cursor)
-   * that widen until the page is full, then the whole log. Within a window the GIN bitmap is ANDed with a
-   * range of `messages.id` (its primary key), so only that window's matches are fetched from the heap: a
-   * frequent term fills its page from a few thousand positions, a rare one ends in one bitmap scan of the
-   * whole index, and no term walks the log row by row. The id range is exact, not a guess: it starts at the
-   * smallest message id among the window's positions (message_order), so a message whose transaction
-   * committed late, with an older id, is still in it.
+   * A page of matches, newest position first, in two steps. First the newest `recentWindow` positions
+   * below the cursor are scanned in message_order (narrow rows: position, room, folded text), newest first:
+   * a term frequent enough to fill a page there is answered without touching the index. Otherwise the term
+   * is rare among recent messages, and the whole log below the cursor is searched through the GIN index on
+   * `messages.grams`; its matches are few, so reading them all and ordering them is cheap. No plan may walk
+   * the order index row by row (the matches are MATERIALIZED before they are ordered) and the planner may
+   * not fall back to reading every message (enable_seqscan off for that query).
    */
   async messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }> {
     const k = q.limit + 1;
     const below = q.beforeKey ?? Number((await this.read<{ pos: string }>(SQL.head, []))[0]!.pos) + 1;
-    let width = this.firstWindow;
-    let rows: KeyedRow[];
-    for (;;) {
-      const from = below - width > 0 ? below - width : null;
-      const idFrom = from === null ? null : (await this.read<{ id: string | null }>(WINDOW_IDS, [from, below]))[0]!.id;
-      rows = from !== null && idFrom === null ? [] : await this.read<KeyedRow>(...this.searchSql(viewerId, q, k, below, from, idFrom));
-      if (rows.length >= k || from === null) break;
-      // Widen so that the matches seen so far, at the same density, would fill the page twice over.
-      width = rows.length <= 1 ? Infinity : width * Math.ceil((2 * k) / rows.length);
+    const from = below - this.recentWindow;
+    let rows = await this.read<KeyedRow>(...this.recentSql(viewerId, q, k, below, Math.max(from, 0)));
+    if (rows.length < k && from > 0) {
+      const [sql, params] = this.indexedSql(viewerId, q, k, below);
+      rows = await retrying('read', this.log, 4, () => transaction(this.pool, this.log, async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        return (await tx.query<KeyedRow>(sql, params)).rows;
+      }, 'BEGIN READ ONLY'));
     }
     const page = rows.slice(0, q.limit);
     return {
@@ -70,25 +65,35 @@ export class PostgresLookups implements Lookups {
     };
   }
 
-  /** The search of one window: positions in (from, below), ids from idFrom (null = the whole log below). */
-  private searchSql(viewerId: string, q: MessageQuery, k: number, below: number, from: number | null, idFrom: string | null): [string, unknown[]] {
-    const params: unknown[] = [parseId(viewerId), q.grams, k, below];
+  /** Matches among the positions in (from, below), scanned newest first in message_order. */
+  private recentSql(viewerId: string, q: MessageQuery, k: number, below: number, from: number): [string, unknown[]] {
+    const params: unknown[] = [parseId(viewerId), k, below, from];
     const arg = (v: unknown) => `$${params.push(v)}`;
-    const match = ['m.grams @> $2::text[]', 'NOT m.deleted', ...q.terms.map((t) => `strpos(m.search_text, ${arg(t)}) > 0`)];
-    if (idFrom !== null) match.push(`m.id >= ${arg(idFrom)}::bigint`);
+    const where = ['o.pos < $3', 'o.pos > $4', ...q.terms.map((t) => `strpos(o.search_text, ${arg(t)}) > 0`), 'NOT m.deleted', READABLE];
+    if (q.roomId !== undefined) where.push(`o.room_id = ${arg(q.roomId)}`);
+    where.push(...this.filters(q, arg));
+    return [`${ORDERED} WHERE ${where.join(' AND ')} ORDER BY o.pos DESC LIMIT $2`, params];
+  }
+
+  /** Matches in the whole log below `below`, found through the GIN index, then ordered. */
+  private indexedSql(viewerId: string, q: MessageQuery, k: number, below: number): [string, unknown[]] {
+    const params: unknown[] = [parseId(viewerId), k, below, q.grams];
+    const arg = (v: unknown) => `$${params.push(v)}`;
+    const match = ['m.grams @> $4::text[]', 'NOT m.deleted', ...q.terms.map((t) => `strpos(m.search_text, ${arg(t)}) > 0`)];
     if (q.roomId !== undefined) match.push(`m.room_id = ${arg(q.roomId)}`);
-    if (q.authorId !== undefined) match.push(`m.author_id = ${arg(parseId(q.authorId))}`);
-    if (q.since !== undefined) match.push(`m.created_at >= ${arg(q.since)}`);
-    if (q.until !== undefined) match.push(`m.created_at < ${arg(q.until)}`);
-    const where = [
-      'o.pos < $4',
-      `(r.visibility = 'public' OR EXISTS (SELECT 1 FROM members v WHERE v.room_id = m.room_id AND v.user_id = $1))`,
-    ];
-    if (from !== null) where.push(`o.pos > ${arg(from)}`);
-    // The matches are found first (MATERIALIZED: no plan may walk the order index row by row), then ordered.
+    match.push(...this.filters(q, arg));
     const sql = `WITH hit AS MATERIALIZED (SELECT m.id FROM messages m WHERE ${match.join(' AND ')})
-${ORDERED} JOIN hit ON hit.id = m.id WHERE ${where.join(' AND ')} ORDER BY o.pos DESC LIMIT $3`;
+${ORDERED} JOIN hit ON hit.id = m.id WHERE o.pos < $3 AND ${READABLE} ORDER BY o.pos DESC LIMIT $2`;
     return [sql, params];
+  }
+
+  /** The author and time filters, on `m`. */
+  private filters(q: MessageQuery, arg: (v: unknown) => string): string[] {
+    const out: string[] = [];
+    if (q.authorId !== undefined) out.push(`m.author_id = ${arg(parseId(q.authorId))}`);
+    if (q.since !== undefined) out.push(`m.created_at >= ${arg(q.since)}`);
+    if (q.until !== undefined) out.push(`m.created_at < ${arg(q.until)}`);
+    return out;
   }
 
   async mentions(viewerId: string, page: { limit: number; beforeKey: number | null }): Promise<{ items: InboxItem[]; nextKey: number | null }> {

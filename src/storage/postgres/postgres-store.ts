@@ -47,7 +47,7 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Give up on the first connection after this long; default 0 = keep retrying (a node may start before its database). */
   connectTimeoutMs?: number;
-  /** Newest positions a search looks at first (lookups.ts); default SEARCH_FIRST_WINDOW. Tests make it tiny. */
+  /** Newest positions a search scans before it uses the index (lookups.ts); default SEARCH_RECENT_WINDOW. Tests make it tiny. */
   searchWindow?: number;
 }
 

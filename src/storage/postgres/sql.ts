@@ -132,7 +132,10 @@ WHERE room_id = $1 AND user_id = $2`,
   deleteMentions: 'DELETE FROM mentions WHERE message_id = $1',
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])',
   /** Only PostgreSQL: the position of a message's creation, the order of search and the inbox (migration 004). */
-  setPos: 'INSERT INTO message_order (message_id, pos) VALUES ($2, $1)',
+  // (pos, message, room, folded text)
+  setPos: 'INSERT INTO message_order (message_id, pos, room_id, search_text) VALUES ($2, $1, $3, $4)',
+  // (folded text or null, message): the copy the search scans (lookups.ts)
+  setOrderText: 'UPDATE message_order SET search_text = $1 WHERE message_id = $2',
   setLevel: 'UPDATE members SET notifications = $1 WHERE room_id = $2 AND user_id = $3',
 
   // event log

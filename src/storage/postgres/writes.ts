@@ -101,7 +101,7 @@ export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: M
   const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
   // log_head last (see postgres-store.ts); then the message's position goes to message_order (search order).
   const event = await append(tx, messageEvent(input.roomId, message, false));
-  await tx.query(SQL.setPos, [event.pos, inserted.id]);
+  await tx.query(SQL.setPos, [event.pos, inserted.id, input.roomId, d.folded]);
   return { value: { message, created: true }, events: [event] };
 }
 
