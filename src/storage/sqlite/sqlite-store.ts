@@ -4,11 +4,12 @@
  * better-sqlite3 is synchronous and SQLite has a single writer, so each use case
  * runs to completion without yielding: positions and seqs are assigned in commit
  * order for free (STYLE habit 7). Writes are group-committed (group-commit.ts):
- * one transaction per event-loop tick with synchronous=FULL, so a write's promise
- * resolves only once it is on disk. Readers of the log see only committed
- * positions (`committedHead`), never the open batch.
+ * one transaction per event-loop tick, and a write's promise resolves only once it
+ * is on disk (the WAL fdatasync'ed off the event loop for a file; synchronous=FULL
+ * for `:memory:`, where it means nothing). Readers of the log see only committed,
+ * durable positions (`committedHead`), never the open batch.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { notFound } from '../../core/errors.ts';
@@ -17,7 +18,7 @@ import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/ty
 import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import { backfillSearch, underive } from './derived.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type Durability } from './group-commit.ts';
 import { SqliteLookups } from './lookups.ts';
 import { migrate } from './migrate.ts';
 import { SqliteSessions } from './sessions.ts';
@@ -29,12 +30,34 @@ export function openSqliteStore(path: string): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  // A file's durability comes from walSync after COMMIT (group-commit.ts); in WAL mode NORMAL still
+  // syncs the WAL before each checkpoint and the database after it.
+  db.pragma(path === ':memory:' ? 'synchronous = FULL' : 'synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
   backfillSearch(db);
-  return new SqliteStore(db);
+  return new SqliteStore(db, path === ':memory:' ? undefined : walSync(`${path}-wal`));
+}
+
+/** fdatasync of the WAL file on libuv's thread pool (opened at the first sync: SQLite creates it). */
+function walSync(walPath: string): Durability & { close(): void } {
+  let fd: number | null = null;
+  return {
+    sync(done) {
+      try {
+        fd ??= openSync(walPath, 'r');
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      fdatasync(fd, done);
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
 }
 
 /** The SQLite `Store`; open it with `openSqliteStore`. */
@@ -48,13 +71,16 @@ export class SqliteStore implements Store {
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: Database.Database, private readonly durability?: Durability & { close(): void }) {
     this.s = prepareStatements(db);
     this.logId = this.db.transaction(() => init(this.s))();
     this.committedHead = this.s.head.get()!.pos ?? 0;
     this.batch = new GroupCommit(db, () => {
-      this.committedHead = this.s.head.get()!.pos ?? 0;
-    }, this.s.searchIndex);
+      const head = this.s.head.get()!.pos ?? 0;
+      return () => {
+        this.committedHead = head;
+      };
+    }, this.s.searchIndex, durability);
     this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
     this.lookups = new SqliteLookups(db, this.s);
   }
@@ -68,7 +94,9 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.batch.commit();
+    await this.batch.drain();
     this.db.close();
+    this.durability?.close();
   }
 
   // ---- accounts and sessions
