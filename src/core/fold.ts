@@ -12,7 +12,7 @@
  * longer one can only match a message holding all of its 3-grams, and such candidates are confirmed by
  * a substring check of the stored folded text. So every term length, CJK included, is an index lookup,
  * never a scan of the messages. PostgreSQL stores the grams themselves (`gramsOf`, a GIN index); SQLite
- * stores only the 3-grams as FTS5 tokens and lets FTS5 build the 1- and 2-gram index as token prefixes
+ * gives FTS5 only the 3-grams as tokens and lets it build the 1- and 2-gram index as token prefixes
  * (`trigramTokens`, `matchExpression`).
  */
 import { invalid } from './errors.ts';
@@ -152,56 +152,78 @@ function vanishingAfter(text: string, end: number): number {
 }
 
 /**
- * SQLite's index tokens (FTS5, `tokenize='ascii'`, `prefix='5 9'`): each 3-gram of the folded text as `g`
- * and four base-36 digits per code point (36^4 > 0x10FFFF; FTS5 tokenizers would split or fold raw text),
- * so tokens are plain ASCII letters and digits. The text is padded at its end with U+0000, so every code
- * point starts one 3-gram, and every 1- and 2-gram is the 5- or 9-character prefix of a token: FTS5's
- * prefix index is then the 1- and 2-gram index, built in C. Distinct tokens, space-separated.
+ * SQLite's index tokens (FTS5 `tokenize='ascii'`, `prefix='1 2'`): every 3-gram of the folded text, each
+ * code point as itself except the ASCII characters that the tokenizer would treat as separators (all but
+ * 0-9 and a-z), which become U+E000 plus their code. The text is padded at its end with two U+E000, so
+ * every code point starts one 3-gram and every 1- and 2-gram is the 1- or 2-character prefix of a token:
+ * FTS5's prefix index is then the 1- and 2-gram index, built in C. Tokens are space-separated; a 3-gram
+ * that occurs twice is passed twice (FTS5 stores it once per message with detail=none).
  */
 export function trigramTokens(folded: string): string {
-  const cps: number[] = [];
-  for (let i = 0; i < folded.length; i++) {
-    const c = folded.codePointAt(i)!;
-    cps.push(c);
-    if (c > 0xffff) i++;
-  }
-  const n = cps.length;
-  const seen = new Set<number>();
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = cps[i]!;
-    const b = i + 1 < n ? cps[i + 1]! : 0;
-    const c = i + 2 < n ? cps[i + 2]! : 0;
-    // A number key when it fits in 51 bits (code points below U+20000: every script and the emoji);
-    // rarer 3-grams may repeat, which FTS5 (detail=none) stores once anyway.
-    if (a < 0x20000 && b < 0x20000 && c < 0x20000) {
-      const key = (a * 0x20000 + b) * 0x20000 + c;
-      if (seen.has(key)) continue;
-      seen.add(key);
+  const len = folded.length;
+  if (len === 0) return '';
+  // The code points, mapped; then each 3-gram's UTF-16 units and a space, in one typed array.
+  const cps = new Uint32Array(len + 2);
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    let c = folded.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+      const d = folded.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
     }
-    out.push('g' + digits(a) + digits(b) + digits(c));
+    cps[n++] = c < 0x10000 ? tokenUnit(c) : c;
   }
-  return out.join(' ');
+  cps[n] = cps[n + 1] = PAD;
+  const out = new Uint16Array(7 * n);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) out[o++] = 0x20;
+    for (let j = i; j < i + 3; j++) {
+      const c = cps[j]!;
+      if (c < 0x10000) out[o++] = c;
+      else {
+        out[o++] = 0xd800 + ((c - 0x10000) >> 10);
+        out[o++] = 0xdc00 + ((c - 0x10000) & 0x3ff);
+      }
+    }
+  }
+  return unitsToString(out.subarray(0, o));
 }
 
 /**
- * The FTS5 query for `trigramTokens`: a term of 1 or 2 code points is a prefix query (`gXXXX*`,
- * `gXXXXYYYY*`, answered by the prefix index), a longer one needs all of its 3-grams. Terms are ANDed.
+ * The FTS5 query for `trigramTokens`: a term of 1 or 2 code points is a prefix query (`"x"*`, `"xy"*`,
+ * answered by the prefix index), a longer one needs all of its 3-grams. Terms are ANDed.
  */
 export function matchExpression(terms: readonly string[]): string {
   const out = new Set<string>();
   for (const t of terms) {
-    const cps = [...t].map((cp) => digits(cp.codePointAt(0)!));
-    if (cps.length <= 2) out.add(`g${cps.join('')}*`);
-    else for (let i = 0; i + 3 <= cps.length; i++) out.add(`g${cps[i]}${cps[i + 1]}${cps[i + 2]}`);
+    const cps = [...t].map(tokenPoint);
+    if (cps.length <= 2) out.add(`"${cps.join('')}"*`);
+    else for (let i = 0; i + 3 <= cps.length; i++) out.add(`"${cps[i]}${cps[i + 1]}${cps[i + 2]}"`);
   }
   return [...out].join(' ');
 }
 
-const DIGITS: string[] = [];
+const PAD = 0xe000;
 
-/** A code point as four base-36 digits (BMP ones remembered). */
-function digits(cp: number): string {
-  if (cp < 0x10000) return (DIGITS[cp] ??= cp.toString(36).padStart(4, '0'));
-  return cp.toString(36).padStart(4, '0');
+/** A code unit as the tokenizer must see it: ASCII other than 0-9 and a-z moved to U+E000 + code. */
+function tokenUnit(c: number): number {
+  if (c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) return c;
+  return PAD + c;
+}
+
+function tokenPoint(cp: string): string {
+  return cp.length === 1 ? String.fromCharCode(tokenUnit(cp.charCodeAt(0))) : cp;
+}
+
+/** UTF-16 code units as a string, in chunks (String.fromCharCode takes its arguments on the stack). */
+function unitsToString(units: Uint16Array): string {
+  const CHUNK = 8192;
+  if (units.length <= CHUNK) return String.fromCharCode.apply(null, units as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < units.length; i += CHUNK) s += String.fromCharCode.apply(null, units.subarray(i, i + CHUNK) as unknown as number[]);
+  return s;
 }

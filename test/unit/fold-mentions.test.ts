@@ -63,19 +63,24 @@ describe('grams: a message matches a term only if it holds the term\'s grams, an
       assert.equal(candidate && matchesAll(folded, [term]), want);
     });
   }
-  it('tokens are ASCII letters and digits, distinct per gram, fixed width per code point', () => {
-    const toks = trigramTokens(fold('ab 😀x 東京都 abab')).split(' ');
-    for (const t of toks) assert.match(t, /^g[0-9a-z]{12}$/);
-    assert.equal(new Set(toks).size, toks.length);
+  it('tokens are three characters, none of them an ASCII separator, one per code point of the text', () => {
+    const folded = fold('ab 😀x 東京都 a-b');
+    const toks = trigramTokens(folded).split(' ');
+    for (const t of toks) {
+      assert.equal([...t].length, 3, JSON.stringify(t));
+      assert.doesNotMatch(t, /[\x00-\x2f\x3a-\x60\x7b-\x7f]/, 'no ASCII the ascii tokenizer splits on');
+    }
+    assert.equal(toks.length, [...folded].length);
     assert.equal(trigramTokens(''), '');
+    assert.equal(trigramTokens('x'.repeat(20_000)).length, 4 * 20_000 - 1, 'long texts (built in chunks)');
   });
 });
 
 /** What FTS5 answers for matchExpression over trigramTokens: exact tokens must be present; `x*` needs a token starting with x. */
 function ftsCandidate(folded: string, terms: string[]): boolean {
   const tokens = trigramTokens(folded).split(' ');
-  return matchExpression(terms).split(' ').every((part) =>
-    part.endsWith('*') ? tokens.some((t) => t.startsWith(part.slice(0, -1))) : tokens.includes(part));
+  return matchExpression(terms).match(/"[^"]*"\*?/g)!.every((part) =>
+    part.endsWith('*') ? tokens.some((t) => t.startsWith(part.slice(1, -2))) : tokens.includes(part.slice(1, -1)));
 }
 
 describe('SQLite tokens: every 1-, 2- and 3+-code-point term finds the messages that hold it', () => {
@@ -95,6 +100,10 @@ describe('SQLite tokens: every 1-, 2- and 3+-code-point term finds the messages 
     ['xy', 'yx', false],
     ['😀😁', '😁', true],
     ['a b', 'a b', true],
+    ['a-b', 'a-b', true],
+    ['a-b', '-', true],
+    ['say "hi"', '"h', true],
+    ['😀x', 'x', true],
   ];
   for (const [text, term, want] of cases) {
     it(`${JSON.stringify(term)} in ${JSON.stringify(text)}: ${want}`, () => {
@@ -105,9 +114,10 @@ describe('SQLite tokens: every 1-, 2- and 3+-code-point term finds the messages 
     });
   }
   it('the 1- and 2-code-point terms are prefix queries, longer ones ANDed 3-grams', () => {
-    assert.equal(matchExpression(['a']), 'g002p*');
-    assert.equal(matchExpression(['ab']), 'g002p002q*');
-    assert.equal(matchExpression(['abcd']), 'g002p002q002r g002q002r002s');
+    assert.equal(matchExpression(['a']), '"a"*');
+    assert.equal(matchExpression(['a b']), '"a\ue020b"');
+    assert.equal(matchExpression(['ab', 'abcd']), '"ab"* "abc" "bcd"');
+    assert.equal(matchExpression(['"x"']), '"\ue022x\ue022"', 'a quote is a token character, never FTS5 syntax');
   });
 });
 

@@ -32,8 +32,8 @@ describe('GroupCommit with a durability step', () => {
     void insert(2).then(() => resumed.push(2));
     await tick();
     assert.equal(pending.length, 1, 'one sync for the first batch');
-    assert.deepEqual(resumed, [], 'committed but not yet durable: nobody resumes');
-    assert.deepEqual(published, []);
+    assert.equal(resumed.length, 0, 'committed but not yet durable: nobody resumes');
+    assert.equal(published.length, 0);
     void insert(3).then(() => resumed.push(3));
     await tick();
     void insert(4).then(() => resumed.push(4));

@@ -8,7 +8,7 @@ import { SearchIndex } from '../../src/storage/sqlite/search-index.ts';
 
 function open() {
   const db = new Database(':memory:');
-  db.exec("CREATE VIRTUAL TABLE message_grams USING fts5(grams, content='', contentless_delete=1, detail='none', tokenize='ascii', prefix='5 9')");
+  db.exec("CREATE VIRTUAL TABLE message_grams USING fts5(grams, content='', contentless_delete=1, detail='none', tokenize='ascii', prefix='1 2')");
   const index = new SearchIndex(db.prepare('INSERT INTO message_grams (rowid, grams) VALUES (?, ?)'), db.prepare('DELETE FROM message_grams WHERE rowid = ?'));
   const batch = new GroupCommit(db, () => () => {}, index);
   const find = (term: string) => db.prepare<[string], { rowid: number }>('SELECT rowid FROM message_grams WHERE message_grams MATCH ? ORDER BY rowid').all(matchExpression([fold(term)])).map((r) => r.rowid);

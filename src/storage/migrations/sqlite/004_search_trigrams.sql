@@ -1,6 +1,6 @@
--- The search index holds each message's distinct 3-grams (core/fold.ts trigramTokens, padded at the end),
--- and FTS5 keeps their 5- and 9-character prefixes, i.e. the 1- and 2-grams, in its prefix index (built in C).
+-- The search index holds each message's 3-grams (core/fold.ts trigramTokens, padded at the end), and FTS5
+-- keeps their 1- and 2-character prefixes, i.e. the 1- and 2-grams, in its prefix index (built in C).
 -- Messages are re-indexed at open (sqlite/derived.ts backfillSearch picks up the NULL search_text).
 DROP TABLE message_grams;
-CREATE VIRTUAL TABLE message_grams USING fts5(grams, content='', contentless_delete=1, detail='none', tokenize='ascii', prefix='5 9');
+CREATE VIRTUAL TABLE message_grams USING fts5(grams, content='', contentless_delete=1, detail='none', tokenize='ascii', prefix='1 2');
 UPDATE messages SET search_text = NULL WHERE deleted = 0;
