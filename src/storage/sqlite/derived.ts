@@ -9,6 +9,7 @@ import { fold, trigramTokens } from '../../core/fold.ts';
 import { BROADCAST_MEMBERS_MAX, namesToLookUp, mentionCandidates, planMentions } from '../../core/mentions.ts';
 import type { MessageMentions, ReplyRef, UserRef } from '../../core/types.ts';
 import { noMentions, parseId, replyRefOf, type MessageRow } from '../rows.ts';
+import { SQL } from './sql.ts';
 import type { Statements } from './statements.ts';
 
 /** The parent of a new reply: a message of the same room, not deleted; else 400 `invalid_reply_to`. */
@@ -36,11 +37,11 @@ export function deriveText(s: Statements, m: { roomId: number; authorId: string;
 
 /** Index a message's text and record whom it mentions, replacing what an earlier text derived unless `fresh` (a new row). */
 export function saveDerived(s: Statements, m: { id: number; roomId: number; seq: number }, d: Derived, fresh: boolean): void {
-  if (!fresh) {
-    s.searchIndex.delete(m.id);
+  if (fresh) s.searchIndex.added(m.id);
+  else {
+    s.searchIndex.replace(m.id, d.folded);
     s.deleteMentions.run(m.id);
   }
-  s.searchIndex.put(m.id, trigramTokens(d.folded));
   for (const r of d.rows) s.insertMention.run(parseId(r.userId), m.id, m.roomId, m.seq, r.reason);
 }
 
@@ -96,20 +97,20 @@ function mentionsOf(
 }
 
 /**
- * Index messages written before search existed (migration 003 adds the columns empty): their folded text
- * and grams. Runs at open, in one transaction; their mentions stay unrecorded (they were never counted).
+ * At open: fold the text of messages that have none (written before search existed, or re-indexed by a
+ * migration), then index every message after `through` and move it to the newest; one transaction. Their
+ * mentions stay unrecorded (they were never counted). Returns how many messages were indexed.
  */
 export function backfillSearch(db: Database.Database): number {
-  const rows = db.prepare<[], { id: number; text: string }>('SELECT id, text FROM messages WHERE search_text IS NULL AND deleted = 0').all();
-  if (rows.length === 0) return 0;
-  const set = db.prepare('UPDATE messages SET search_text = ? WHERE id = ?');
-  const index = db.prepare('INSERT INTO message_grams (rowid, grams) VALUES (?, ?)');
-  db.transaction(() => {
-    for (const r of rows) {
-      const folded = fold(r.text);
-      set.run(folded, r.id);
-      index.run(r.id, trigramTokens(folded));
-    }
+  return db.transaction(() => {
+    const unfolded = db.prepare<[], { id: number; text: string }>('SELECT id, text FROM messages WHERE search_text IS NULL AND deleted = 0').all();
+    const set = db.prepare('UPDATE messages SET search_text = ? WHERE id = ?');
+    for (const r of unfolded) set.run(fold(r.text), r.id);
+    const through = db.prepare<[], { through: number }>(SQL.searchThrough).get()!.through;
+    const rows = db.prepare<[number], { id: number; search_text: string }>('SELECT id, search_text FROM messages WHERE id > ? AND deleted = 0 ORDER BY id').all(through);
+    const index = db.prepare(SQL.insertGrams);
+    for (const r of rows) index.run(r.id, trigramTokens(r.search_text));
+    db.prepare(SQL.setSearchThrough).run(db.prepare<[], { id: number }>(SQL.newestMessage).get()!.id);
+    return rows.length;
   })();
-  return rows.length;
 }

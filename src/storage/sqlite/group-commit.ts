@@ -29,7 +29,11 @@ import type Database from 'better-sqlite3';
 export interface Deferred {
   mark(): number;
   rollback(mark: number): void;
+  /** Runs inside the batch's transaction, just before COMMIT. */
   flush(): void;
+  /** After COMMIT succeeded, or after the batch was rolled back. */
+  committed?(): void;
+  abandoned?(): void;
 }
 
 /** Makes committed transactions durable off the event loop (sqlite-store.ts: fdatasync of the WAL). */
@@ -100,9 +104,11 @@ export class GroupCommit {
       this.db.exec('COMMIT');
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.deferred?.abandoned?.();
       for (const w of waiting) w.reject(err);
       return;
     }
+    this.deferred?.committed?.();
     const publish = this.onCommit();
     if (!this.durability) {
       publish();

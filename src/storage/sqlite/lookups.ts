@@ -1,6 +1,6 @@
 /**
  * v1.1 reads that span rooms, on SQLite (store.ts `Lookups`): people by name prefix, message search
- * through the `message_grams` FTS5 index, the mentions inbox. The order key is the message id, which
+ * through the `message_grams` FTS5 index (and a scan of the messages not yet in it), the mentions inbox. The order key is the message id, which
  * SQLite's single writer hands out in commit order. Mirrors postgres/lookups.ts.
  */
 import type Database from 'better-sqlite3';
@@ -37,13 +37,15 @@ export class SqliteLookups implements Lookups {
     return this.s.usersByPrefix.all(key, `${key}\u{10FFFF}`, limit).map(toUser);
   }
 
+  /**
+   * A page of matches, newest first: the messages not yet in the index (after `through`, a few hundred at
+   * most: search-index.ts) are scanned, then the index answers for the rest. Every candidate is confirmed
+   * against the stored folded text, so edits and deletes count at once.
+   */
   async messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }> {
-    const params: Record<string, unknown> = {
-      viewer: parseId(viewerId),
-      match: matchExpression(q.terms),
-      limit: q.limit + 1,
-    };
-    const where = ['message_grams MATCH @match', 'm.deleted = 0', READABLE];
+    const through = this.s.searchIndex.through;
+    const params: Record<string, unknown> = { viewer: parseId(viewerId), limit: q.limit + 1, through };
+    const where = ['m.deleted = 0', READABLE];
     q.terms.forEach((t, i) => {
       where.push(`instr(m.search_text, @t${i}) > 0`);
       params[`t${i}`] = t;
@@ -53,12 +55,21 @@ export class SqliteLookups implements Lookups {
     if (q.since !== undefined) (where.push('m.created_at >= @since'), (params.since = q.since));
     if (q.until !== undefined) (where.push('m.created_at < @until'), (params.until = q.until));
     if (q.beforeKey !== null) (where.push('m.id < @before'), (params.before = q.beforeKey));
-    const sql = `${MESSAGE_VIEW} JOIN message_grams ON message_grams.rowid = m.id WHERE ${where.join(' AND ')} ORDER BY message_grams.rowid DESC LIMIT @limit`;
-    let stmt = this.searches.get(sql);
-    if (!stmt) this.searches.set(sql, (stmt = this.db.prepare<unknown[], MessageRow>(sql)));
-    const rows = stmt.all(params);
+    const rows = this.statement(`${MESSAGE_VIEW} WHERE m.id > @through AND ${where.join(' AND ')} ORDER BY m.id DESC LIMIT @limit`).all(params);
+    if (rows.length <= q.limit) {
+      params.match = matchExpression(q.terms);
+      params.limit = q.limit + 1 - rows.length;
+      rows.push(...this.statement(`${MESSAGE_VIEW} JOIN message_grams ON message_grams.rowid = m.id WHERE message_grams MATCH @match AND m.id <= @through AND ${where.join(' AND ')} ORDER BY message_grams.rowid DESC LIMIT @limit`).all(params));
+    }
     const page = rows.slice(0, q.limit);
     return { messages: withReactions(this.s, page), nextKey: rows.length > q.limit ? page[page.length - 1]!.id : null };
+  }
+
+  /** A search statement by its SQL (one per shape: number of terms, which filters), prepared once. */
+  private statement(sql: string): Database.Statement<unknown[], MessageRow> {
+    let stmt = this.searches.get(sql);
+    if (!stmt) this.searches.set(sql, (stmt = this.db.prepare<unknown[], MessageRow>(sql)));
+    return stmt;
   }
 
   async mentions(viewerId: string, page: { limit: number; beforeKey: number | null }): Promise<{ items: InboxItem[]; nextKey: number | null }> {

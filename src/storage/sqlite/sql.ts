@@ -124,6 +124,11 @@ export const SQL = {
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) VALUES (?, ?, ?, ?, ?)',
   insertGrams: 'INSERT INTO message_grams (rowid, grams) VALUES (?, ?)',
   deleteGrams: 'DELETE FROM message_grams WHERE rowid = ?',
+  // (through, limit): the next messages to index (search-index.ts)
+  unindexed: 'SELECT id, search_text FROM messages WHERE id > ? AND deleted = 0 ORDER BY id LIMIT ?',
+  searchThrough: 'SELECT through FROM search_state WHERE id = 1',
+  setSearchThrough: 'UPDATE search_state SET through = ? WHERE id = 1',
+  newestMessage: 'SELECT COALESCE(MAX(id), 0) AS id FROM messages',
   // (room, user, level or null)
   setLevel: 'UPDATE members SET notifications = ? WHERE room_id = ? AND user_id = ?',
 

@@ -81,6 +81,7 @@ export class SqliteStore implements Store {
         this.committedHead = head;
       };
     }, this.s.searchIndex, durability);
+    this.s.searchIndex.kick = () => void this.write(() => {}).catch(() => {});
     this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
     this.lookups = new SqliteLookups(db, this.s);
   }
@@ -93,6 +94,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.s.searchIndex.close();
     this.batch.commit();
     await this.batch.drain();
     this.db.close();

@@ -52,7 +52,13 @@ export function prepareStatements(db: Database.Database) {
     deleteMentions: p(SQL.deleteMentions),
     insertMention: p(SQL.insertMention),
     /** The search index's writes, applied at the batch's COMMIT (search-index.ts). */
-    searchIndex: new SearchIndex(p(SQL.insertGrams), p(SQL.deleteGrams)),
+    searchIndex: new SearchIndex({
+      insert: p(SQL.insertGrams),
+      remove: p(SQL.deleteGrams),
+      unindexed: p<{ id: number; search_text: string }>(SQL.unindexed),
+      getThrough: p<{ through: number }>(SQL.searchThrough),
+      setThrough: p(SQL.setSearchThrough),
+    }, p<{ id: number }>(SQL.newestMessage).get()!.id),
     setLevel: p(SQL.setLevel),
     reactionsOf: p<ReactionRow>(SQL.reactionsOf),
     editMessage: p(SQL.editMessage),
