@@ -8,6 +8,11 @@
  * arrive as text, so decimal numbers there are read as numbers where the schema wants one
  * (`limit=5`), and nothing else is converted (`after=1.5` stays text and fails an integer).
  * As before, unknown properties are dropped, defaults filled in, and the first error is reported.
+ *
+ * Cleaning and defaulting walk the schema for every request (TypeBox's `Value` is an interpreter; a union
+ * such as `reply_to` makes `Clean` sort it each time), so they are skipped where they cannot change
+ * anything: a schema with no `default` whose objects are all closed (`additionalProperties: false`) is
+ * left as sent when the compiled check passes (a value with an unknown property fails that check).
  */
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 import type { TSchema } from 'typebox';
@@ -19,8 +24,12 @@ const NUMBER_TEXT = /^-?\d+(\.\d+)?$/;
 /** Validator compiler for `app.setValidatorCompiler`: strict JSON bodies, numbers read from URL text. */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = Compile(schema);
+  // Route params hold exactly the route's parameters: nothing to clean there either.
+  const node = schema as unknown as SchemaNode;
+  const asSent = !hasDefault(node) && (httpPart === 'params' || allClosed(node));
   return (input: unknown) => {
     const converted = httpPart === 'body' ? input : numbersFromText(schema, input);
+    if (asSent && check.Check(converted)) return { value: converted };
     const value = Value.Clean(schema, Value.Default(schema, converted));
     if (check.Check(value)) return { value };
     const error: FastifySchemaValidationError[] = check.Errors(value).slice(0, 1);
@@ -38,4 +47,30 @@ function numbersFromText(schema: TSchema, input: unknown): unknown {
     if ((type === 'integer' || type === 'number') && typeof v === 'string' && NUMBER_TEXT.test(v)) out[key] = Number(v);
   }
   return out;
+}
+
+type SchemaNode = Record<string, unknown>;
+
+/** Child schemas of a JSON Schema node (properties, items, unions, …). */
+function children(node: SchemaNode): SchemaNode[] {
+  const out: SchemaNode[] = [];
+  for (const [key, v] of Object.entries(node)) {
+    if (v === null || typeof v !== 'object') continue;
+    if (key === 'properties' || key === 'patternProperties') out.push(...(Object.values(v) as SchemaNode[]));
+    else if (Array.isArray(v)) out.push(...(v.filter((x) => x !== null && typeof x === 'object') as SchemaNode[]));
+    else if (key === 'items' || key === 'additionalProperties' || key === 'not') out.push(v as SchemaNode);
+  }
+  return out;
+}
+
+/** Whether `default` appears anywhere in the schema. */
+function hasDefault(node: SchemaNode): boolean {
+  return 'default' in node || children(node).some(hasDefault);
+}
+
+/** Whether every object in the schema rejects unknown properties (so `Clean` has nothing to drop). */
+function allClosed(node: SchemaNode): boolean {
+  const isObject = node.type === 'object' || 'properties' in node || 'patternProperties' in node;
+  if (isObject && node.additionalProperties !== false) return false;
+  return children(node).every(allClosed);
 }
