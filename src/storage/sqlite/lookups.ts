@@ -1,19 +1,24 @@
 /**
  * v1.1 reads that span rooms, on SQLite (store.ts `Lookups`): people by name prefix, message search
- * through the `message_grams` FTS5 index (and a scan of the messages not yet in it), the mentions inbox. The order key is the message id, which
- * SQLite's single writer hands out in commit order. Mirrors postgres/lookups.ts.
+ * through the FTS5 index (search-index.ts) and a scan of what it has not caught up with, the mentions
+ * inbox. The order key is the message id, which SQLite's single writer hands out in commit order.
+ * Searches run on the index's reader connection (it sees `search.message_grams`); mirrors postgres/lookups.ts.
  */
 import type Database from 'better-sqlite3';
 import { matchExpression } from '../../core/fold.ts';
 import type { Message, User } from '../../core/types.ts';
 import type { InboxItem, Lookups, MessageQuery } from '../store.ts';
 import { parseId, toUser, type MessageRow } from '../rows.ts';
+import type { SearchIndex } from './search-index.ts';
 import { MESSAGE_VIEW } from './sql.ts';
 import type { Statements } from './statements.ts';
 import { withReactions } from './writes.ts';
 
 /** Readable now by @viewer: public rooms, and rooms they are a member of. */
 const READABLE = `(r.visibility = 'public' OR EXISTS (SELECT 1 FROM members v WHERE v.room_id = m.room_id AND v.user_id = @viewer))`;
+
+/** Messages changed after the index's `dirty` row: the index may hold an older text of them. */
+const DIRTY = 'SELECT message_id FROM search_dirty WHERE seq > @dirty';
 
 const INBOX = `${MESSAGE_VIEW}
 JOIN mentions x ON x.message_id = m.id AND x.user_id = @viewer
@@ -25,9 +30,11 @@ export class SqliteLookups implements Lookups {
   private readonly inbox;
   /** Search statements by shape (number of terms, which filters), prepared once each. */
   private readonly searches = new Map<string, Database.Statement<unknown[], MessageRow>>();
+  private readonly db: Database.Database;
 
-  constructor(private readonly db: Database.Database, private readonly s: Statements) {
-    this.inbox = db.prepare<unknown[], MessageRow & { reason: InboxItem['reason']; read_seq: number }>(
+  constructor(private readonly index: SearchIndex, private readonly s: Statements) {
+    this.db = index.reader;
+    this.inbox = this.db.prepare<unknown[], MessageRow & { reason: InboxItem['reason']; read_seq: number }>(
       INBOX.replace('SELECT m.id,', 'SELECT x.reason, v.read_seq, m.id,'),
     );
   }
@@ -38,16 +45,17 @@ export class SqliteLookups implements Lookups {
   }
 
   /**
-   * A page of matches, newest first: the messages not yet in the index (after `through`, a few hundred at
-   * most: search-index.ts) are scanned, then the index answers for the rest. Every candidate is confirmed
-   * against the stored folded text, so edits and deletes count at once.
+   * A page of matches, newest first. The messages the index has not caught up with (newer than its
+   * `through`, or changed after its `dirty`: a few hundred at most while the worker keeps up) are scanned;
+   * the index answers for the others; the two lists are disjoint and merged by id. Every candidate is
+   * confirmed against the message's current folded text, so edits and deletes count at once.
    */
   async messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }> {
-    const through = this.s.searchIndex.through;
-    const params: Record<string, unknown> = { viewer: parseId(viewerId), limit: q.limit + 1, through };
+    const { through, dirty } = this.index.state();
+    const params: Record<string, unknown> = { viewer: parseId(viewerId), limit: q.limit + 1, through, dirty };
     const where = ['m.deleted = 0', READABLE];
     q.terms.forEach((t, i) => {
-      where.push(`instr(m.search_text, @t${i}) > 0`);
+      where.push(`instr(natter_fold(m.text), @t${i}) > 0`);
       params[`t${i}`] = t;
     });
     if (q.roomId !== undefined) (where.push('m.room_id = @room'), (params.room = q.roomId));
@@ -55,11 +63,14 @@ export class SqliteLookups implements Lookups {
     if (q.since !== undefined) (where.push('m.created_at >= @since'), (params.since = q.since));
     if (q.until !== undefined) (where.push('m.created_at < @until'), (params.until = q.until));
     if (q.beforeKey !== null) (where.push('m.id < @before'), (params.before = q.beforeKey));
-    const rows = this.statement(`${MESSAGE_VIEW} WHERE m.id > @through AND ${where.join(' AND ')} ORDER BY m.id DESC LIMIT @limit`).all(params);
-    if (rows.length <= q.limit) {
+    const filters = where.join(' AND ');
+    const tail = this.statement(`${MESSAGE_VIEW} WHERE m.id IN (SELECT id FROM messages WHERE id > @through UNION ${DIRTY}) AND ${filters} ORDER BY m.id DESC LIMIT @limit`).all(params);
+    let rows = tail;
+    // Tail rows newer than `through` are newer than anything the index holds: enough of them fill the page.
+    if (tail.filter((r) => r.id > through).length <= q.limit) {
       params.match = matchExpression(q.terms);
-      params.limit = q.limit + 1 - rows.length;
-      rows.push(...this.statement(`${MESSAGE_VIEW} JOIN message_grams ON message_grams.rowid = m.id WHERE message_grams MATCH @match AND m.id <= @through AND ${where.join(' AND ')} ORDER BY message_grams.rowid DESC LIMIT @limit`).all(params));
+      const indexed = this.statement(`${MESSAGE_VIEW} JOIN search.message_grams ON message_grams.rowid = m.id WHERE message_grams MATCH @match AND m.id <= @through AND m.id NOT IN (${DIRTY}) AND ${filters} ORDER BY message_grams.rowid DESC LIMIT @limit`).all(params);
+      rows = [...tail, ...indexed].sort((a, b) => b.id - a.id).slice(0, q.limit + 1);
     }
     const page = rows.slice(0, q.limit);
     return { messages: withReactions(this.s, page), nextKey: rows.length > q.limit ? page[page.length - 1]!.id : null };

@@ -93,7 +93,7 @@ export const SQL = {
   messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = ? AND m.client_id = ?`,
   messageById: `${MESSAGE_VIEW} WHERE m.room_id = ? AND m.id = ?`,
   bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, name',
-  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, search_text, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
   // (seq, room, room again, user): forward only, capped at the room's last seq
   markRead: 'UPDATE members SET read_seq = MIN(MAX(read_seq, ?), (SELECT last_seq FROM rooms WHERE id = ?)) WHERE room_id = ? AND user_id = ?',
   // (room, bound, limit)
@@ -118,17 +118,12 @@ export const SQL = {
   standing: 'SELECT (SELECT role FROM members WHERE room_id = ? AND user_id = u.id) AS role, u.guest, (SELECT COUNT(*) FROM members WHERE room_id = ?) AS members FROM users u WHERE u.id = ?',
   memberIds: 'SELECT user_id AS id FROM members WHERE room_id = ?',
   isMember: 'SELECT 1 AS yes FROM members WHERE room_id = ? AND user_id = ?',
-  // (folded text or null, mentions JSON or null, message)
-  setDerived: 'UPDATE messages SET search_text = ?, mentions = ? WHERE id = ?',
+  // (mentions JSON or null, message)
+  setDerived: 'UPDATE messages SET mentions = ? WHERE id = ?',
   deleteMentions: 'DELETE FROM mentions WHERE message_id = ?',
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) VALUES (?, ?, ?, ?, ?)',
-  insertGrams: 'INSERT INTO message_grams (rowid, grams) VALUES (?, ?)',
-  deleteGrams: 'DELETE FROM message_grams WHERE rowid = ?',
-  // (through, limit): the next messages to index (search-index.ts)
-  unindexed: 'SELECT id, search_text FROM messages WHERE id > ? AND deleted = 0 ORDER BY id LIMIT ?',
-  searchThrough: 'SELECT through FROM search_state WHERE id = 1',
-  setSearchThrough: 'UPDATE search_state SET through = ? WHERE id = 1',
-  newestMessage: 'SELECT COALESCE(MAX(id), 0) AS id FROM messages',
+  // (message): its text changed, for the search index to re-read (search-index.ts)
+  markDirty: 'INSERT INTO search_dirty (message_id) VALUES (?)',
   // (room, user, level or null)
   setLevel: 'UPDATE members SET notifications = ? WHERE room_id = ? AND user_id = ?',
 

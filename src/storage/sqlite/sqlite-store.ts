@@ -17,10 +17,11 @@ import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
-import { backfillSearch, underive } from './derived.ts';
+import { underive } from './derived.ts';
 import { GroupCommit, type Durability } from './group-commit.ts';
 import { SqliteLookups } from './lookups.ts';
 import { migrate } from './migrate.ts';
+import { inlineIndex, workerIndex, type SearchIndex } from './search-index.ts';
 import { SqliteSessions } from './sessions.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, editText, history, init, join, leave, post, roomView, userById, withReactions } from './writes.ts';
@@ -36,8 +37,8 @@ export function openSqliteStore(path: string): SqliteStore {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  backfillSearch(db);
-  return new SqliteStore(db, path === ':memory:' ? undefined : walSync(`${path}-wal`));
+  const memory = path === ':memory:';
+  return new SqliteStore(db, memory ? inlineIndex(db) : workerIndex(db, path), memory ? undefined : walSync(`${path}-wal`));
 }
 
 /** fdatasync of the WAL file on libuv's thread pool (opened at the first sync: SQLite creates it). */
@@ -71,7 +72,11 @@ export class SqliteStore implements Store {
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
-  constructor(private readonly db: Database.Database, private readonly durability?: Durability & { close(): void }) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly search: SearchIndex,
+    private readonly durability?: Durability & { close(): void },
+  ) {
     this.s = prepareStatements(db);
     this.logId = this.db.transaction(() => init(this.s))();
     this.committedHead = this.s.head.get()!.pos ?? 0;
@@ -80,10 +85,9 @@ export class SqliteStore implements Store {
       return () => {
         this.committedHead = head;
       };
-    }, this.s.searchIndex, durability);
-    this.s.searchIndex.kick = () => void this.write(() => {}).catch(() => {});
+    }, search, durability);
     this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
-    this.lookups = new SqliteLookups(db, this.s);
+    this.lookups = new SqliteLookups(search, this.s);
   }
 
   async ping(): Promise<void> {
@@ -94,9 +98,9 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.s.searchIndex.close();
     this.batch.commit();
     await this.batch.drain();
+    await this.search.close();
     this.db.close();
     this.durability?.close();
   }

@@ -5,7 +5,6 @@
  */
 import type Database from 'better-sqlite3';
 import type { EventRow, MemberRow, MessageRow, ReactionRow, RoomRow, UserRow } from '../rows.ts';
-import { SearchIndex } from './search-index.ts';
 import { SQL } from './sql.ts';
 
 /** Prepare every statement of `SQL` on `db`, under the same names; they live as long as the connection. */
@@ -51,14 +50,7 @@ export function prepareStatements(db: Database.Database) {
     setDerived: p(SQL.setDerived),
     deleteMentions: p(SQL.deleteMentions),
     insertMention: p(SQL.insertMention),
-    /** The search index's writes, applied at the batch's COMMIT (search-index.ts). */
-    searchIndex: new SearchIndex({
-      insert: p(SQL.insertGrams),
-      remove: p(SQL.deleteGrams),
-      unindexed: p<{ id: number; search_text: string }>(SQL.unindexed),
-      getThrough: p<{ through: number }>(SQL.searchThrough),
-      setThrough: p(SQL.setSearchThrough),
-    }, p<{ id: number }>(SQL.newestMessage).get()!.id),
+    markDirty: p(SQL.markDirty),
     setLevel: p(SQL.setLevel),
     reactionsOf: p<ReactionRow>(SQL.reactionsOf),
     editMessage: p(SQL.editMessage),

@@ -82,7 +82,7 @@ export function post(s: Statements, input: NewPost): Changed<{ message: Message;
   if (!bumped) throw notFound('room');
   const createdAt = now();
   const derived = deriveText(s, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
-  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, derived.folded, derived.mentionsJson)!;
+  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, derived.mentionsJson)!;
   s.markRead.run(bumped.last_seq, input.roomId, input.roomId, authorId);
   saveDerived(s, { id: inserted.id, roomId: input.roomId, seq: bumped.last_seq }, derived, true);
   const mentions = derived.mentions;

@@ -1,10 +1,10 @@
 -- Search, mentions, replies and notification levels (API v1.1 §1-2).
--- search_text: the folded text (core/fold.ts), null once deleted; message_grams indexes its 1-/2-/3-grams
--- (rowid = message id, which under SQLite's single writer is commit order).
+-- The search index is not here: it lives in its own file beside this one, written by a worker thread
+-- (sqlite/search-index.ts), and is rebuilt from `messages` when missing.
 ALTER TABLE messages ADD COLUMN reply_to INTEGER REFERENCES messages(id);
-ALTER TABLE messages ADD COLUMN search_text TEXT;
 ALTER TABLE messages ADD COLUMN mentions TEXT;            -- JSON of message.mentions; null = none
-CREATE VIRTUAL TABLE message_grams USING fts5(grams, content='', contentless_delete=1, detail='none');
+-- Messages edited or deleted, in order, for the search index to re-read (rows it has read are pruned).
+CREATE TABLE search_dirty (seq INTEGER PRIMARY KEY AUTOINCREMENT, message_id INTEGER NOT NULL); -- AUTOINCREMENT: seq never goes back after pruning
 
 -- Who a message mentions, one row per user (the first reason that applies), for counts and the inbox.
 CREATE TABLE mentions (
