@@ -34,13 +34,15 @@ if (o.help) {
   console.log(`usage: node bench/post.mjs [--mode both|max|paced] [--reps N] [--users 200] [--rooms 50]
   [--rooms-per-user 5] [--clients 32] [--max-s 10] [--warmup-s 3] [--rate 1000] [--paced-s 15]
   [--client-id 1] (fraction of posts with a client_id, as the web client sends) [--label L] [--out FILE]
-  [--server-cpu 0] [--client-cpu 1] [--prof DIR] [--user-kind register|guest] [--quiet-pct 15] [--quiet-max 60]
+  [--server-cpu 0|none] [--client-cpu 1|none] [--prof DIR] [--user-kind register|guest] [--quiet-pct 15] [--quiet-max 60]
   [--server-root DIR] (run that checkout's src/main.ts, e.g. a git worktree of an older commit)`);
   process.exit(0);
 }
 
 // Re-run pinned to the client CPU (the server gets the other one).
-if (o['client-cpu'] !== '' && o['client-cpu'] !== true && !process.env.NATTER_BENCH_PINNED) {
+// `--server-cpu none` / `--client-cpu none` (or '') leave that process unpinned.
+const unpinned = (v) => v === '' || v === true || v === 'none';
+if (!unpinned(o['client-cpu']) && !process.env.NATTER_BENCH_PINNED) {
   const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
   });
@@ -205,14 +207,14 @@ function emit(line) {
 
 async function rep(r) {
   const common = {
-    bench: 'post', label: `${o.label}/${r}`, ...(o.preload ? { preload: o.preload } : {}), time: new Date().toISOString(), rev: gitRev(o['server-root']), node: process.version,
+    bench: 'post', label: `${o.label}/${r}`, ...(o.preload ? { preload: o.preload } : {}), time: new Date().toISOString(), rev: gitRev(o['server-root']), node: process.version, server_cpu_pin: unpinned(o['server-cpu']) ? null : String(o['server-cpu']), client_cpu_pin: unpinned(o['client-cpu']) ? null : String(o['client-cpu']),
     users: o.users, rooms: o.rooms, rooms_per_user: o['rooms-per-user'], client_id_fraction: o['client-id'],
     text_bytes_mean: round(textBytes.reduce((s, x) => s + x, 0) / textBytes.length),
     text_bytes_p99: percentiles(textBytes, [99]).p99,
   };
   log(`== rep ${r}: starting natter (cpu ${o['server-cpu']})`);
   const dir = mkdtempSync(join(tmpdir(), 'natter-post-'));
-  const srv = await startNatter({ cpu: o['server-cpu'] === '' ? null : o['server-cpu'], cpuProf: o.prof || null, dbDir: dir, probe: join(dir, 'probe.jsonl'), preload: o.preload || null, root: o['server-root'] });
+  const srv = await startNatter({ cpu: unpinned(o['server-cpu']) ? null : o['server-cpu'], cpuProf: o.prof || null, dbDir: dir, probe: join(dir, 'probe.jsonl'), preload: o.preload || null, root: o['server-root'] });
   log(`  server pid ${srv.pid}, port ${srv.port}, db ${srv.dbPath}`);
   const probe = async () => { const p = await srv.probeWindow(); if (!p) return {}; delete p.at; return { server_event_loop: p }; };
   const lines = [];

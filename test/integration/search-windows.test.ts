@@ -1,6 +1,7 @@
 /**
- * PostgreSQL search in two steps (storage/postgres/lookups.ts): the newest positions scanned in
- * message_order, then the GIN index. Only 6 positions are scanned here, so pages come from both steps:
+ * PostgreSQL search in steps (storage/postgres/lookups.ts): the newest positions scanned in message_order,
+ * then the GIN index over windows of 8× more positions each, then over the whole log. Only 2 positions are
+ * scanned here (then windows of 16 and 128 positions over about 45), so pages come from every step:
  * the order is the commit order (message_order.pos) even for a message whose transaction committed after
  * others with newer ids, paging returns every match once, and edits and deletes show in both steps at once.
  */
@@ -18,7 +19,7 @@ describe('search windows on PostgreSQL', () => {
   const ids: string[] = [];
   before(async () => {
     db = await createDatabase();
-    store = await openPostgresStore(db.url, { poolSize: 2, searchWindow: 6 });
+    store = await openPostgresStore(db.url, { poolSize: 2, searchWindow: 2 });
     const user = await store.createUser({ username: 'viewer', passwordHash: 'x', guest: false });
     viewer = user.value.id;
     const room = (await store.getRoom('general', viewer))!.record;

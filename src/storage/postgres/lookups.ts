@@ -19,6 +19,8 @@ const ORDERED = `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT o.pos, m.id,')} 
 
 /** How many of the newest positions a search scans before it uses the index. */
 export const SEARCH_RECENT_WINDOW = 16_384;
+/** Each index window holds this many times the positions of the one before (the first: the recent window's). */
+const WINDOW_GROWTH = 8;
 
 /** Readable now by $1: public rooms, and rooms they are a member of. */
 const READABLE = `(r.visibility = 'public' OR EXISTS (SELECT 1 FROM members v WHERE v.room_id = m.room_id AND v.user_id = $1))`;
@@ -38,23 +40,33 @@ export class PostgresLookups implements Lookups {
   }
 
   /**
-   * A page of matches, newest position first, in two steps. First the newest `recentWindow` positions
-   * below the cursor are scanned in message_order (narrow rows: position, room, folded text), newest first:
-   * a term frequent enough to fill a page there is answered without touching the index. Otherwise the term
-   * is rare among recent messages, and the whole log below the cursor is searched through the GIN index on
-   * `messages.grams`; its matches are few, so reading them all and ordering them is cheap. No plan may walk
-   * the order index row by row (the matches are MATERIALIZED before they are ordered) and the planner may
-   * not fall back to reading every message (enable_seqscan off for that query).
+   * A page of matches, newest position first, in steps over growing windows of positions below the
+   * cursor. First the newest `recentWindow` positions are scanned in message_order (narrow rows: position,
+   * room, folded text), newest first: a term frequent enough to fill a page there is answered without
+   * touching the index. Otherwise the GIN index on `messages.grams` is asked for the matches of a window
+   * WINDOW_GROWTH times larger, then larger again, then the whole log: a window is the positions in
+   * (from, below), and since ids are not commit order, its id range starts at the smallest id among its
+   * positions (`windowStart`, read from the (pos, message_id) index), so that the index's bitmap can be
+   * ANDed with the id range and only the window's matches are read from the wide message rows. A window
+   * that fills the page is exact: every match outside it has an older position. The matches are
+   * MATERIALIZED before they are ordered (no plan walks the order index row by row), and the planner may
+   * not fall back to reading every message (enable_seqscan off for those queries).
    */
   async messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }> {
     const k = q.limit + 1;
     const below = q.beforeKey ?? Number((await this.read<{ pos: string }>(SQL.head, []))[0]!.pos) + 1;
-    const from = below - this.recentWindow;
+    let size = this.recentWindow;
+    let from = below - size;
     let rows = await this.read<KeyedRow>(...this.recentSql(viewerId, q, k, below, Math.max(from, 0)));
-    if (rows.length < k && from > 0) {
-      const [sql, params] = this.indexedSql(viewerId, q, k, below);
+    while (rows.length < k && from > 0) {
+      size *= WINDOW_GROWTH;
+      from = Math.max(below - size, 0);
+      const window = from;
       rows = await retrying('read', this.log, 4, () => transaction(this.pool, this.log, async (tx) => {
         await tx.query('SET LOCAL enable_seqscan = off');
+        const start = window > 0 ? (await tx.query<{ id: string | null }>(SQL.windowStart, [window, below])).rows[0]!.id : null;
+        if (window > 0 && start === null) return [];
+        const [sql, params] = this.indexedSql(viewerId, q, k, below, window > 0 ? { from: window, id: start! } : null);
         return (await tx.query<KeyedRow>(sql, params)).rows;
       }, 'BEGIN READ ONLY'));
     }
@@ -75,15 +87,20 @@ export class PostgresLookups implements Lookups {
     return [`${ORDERED} WHERE ${where.join(' AND ')} ORDER BY o.pos DESC LIMIT $2`, params];
   }
 
-  /** Matches in the whole log below `below`, found through the GIN index, then ordered. */
-  private indexedSql(viewerId: string, q: MessageQuery, k: number, below: number): [string, unknown[]] {
+  /**
+   * Matches below `below` found through the GIN index, then ordered: in the window's positions (after
+   * `window.from`, ids from `window.id` on), or in the whole log when `window` is null.
+   */
+  private indexedSql(viewerId: string, q: MessageQuery, k: number, below: number, window: { from: number; id: string } | null): [string, unknown[]] {
     const params: unknown[] = [parseId(viewerId), k, below, q.grams];
     const arg = (v: unknown) => `$${params.push(v)}`;
     const match = ['m.grams @> $4::text[]', 'NOT m.deleted', ...q.terms.map((t) => `strpos(m.search_text, ${arg(t)}) > 0`)];
+    if (window) match.push(`m.id >= ${arg(window.id)}`);
     if (q.roomId !== undefined) match.push(`m.room_id = ${arg(q.roomId)}`);
     match.push(...this.filters(q, arg));
+    const order = ['o.pos < $3', ...(window ? [`o.pos > ${arg(window.from)}`] : []), READABLE];
     const sql = `WITH hit AS MATERIALIZED (SELECT m.id FROM messages m WHERE ${match.join(' AND ')})
-${ORDERED} JOIN hit ON hit.id = m.id WHERE o.pos < $3 AND ${READABLE} ORDER BY o.pos DESC LIMIT $2`;
+${ORDERED} JOIN hit ON hit.id = m.id WHERE ${order.join(' AND ')} ORDER BY o.pos DESC LIMIT $2`;
     return [sql, params];
   }
 

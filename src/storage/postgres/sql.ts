@@ -141,6 +141,8 @@ WHERE room_id = $1 AND user_id = $2`,
   // event log
   /** The newest committed position: log_head only ever holds committed values to other sessions. */
   head: 'SELECT pos FROM log_head WHERE id = 1',
+  // (from, below): the smallest message id among the positions in (from, below): where a search window's id range starts
+  windowStart: 'SELECT min(message_id) AS id FROM message_order WHERE pos > $1 AND pos < $2',
   /**
    * Take the next log position. The UPDATE holds log_head's row lock until this
    * transaction commits or rolls back (see postgres-store.ts, "Positions").
