@@ -151,12 +151,11 @@ export function inlineIndex(db: Database.Database): SearchIndex {
 export function workerIndex(db: Database.Database, path: string, onError: (err: unknown) => void = (err) => console.error('search index worker:', err)): SearchIndex {
   const indexPath = `${path}-search`;
   const reader = new Database(path);
-  reader.pragma('query_only = ON');
+  reader.pragma('busy_timeout = 5000');
   reader.exec(`ATTACH '${indexPath.replace(/'/g, "''")}' AS search`);
   reader.pragma('search.journal_mode = WAL');
   reader.pragma('search.synchronous = NORMAL');
   registerFold(reader);
-  reader.pragma('query_only = OFF');
   let state = prepareIndex(reader, 'search');
   const newest = () => reader.prepare<[], { id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM messages').get()!.id;
   if (newest() - state.through > CATCH_UP_AT_OPEN) {
@@ -167,6 +166,7 @@ export function workerIndex(db: Database.Database, path: string, onError: (err: 
       if (r.read < STEP_MAX) break;
     }
   }
+  // From here on this connection only reads (the worker writes the index); it must never write the store.
   reader.pragma('query_only = ON');
   const prune = db.prepare('DELETE FROM search_dirty WHERE seq <= ?');
   let pruned = state.dirty;
