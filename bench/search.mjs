@@ -84,12 +84,20 @@ async function sizes(db) {
     try {
       const one = (sql) => d.prepare(sql).pluck().get();
       const out = { file_bytes: statSync(db).size, wal_bytes: existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0 };
+      // The index has its own file (src/storage/sqlite/search-index.ts); the database holds no folded text.
+      const indexFile = `${db}-search`;
+      out.index_file_bytes = existsSync(indexFile) ? statSync(indexFile).size : null;
       try {
-        out.index_bytes = one("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'message_grams%'");
         out.messages_table_bytes = one("SELECT SUM(pgsize) FROM dbstat WHERE name = 'messages'");
-        out.index_parts = d.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat WHERE name LIKE 'message_grams%' GROUP BY name").all();
+        if (out.index_file_bytes !== null) {
+          const x = new Database(indexFile, { readonly: true });
+          try {
+            out.index_bytes = x.prepare("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'message_grams%'").pluck().get();
+            out.index_parts = x.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat WHERE name LIKE 'message_grams%' GROUP BY name").all();
+            out.index_state = x.prepare('SELECT through, dirty FROM search_state').get();
+          } finally { x.close(); }
+        }
       } catch (e) { out.dbstat_error = e.message; }
-      out.search_text_bytes = one('SELECT SUM(length(CAST(search_text AS BLOB))) FROM messages');
       out.text_bytes = one('SELECT SUM(length(CAST(text AS BLOB))) FROM messages');
       out.messages = one('SELECT COUNT(*) FROM messages');
       return out;
