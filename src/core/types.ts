@@ -76,6 +76,34 @@ export interface Message {
   mentions: MessageMentions;
   /** v1.1 */
   reply_to: ReplyRef | null;
+  /** v1.1: uploads attached at posting, in the order given; [] when deleted. */
+  attachments: Upload[];
+  /** v1.1: link previews, [] at commit (they arrive in a `message_updated`). */
+  previews: Preview[];
+  /** v1.1: the name an incoming hook posted under (null otherwise). */
+  alias: string | null;
+}
+
+/** v1.1: an uploaded file (§3). `url` and `thumbnail_url` are root-relative. */
+export interface Upload {
+  id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  url: string;
+  thumbnail_url: string | null;
+  created_at: string;
+}
+
+/** v1.1: a link preview (§3). */
+export interface Preview {
+  url: string;
+  title: string | null;
+  description: string | null;
+  site_name: string | null;
+  image_url: string | null;
 }
 
 /** One entry of `GET /rooms/:room/members`. */

@@ -4,7 +4,7 @@
  * come from core/validate.ts so the edge and the services agree.
  */
 import { Type, type Static } from 'typebox';
-import type { ErrorBody, Member, Message, Room, User, UserRef, Visibility } from '../core/types.ts';
+import type { ErrorBody, Member, Message, Preview, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
 import { CLIENT_ID_MAX, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMBERS_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
 
 export const UserRefSchema = Type.Object({ id: Type.String(), username: Type.String() });
@@ -35,6 +35,32 @@ export const RoomSchema = Type.Object(
   { description: 'A room as the caller sees it' },
 );
 
+export const UploadSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    size: Type.Integer(),
+    content_type: Type.String({ description: 'sniffed from the leading bytes; application/octet-stream when unrecognised' }),
+    width: Type.Union([Type.Integer(), Type.Null()]),
+    height: Type.Union([Type.Integer(), Type.Null()]),
+    url: Type.String({ description: '/api/v1/files/<id>' }),
+    thumbnail_url: Type.Union([Type.String(), Type.Null()], { description: '/api/v1/files/<id>/thumbnail (WebP within 1200×800), or null' }),
+    created_at: Type.String(),
+  },
+  { description: 'v1.1: an uploaded file' },
+);
+
+export const PreviewSchema = Type.Object(
+  {
+    url: Type.String({ description: 'the URL as written in the text' }),
+    title: Type.Union([Type.String(), Type.Null()]),
+    description: Type.Union([Type.String(), Type.Null()]),
+    site_name: Type.Union([Type.String(), Type.Null()]),
+    image_url: Type.Union([Type.String(), Type.Null()]),
+  },
+  { description: 'v1.1: a link preview' },
+);
+
 export const MessageSchema = Type.Object(
   {
     id: Type.String(),
@@ -52,6 +78,9 @@ export const MessageSchema = Type.Object(
       Type.Object({ id: Type.String(), seq: Type.Integer(), author: UserRefSchema, excerpt: Type.String(), deleted: Type.Boolean() }),
       Type.Null(),
     ], { description: 'v1.1: the parent of a reply, built when read' }),
+    attachments: Type.Array(UploadSchema, { description: 'v1.1: attached uploads, in order; [] when deleted' }),
+    previews: Type.Array(PreviewSchema, { description: 'v1.1: link previews; [] at commit, filled by a later message_updated' }),
+    alias: Type.Union([Type.String(), Type.Null()], { description: 'v1.1: the name an incoming hook posted under' }),
   },
   { description: 'A message' },
 );
@@ -180,7 +209,9 @@ const wireTypesAgree: [
   Same<Static<typeof VisibilitySchema>, Visibility>,
   Same<Static<typeof RoomSchema>, Room>,
   Same<Static<typeof MessageSchema>, Message>,
+  Same<Static<typeof UploadSchema>, Upload>,
+  Same<Static<typeof PreviewSchema>, Preview>,
   Same<Static<typeof MemberSchema>, Member>,
   Same<Static<typeof ErrorSchema>, ErrorBody>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void wireTypesAgree;

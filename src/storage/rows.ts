@@ -10,8 +10,8 @@
  */
 import { ChatError } from '../core/errors.ts';
 import { REACTIONS_MAX } from '../core/validate.ts';
-import type { LogEvent, Message, MessageMentions, NotificationLevel, ReplyRef, Role, Room, StoredEventType, User, UserRef, Visibility } from '../core/types.ts';
-import type { NewPost, RoomPatch, RoomRecord, SessionRecord } from './store.ts';
+import type { LogEvent, Message, MessageMentions, NotificationLevel, ReplyRef, Role, Room, StoredEventType, Upload, User, UserRef, Visibility } from '../core/types.ts';
+import type { NewPost, RoomPatch, RoomRecord, SessionRecord, UploadRecord } from './store.ts';
 
 type Time = string | Date;
 type Flag = number | boolean;
@@ -131,7 +131,7 @@ export function toRoom(r: RoomRow): Room {
 }
 
 /** The API's view of a message row; a deleted message shows no text and no reactions. */
-export function toMessage(r: MessageRow, reactions: Record<string, string[]>): Message {
+export function toMessage(r: MessageRow, reactions: Record<string, string[]>, attachments: Upload[] = []): Message {
   return {
     id: String(r.id),
     room: r.room,
@@ -145,6 +145,40 @@ export function toMessage(r: MessageRow, reactions: Record<string, string[]>): M
     client_id: r.client_id,
     mentions: flag(r.deleted) || r.mentions === null ? noMentions() : (JSON.parse(r.mentions) as MessageMentions),
     reply_to: toReplyRef(r),
+    attachments: flag(r.deleted) ? [] : attachments,
+    previews: [],
+    alias: null,
+  };
+}
+
+/** An `uploads` row (both stores). */
+export interface UploadRow {
+  id: string;
+  owner_id: number;
+  name: string;
+  size: number;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  thumbnail: Flag;
+  created_at: Time;
+  message_id: number | null;
+  avatar: Flag;
+}
+
+/** The API's `upload` of a row. */
+export function toUpload(r: UploadRow): Upload {
+  return {
+    id: r.id, name: r.name, size: Number(r.size), content_type: r.content_type, width: r.width, height: r.height,
+    url: `/api/v1/files/${r.id}`, thumbnail_url: flag(r.thumbnail) ? `/api/v1/files/${r.id}/thumbnail` : null, created_at: iso(r.created_at),
+  };
+}
+
+/** An upload with what access checks need (store.ts `UploadRecord`). */
+export function toUploadRecord(r: UploadRow & { room_id: number | null; message_deleted: Flag | null }): UploadRecord {
+  return {
+    upload: toUpload(r), ownerId: String(r.owner_id), messageId: r.message_id === null ? null : String(r.message_id),
+    roomId: r.room_id, messageDeleted: flag(r.message_deleted ?? false), avatar: flag(r.avatar), thumbnail: flag(r.thumbnail),
   };
 }
 
@@ -192,9 +226,15 @@ export function toMemberPage(rows: (MemberRow & { username_key: string })[], lim
 }
 
 /** Messages with their reactions; `reactions` are those of `rows`, in reaction order (REACTIONS_OF). */
-export function toMessages(rows: MessageRow[], reactions: ReactionRow[]): Message[] {
+export function toMessages(rows: MessageRow[], reactions: ReactionRow[], uploads: UploadRow[] = []): Message[] {
   const grouped = groupReactions(reactions);
-  return rows.map((r) => toMessage(r, grouped.get(r.id) ?? {}));
+  const attached = new Map<number, Upload[]>();
+  for (const u of uploads) {
+    const list = attached.get(u.message_id!);
+    if (list) list.push(toUpload(u));
+    else attached.set(u.message_id!, [toUpload(u)]);
+  }
+  return rows.map((r) => toMessage(r, grouped.get(r.id) ?? {}, attached.get(r.id) ?? []));
 }
 
 /**
@@ -242,12 +282,12 @@ export function dmRoomName(a: number, b: number): string {
 /** The message that a new post creates, built from what the insert returned: no edits, no reactions yet. */
 export function newMessage(
   input: NewPost,
-  stored: { id: number; room: string; seq: number; createdAt: string; mentions: MessageMentions; replyTo: ReplyRef | null },
+  stored: { id: number; room: string; seq: number; createdAt: string; mentions: MessageMentions; replyTo: ReplyRef | null; attachments?: Upload[] },
 ): Message {
   return {
     id: String(stored.id), room: stored.room, seq: stored.seq, author: { id: input.author.id, username: input.author.username },
     text: input.text, created_at: stored.createdAt, edited_at: null, deleted: false, reactions: {}, client_id: input.clientId,
-    mentions: stored.mentions, reply_to: stored.replyTo,
+    mentions: stored.mentions, reply_to: stored.replyTo, attachments: stored.attachments ?? [], previews: [], alias: null,
   };
 }
 
@@ -260,6 +300,9 @@ export function patchRoom(before: Room, patch: RoomPatch): { topic: string; visi
   const visibility = patch.visibility ?? before.visibility;
   return topic === before.topic && visibility === before.visibility ? null : { topic, visibility };
 }
+
+/** An attachment that is not the author's own unattached, unexpired upload. */
+export const invalidAttachment = (id: string): ChatError => new ChatError('invalid_attachment', `attachments: ${id.slice(0, 64)} is not an upload of yours that can be attached (unknown, already attached, or expired)`);
 
 /** The conflict `createUser` throws, whichever check caught it. */
 export const usernameTaken = (username: string): ChatError => new ChatError('username_taken', `username ${username} is taken`);

@@ -28,7 +28,7 @@
  * file and name for name instead (sql.ts, writes.ts, the store), and only the
  * pure pieces they share live in rows.ts.
  */
-import type { LogEvent, Message, Role, Room, User, UserRef, Visibility } from '../core/types.ts';
+import type { LogEvent, Message, Role, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
 
 /** A room as stored, independent of who looks at it. */
 export interface RoomRecord {
@@ -111,6 +111,53 @@ export interface NewPost {
   replyTo?: string | null;
   /** v1.1: who is online now, for `@here` (core/mentions.ts); nobody when absent. */
   online?: (userId: string) => boolean;
+  /**
+   * v1.1: upload ids to attach, in order (1–10, no repeats: checked by the caller). Each must be the author's,
+   * unattached, not an avatar, and created at or after `uploadsSince` (not expired); else ChatError
+   * `invalid_attachment` and nothing is posted. A repeated `clientId` returns the original before this check.
+   */
+  attachments?: string[];
+  uploadsSince?: string;
+}
+
+/** What `createUpload` stores (the bytes are already in the FileStore under `id`, the thumbnail under `${id}-t`). */
+export interface NewUpload {
+  id: string;
+  ownerId: string;
+  name: string;
+  size: number;
+  contentType: string;
+  width: number | null;
+  height: number | null;
+  thumbnail: boolean;
+}
+
+/** An upload with what its access checks need. */
+export interface UploadRecord {
+  upload: Upload;
+  ownerId: string;
+  /** The message it is attached to, and that message's room, or null while unattached. */
+  messageId: string | null;
+  roomId: number | null;
+  messageDeleted: boolean;
+  avatar: boolean;
+  thumbnail: boolean;
+}
+
+/** Uploads' metadata (v1.1 §3); their bytes are in storage/files.ts. */
+export interface Uploads {
+  createUpload(input: NewUpload): Promise<UploadRecord>;
+  getUpload(id: string): Promise<UploadRecord | null>;
+  /** Delete the owner's unattached upload: 'deleted', 'attached' (409), or 'missing' (not theirs, or none). */
+  deleteUpload(id: string, ownerId: string): Promise<'deleted' | 'attached' | 'missing'>;
+  /**
+   * Unattached uploads (not avatars) created before `before` are gone: their rows leave `uploads` (404 at once)
+   * and their file keys join the dead files. Deleting a message does the same for its attachments. Returns how many.
+   */
+  expireUploads(before: string): Promise<number>;
+  /** Up to `limit` file keys whose bytes the caller must delete from the FileStore, then `forgetDeadFiles`. */
+  deadFiles(limit: number): Promise<string[]>;
+  forgetDeadFiles(keys: string[]): Promise<void>;
 }
 
 /*
@@ -277,4 +324,4 @@ export interface EventLog {
 }
 
 /** The whole seam: what main.ts opens and both implementations provide. */
-export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog & { readonly lookups: Lookups };
+export type Store = Lifecycle & Accounts & Rooms & Messages & Uploads & EventLog & { readonly lookups: Lookups };

@@ -438,6 +438,65 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.ok(joined.some((e) => e.type === 'member_joined' && e.subject === u.id));
     });
 
+    it('uploads: created, found with what access needs, attached in order by a post, never twice nor by another', async () => {
+      const u = await newUser();
+      const stranger = await newUser();
+      const { id: roomId } = await newRoom(u);
+      const up = (n: string, owner = u, thumbnail = false) => store.createUpload({ id: uniq(`up${n}`).replace(/[^A-Za-z0-9]/g, '').padEnd(12, '0'), ownerId: owner.id, name: `${n}.png`, size: 10, contentType: 'image/png', width: 2, height: 3, thumbnail });
+      const a = await up('a', u, true);
+      const b = await up('b');
+      assert.equal(a.ownerId, u.id);
+      assert.equal(a.messageId, null);
+      assert.deepEqual({ ...a.upload, id: '', created_at: '' }, { id: '', name: 'a.png', size: 10, content_type: 'image/png', width: 2, height: 3, url: `/api/v1/files/${a.upload.id}`, thumbnail_url: `/api/v1/files/${a.upload.id}/thumbnail`, created_at: '' });
+      assert.equal(b.upload.thumbnail_url, null);
+      assert.deepEqual(await other.getUpload(a.upload.id), a);
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const posted = await store.postMessage({ roomId, author: u, text: '', clientId: null, attachments: [b.upload.id, a.upload.id], uploadsSince: since });
+      assert.deepEqual(posted.value.message.attachments.map((x) => x.id), [b.upload.id, a.upload.id]);
+      const [listed] = await other.listMessages(roomId, { limit: 1 });
+      assert.deepEqual(listed!.attachments, posted.value.message.attachments, 'read back in the order given');
+      const found = (await store.getUpload(a.upload.id))!;
+      assert.equal(found.messageId, posted.value.message.id);
+      assert.equal(found.roomId, roomId);
+      assert.equal(found.messageDeleted, false);
+      const head = await store.head();
+      await assert.rejects(store.postMessage({ roomId, author: u, text: 'again', clientId: null, attachments: [a.upload.id], uploadsSince: since }), code('invalid_attachment'));
+      const theirs = await up('c', stranger);
+      await assert.rejects(store.postMessage({ roomId, author: u, text: 'theirs', clientId: null, attachments: [theirs.upload.id], uploadsSince: since }), code('invalid_attachment'));
+      const mine = await up('d');
+      await assert.rejects(store.postMessage({ roomId, author: u, text: 'expired', clientId: null, attachments: [mine.upload.id], uploadsSince: new Date(Date.now() + 60_000).toISOString() }), code('invalid_attachment'));
+      await assert.rejects(store.postMessage({ roomId, author: u, text: 'half', clientId: null, attachments: [mine.upload.id, 'nope00000000'], uploadsSince: since }), code('invalid_attachment'));
+      assert.equal(await store.head(), head, 'nothing was posted');
+      assert.equal((await store.getUpload(mine.upload.id))!.messageId, null, 'the valid one of a refused post stays unattached');
+    });
+
+    it('uploads: deleted by their owner while unattached; a deleted message or expiry sends their files to the dead list', async () => {
+      const u = await newUser();
+      const { id: roomId } = await newRoom(u);
+      const up = (n: string, thumbnail = false) => store.createUpload({ id: uniq(`dz${n}`).replace(/[^A-Za-z0-9]/g, '').padEnd(12, '0'), ownerId: u.id, name: n, size: 1, contentType: 'text/plain', width: null, height: null, thumbnail });
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const loose = await up('loose', true);
+      assert.equal(await store.deleteUpload(loose.upload.id, (await newUser()).id), 'missing', 'not theirs');
+      assert.equal(await other.deleteUpload(loose.upload.id, u.id), 'deleted');
+      assert.equal(await store.getUpload(loose.upload.id), null);
+      assert.equal(await store.deleteUpload(loose.upload.id, u.id), 'missing');
+      const kept = await up('kept', true);
+      const msg = (await store.postMessage({ roomId, author: u, text: 'with file', clientId: null, attachments: [kept.upload.id], uploadsSince: since })).value.message;
+      assert.equal(await store.deleteUpload(kept.upload.id, u.id), 'attached');
+      await other.deleteMessage(roomId, msg.id);
+      assert.equal(await store.getUpload(kept.upload.id), null, 'gone with its message, at once, for every store');
+      assert.deepEqual((await store.listMessages(roomId, { limit: 1 }))[0]!.attachments, []);
+      const old = await up('old');
+      assert.equal(await store.expireUploads(new Date(Date.now() - 3_600_000).toISOString()), 0, 'not old enough');
+      assert.ok((await other.expireUploads(new Date(Date.now() + 1_000).toISOString())) >= 1);
+      assert.equal(await store.getUpload(old.upload.id), null);
+      const dead = await store.deadFiles(1000);
+      for (const key of [loose.upload.id, `${loose.upload.id}-t`, kept.upload.id, `${kept.upload.id}-t`, old.upload.id]) assert.ok(dead.includes(key), `${key} is dead`);
+      assert.ok(!dead.includes(`${old.upload.id}-t`), 'no thumbnail, no thumbnail key');
+      await other.forgetDeadFiles(dead);
+      assert.deepEqual(await store.deadFiles(1000), []);
+    });
+
     it('close is idempotent', async () => {
       const s = await fx.open();
       await s.close();

@@ -44,7 +44,7 @@ const BOB = { id: 'u2', username: 'bob' };
 function msg(over: Partial<Message>): Message {
   return {
     id: 'm', room: 'r', seq: 1, author: BOB, text: 't', created_at: '', edited_at: null, deleted: false, reactions: {},
-    client_id: null, mentions: { users: [], room: false, here: false }, reply_to: null, ...over,
+    client_id: null, mentions: { users: [], room: false, here: false }, reply_to: null, attachments: [], previews: [], alias: null, ...over,
   };
 }
 

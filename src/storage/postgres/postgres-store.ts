@@ -28,9 +28,9 @@ import type pg from 'pg';
 import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
-import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
+import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUpload, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage, UploadRecord } from '../store.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUploadRecord, toUser, usernameTaken } from '../rows.ts';
+import type { EventRow, MemberRow, MessageRow, RoomRow, UploadRow, UserRow } from '../rows.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
 import { migrate } from './migrate.ts';
 import { backfillSearch, underive } from './derived.ts';
@@ -237,6 +237,8 @@ export class PostgresStore implements Store {
     return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) => {
       if (!(await tx.query(SQL.deleteMessage, [mid])).rowCount) return false;
       await tx.query(SQL.deleteReactions, [mid]);
+      await tx.query(SQL.buryAttachments, [mid]);
+      await tx.query(SQL.forgetAttachments, [mid]);
       await underive(tx, mid);
       return true;
     }));
@@ -250,6 +252,44 @@ export class PostgresStore implements Store {
       if (cap) checkReactionCap(cap.n, cap.has);
       return !!(await tx.query(on ? SQL.addReaction : SQL.removeReaction, [mid, emoji, parseId(userId)])).rowCount;
     }));
+  }
+
+  // ---- uploads (v1.1 §3)
+
+  async createUpload(input: NewUpload): Promise<UploadRecord> {
+    await this.write((tx) => tx.query(SQL.insertUpload, [input.id, parseId(input.ownerId), input.name, input.size, input.contentType, input.width, input.height, input.thumbnail]));
+    return (await this.getUpload(input.id))!;
+  }
+
+  async getUpload(id: string): Promise<UploadRecord | null> {
+    const row = await this.read(async (db) => (await db.query<UploadRow & { room_id: number | null; message_deleted: boolean | null }>(SQL.uploadById, [id])).rows[0]);
+    return row ? toUploadRecord(row) : null;
+  }
+
+  async deleteUpload(id: string, ownerId: string): Promise<'deleted' | 'attached' | 'missing'> {
+    return this.write(async (tx) => {
+      const row = (await tx.query<{ message_id: number | null; avatar: boolean }>(SQL.lockUpload, [id, parseId(ownerId)])).rows[0];
+      if (!row) return 'missing';
+      if (row.message_id !== null || row.avatar) return 'attached';
+      await tx.query(SQL.buryUpload, [id]);
+      await tx.query(SQL.deleteUpload, [id]);
+      return 'deleted';
+    });
+  }
+
+  async expireUploads(before: string): Promise<number> {
+    return this.write(async (tx) => {
+      await tx.query(SQL.buryExpired, [before]);
+      return (await tx.query(SQL.forgetExpired, [before])).rowCount ?? 0;
+    });
+  }
+
+  async deadFiles(limit: number): Promise<string[]> {
+    return this.read(async (db) => (await db.query<{ key: string }>(SQL.deadFiles, [limit])).rows.map((r) => r.key));
+  }
+
+  async forgetDeadFiles(keys: string[]): Promise<void> {
+    await this.write((tx) => tx.query(SQL.forgetDeadFiles, [keys]));
   }
 
   async setNotificationLevel(roomId: number, userId: string, level: 'all' | 'mentions' | 'none' | null): Promise<boolean> {

@@ -138,6 +138,22 @@ WHERE room_id = $1 AND user_id = $2`,
   setOrderText: 'UPDATE message_order SET search_text = $1 WHERE message_id = $2',
   setLevel: 'UPDATE members SET notifications = $1 WHERE room_id = $2 AND user_id = $3',
 
+  // uploads (v1.1 §3); bytes are in the file store (postgres/files.ts)
+  insertUpload: 'INSERT INTO uploads (id, owner_id, name, size, content_type, width, height, thumbnail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())',
+  uploadById: 'SELECT up.*, m.room_id, m.deleted AS message_deleted FROM uploads up LEFT JOIN messages m ON m.id = up.message_id WHERE up.id = $1',
+  lockUpload: 'SELECT message_id, avatar FROM uploads WHERE id = $1 AND owner_id = $2 FOR UPDATE',
+  deleteUpload: 'DELETE FROM uploads WHERE id = $1',
+  buryUpload: "INSERT INTO dead_files (key) SELECT id FROM uploads WHERE id = $1 UNION ALL SELECT id || '-t' FROM uploads WHERE id = $1 AND thumbnail ON CONFLICT DO NOTHING",
+  // (message, position, id, owner, since): attach one of the owner's unattached, unexpired uploads
+  attachUpload: 'UPDATE uploads SET message_id = $1, position = $2 WHERE id = $3 AND owner_id = $4 AND message_id IS NULL AND NOT avatar AND created_at >= $5::timestamptz',
+  attachmentsOf: 'SELECT * FROM uploads WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, position',
+  buryAttachments: "INSERT INTO dead_files (key) SELECT id FROM uploads WHERE message_id = $1 UNION ALL SELECT id || '-t' FROM uploads WHERE message_id = $1 AND thumbnail ON CONFLICT DO NOTHING",
+  forgetAttachments: 'DELETE FROM uploads WHERE message_id = $1',
+  buryExpired: "INSERT INTO dead_files (key) SELECT id FROM uploads WHERE message_id IS NULL AND NOT avatar AND created_at < $1::timestamptz UNION ALL SELECT id || '-t' FROM uploads WHERE message_id IS NULL AND NOT avatar AND created_at < $1::timestamptz AND thumbnail ON CONFLICT DO NOTHING",
+  forgetExpired: 'DELETE FROM uploads WHERE message_id IS NULL AND NOT avatar AND created_at < $1::timestamptz',
+  deadFiles: 'SELECT key FROM dead_files LIMIT $1',
+  forgetDeadFiles: 'DELETE FROM dead_files WHERE key = ANY($1::text[])',
+
   // event log
   /** The newest committed position: log_head only ever holds committed values to other sessions. */
   head: 'SELECT pos FROM log_head WHERE id = 1',

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
-import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
+import type { LogEvent, Message, Role, Room, Upload, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
 import type { Tx } from './db.ts';
-import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
+import { invalidAttachment, newMessage, now, parseId, toMessages, toRoom, toUpload, toUser, type MessageRow, type ReactionRow, type RoomRow, type UploadRow, type UserRow } from '../rows.ts';
 import { derive, deriveText, replyParent, saveMentions } from './derived.ts';
 import { SQL } from './sql.ts';
 
@@ -50,7 +50,9 @@ export async function roomView(db: Db, roomId: number, viewerId: string): Promis
 /** Messages with their reactions, fetched in one query. */
 export async function withReactions(db: Db, rows: MessageRow[]): Promise<Message[]> {
   if (rows.length === 0) return [];
-  return toMessages(rows, (await db.query<ReactionRow>(SQL.reactionsOf, [rows.map((r) => r.id)])).rows);
+  const ids = rows.map((r) => r.id);
+  const [reactions, uploads] = [await db.query<ReactionRow>(SQL.reactionsOf, [ids]), await db.query<UploadRow>(SQL.attachmentsOf, [ids])];
+  return toMessages(rows, reactions.rows, uploads.rows);
 }
 
 /** One page of a room's history with reactions, ascending seq (see `HistoryQuery`). */
@@ -95,14 +97,23 @@ export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: M
   // (an update would re-insert all of its ~3 grams per character into the GIN index).
   const d = await deriveText(tx, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
   const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson])).rows[0]!;
+  const attachments = await attach(tx, Number(inserted.id), authorId, input.attachments ?? [], input.uploadsSince ?? new Date(0).toISOString());
   await saveMentions(tx, { id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq }, d, false);
   await tx.query(SQL.markRead, [input.roomId, authorId, bumped.last_seq]);
   const mentions = d.mentions;
-  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
+  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null, attachments });
   // log_head last (see postgres-store.ts); then the message's position goes to message_order (search order).
   const event = await append(tx, messageEvent(input.roomId, message, false));
   await tx.query(SQL.setPos, [event.pos, inserted.id, input.roomId, d.folded]);
   return { value: { message, created: true }, events: [event] };
+}
+
+/** Attach the author's uploads to a new message, in order; any that is not theirs, taken, or expired: `invalid_attachment`. */
+async function attach(tx: Tx, messageId: number, authorId: number, ids: string[], since: string): Promise<Upload[]> {
+  for (const [i, id] of ids.entries()) {
+    if (!(await tx.query(SQL.attachUpload, [messageId, i, id, authorId, since])).rowCount) throw invalidAttachment(id);
+  }
+  return ids.length === 0 ? [] : (await tx.query<UploadRow>(SQL.attachmentsOf, [[messageId]])).rows.map(toUpload);
 }
 
 /** Apply `change` to a message; when it changed something, append `message_updated` with the new state. */

@@ -30,6 +30,9 @@ SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.
 FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = @viewer`;
 
 /** A message with its author, mentions and the current state of the message it replies to (v1.1). */
+/** An upload's file keys: its id, and its id + '-t' when it has a thumbnail (join with uploads, filter on f.suffix). */
+const FILE_KEYS = "(SELECT '' AS suffix UNION ALL SELECT '-t') f";
+
 export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
   m.created_at, m.edited_at, m.deleted, m.mentions,
@@ -122,6 +125,23 @@ export const SQL = {
   setDerived: 'UPDATE messages SET mentions = ? WHERE id = ?',
   deleteMentions: 'DELETE FROM mentions WHERE message_id = ?',
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) VALUES (?, ?, ?, ?, ?)',
+  // uploads (v1.1 §3); bytes are in the file store
+  insertUpload: 'INSERT INTO uploads (id, owner_id, name, size, content_type, width, height, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  uploadById: 'SELECT up.*, m.room_id, m.deleted AS message_deleted FROM uploads up LEFT JOIN messages m ON m.id = up.message_id WHERE up.id = ?',
+  uploadOwner: 'SELECT message_id, avatar FROM uploads WHERE id = ? AND owner_id = ?',
+  deleteUpload: 'DELETE FROM uploads WHERE id = ?',
+  buryUpload: `INSERT OR IGNORE INTO dead_files (key) SELECT id || f.suffix FROM uploads, ${FILE_KEYS} WHERE id = ? AND (f.suffix = '' OR thumbnail = 1)`,
+  // (message, position, id, owner, since): attach one of the owner's unattached, unexpired uploads
+  attachUpload: 'UPDATE uploads SET message_id = ?, position = ? WHERE id = ? AND owner_id = ? AND message_id IS NULL AND avatar = 0 AND created_at >= ?',
+  attachmentsOf: 'SELECT * FROM uploads WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position',
+  // (message): its attachments' files die with it
+  buryAttachments: `INSERT OR IGNORE INTO dead_files (key) SELECT id || f.suffix FROM uploads, ${FILE_KEYS} WHERE message_id = ? AND (f.suffix = '' OR thumbnail = 1)`,
+  forgetAttachments: 'DELETE FROM uploads WHERE message_id = ?',
+  // (before): unattached uploads created before it
+  buryExpired: `INSERT OR IGNORE INTO dead_files (key) SELECT id || f.suffix FROM uploads, ${FILE_KEYS} WHERE message_id IS NULL AND avatar = 0 AND created_at < ? AND (f.suffix = '' OR thumbnail = 1)`,
+  forgetExpired: 'DELETE FROM uploads WHERE message_id IS NULL AND avatar = 0 AND created_at < ?',
+  deadFiles: 'SELECT key FROM dead_files LIMIT ?',
+  forgetDeadFile: 'DELETE FROM dead_files WHERE key = ?',
   // (message): its text changed, for the search index to re-read (search-index.ts)
   markDirty: 'INSERT INTO search_dirty (message_id) VALUES (?)',
   // (room, user, level or null)

@@ -4,7 +4,7 @@
  * SQL text to each query.
  */
 import type Database from 'better-sqlite3';
-import type { EventRow, MemberRow, MessageRow, ReactionRow, RoomRow, UserRow } from '../rows.ts';
+import type { EventRow, MemberRow, MessageRow, ReactionRow, RoomRow, UploadRow, UserRow } from '../rows.ts';
 import { SQL } from './sql.ts';
 
 /** Prepare every statement of `SQL` on `db`, under the same names; they live as long as the connection. */
@@ -51,6 +51,19 @@ export function prepareStatements(db: Database.Database) {
     deleteMentions: p(SQL.deleteMentions),
     insertMention: p(SQL.insertMention),
     markDirty: p(SQL.markDirty),
+    insertUpload: p(SQL.insertUpload),
+    uploadById: p<UploadRow & { room_id: number | null; message_deleted: number | null }>(SQL.uploadById),
+    uploadOwner: p<{ message_id: number | null; avatar: number }>(SQL.uploadOwner),
+    deleteUpload: p(SQL.deleteUpload),
+    buryUpload: p(SQL.buryUpload),
+    attachUpload: p(SQL.attachUpload),
+    attachmentsOf: p<UploadRow>(SQL.attachmentsOf),
+    buryAttachments: p(SQL.buryAttachments),
+    forgetAttachments: p(SQL.forgetAttachments),
+    buryExpired: p(SQL.buryExpired),
+    forgetExpired: p(SQL.forgetExpired),
+    deadFiles: p<{ key: string }>(SQL.deadFiles),
+    forgetDeadFile: p(SQL.forgetDeadFile),
     setLevel: p(SQL.setLevel),
     reactionsOf: p<ReactionRow>(SQL.reactionsOf),
     editMessage: p(SQL.editMessage),

@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
-import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
+import type { LogEvent, Message, Role, Room, Upload, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
-import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow } from '../rows.ts';
+import { invalidAttachment, newMessage, now, parseId, toMessages, toRoom, toUpload, toUser, type MessageRow } from '../rows.ts';
 import { derive, deriveText, replyParent, saveDerived } from './derived.ts';
 import type { Statements } from './statements.ts';
 
@@ -40,7 +40,8 @@ export function roomView(s: Statements, roomId: number, viewerId: string): Room 
 /** Messages with their reactions, fetched in one query. */
 export function withReactions(s: Statements, rows: MessageRow[]): Message[] {
   if (rows.length === 0) return [];
-  return toMessages(rows, s.reactionsOf.all(JSON.stringify(rows.map((r) => r.id))));
+  const ids = JSON.stringify(rows.map((r) => r.id));
+  return toMessages(rows, s.reactionsOf.all(ids), s.attachmentsOf.all(ids));
 }
 
 /** One page of a room's history with reactions, ascending seq (see `HistoryQuery`). */
@@ -84,10 +85,19 @@ export function post(s: Statements, input: NewPost): Changed<{ message: Message;
   const derived = deriveText(s, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
   const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, derived.mentionsJson)!;
   s.markRead.run(bumped.last_seq, input.roomId, input.roomId, authorId);
+  const attachments = attach(s, inserted.id, authorId, input.attachments ?? [], input.uploadsSince ?? '');
   saveDerived(s, { id: inserted.id, roomId: input.roomId, seq: bumped.last_seq }, derived, true);
   const mentions = derived.mentions;
-  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null });
+  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null, attachments });
   return { value: { message, created: true }, events: [append(s, messageEvent(input.roomId, message, false))] };
+}
+
+/** Attach the author's uploads to a new message, in order; any that is not theirs, taken, or expired: `invalid_attachment`. */
+function attach(s: Statements, messageId: number, authorId: number, ids: string[], since: string): Upload[] {
+  ids.forEach((id, i) => {
+    if (s.attachUpload.run(messageId, i, id, authorId, since).changes === 0) throw invalidAttachment(id);
+  });
+  return ids.length === 0 ? [] : s.attachmentsOf.all(JSON.stringify([messageId])).map(toUpload);
 }
 
 /** Apply `change` to a message; when it changed something, append `message_updated` with the new state. */
