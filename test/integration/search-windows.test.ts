@@ -54,27 +54,57 @@ describe('search windows on PostgreSQL', () => {
   });
 
   it('a message that committed late, with an older id than the messages around it, is in commit order', async () => {
-    // As if the first post's transaction had taken its log position after the 30th post's: swap the two
-    // positions (both posts match). Its id is then older than every message near its position, and the
-    // id range of the window that holds it must still include it.
+    // As if the first post's transaction had taken its log position after the 30th post's: the first post
+    // moves to the 30th's position and posts 1-30 each move down one. Its id is then older than every
+    // message near its position, so the floor ids of the positions before it drop to its id (as the write
+    // path would have set them), and the window that holds it must still find it.
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const pos = async (id: string) => (await client.query<{ pos: string }>('SELECT pos FROM message_order WHERE message_id = $1', [id])).rows[0]!.pos;
-      const [p0, p30] = [await pos(ids[0]!), await pos(ids[30]!)];
+      const pos = async (id: string) => Number((await client.query<{ pos: string }>('SELECT pos FROM message_order WHERE message_id = $1', [id])).rows[0]!.pos);
+      const old: number[] = [];
+      for (let i = 0; i <= 30; i++) old.push(await pos(ids[i]!));
       await client.query('BEGIN');
-      await client.query('UPDATE message_order SET pos = -1 WHERE message_id = $1', [ids[0]]);
-      await client.query('UPDATE message_order SET pos = $1 WHERE message_id = $2', [p0, ids[30]]);
-      await client.query('UPDATE message_order SET pos = $1 WHERE message_id = $2', [p30, ids[0]]);
+      for (let i = 0; i <= 30; i++) await client.query('UPDATE message_order SET pos = $1 WHERE message_id = $2', [-1 - i, ids[i]]);
+      await client.query('UPDATE message_order SET pos = $1 WHERE message_id = $2', [old[30], ids[0]]);
+      for (let i = 1; i <= 30; i++) await client.query('UPDATE message_order SET pos = $1 WHERE message_id = $2', [old[i - 1], ids[i]]);
+      await client.query(`UPDATE message_order o SET floor_id = x.f FROM (
+        SELECT message_id, min(message_id) OVER (ORDER BY pos DESC ROWS UNBOUNDED PRECEDING) AS f FROM message_order) x WHERE x.message_id = o.message_id`);
       await client.query('COMMIT');
     } finally {
       await client.end();
     }
     const needles = ids.map((id, i) => ({ id, i })).filter(({ i }) => i % 3 === 0);
-    const rank = (i: number) => (i === 0 ? 30 : i === 30 ? 0 : i);
+    const rank = (i: number) => (i === 0 ? 30.5 : i);
     const want = needles.sort((a, b) => rank(b.i) - rank(a.i)).map(({ id }) => id);
     assert.equal(want[3], ids[0]);
     for (const limit of [1, 2, 3, 4, 6, 20]) assert.deepEqual(await all('needle', limit), want, `pages of ${limit}`);
+  });
+
+  it('the write path lowers the floor id of earlier positions when an older id takes a position', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const head = Number((await client.query<{ pos: string }>('UPDATE log_head SET pos = pos + 2 WHERE id = 1 RETURNING pos')).rows[0]!.pos);
+      const max = Number((await client.query<{ m: string }>('SELECT max(message_id) AS m FROM message_order')).rows[0]!.m);
+      const room = (await client.query<{ id: string }>("SELECT id FROM rooms WHERE name = 'general'")).rows[0]!.id;
+      const { SQL } = await import('../../src/storage/postgres/sql.ts');
+      // Two made-up message ids: a newer one takes a position first, then an older one (as a late commit would).
+      const mk = async (id: number) => (await client.query("INSERT INTO messages (id, room_id, seq, author_id, text, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $4, $3, 'x', now())", [id, room, viewer, -id]));
+      await mk(max + 20);
+      await mk(max + 10);
+      await client.query(SQL.setPos, [head - 1, max + 20, room, 'x']);
+      const floors = async () => (await client.query<{ id: string; f: string }>('SELECT message_id AS id, floor_id AS f FROM message_order WHERE pos >= $1 ORDER BY pos', [head - 2])).rows.map((r) => [Number(r.id), Number(r.f)]);
+      assert.deepEqual((await floors()).slice(-1), [[max + 20, max + 20]]);
+      await client.query(SQL.setPos, [head, max + 10, room, 'x']);
+      const after = await floors();
+      assert.deepEqual(after.slice(-2), [[max + 20, max + 10], [max + 10, max + 10]]);
+      assert.ok(after.slice(0, -2).every(([id, f]) => f === Math.min(id!, max + 10)), 'every earlier floor is at most the new id');
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
   });
 
   it('an edit or a delete changes what both steps find, at once', async () => {
@@ -86,7 +116,7 @@ describe('search windows on PostgreSQL', () => {
     await store.deleteMessage(room.id, ids[36]!); // 'needle 36'
     const got = await all('needle', 2);
     assert.equal(got[0], newest);
-    assert.deepEqual(got.slice(-2), [oldest, ids[30]!], 'the edited old message, then the one moved to the oldest position above');
+    assert.deepEqual(got.slice(-2), [ids[3]!, oldest], 'the edited old message, now at the oldest position (see above), is the last match');
     assert.ok(!got.includes(ids[36]!), 'a deleted message is not found');
     assert.deepEqual(await all('"hay 39"', 5), [], 'the old text of an edited message is not found');
     assert.deepEqual(await all('"hay 1"', 2), [19, 17, 16, 14, 13, 11, 10].map((i) => ids[i]!), 'the edited "hay 1" is gone from its old text');

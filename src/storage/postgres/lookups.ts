@@ -45,9 +45,10 @@ export class PostgresLookups implements Lookups {
    * room, folded text), newest first: a term frequent enough to fill a page there is answered without
    * touching the index. Otherwise the GIN index on `messages.grams` is asked for the matches of a window
    * WINDOW_GROWTH times larger, then larger again, then the whole log: a window is the positions in
-   * (from, below), and since ids are not commit order, its id range starts at the smallest id among its
-   * positions (`windowStart`, read from the (pos, message_id) index), so that the index's bitmap can be
-   * ANDed with the id range and only the window's matches are read from the wide message rows. A window
+   * (from, below). Ids follow positions only roughly, so each position keeps the smallest id at it or after
+   * it (`floor_id`, migration 007): a window's messages have ids from its first position's floor on
+   * (`windowStart`); the index's bitmap is ANDed with that id range, and only the window's matches are
+   * read from the wide rows. A window
    * that fills the page is exact: every match outside it has an older position. The matches are
    * MATERIALIZED before they are ordered (no plan walks the order index row by row), and the planner may
    * not fall back to reading every message (enable_seqscan off for those queries).
@@ -64,9 +65,9 @@ export class PostgresLookups implements Lookups {
       const window = from;
       rows = await retrying('read', this.log, 4, () => transaction(this.pool, this.log, async (tx) => {
         await tx.query('SET LOCAL enable_seqscan = off');
-        const start = window > 0 ? (await tx.query<{ id: string | null }>(SQL.windowStart, [window, below])).rows[0]!.id : null;
+        const start = window > 0 ? (await tx.query<{ id: string }>(SQL.windowStart, [window])).rows[0]?.id ?? null : null;
         if (window > 0 && start === null) return [];
-        const [sql, params] = this.indexedSql(viewerId, q, k, below, window > 0 ? { from: window, id: start! } : null);
+        const [sql, params] = this.indexedSql(viewerId, q, k, below, start === null ? null : { from: window, id: start });
         return (await tx.query<KeyedRow>(sql, params)).rows;
       }, 'BEGIN READ ONLY'));
     }

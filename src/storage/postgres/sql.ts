@@ -133,7 +133,10 @@ WHERE room_id = $1 AND user_id = $2`,
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])',
   /** Only PostgreSQL: the position of a message's creation, the order of search and the inbox (migration 004). */
   // (pos, message, room, folded text)
-  setPos: 'INSERT INTO message_order (message_id, pos, room_id, search_text) VALUES ($2, $1, $3, $4)',
+  // (pos, message, room, folded text), under the position lock; earlier positions whose floor_id was above this
+  // id get it as their floor (migration 007)
+  setPos: `WITH lowered AS (UPDATE message_order SET floor_id = $2 WHERE floor_id > $2)
+    INSERT INTO message_order (message_id, pos, room_id, search_text, floor_id) VALUES ($2, $1, $3, $4, $2)`,
   // (folded text or null, message): the copy the search scans (lookups.ts)
   setOrderText: 'UPDATE message_order SET search_text = $1 WHERE message_id = $2',
   setLevel: 'UPDATE members SET notifications = $1 WHERE room_id = $2 AND user_id = $3',
@@ -157,8 +160,8 @@ WHERE room_id = $1 AND user_id = $2`,
   // event log
   /** The newest committed position: log_head only ever holds committed values to other sessions. */
   head: 'SELECT pos FROM log_head WHERE id = 1',
-  // (from, below): the smallest message id among the positions in (from, below): where a search window's id range starts
-  windowStart: 'SELECT min(message_id) AS id FROM message_order WHERE pos > $1 AND pos < $2',
+  // (from): every message at a position after `from` has an id from this one on (migration 007)
+  windowStart: 'SELECT floor_id AS id FROM message_order WHERE pos > $1 ORDER BY pos LIMIT 1',
   /**
    * Take the next log position. The UPDATE holds log_head's row lock until this
    * transaction commits or rolls back (see postgres-store.ts, "Positions").
