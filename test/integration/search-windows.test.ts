@@ -1,7 +1,8 @@
 /**
  * PostgreSQL search in steps (storage/postgres/lookups.ts): the newest positions scanned in message_order,
- * then the GIN index over windows of 8× more positions each, then over the whole log. Only 2 positions are
- * scanned here (then windows of 16 and 128 positions over about 45), so pages come from every step:
+ * then the GIN index (at most `searchFew` matches of the whole log; then windows of 8× more positions each,
+ * then the whole log). Only 2 positions are scanned here, and 1 match read (then windows of 16 and 128
+ * positions over about 45), so pages come from every step:
  * the order is the commit order (message_order.pos) even for a message whose transaction committed after
  * others with newer ids, paging returns every match once, and edits and deletes show in both steps at once.
  */
@@ -19,7 +20,7 @@ describe('search windows on PostgreSQL', () => {
   const ids: string[] = [];
   before(async () => {
     db = await createDatabase();
-    store = await openPostgresStore(db.url, { poolSize: 2, searchWindow: 2 });
+    store = await openPostgresStore(db.url, { poolSize: 2, searchWindow: 2, searchFew: 1 });
     const user = await store.createUser({ username: 'viewer', passwordHash: 'x', guest: false });
     viewer = user.value.id;
     const room = (await store.getRoom('general', viewer))!.record;
@@ -51,6 +52,25 @@ describe('search windows on PostgreSQL', () => {
     const want = ids.filter((_, i) => i % 3 === 0).reverse();
     assert.equal(fold('needle'), 'needle');
     for (const limit of [1, 2, 5, 20]) assert.deepEqual(await all('needle', limit), want, `pages of ${limit}`);
+  });
+
+  it('a term with few matches in the whole log is answered by one index step, the same way', async () => {
+    const few = await openPostgresStore(db.url, { poolSize: 1, searchWindow: 2, searchFew: 1000 });
+    try {
+      const want = ids.filter((_, i) => i % 3 === 0).reverse();
+      for (const limit of [1, 2, 5, 20]) {
+        const out: string[] = [];
+        for (let beforeKey: number | null = null; ;) {
+          const res = await few.lookups.messages(viewer, { terms: ['needle'], grams: queryGrams(['needle']), limit, beforeKey });
+          out.push(...res.messages.map((m) => m.id));
+          if (res.nextKey === null) break;
+          beforeKey = res.nextKey;
+        }
+        assert.deepEqual(out, want, `pages of ${limit}`);
+      }
+    } finally {
+      await few.close();
+    }
   });
 
   it('a message that committed late, with an older id than the messages around it, is in commit order', async () => {

@@ -21,6 +21,8 @@ const ORDERED = `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT o.pos, m.id,')} 
 export const SEARCH_RECENT_WINDOW = 16_384;
 /** Each index window holds this many times the positions of the one before (the first: the recent window's). */
 const WINDOW_GROWTH = 8;
+/** The first index step reads at most this many matches of the whole log: fewer means it saw them all. */
+const FEW_MATCHES = 500;
 
 /** Readable now by $1: public rooms, and rooms they are a member of. */
 const READABLE = `(r.visibility = 'public' OR EXISTS (SELECT 1 FROM members v WHERE v.room_id = m.room_id AND v.user_id = $1))`;
@@ -32,7 +34,7 @@ WHERE NOT m.deleted AND ($2::bigint IS NULL OR o.pos < $2)
 ORDER BY o.pos DESC LIMIT $3`;
 
 export class PostgresLookups implements Lookups {
-  constructor(private readonly pool: pg.Pool, private readonly log: StoreLog, private readonly recentWindow = SEARCH_RECENT_WINDOW) {}
+  constructor(private readonly pool: pg.Pool, private readonly log: StoreLog, private readonly recentWindow = SEARCH_RECENT_WINDOW, private readonly few = FEW_MATCHES) {}
 
   async users(prefix: string, limit: number): Promise<User[]> {
     const key = prefix.toLowerCase();
@@ -43,7 +45,8 @@ export class PostgresLookups implements Lookups {
    * A page of matches, newest position first, in steps over growing windows of positions below the
    * cursor. First the newest `recentWindow` positions are scanned in message_order (narrow rows: position,
    * room, folded text), newest first: a term frequent enough to fill a page there is answered without
-   * touching the index. Otherwise the GIN index on `messages.grams` is asked for the matches of a window
+   * touching the index. Then the GIN index on `messages.grams` is asked for at most FEW_MATCHES matches in
+   * the whole log: a rare term has fewer, and they are all it has. Otherwise it is asked for the matches of a window
    * WINDOW_GROWTH times larger, then larger again, then the whole log: a window is the positions in
    * (from, below). Ids follow positions only roughly, so each position keeps the smallest id at it or after
    * it (`floor_id`, migration 007): a window's messages have ids from its first position's floor on
@@ -59,17 +62,21 @@ export class PostgresLookups implements Lookups {
     let size = this.recentWindow;
     let from = below - size;
     let rows = await this.read<KeyedRow>(...this.recentSql(viewerId, q, k, below, Math.max(from, 0)));
+    if (rows.length < k && from > 0) {
+      const [sql, params] = this.indexedSql(viewerId, q, k, below, null, this.few);
+      const few = await this.indexed<KeyedRow & { hits: number }>(sql, params);
+      if (few.length > 0 && Number(few[0]!.hits) < this.few) (rows = few), (from = 0);
+    }
     while (rows.length < k && from > 0) {
       size *= WINDOW_GROWTH;
       from = Math.max(below - size, 0);
       const window = from;
-      rows = await retrying('read', this.log, 4, () => transaction(this.pool, this.log, async (tx) => {
-        await tx.query('SET LOCAL enable_seqscan = off');
+      rows = await this.indexed(async (tx) => {
         const start = window > 0 ? (await tx.query<{ id: string }>(SQL.windowStart, [window])).rows[0]?.id ?? null : null;
         if (window > 0 && start === null) return [];
         const [sql, params] = this.indexedSql(viewerId, q, k, below, start === null ? null : { from: window, id: start });
         return (await tx.query<KeyedRow>(sql, params)).rows;
-      }, 'BEGIN READ ONLY'));
+      });
     }
     const page = rows.slice(0, q.limit);
     return {
@@ -92,7 +99,7 @@ export class PostgresLookups implements Lookups {
    * Matches below `below` found through the GIN index, then ordered: in the window's positions (after
    * `window.from`, ids from `window.id` on), or in the whole log when `window` is null.
    */
-  private indexedSql(viewerId: string, q: MessageQuery, k: number, below: number, window: { from: number; id: string } | null): [string, unknown[]] {
+  private indexedSql(viewerId: string, q: MessageQuery, k: number, below: number, window: { from: number; id: string } | null, cap?: number): [string, unknown[]] {
     const params: unknown[] = [parseId(viewerId), k, below, q.grams];
     const arg = (v: unknown) => `$${params.push(v)}`;
     const match = ['m.grams @> $4::text[]', 'NOT m.deleted', ...q.terms.map((t) => `strpos(m.search_text, ${arg(t)}) > 0`)];
@@ -100,9 +107,19 @@ export class PostgresLookups implements Lookups {
     if (q.roomId !== undefined) match.push(`m.room_id = ${arg(q.roomId)}`);
     match.push(...this.filters(q, arg));
     const order = ['o.pos < $3', ...(window ? [`o.pos > ${arg(window.from)}`] : []), READABLE];
-    const sql = `WITH hit AS MATERIALIZED (SELECT m.id FROM messages m WHERE ${match.join(' AND ')})
-${ORDERED} JOIN hit ON hit.id = m.id WHERE ${order.join(' AND ')} ORDER BY o.pos DESC LIMIT $2`;
+    const limit = cap === undefined ? '' : ` LIMIT ${arg(cap)}`;
+    const view = cap === undefined ? ORDERED : ORDERED.replace('SELECT o.pos,', 'SELECT (SELECT count(*) FROM hit) AS hits, o.pos,');
+    const sql = `WITH hit AS MATERIALIZED (SELECT m.id FROM messages m WHERE ${match.join(' AND ')}${limit})
+${view} JOIN hit ON hit.id = m.id WHERE ${order.join(' AND ')} ORDER BY o.pos DESC LIMIT $2`;
     return [sql, params];
+  }
+
+  /** One index query (or `fn`'s queries) in a read-only transaction where the planner may not read every message. */
+  private indexed<R extends pg.QueryResultRow>(sqlOrFn: string | ((tx: pg.PoolClient) => Promise<R[]>), params: unknown[] = []): Promise<R[]> {
+    return retrying('read', this.log, 4, () => transaction(this.pool, this.log, async (tx) => {
+      await tx.query('SET LOCAL enable_seqscan = off');
+      return typeof sqlOrFn === 'string' ? (await tx.query<R>(sqlOrFn, params)).rows : sqlOrFn(tx);
+    }, 'BEGIN READ ONLY'));
   }
 
   /** The author and time filters, on `m`. */

@@ -49,6 +49,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Newest positions a search scans before it uses the index (lookups.ts); default SEARCH_RECENT_WINDOW. Tests make it tiny. */
   searchWindow?: number;
+  /** Matches the first index step may read before the search goes by windows (lookups.ts); default 500. Tests make it tiny. */
+  searchFew?: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     try {
       await migrate(pool);
       await backfillSearch(pool);
-      return new PostgresStore(pool, await transaction(pool, log, init), log, opts.searchWindow);
+      return new PostgresStore(pool, await transaction(pool, log, init), log, opts.searchWindow, opts.searchFew);
     } catch (err) {
       if (!isConnectionError(err) || Date.now() > deadline) {
         await pool.end().catch(() => {});
@@ -83,9 +85,9 @@ export class PostgresStore implements Store {
   readonly sessions: PostgresSessions;
   readonly lookups: PostgresLookups;
 
-  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog, searchWindow?: number) {
+  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog, searchWindow?: number, searchFew?: number) {
     this.sessions = new PostgresSessions(pool, log);
-    this.lookups = new PostgresLookups(pool, log, searchWindow);
+    this.lookups = new PostgresLookups(pool, log, searchWindow, searchFew);
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
