@@ -20,7 +20,7 @@ const ORDERED = `${MESSAGE_VIEW.replace('SELECT m.id,', 'SELECT o.pos, m.id,')} 
 /** How many of the newest positions a search scans before it uses the index. */
 export const SEARCH_RECENT_WINDOW = 16_384;
 /** Each index window holds this many times the positions of the one before (the first: the recent window's). */
-const WINDOW_GROWTH = 8;
+const WINDOW_GROWTH = 4;
 /** The first index step reads at most this many matches of the whole log: fewer means it saw them all. */
 const FEW_MATCHES = 500;
 
@@ -45,8 +45,9 @@ export class PostgresLookups implements Lookups {
    * A page of matches, newest position first, in steps over growing windows of positions below the
    * cursor. First the newest `recentWindow` positions are scanned in message_order (narrow rows: position,
    * room, folded text), newest first: a term frequent enough to fill a page there is answered without
-   * touching the index. Then the GIN index on `messages.grams` is asked for at most FEW_MATCHES matches in
-   * the whole log: a rare term has fewer, and they are all it has. Otherwise it is asked for the matches of a window
+   * touching the index. When the recent positions held no match at all, the term is likely rare: the GIN index
+   * on `messages.grams` is asked for at most FEW_MATCHES matches in the whole log, and fewer are all it has.
+   * Otherwise it is asked for the matches of a window
    * WINDOW_GROWTH times larger, then larger again, then the whole log: a window is the positions in
    * (from, below). Ids follow positions only roughly, so each position keeps the smallest id at it or after
    * it (`floor_id`, migration 007): a window's messages have ids from its first position's floor on
@@ -62,10 +63,13 @@ export class PostgresLookups implements Lookups {
     let size = this.recentWindow;
     let from = below - size;
     let rows = await this.read<KeyedRow>(...this.recentSql(viewerId, q, k, below, Math.max(from, 0)));
-    if (rows.length < k && from > 0) {
-      const [sql, params] = this.indexedSql(viewerId, q, k, below, null, this.few);
-      const few = await this.indexed<KeyedRow & { hits: number }>(sql, params);
-      if (few.length > 0 && Number(few[0]!.hits) < this.few) (rows = few), (from = 0);
+    if (rows.length === 0 && from > 0) {
+      const [sql, params] = this.matchSql(q, null, this.few);
+      const hits = (await this.indexed<{ id: string }>(sql, params)).map((r) => r.id);
+      if (hits.length < this.few) {
+        rows = hits.length === 0 ? [] : await this.read<KeyedRow>(`${ORDERED} WHERE m.id = ANY($1::bigint[]) AND o.pos < $2 AND ${READABLE.replaceAll('$1', '$4')} ORDER BY o.pos DESC LIMIT $3`, [hits, below, k, parseId(viewerId)]);
+        from = 0;
+      }
     }
     while (rows.length < k && from > 0) {
       size *= WINDOW_GROWTH;
@@ -99,19 +103,22 @@ export class PostgresLookups implements Lookups {
    * Matches below `below` found through the GIN index, then ordered: in the window's positions (after
    * `window.from`, ids from `window.id` on), or in the whole log when `window` is null.
    */
-  private indexedSql(viewerId: string, q: MessageQuery, k: number, below: number, window: { from: number; id: string } | null, cap?: number): [string, unknown[]] {
-    const params: unknown[] = [parseId(viewerId), k, below, q.grams];
+  private indexedSql(viewerId: string, q: MessageQuery, k: number, below: number, window: { from: number; id: string } | null): [string, unknown[]] {
+    const [match, params] = this.matchSql(q, window ? window.id : null, undefined, [parseId(viewerId), k, below]);
+    const order = ['o.pos < $3', ...(window ? [`o.pos > $${params.push(window.from)}`] : []), READABLE];
+    const sql = `WITH hit AS MATERIALIZED (${match})
+${ORDERED} JOIN hit ON hit.id = m.id WHERE ${order.join(' AND ')} ORDER BY o.pos DESC LIMIT $2`;
+    return [sql, params];
+  }
+
+  /** The ids of messages matching `q` through the GIN index (ids from `fromId` on; at most `cap`), with `params` before its own. */
+  private matchSql(q: MessageQuery, fromId: string | null, cap?: number, params: unknown[] = []): [string, unknown[]] {
     const arg = (v: unknown) => `$${params.push(v)}`;
-    const match = ['m.grams @> $4::text[]', 'NOT m.deleted', ...q.terms.map((t) => `strpos(m.search_text, ${arg(t)}) > 0`)];
-    if (window) match.push(`m.id >= ${arg(window.id)}`);
+    const match = [`m.grams @> ${arg(q.grams)}::text[]`, 'NOT m.deleted', ...q.terms.map((t) => `strpos(m.search_text, ${arg(t)}) > 0`)];
+    if (fromId !== null) match.push(`m.id >= ${arg(fromId)}`);
     if (q.roomId !== undefined) match.push(`m.room_id = ${arg(q.roomId)}`);
     match.push(...this.filters(q, arg));
-    const order = ['o.pos < $3', ...(window ? [`o.pos > ${arg(window.from)}`] : []), READABLE];
-    const limit = cap === undefined ? '' : ` LIMIT ${arg(cap)}`;
-    const view = cap === undefined ? ORDERED : ORDERED.replace('SELECT o.pos,', 'SELECT (SELECT count(*) FROM hit) AS hits, o.pos,');
-    const sql = `WITH hit AS MATERIALIZED (SELECT m.id FROM messages m WHERE ${match.join(' AND ')}${limit})
-${view} JOIN hit ON hit.id = m.id WHERE ${order.join(' AND ')} ORDER BY o.pos DESC LIMIT $2`;
-    return [sql, params];
+    return [`SELECT m.id FROM messages m WHERE ${match.join(' AND ')}${cap === undefined ? '' : ` LIMIT ${arg(cap)}`}`, params];
   }
 
   /** One index query (or `fn`'s queries) in a read-only transaction where the planner may not read every message. */
