@@ -71,8 +71,12 @@ export class PostgresLookups implements Lookups {
         from = 0;
       }
     }
+    // Each window step builds the index's bitmap of the term again, so the first window is sized from the
+    // recent density to hold the page with a margin; a window that still falls short grows WINDOW_GROWTH times.
+    let grow = Math.max(WINDOW_GROWTH, Math.ceil((1.5 * k) / Math.max(rows.length, 1)));
     while (rows.length < k && from > 0) {
-      size *= WINDOW_GROWTH;
+      size *= grow;
+      grow = WINDOW_GROWTH;
       from = Math.max(below - size, 0);
       const window = from;
       rows = await this.indexed(async (tx) => {
