@@ -11,10 +11,11 @@
 import { ChatError } from '../core/errors.ts';
 import { REACTIONS_MAX } from '../core/validate.ts';
 import type { LogEvent, Message, MessageMentions, NotificationLevel, ReplyRef, Role, Room, StoredEventType, Upload, User, UserRef, Visibility } from '../core/types.ts';
-import type { NewPost, RoomPatch, RoomRecord, SessionRecord, UploadRecord } from './store.ts';
+import type { NewPost, RoomPatch, RoomRecord, SessionRecord } from './store.ts';
+import { toUpload, type UploadRow } from './upload-rows.ts';
+import { flag, iso, type Flag, type Time } from './values.ts';
 
-type Time = string | Date;
-type Flag = number | boolean;
+
 
 /** A user as both stores select it (`USER_COLS`). */
 export interface UserRow {
@@ -95,8 +96,6 @@ export interface MemberRow {
   role: Role;
 }
 
-const iso = (t: Time): string => (typeof t === 'string' ? t : t.toISOString());
-const flag = (f: Flag): boolean => f === true || f === 1;
 
 /** The API's view of a user row. */
 export function toUser(r: UserRow): User {
@@ -148,37 +147,6 @@ export function toMessage(r: MessageRow, reactions: Record<string, string[]>, at
     attachments: flag(r.deleted) ? [] : attachments,
     previews: [],
     alias: null,
-  };
-}
-
-/** An `uploads` row (both stores). */
-export interface UploadRow {
-  id: string;
-  owner_id: number;
-  name: string;
-  size: number;
-  content_type: string;
-  width: number | null;
-  height: number | null;
-  thumbnail: Flag;
-  created_at: Time;
-  message_id: number | null;
-  avatar: Flag;
-}
-
-/** The API's `upload` of a row. */
-export function toUpload(r: UploadRow): Upload {
-  return {
-    id: r.id, name: r.name, size: Number(r.size), content_type: r.content_type, width: r.width, height: r.height,
-    url: `/api/v1/files/${r.id}`, thumbnail_url: flag(r.thumbnail) ? `/api/v1/files/${r.id}/thumbnail` : null, created_at: iso(r.created_at),
-  };
-}
-
-/** An upload with what access checks need (store.ts `UploadRecord`). */
-export function toUploadRecord(r: UploadRow & { room_id: number | null; message_deleted: Flag | null }): UploadRecord {
-  return {
-    upload: toUpload(r), ownerId: String(r.owner_id), messageId: r.message_id === null ? null : String(r.message_id),
-    roomId: r.room_id, messageDeleted: flag(r.message_deleted ?? false), avatar: flag(r.avatar), thumbnail: flag(r.thumbnail),
   };
 }
 
@@ -300,9 +268,6 @@ export function patchRoom(before: Room, patch: RoomPatch): { topic: string; visi
   const visibility = patch.visibility ?? before.visibility;
   return topic === before.topic && visibility === before.visibility ? null : { topic, visibility };
 }
-
-/** An attachment that is not the author's own unattached, unexpired upload. */
-export const invalidAttachment = (id: string): ChatError => new ChatError('invalid_attachment', `attachments: ${id.slice(0, 64)} is not an upload of yours that can be attached (unknown, already attached, or expired)`);
 
 /** The conflict `createUser` throws, whichever check caught it. */
 export const usernameTaken = (username: string): ChatError => new ChatError('username_taken', `username ${username} is taken`);

@@ -120,46 +120,6 @@ export interface NewPost {
   uploadsSince?: string;
 }
 
-/** What `createUpload` stores (the bytes are already in the FileStore under `id`, the thumbnail under `${id}-t`). */
-export interface NewUpload {
-  id: string;
-  ownerId: string;
-  name: string;
-  size: number;
-  contentType: string;
-  width: number | null;
-  height: number | null;
-  thumbnail: boolean;
-}
-
-/** An upload with what its access checks need. */
-export interface UploadRecord {
-  upload: Upload;
-  ownerId: string;
-  /** The message it is attached to, and that message's room, or null while unattached. */
-  messageId: string | null;
-  roomId: number | null;
-  messageDeleted: boolean;
-  avatar: boolean;
-  thumbnail: boolean;
-}
-
-/** Uploads' metadata (v1.1 §3); their bytes are in storage/files.ts. */
-export interface Uploads {
-  createUpload(input: NewUpload): Promise<UploadRecord>;
-  getUpload(id: string): Promise<UploadRecord | null>;
-  /** Delete the owner's unattached upload: 'deleted', 'attached' (409), or 'missing' (not theirs, or none). */
-  deleteUpload(id: string, ownerId: string): Promise<'deleted' | 'attached' | 'missing'>;
-  /**
-   * Unattached uploads (not avatars) created before `before` are gone: their rows leave `uploads` (404 at once)
-   * and their file keys join the dead files. Deleting a message does the same for its attachments. Returns how many.
-   */
-  expireUploads(before: string): Promise<number>;
-  /** Up to `limit` file keys whose bytes the caller must delete from the FileStore, then `forgetDeadFiles`. */
-  deadFiles(limit: number): Promise<string[]>;
-  forgetDeadFiles(keys: string[]): Promise<void>;
-}
-
 /*
  * The seam is one `Store`, but it is typed in parts, one per aggregate, so a
  * class can ask only for what it uses (Auth for `Accounts`, Feed for `EventLog`, …).
@@ -324,4 +284,7 @@ export interface EventLog {
 }
 
 /** The whole seam: what main.ts opens and both implementations provide. */
-export type Store = Lifecycle & Accounts & Rooms & Messages & Uploads & EventLog & { readonly lookups: Lookups };
+export type { NewUpload, UploadRecord, Uploads } from './uploads.ts';
+import type { Uploads } from './uploads.ts';
+
+export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog & { readonly lookups: Lookups; readonly uploads: Uploads };

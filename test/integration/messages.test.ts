@@ -50,7 +50,8 @@ describe('posting', () => {
     const r = await alice.post(`/api/v1/rooms/${name}/messages`, { text: '  hello world \n' });
     assert.equal(r.status, 201);
     const m = r.body.message;
-    assert.deepEqual(Object.keys(m).sort(), ['author', 'client_id', 'created_at', 'deleted', 'edited_at', 'id', 'mentions', 'reactions', 'reply_to', 'room', 'seq', 'text']);
+    assert.deepEqual(Object.keys(m).sort(), ['alias', 'attachments', 'author', 'client_id', 'created_at', 'deleted', 'edited_at', 'id', 'mentions', 'previews', 'reactions', 'reply_to', 'room', 'seq', 'text']);
+    assert.deepEqual([m.attachments, m.previews, m.alias], [[], [], null], 'v1.1 fields of a plain post');
     assert.equal(typeof m.id, 'string');
     assert.equal(m.room, name);
     assert.equal(m.seq, 1);

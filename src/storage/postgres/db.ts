@@ -140,3 +140,17 @@ async function once<T>(pool: pg.Pool, log: StoreLog, fn: (tx: Tx) => Promise<T>,
     client.release(broken ? true : undefined);
   }
 }
+
+/** How `openPostgresStore` connects. */
+export interface PostgresStoreOptions {
+  /** Where recovered faults are logged; default silent. */
+  log?: StoreLog;
+  /** Pool size per node; default 10. */
+  poolSize?: number;
+  /** Give up on the first connection after this long; default 0 = keep retrying (a node may start before its database). */
+  connectTimeoutMs?: number;
+  /** Newest positions a search scans before it uses the index (lookups.ts); default SEARCH_RECENT_WINDOW. Tests make it tiny. */
+  searchWindow?: number;
+  /** Matches the first index step may read before the search goes by windows (lookups.ts); default 500. Tests make it tiny. */
+  searchFew?: number;
+}

@@ -28,30 +28,19 @@ import type pg from 'pg';
 import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUpload, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage, UploadRecord } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUploadRecord, toUser, usernameTaken } from '../rows.ts';
-import type { EventRow, MemberRow, MessageRow, RoomRow, UploadRow, UserRow } from '../rows.ts';
-import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type StoreLog, type Tx } from './db.ts';
+import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
+import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type PostgresStoreOptions, type StoreLog, type Tx } from './db.ts';
+
+export type { PostgresStoreOptions } from './db.ts';
 import { migrate } from './migrate.ts';
 import { backfillSearch, underive } from './derived.ts';
 import { PostgresLookups } from './lookups.ts';
 import { PostgresSessions } from './sessions.ts';
+import { PostgresUploads } from './uploads.ts';
 import { SQL } from './sql.ts';
 import { append, changeMessage, editText, headOf, history, init, join, leave, post, roomView, userById, withReactions, type Db } from './writes.ts';
-
-/** How `openPostgresStore` connects. */
-export interface PostgresStoreOptions {
-  /** Where recovered faults are logged; default silent. */
-  log?: StoreLog;
-  /** Pool size per node; default 10. */
-  poolSize?: number;
-  /** Give up on the first connection after this long; default 0 = keep retrying (a node may start before its database). */
-  connectTimeoutMs?: number;
-  /** Newest positions a search scans before it uses the index (lookups.ts); default SEARCH_RECENT_WINDOW. Tests make it tiny. */
-  searchWindow?: number;
-  /** Matches the first index step may read before the search goes by windows (lookups.ts); default 500. Tests make it tiny. */
-  searchFew?: number;
-}
 
 /**
  * Open the store at `url`: wait for the database (retrying with backoff, logged),
@@ -84,10 +73,12 @@ export class PostgresStore implements Store {
   private closed = false;
   readonly sessions: PostgresSessions;
   readonly lookups: PostgresLookups;
+  readonly uploads: PostgresUploads;
 
   constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog, searchWindow?: number, searchFew?: number) {
     this.sessions = new PostgresSessions(pool, log);
     this.lookups = new PostgresLookups(pool, log, searchWindow, searchFew);
+    this.uploads = new PostgresUploads((fn) => this.write(fn), (fn) => this.read(fn));
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
@@ -254,44 +245,6 @@ export class PostgresStore implements Store {
       if (cap) checkReactionCap(cap.n, cap.has);
       return !!(await tx.query(on ? SQL.addReaction : SQL.removeReaction, [mid, emoji, parseId(userId)])).rowCount;
     }));
-  }
-
-  // ---- uploads (v1.1 §3)
-
-  async createUpload(input: NewUpload): Promise<UploadRecord> {
-    await this.write((tx) => tx.query(SQL.insertUpload, [input.id, parseId(input.ownerId), input.name, input.size, input.contentType, input.width, input.height, input.thumbnail]));
-    return (await this.getUpload(input.id))!;
-  }
-
-  async getUpload(id: string): Promise<UploadRecord | null> {
-    const row = await this.read(async (db) => (await db.query<UploadRow & { room_id: number | null; message_deleted: boolean | null }>(SQL.uploadById, [id])).rows[0]);
-    return row ? toUploadRecord(row) : null;
-  }
-
-  async deleteUpload(id: string, ownerId: string): Promise<'deleted' | 'attached' | 'missing'> {
-    return this.write(async (tx) => {
-      const row = (await tx.query<{ message_id: number | null; avatar: boolean }>(SQL.lockUpload, [id, parseId(ownerId)])).rows[0];
-      if (!row) return 'missing';
-      if (row.message_id !== null || row.avatar) return 'attached';
-      await tx.query(SQL.buryUpload, [id]);
-      await tx.query(SQL.deleteUpload, [id]);
-      return 'deleted';
-    });
-  }
-
-  async expireUploads(before: string): Promise<number> {
-    return this.write(async (tx) => {
-      await tx.query(SQL.buryExpired, [before]);
-      return (await tx.query(SQL.forgetExpired, [before])).rowCount ?? 0;
-    });
-  }
-
-  async deadFiles(limit: number): Promise<string[]> {
-    return this.read(async (db) => (await db.query<{ key: string }>(SQL.deadFiles, [limit])).rows.map((r) => r.key));
-  }
-
-  async forgetDeadFiles(keys: string[]): Promise<void> {
-    await this.write((tx) => tx.query(SQL.forgetDeadFiles, [keys]));
   }
 
   async setNotificationLevel(roomId: number, userId: string, level: 'all' | 'mentions' | 'none' | null): Promise<boolean> {

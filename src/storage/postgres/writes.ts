@@ -11,7 +11,8 @@ import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, Upload, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
 import type { Tx } from './db.ts';
-import { invalidAttachment, newMessage, now, parseId, toMessages, toRoom, toUpload, toUser, type MessageRow, type ReactionRow, type RoomRow, type UploadRow, type UserRow } from '../rows.ts';
+import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
+import { invalidAttachment, toUpload, type UploadRow } from '../upload-rows.ts';
 import { derive, deriveText, replyParent, saveMentions } from './derived.ts';
 import { SQL } from './sql.ts';
 

@@ -15,14 +15,15 @@ import Database from 'better-sqlite3';
 import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUpload, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage, UploadRecord } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUploadRecord, toUser, usernameTaken } from '../rows.ts';
+import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import { underive } from './derived.ts';
 import { GroupCommit, type Durability } from './group-commit.ts';
 import { SqliteLookups } from './lookups.ts';
 import { migrate } from './migrate.ts';
 import { inlineIndex, workerIndex, type SearchIndex } from './search-index.ts';
 import { SqliteSessions } from './sessions.ts';
+import { SqliteUploads } from './uploads.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, editText, history, init, join, leave, post, roomView, userById, withReactions } from './writes.ts';
 
@@ -69,6 +70,7 @@ export class SqliteStore implements Store {
   private readonly batch: GroupCommit;
   readonly sessions: SqliteSessions;
   readonly lookups: SqliteLookups;
+  readonly uploads: SqliteUploads;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -88,6 +90,7 @@ export class SqliteStore implements Store {
     }, search, durability);
     this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
     this.lookups = new SqliteLookups(search, this.s);
+    this.uploads = new SqliteUploads(this.s, (fn) => this.write(fn));
   }
 
   async ping(): Promise<void> {
@@ -239,46 +242,6 @@ export class SqliteStore implements Store {
       if (cap) checkReactionCap(cap.n, !!cap.has);
       return (on ? this.s.addReaction : this.s.removeReaction).run(mid, emoji, parseId(userId)).changes > 0;
     }));
-  }
-
-  // ---- uploads (v1.1 §3)
-
-  async createUpload(input: NewUpload): Promise<UploadRecord> {
-    await this.write(() => this.s.insertUpload.run(input.id, parseId(input.ownerId), input.name, input.size, input.contentType, input.width, input.height, input.thumbnail ? 1 : 0, now()));
-    return (await this.getUpload(input.id))!;
-  }
-
-  async getUpload(id: string): Promise<UploadRecord | null> {
-    const row = this.s.uploadById.get(id);
-    return row ? toUploadRecord(row) : null;
-  }
-
-  async deleteUpload(id: string, ownerId: string): Promise<'deleted' | 'attached' | 'missing'> {
-    return this.write(() => {
-      const row = this.s.uploadOwner.get(id, parseId(ownerId));
-      if (!row) return 'missing';
-      if (row.message_id !== null || row.avatar) return 'attached';
-      this.s.buryUpload.run(id);
-      this.s.deleteUpload.run(id);
-      return 'deleted';
-    });
-  }
-
-  async expireUploads(before: string): Promise<number> {
-    return this.write(() => {
-      this.s.buryExpired.run(before);
-      return this.s.forgetExpired.run(before).changes;
-    });
-  }
-
-  async deadFiles(limit: number): Promise<string[]> {
-    return this.s.deadFiles.all(limit).map((r) => r.key);
-  }
-
-  async forgetDeadFiles(keys: string[]): Promise<void> {
-    await this.write(() => {
-      for (const k of keys) this.s.forgetDeadFile.run(k);
-    });
   }
 
   async setNotificationLevel(roomId: number, userId: string, level: 'all' | 'mentions' | 'none' | null): Promise<boolean> {

@@ -4,7 +4,8 @@
  * SQL text to each query.
  */
 import type Database from 'better-sqlite3';
-import type { EventRow, MemberRow, MessageRow, ReactionRow, RoomRow, UploadRow, UserRow } from '../rows.ts';
+import type { EventRow, MemberRow, MessageRow, ReactionRow, RoomRow, UserRow } from '../rows.ts';
+import type { UploadRow } from '../upload-rows.ts';
 import { SQL } from './sql.ts';
 
 /** Prepare every statement of `SQL` on `db`, under the same names; they live as long as the connection. */

@@ -10,7 +10,8 @@ import { notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, Upload, User, UserRef } from '../../core/types.ts';
 import type { Changed, HistoryQuery, NewPost } from '../store.ts';
-import { invalidAttachment, newMessage, now, parseId, toMessages, toRoom, toUpload, toUser, type MessageRow } from '../rows.ts';
+import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow } from '../rows.ts';
+import { invalidAttachment, toUpload } from '../upload-rows.ts';
 import { derive, deriveText, replyParent, saveDerived } from './derived.ts';
 import type { Statements } from './statements.ts';
 
