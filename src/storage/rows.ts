@@ -15,8 +15,6 @@ import type { NewPost, RoomPatch, RoomRecord, SessionRecord } from './store.ts';
 import { toUpload, type UploadRow } from './upload-rows.ts';
 import { flag, iso, type Flag, type Time } from './values.ts';
 
-
-
 /** A user as both stores select it (`USER_COLS`). */
 export interface UserRow {
   id: number;
