@@ -37,6 +37,14 @@ export interface Config {
   authRate: Rate | null;
   /** NATTER_SEARCH_RATE, default 30/60s per user on GET /search; null = unlimited. */
   searchRate: Rate | null;
+  /** NATTER_UPLOADS, default true: false disables uploads and avatars (403 uploads_disabled). */
+  uploads: boolean;
+  /** NATTER_MAX_UPLOAD, default 10 MiB: an upload's size limit in bytes; 0 = no limit. */
+  maxUpload: number;
+  /** NATTER_UPLOAD_TTL_MS, default one day: how long an unattached upload lives. */
+  uploadTtlMs: number;
+  /** NATTER_UPLOAD_RATE, default 20/60s per user on POST /uploads; null = unlimited. */
+  uploadRate: Rate | null;
   /** NATTER_LOGIN_FAILURES, default 10/15m: failed logins per username (any address) before its logins get 429; null = off. */
   loginFailures: Rate | null;
   /** NATTER_SESSION_IDLE_MS, default 30 days: a session unused this long ends; 0 = never. */
@@ -118,6 +126,8 @@ export function loadConfig(env: Env): Config {
   };
   const guestsRaw = env.NATTER_GUESTS ?? '1';
   if (!['0', '1', 'true', 'false'].includes(guestsRaw)) problems.push(`NATTER_GUESTS=${JSON.stringify(guestsRaw)}: expected 1 or 0`);
+  const uploadsRaw = env.NATTER_UPLOADS || '1';
+  if (!['0', '1', 'true', 'false'].includes(uploadsRaw)) problems.push(`NATTER_UPLOADS=${JSON.stringify(uploadsRaw)}: expected 1 or 0`);
   const cookieSecureRaw = env.NATTER_COOKIE_SECURE || '0';
   if (!['0', '1', 'true', 'false'].includes(cookieSecureRaw)) problems.push(`NATTER_COOKIE_SECURE=${JSON.stringify(cookieSecureRaw)}: expected 1 or 0`);
   const logLevel = env.LOG_LEVEL || 'info';
@@ -143,6 +153,10 @@ export function loadConfig(env: Env): Config {
     actionRate: rate('NATTER_ACTION_RATE', { count: 120, windowMs: 60_000 }),
     authRate: rate('NATTER_AUTH_RATE', { count: 20, windowMs: 60_000 }),
     searchRate: rate('NATTER_SEARCH_RATE', { count: 30, windowMs: 60_000 }),
+    uploads: uploadsRaw === '1' || uploadsRaw === 'true',
+    maxUpload: int('NATTER_MAX_UPLOAD', 10 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+    uploadTtlMs: int('NATTER_UPLOAD_TTL_MS', DAY, 1000, 3650 * DAY),
+    uploadRate: rate('NATTER_UPLOAD_RATE', { count: 20, windowMs: 60_000 }),
     loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
     sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
     sessionMaxMs: int('NATTER_SESSION_MAX_MS', 90 * DAY, 0, 3650 * DAY),

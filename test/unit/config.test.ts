@@ -35,6 +35,14 @@ describe('loadConfig defaults', () => {
     assert.equal(c.maxBody, 65_536);
     assert.equal(c.replayStallMs, 10_000);
     assert.equal(c.replaysMax, 64);
+    assert.deepEqual([c.uploads, c.maxUpload, c.uploadTtlMs, c.uploadRate], [true, 10_485_760, 86_400_000, { count: 20, windowMs: 60_000 }]);
+  });
+
+  it('the upload variables (v1.1 §3) are read; NATTER_MAX_UPLOAD=0 and NATTER_UPLOAD_RATE=0 lift their limits', () => {
+    const c = loadConfig({ NATTER_UPLOADS: '0', NATTER_MAX_UPLOAD: '1024', NATTER_UPLOAD_TTL_MS: '60000', NATTER_UPLOAD_RATE: '5/1m' });
+    assert.deepEqual([c.uploads, c.maxUpload, c.uploadTtlMs, c.uploadRate], [false, 1024, 60_000, { count: 5, windowMs: 60_000 }]);
+    const off = loadConfig({ NATTER_MAX_UPLOAD: '0', NATTER_UPLOAD_RATE: '0' });
+    assert.deepEqual([off.maxUpload, off.uploadRate], [0, null]);
   });
 
   it('NATTER_REPLAY_STALL_MS and NATTER_REPLAYS_MAX are read, and 0 disables them', () => {
@@ -99,6 +107,7 @@ describe('bad variables', () => {
     ['NATTER_HEARTBEAT_MS', 'soon'], ['NATTER_HEARTBEAT_MS', '0'],
     ['NATTER_MAX_BODY', '64k'], ['NATTER_MAX_BODY', '0'],
     ['HOST', 'two words'],
+    ['NATTER_UPLOADS', 'yes'], ['NATTER_MAX_UPLOAD', '10MB'], ['NATTER_UPLOAD_TTL_MS', '0'], ['NATTER_UPLOAD_RATE', 'lots'],
   ];
   for (const [name, value] of cases) {
     it(`${name}=${JSON.stringify(value)} is rejected with a message naming ${name}`, () => {
