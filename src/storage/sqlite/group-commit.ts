@@ -16,19 +16,18 @@
  * stops on a failed fsync rather than trust the page cache). Without one (tests
  * on `:memory:`), callers resume right after COMMIT.
  *
- * A use case that throws rolls back to its savepoint only (and drops the writes
- * it deferred); the others in the batch still commit. Deferred writes (the FTS5
- * search index, search-index.ts) are applied in order just before COMMIT. If
+ * A use case that throws rolls back to its savepoint only; the others in the
+ * batch still commit. `Deferred` work (the search index's, search-index.ts: the
+ * inline index of a `:memory:` store, pruning dirty rows) runs once per batch,
+ * just before COMMIT. If
  * COMMIT itself fails (disk full, I/O error) the batch is rolled back and every
  * caller in it gets the error: nothing was published yet, because callers publish
  * events only after their promise resolves.
  */
 import type Database from 'better-sqlite3';
 
-/** Writes held until COMMIT, dropped from `mark` on when the use case that queued them throws. */
+/** Work done once per batch, inside its transaction. */
 export interface Deferred {
-  mark(): number;
-  rollback(mark: number): void;
   /** Runs inside the batch's transaction, just before COMMIT. */
   flush(): void;
   /** After COMMIT succeeded, or after the batch was rolled back. */
@@ -80,11 +79,9 @@ export class GroupCommit {
       setImmediate(() => this.commit());
     }
     let result: T;
-    const mark = this.deferred?.mark() ?? 0;
     try {
       result = this.db.transaction(fn)();
     } catch (err) {
-      this.deferred?.rollback(mark);
       return Promise.reject(err);
     }
     return new Promise<T>((resolve, reject) => this.waiting.push({ resolve: () => resolve(result), reject }));

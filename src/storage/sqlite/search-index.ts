@@ -100,6 +100,16 @@ export class IndexWriter {
   }
 }
 
+/** Run `step` until a step reads less than a full STEP_MAX: the index has caught up. Returns where it stands. */
+export function catchUp(from: IndexState, step: (at: IndexState) => { state: IndexState; read: number }): IndexState {
+  let at = from;
+  for (;;) {
+    const r = step(at);
+    at = r.state;
+    if (r.read < STEP_MAX) return at;
+  }
+}
+
 /** What the store needs of its search index. */
 export interface SearchIndex extends Deferred {
   /** The connection searches run on: it sees the store's committed data and the index as `search.*`. */
@@ -119,17 +129,10 @@ export function inlineIndex(db: Database.Database): SearchIndex {
   return {
     reader: db,
     state: () => committed,
-    mark: () => 0,
-    rollback: () => {},
     flush() {
       // The batch's own messages are not yet committed when this runs, but they are in the transaction:
       // indexed with it, or rolled back with it.
-      let at = committed;
-      for (let r = writer.step(at); ; r = writer.step(at)) {
-        at = r.state;
-        if (r.read < STEP_MAX) break;
-      }
-      pending = at;
+      pending = catchUp(committed, (at) => writer.step(at));
     },
     committed() {
       if (pending) committed = pending;
@@ -157,14 +160,10 @@ export function workerIndex(db: Database.Database, path: string, onError: (err: 
   reader.pragma('search.synchronous = NORMAL');
   registerFold(reader);
   let state = prepareIndex(reader, 'search');
-  const newest = () => reader.prepare<[], { id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM messages').get()!.id;
-  if (newest() - state.through > CATCH_UP_AT_OPEN) {
+  const newest = reader.prepare<[], { id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM messages').get()!.id;
+  if (newest - state.through > CATCH_UP_AT_OPEN) {
     const writer = new IndexWriter(reader, reader, 'search');
-    const step = reader.transaction(() => writer.step(state));
-    for (let r = step(); ; r = step()) {
-      state = r.state;
-      if (r.read < STEP_MAX) break;
-    }
+    state = catchUp(state, reader.transaction((at: IndexState) => writer.step(at)));
   }
   // From here on this connection only reads (the worker writes the index); it must never write the store.
   reader.pragma('query_only = ON');
@@ -177,7 +176,7 @@ export function workerIndex(db: Database.Database, path: string, onError: (err: 
 
   const start = () => {
     const w = new Worker(new URL('./search-worker.mjs', import.meta.url), {
-      workerData: { path, indexPath, intervalMs: WORKER_INTERVAL_MS, stepMax: STEP_MAX },
+      workerData: { path, indexPath, intervalMs: WORKER_INTERVAL_MS },
     });
     worker = w;
     w.unref();
@@ -197,8 +196,6 @@ export function workerIndex(db: Database.Database, path: string, onError: (err: 
   return {
     reader,
     state: () => state,
-    mark: () => 0,
-    rollback: () => {},
     flush() {
       if (state.dirty > pruned) {
         prune.run(state.dirty);
