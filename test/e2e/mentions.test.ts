@@ -261,6 +261,45 @@ describe('mentions, replies and notification levels', () => {
     await other.close();
   });
 
+  it('counts mentions that arrive while a room we were just added to is still being fetched', async () => {
+    // The page learns of the room from its member_joined event and fetches it; every live message for a room it
+    // does not list yet fetches it again. Answers can land late and out of step with the live messages: each
+    // mention must be counted once all the same (one used to be dropped and the badge stuck below the truth).
+    const late = await room(bob, 'private');
+    const gate = () => {
+      let release!: () => void;
+      let markRequested!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const requested = new Promise<void>((r) => (markRequested = r));
+      return { release, released, requested, markRequested };
+    };
+    const first = gate();
+    const second = gate();
+    const gates = [first, second];
+    let calls = 0;
+    await page.route(`**/api/v1/rooms/${late}`, async (route) => {
+      const g = gates[calls++];
+      if (!g) return route.continue();
+      const response = await route.fetch(); // the room as the server has it at this moment
+      g.markRequested();
+      await g.released;
+      await route.fulfill({ response });
+    });
+    const added = await bob.api.post(`/api/v1/rooms/${late}/members`, { username: alice.name });
+    assert.equal(added.status, 200);
+    await first.requested; // the fetch for member_joined: no messages yet
+    await post(bob, late, `@${alice.name} early 1`);
+    await second.requested; // the fetch for the first message: it holds one message
+    first.release(); // the room is listed from the empty answer while the first message is only in its view
+    await link(page, late).waitFor();
+    await post(bob, late, `@${alice.name} early 2`); // counted live
+    await mentionBadge(page, late).filter({ hasText: /^@2$/ }).waitFor();
+    second.release(); // an answer older than what the page has: changes nothing
+    await post(bob, late, `@${alice.name} later`);
+    await mentionBadge(page, late).filter({ hasText: /^@3$/ }).waitFor();
+    await page.unroute(`**/api/v1/rooms/${late}`);
+  });
+
   it('the inbox pages with "Load more" and tells unread mentions from read ones', async () => {
     const busy = await room(bob, 'private', [alice]);
     for (let i = 1; i <= 32; i++) await post(bob, busy, `@${alice.name} ping ${i}`);

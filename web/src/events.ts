@@ -1,5 +1,5 @@
 /** Applying live stream events (from this tab's EventSource or the leader tab's broadcast) to the store. */
-import type { EventData, Message } from '../../src/core/types.ts';
+import type { EventData, Message, Room, User } from '../../src/core/types.ts';
 import { api } from './api.ts';
 import { loadAfter, loadLatest, loadMembers, markRead } from './room-data.ts';
 import { forgetRoom } from './rooms.ts';
@@ -84,12 +84,7 @@ function onMessage(m: Message): void {
   });
   const newest = view?.messages.at(-1)?.seq ?? 0;
   if (view?.loaded && !view.newer && newest > 0 && m.seq > newest + 1) void loadAfter(m.room, newest);
-  patchRoom(m.room, (r) => {
-    if (m.seq <= r.last_seq) return {};
-    // Mentions count from the same read marker as unread (posting moves it), so they clear together.
-    const mentions = mine ? 0 : (r.mentions ?? 0) + (mentionsMe(m, s.me) ? 1 : 0);
-    return { last_seq: m.seq, unread: mine ? 0 : r.unread + 1, mentions };
-  });
+  patchRoom(m.room, (r) => counted(r, [m], s.me));
   clearTyping(m.room, m.author.username);
   if (s.current === m.room) markRead(m.room);
 }
@@ -108,11 +103,38 @@ function onUpdated(m: Message): void {
   }
 }
 
-/** A room we got a message for but do not list yet (someone opened a DM with us): fetch and list it. */
+/**
+ * A room's counts after live messages: each newer than `last_seq` counts as unread (and as a mention if it names
+ * you); your own message moves the read marker, so it clears both. Mentions count from the same read marker as
+ * unread, so they clear together.
+ */
+function counted(r: Room, messages: Message[], me: User | null): Partial<Room> {
+  let { last_seq, unread } = r;
+  let mentions = r.mentions ?? 0;
+  for (const m of messages) {
+    if (m.seq <= last_seq) continue;
+    const mine = m.author.id === me?.id;
+    last_seq = m.seq;
+    unread = mine ? 0 : unread + 1;
+    mentions = mine ? 0 : mentions + Number(mentionsMe(m, me));
+  }
+  return last_seq === r.last_seq ? {} : { last_seq, unread, mentions };
+}
+
+/**
+ * A room we got a message for but do not list yet (someone opened a DM with us, or added us to a room): fetch and
+ * list it. Messages that arrived while it was unlisted are kept in its view; those newer than the fetched room
+ * are counted on top, so no unread message or mention is lost to the race.
+ */
 async function discoverRoom(name: string): Promise<void> {
   try {
     const { room } = await api.room(name);
-    if (room.member) upsertRoom(room);
+    if (!room.member) return;
+    const listed = !!own(getState().rooms, name);
+    upsertRoom(room);
+    if (listed) return;
+    const s = getState();
+    patchRoom(name, (r) => counted(r, own(s.views, name)?.messages ?? [], s.me));
   } catch {
     /* not visible to us */
   }
