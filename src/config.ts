@@ -4,6 +4,7 @@
  * and throws one `ConfigError` naming all of them, which main.ts prints.
  * `0` disables a limit (STYLE habit 11). Nothing switches on NODE_ENV.
  */
+import { FetchAllow } from './net/fetch-guard.ts';
 
 /** A rate: `count` events per `windowMs`; `null` when disabled with `0`. */
 export interface Rate {
@@ -45,6 +46,10 @@ export interface Config {
   uploadTtlMs: number;
   /** NATTER_UPLOAD_RATE, default 20/60s per user on POST /uploads; null = unlimited. */
   uploadRate: Rate | null;
+  /** NATTER_PREVIEWS, default true: false fetches no link previews. */
+  previews: boolean;
+  /** NATTER_FETCH_ALLOW: destinations exempt from the fetch guard (comma list of host names, addresses, CIDRs); '' = none. */
+  fetchAllow: string;
   /** NATTER_LOGIN_FAILURES, default 10/15m: failed logins per username (any address) before its logins get 429; null = off. */
   loginFailures: Rate | null;
   /** NATTER_SESSION_IDLE_MS, default 30 days: a session unused this long ends; 0 = never. */
@@ -128,6 +133,14 @@ export function loadConfig(env: Env): Config {
   if (!['0', '1', 'true', 'false'].includes(guestsRaw)) problems.push(`NATTER_GUESTS=${JSON.stringify(guestsRaw)}: expected 1 or 0`);
   const uploadsRaw = env.NATTER_UPLOADS || '1';
   if (!['0', '1', 'true', 'false'].includes(uploadsRaw)) problems.push(`NATTER_UPLOADS=${JSON.stringify(uploadsRaw)}: expected 1 or 0`);
+  const previewsRaw = env.NATTER_PREVIEWS || '1';
+  if (!['0', '1', 'true', 'false'].includes(previewsRaw)) problems.push(`NATTER_PREVIEWS=${JSON.stringify(previewsRaw)}: expected 1 or 0`);
+  const fetchAllow = env.NATTER_FETCH_ALLOW ?? '';
+  try {
+    new FetchAllow(fetchAllow);
+  } catch (err) {
+    problems.push(`NATTER_FETCH_ALLOW=${JSON.stringify(fetchAllow)}: ${(err as Error).message.replace(/^NATTER_FETCH_ALLOW: /, '')}`);
+  }
   const cookieSecureRaw = env.NATTER_COOKIE_SECURE || '0';
   if (!['0', '1', 'true', 'false'].includes(cookieSecureRaw)) problems.push(`NATTER_COOKIE_SECURE=${JSON.stringify(cookieSecureRaw)}: expected 1 or 0`);
   const logLevel = env.LOG_LEVEL || 'info';
@@ -157,6 +170,8 @@ export function loadConfig(env: Env): Config {
     maxUpload: int('NATTER_MAX_UPLOAD', 10 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     uploadTtlMs: int('NATTER_UPLOAD_TTL_MS', DAY, 1000, 3650 * DAY),
     uploadRate: rate('NATTER_UPLOAD_RATE', { count: 20, windowMs: 60_000 }),
+    previews: previewsRaw === '1' || previewsRaw === 'true',
+    fetchAllow,
     loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
     sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
     sessionMaxMs: int('NATTER_SESSION_MAX_MS', 90 * DAY, 0, 3650 * DAY),

@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { Auth } from './core/auth.ts';
 import { Chat } from './core/chat.ts';
 import { Feed, FEED_GAP_MS, FEED_POLL_MS } from './core/feed.ts';
+import { Files } from './core/files.ts';
 import { Finder } from './core/finder.ts';
 import { Hub } from './core/hub.ts';
 import { localLimits, type Limits } from './core/limits.ts';
@@ -16,6 +17,7 @@ import { Presence } from './core/presence.ts';
 import { Relay } from './core/relay.ts';
 import { Streams } from './core/stream.ts';
 import { Metrics } from './http/metrics.ts';
+import { media } from './media/images.ts';
 import type { Store } from './storage/store.ts';
 
 export interface Services {
@@ -27,6 +29,8 @@ export interface Services {
   chat: Chat;
   /** Search, the mentions inbox, people lookup (v1.1). */
   finder: Finder;
+  /** Uploads and the files they serve (v1.1 §3). */
+  files: Files;
   streams: Streams;
   feed: Feed;
   /** The cross-node protocol; `relay.sessionEnd` ends a session's streams on every node. */
@@ -85,17 +89,24 @@ export async function createServices(config: Config, store: Store, broker: Broke
     auth.sweep().catch((err: unknown) => hooks.onError?.('session sweep', err));
   }, sweepEvery(config));
   sweeper.unref();
+  const files = new Files(store, media, { enabled: config.uploads, maxBytes: config.maxUpload, ttlMs: config.uploadTtlMs }, (what, err) => hooks.onError?.(what, err));
+  // Unattached uploads expire and dead files lose their bytes (every node sweeps; the work is idempotent).
+  const fileSweeper = setInterval(() => {
+    files.sweep().catch((err: unknown) => hooks.onError?.('file sweep', err));
+  }, Math.max(50, Math.min(60_000, Math.floor(config.uploadTtlMs / 4))));
+  fileSweeper.unref();
 
   let stopped = false;
   return {
     config, store, broker, metrics, feed, streams, relay, limits,
-    auth,
-    chat: new Chat(store, relay, presence),
+    auth, files,
+    chat: new Chat(store, relay, presence, { ttlMs: config.uploadTtlMs, onFilesDead: () => files.reapSoon() }),
     finder: new Finder(store, presence),
     stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(sweeper);
+      clearInterval(fileSweeper);
       streams.shutdown();
       feed.close();
       presence.close();

@@ -25,6 +25,17 @@ export interface OnlineCheck {
   isOnline(userId: string): boolean;
 }
 
+/** What posting with attachments needs of the uploads (core/files.ts). */
+export interface ChatUploads {
+  /** NATTER_UPLOAD_TTL_MS: an older unattached upload has expired. */
+  ttlMs: number;
+  /** A deleted message's attachments became dead files: their bytes can go now. */
+  onFilesDead(): void;
+}
+
+/** Most attachments on one message (API v1.1 Limits). */
+export const ATTACHMENTS_MAX = 10;
+
 export interface HistoryParams {
   before?: number;
   after?: number;
@@ -40,7 +51,7 @@ const ref = (u: User): UserRef => ({ id: u.id, username: u.username });
 type Access = Pick<RoomAccess, 'record' | 'role'>;
 
 /** The visibility rule: a room that does not exist, or is private to others, is 404. */
-function seen<T extends Access>(access: T | null, name: string): T {
+export function seen<T extends Access>(access: T | null, name: string): T {
   if (!access || (access.record.visibility === 'private' && access.role === null)) throw notFound(`room ${name}`);
   return access;
 }
@@ -48,7 +59,12 @@ function seen<T extends Access>(access: T | null, name: string): T {
 export class Chat {
   private readonly typists = new TypingThrottle();
 
-  constructor(private readonly store: ChatStore, private readonly live: LiveSink, private readonly online: OnlineCheck) {}
+  constructor(
+    private readonly store: ChatStore,
+    private readonly live: LiveSink,
+    private readonly online: OnlineCheck,
+    private readonly uploads: ChatUploads = { ttlMs: 86_400_000, onFilesDead() {} },
+  ) {}
 
   async listRooms(user: User): Promise<{ rooms: Room[]; cursor: string }> {
     const { rooms, head } = await this.store.listRooms(user.id);
@@ -117,11 +133,14 @@ export class Chat {
     return this.commit(await this.store.openDm(user.id, peer.id));
   }
 
-  async post(user: User, name: string, rawText: string, clientId: string | null, replyTo: string | null = null): Promise<{ message: Message; created: boolean }> {
-    const text = checkText(rawText);
+  async post(user: User, name: string, rawText: string, clientId: string | null, replyTo: string | null = null, attachments: string[] = []): Promise<{ message: Message; created: boolean }> {
+    const text = checkText(rawText, attachments.length > 0);
+    if (attachments.length > ATTACHMENTS_MAX) throw new ChatError('invalid_attachment', `attachments: at most ${ATTACHMENTS_MAX}`);
+    if (new Set(attachments).size < attachments.length) throw new ChatError('invalid_attachment', 'attachments: an upload is listed twice');
     const access = await this.member(user, name);
     const online = (id: string) => this.online.isOnline(id);
-    return this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online }));
+    const uploadsSince = new Date(Date.now() - this.uploads.ttlMs).toISOString();
+    return this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online, attachments, uploadsSince }));
   }
 
   /** PUT /rooms/:room/notifications: members only (a public room not joined is 403); the user's streams hear of it. */
@@ -139,11 +158,13 @@ export class Chat {
   }
 
   async edit(user: User, name: string, messageId: string, rawText: string): Promise<Message> {
-    const text = checkText(rawText);
+    const text = checkText(rawText, true);
     const access = await this.member(user, name);
     const found = await this.message(access, messageId);
     if (found.authorId !== user.id) throw forbidden('only the author can edit a message');
     if (found.message.deleted) throw new ChatError('conflict', 'the message was deleted');
+    // A message's text may be empty only while it has attachments (API v1.1 §3).
+    if (text === '' && found.message.attachments.length === 0) checkText(text);
     return this.commit(await this.store.editMessage(access.record.id, messageId, text, (id) => this.online.isOnline(id)));
   }
 
@@ -152,6 +173,7 @@ export class Chat {
     const found = await this.message(access, messageId);
     if (found.authorId !== user.id && access.role !== 'owner') throw forbidden('only the author or the room owner can delete a message');
     this.commit(await this.store.deleteMessage(access.record.id, messageId));
+    if (found.message.attachments.length > 0) this.uploads.onFilesDead();
   }
 
   async react(user: User, name: string, messageId: string, emoji: string, on: boolean): Promise<void> {

@@ -60,9 +60,9 @@ export function checkNewRoomName(name: string): void {
 }
 
 /** Trim and check message text: 1–4000 code points, no NUL or C0 controls but \n and \t. Returns the trimmed text. */
-export function checkText(raw: string): string {
+export function checkText(raw: string, emptyOk = false): string {
   const text = raw.trim();
-  if (text.length === 0) throw invalid('text: must not be empty');
+  if (text.length === 0 && !emptyOk) throw invalid('text: must not be empty');
   if (badTextRe.test(text)) throw invalid('text: control characters other than newline and tab are not allowed');
   if (text.length > TEXT_MAX && codePoints(text) > TEXT_MAX) throw invalid(`text: at most ${TEXT_MAX} characters`);
   if (hasLoneSurrogate(text)) throw invalid('text: not valid Unicode');

@@ -23,6 +23,8 @@ export interface RouteDeps {
   actionLimit: SharedLimit;
   /** NATTER_SEARCH_RATE per user on GET /search (empty = disabled). */
   searchLimit: SharedLimit;
+  /** NATTER_UPLOAD_RATE per user on POST /uploads (empty = disabled). */
+  uploadLimit: SharedLimit;
 }
 
 /** preHandler hooks that apply one shared budget (an empty list: the limit is disabled). */

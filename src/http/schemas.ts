@@ -131,15 +131,18 @@ export const AddMemberBody = Type.Object({ username: Type.String({ minLength: 1,
 /** Text is checked exactly (after trimming, in code points) by core/validate; the schema only bounds it. */
 export const PostBody = Type.Object(
   {
-    text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }),
+    text: Type.Optional(Type.String({ maxLength: TEXT_MAX * 4, description: 'required unless there are attachments; may then be empty or absent' })),
     client_id: Type.Optional(Type.String({ minLength: 1, maxLength: CLIENT_ID_MAX })),
+    attachments: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), {
+      description: 'v1.1: up to 10 distinct ids of your own unattached uploads, in the order shown; [] is the same as absent; else 400 invalid_attachment and nothing is posted',
+    })),
     reply_to: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()], { description: 'v1.1: the id of a message of this room (not deleted) this replies to; else 400 invalid_reply_to' })),
   },
   { additionalProperties: false },
 );
 /** PATCH changes the text only: `reply_to` and `attachments` are accepted and ignored (API v1.1 Clarifications). */
 export const EditBody = Type.Object(
-  { text: Type.String({ minLength: 1, maxLength: TEXT_MAX * 4 }), reply_to: Type.Optional(Type.Unknown()), attachments: Type.Optional(Type.Unknown()) },
+  { text: Type.String({ maxLength: TEXT_MAX * 4, description: 'may be empty only when the message has attachments' }), reply_to: Type.Optional(Type.Unknown()), attachments: Type.Optional(Type.Unknown()) },
   { additionalProperties: false },
 );
 export const SearchQuery = Type.Object(
@@ -193,6 +196,8 @@ export const HistoryQuery = Type.Object(
 // Bounded so every store takes it as an exact integer (1e308 is 400, not a 500 from PostgreSQL's bigint).
 export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false });
 export const MessageReply = Type.Object({ message: MessageSchema });
+export const UploadReply = Type.Object({ upload: UploadSchema });
+export const FileParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** Error responses every authenticated route may give. */
 export const errors = (...statuses: number[]): Record<number, typeof ErrorSchema> =>

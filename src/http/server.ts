@@ -24,6 +24,7 @@ import { refuseWhileClosing } from './drain.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
+import { fileRoutes } from './routes/files.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { roomRoutes } from './routes/rooms.ts';
@@ -74,6 +75,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     postLimit: limit(config.postRate, (req) => req.session?.user.id ?? req.ip),
     actionLimit: sharedLimit(app, limit(config.actionRate, (req) => `action:${req.session?.user.id ?? req.ip}`)),
     searchLimit: sharedLimit(app, limit(config.searchRate, (req) => `search:${req.session?.user.id ?? req.ip}`)),
+    uploadLimit: sharedLimit(app, limit(config.uploadRate, (req) => `upload:${req.session?.user.id ?? req.ip}`)),
   };
   await authRoutes(deps);
   await opsRoutes(deps);
@@ -85,6 +87,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     await messageRoutes(scoped);
     await eventRoutes(scoped);
     await searchRoutes(scoped);
+    await fileRoutes(scoped);
   });
   await serveWeb(app, config.webDir);
   return app;

@@ -14,14 +14,15 @@ const KEY = /^[A-Za-z0-9_-]{8,64}$/;
 export class DiskFiles implements FileStore {
   private tmp = 0;
 
-  constructor(private readonly dir: string) {}
+  /** `temporary`: the directory is this store's own and is removed on close (an in-memory SQLite store's files). */
+  constructor(private readonly dir: string, private readonly temporary = false) {}
 
   private path(key: string): string {
     if (!KEY.test(key)) throw new Error(`bad file key ${JSON.stringify(key)}`);
     return join(this.dir, key.slice(0, 2), key);
   }
 
-  async put(key: string, source: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, headBytes = HEAD_BYTES): Promise<{ size: number; head: Buffer }> {
+  async put(key: string, source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, maxBytes: number, headBytes = HEAD_BYTES): Promise<{ size: number; head: Buffer }> {
     const final = this.path(key);
     await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
     const temp = `${final}.${process.pid}.${++this.tmp}.part`;
@@ -72,5 +73,7 @@ export class DiskFiles implements FileStore {
     await rm(this.path(key), { force: true });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.temporary) await rm(this.dir, { recursive: true, force: true });
+  }
 }

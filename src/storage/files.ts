@@ -24,7 +24,7 @@ export interface FileStore {
    * Store `source` under `key`. `maxBytes` 0 means no limit. Resolves with the size and the first
    * `headBytes` bytes (for sniffing the type); throws `TooLarge` (nothing kept) past `maxBytes`.
    */
-  put(key: string, source: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, headBytes?: number): Promise<{ size: number; head: Buffer }>;
+  put(key: string, source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, maxBytes: number, headBytes?: number): Promise<{ size: number; head: Buffer }>;
   /** The stored size, or null when there is no such key. */
   size(key: string): Promise<number | null>;
   /** The bytes (all, or `range`), or null when there is no such key. */

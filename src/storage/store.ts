@@ -285,6 +285,8 @@ export interface EventLog {
 
 /** The whole seam: what main.ts opens and both implementations provide. */
 export type { NewUpload, UploadRecord, Uploads } from './uploads.ts';
+import type { FileStore } from './files.ts';
 import type { Uploads } from './uploads.ts';
 
-export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog & { readonly lookups: Lookups; readonly uploads: Uploads };
+/** The bytes of uploads live in `files` (files.ts): on disk beside a SQLite database, in the database on PostgreSQL. */
+export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore };

@@ -31,10 +31,10 @@ export function toUpload(r: UploadRow): Upload {
 }
 
 /** An upload with what access checks need (store.ts `UploadRecord`). */
-export function toUploadRecord(r: UploadRow & { room_id: number | null; message_deleted: Flag | null }): UploadRecord {
+export function toUploadRecord(r: UploadRow & { room_id: number | null; room_name: string | null; message_deleted: Flag | null }): UploadRecord {
   return {
     upload: toUpload(r), ownerId: String(r.owner_id), messageId: r.message_id === null ? null : String(r.message_id),
-    roomId: r.room_id, messageDeleted: flag(r.message_deleted ?? false), avatar: flag(r.avatar), thumbnail: flag(r.thumbnail),
+    roomId: r.room_id === null ? null : Number(r.room_id), roomName: r.room_name, messageDeleted: flag(r.message_deleted ?? false), avatar: flag(r.avatar), thumbnail: flag(r.thumbnail),
   };
 }
 

@@ -23,6 +23,7 @@ export interface UploadRecord {
   /** The message it is attached to, and that message's room, or null while unattached. */
   messageId: string | null;
   roomId: number | null;
+  roomName: string | null;
   messageDeleted: boolean;
   avatar: boolean;
   thumbnail: boolean;

@@ -441,7 +441,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
     it('uploads: created, found with what access needs, attached in order by a post, never twice nor by another', async () => {
       const u = await newUser();
       const stranger = await newUser();
-      const { id: roomId } = await newRoom(u);
+      const { id: roomId, room: { name: roomName } } = await newRoom(u);
       const up = (n: string, owner = u, thumbnail = false) => store.uploads.createUpload({ id: uniq(`up${n}`).replace(/[^A-Za-z0-9]/g, '').padEnd(12, '0'), ownerId: owner.id, name: `${n}.png`, size: 10, contentType: 'image/png', width: 2, height: 3, thumbnail });
       const a = await up('a', u, true);
       const b = await up('b');
@@ -458,6 +458,7 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       const found = (await store.uploads.getUpload(a.upload.id))!;
       assert.equal(found.messageId, posted.value.message.id);
       assert.equal(found.roomId, roomId);
+      assert.equal(found.roomName, roomName);
       assert.equal(found.messageDeleted, false);
       const head = await store.head();
       await assert.rejects(store.postMessage({ roomId, author: u, text: 'again', clientId: null, attachments: [a.upload.id], uploadsSince: since }), code('invalid_attachment'));

@@ -17,6 +17,7 @@ export const TEST_ENV: Record<string, string> = {
   NATTER_POST_RATE: '0',
   NATTER_ACTION_RATE: '0',
   NATTER_SEARCH_RATE: '0',
+  NATTER_UPLOAD_RATE: '0',
 };
 
 const children = new Set<ChildProcess>();

@@ -12,7 +12,8 @@ export async function messageRoutes({ app, services, postLimit, actionLimit }: R
     schema: { tags, params: RoomParams, body: PostBody, response: { 200: MessageReply, 201: MessageReply, ...errors(404, 429) } },
     config: { rateLimit: postLimit },
   }, async (req, reply) => {
-    const { message, created } = await chat.post(req.user, req.params.room, req.body.text, req.body.client_id ?? null, req.body.reply_to ?? null);
+    const { text = '', client_id = null, reply_to = null, attachments = [] } = req.body;
+    const { message, created } = await chat.post(req.user, req.params.room, text, client_id, reply_to, attachments);
     return reply.status(created ? 201 : 200).send({ message });
   });
 

@@ -40,7 +40,8 @@ export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
     },
   }, async () => ({
     version: '1.1', registration: 'open' as const, guests: services.config.guests, oidc: false,
-    uploads: false, max_upload: 0, push: false, previews: false, email: false,
+    uploads: services.config.uploads, max_upload: services.config.uploads ? services.config.maxUpload : 0,
+    push: false, previews: services.config.previews, email: false,
   }));
 
   const token = services.config.metricsToken;

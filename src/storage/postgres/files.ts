@@ -17,7 +17,7 @@ const READ_AHEAD = 4;
 export class PostgresFiles implements FileStore {
   constructor(private readonly pool: pg.Pool, private readonly log: StoreLog, private readonly chunk = CHUNK) {}
 
-  async put(key: string, source: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, headBytes = HEAD_BYTES): Promise<{ size: number; head: Buffer }> {
+  async put(key: string, source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, maxBytes: number, headBytes = HEAD_BYTES): Promise<{ size: number; head: Buffer }> {
     const head = new HeadCollector(headBytes);
     return transaction(this.pool, this.log, async (tx) => {
       let size = 0;

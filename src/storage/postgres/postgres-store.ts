@@ -38,6 +38,7 @@ import { migrate } from './migrate.ts';
 import { backfillSearch, underive } from './derived.ts';
 import { PostgresLookups } from './lookups.ts';
 import { PostgresSessions } from './sessions.ts';
+import { PostgresFiles } from './files.ts';
 import { PostgresUploads } from './uploads.ts';
 import { SQL } from './sql.ts';
 import { append, changeMessage, editText, headOf, history, init, join, leave, post, roomView, userById, withReactions, type Db } from './writes.ts';
@@ -55,7 +56,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     try {
       await migrate(pool);
       await backfillSearch(pool);
-      return new PostgresStore(pool, await transaction(pool, log, init), log, opts.searchWindow, opts.searchFew);
+      return new PostgresStore(pool, await transaction(pool, log, init), log, opts);
     } catch (err) {
       if (!isConnectionError(err) || Date.now() > deadline) {
         await pool.end().catch(() => {});
@@ -74,10 +75,13 @@ export class PostgresStore implements Store {
   readonly sessions: PostgresSessions;
   readonly lookups: PostgresLookups;
   readonly uploads: PostgresUploads;
+  /** Files in the cluster's own database: every node serves every file, and no other service is needed. */
+  readonly files: PostgresFiles;
 
-  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog, searchWindow?: number, searchFew?: number) {
+  constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog, opts: PostgresStoreOptions) {
     this.sessions = new PostgresSessions(pool, log);
-    this.lookups = new PostgresLookups(pool, log, searchWindow, searchFew);
+    this.lookups = new PostgresLookups(pool, log, opts.searchWindow, opts.searchFew);
+    this.files = new PostgresFiles(pool, log);
     this.uploads = new PostgresUploads((fn) => this.write(fn), (fn) => this.read(fn));
   }
 
@@ -90,6 +94,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.files.close();
     await this.pool.end();
   }
 

@@ -143,7 +143,7 @@ WHERE room_id = $1 AND user_id = $2`,
 
   // uploads (v1.1 §3); bytes are in the file store (postgres/files.ts)
   insertUpload: 'INSERT INTO uploads (id, owner_id, name, size, content_type, width, height, thumbnail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())',
-  uploadById: 'SELECT up.*, m.room_id, m.deleted AS message_deleted FROM uploads up LEFT JOIN messages m ON m.id = up.message_id WHERE up.id = $1',
+  uploadById: 'SELECT up.*, m.room_id, r.name AS room_name, m.deleted AS message_deleted FROM uploads up LEFT JOIN messages m ON m.id = up.message_id LEFT JOIN rooms r ON r.id = m.room_id WHERE up.id = $1',
   lockUpload: 'SELECT message_id, avatar FROM uploads WHERE id = $1 AND owner_id = $2 FOR UPDATE',
   deleteUpload: 'DELETE FROM uploads WHERE id = $1',
   buryUpload: "INSERT INTO dead_files (key) SELECT id FROM uploads WHERE id = $1 UNION ALL SELECT id || '-t' FROM uploads WHERE id = $1 AND thumbnail ON CONFLICT DO NOTHING",

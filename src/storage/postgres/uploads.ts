@@ -21,7 +21,7 @@ export class PostgresUploads implements Uploads {
   }
 
   async getUpload(id: string): Promise<UploadRecord | null> {
-    const row = await this.read(async (db) => (await db.query<UploadRow & { room_id: number | null; message_deleted: boolean | null }>(SQL.uploadById, [id])).rows[0]);
+    const row = await this.read(async (db) => (await db.query<UploadRow & { room_id: number | null; room_name: string | null; message_deleted: boolean | null }>(SQL.uploadById, [id])).rows[0]);
     return row ? toUploadRecord(row) : null;
   }
 

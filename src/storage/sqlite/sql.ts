@@ -127,7 +127,7 @@ export const SQL = {
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) VALUES (?, ?, ?, ?, ?)',
   // uploads (v1.1 §3); bytes are in the file store
   insertUpload: 'INSERT INTO uploads (id, owner_id, name, size, content_type, width, height, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  uploadById: 'SELECT up.*, m.room_id, m.deleted AS message_deleted FROM uploads up LEFT JOIN messages m ON m.id = up.message_id WHERE up.id = ?',
+  uploadById: 'SELECT up.*, m.room_id, r.name AS room_name, m.deleted AS message_deleted FROM uploads up LEFT JOIN messages m ON m.id = up.message_id LEFT JOIN rooms r ON r.id = m.room_id WHERE up.id = ?',
   uploadOwner: 'SELECT message_id, avatar FROM uploads WHERE id = ? AND owner_id = ?',
   deleteUpload: 'DELETE FROM uploads WHERE id = ?',
   buryUpload: `INSERT OR IGNORE INTO dead_files (key) SELECT id || f.suffix FROM uploads, ${FILE_KEYS} WHERE id = ? AND (f.suffix = '' OR thumbnail = 1)`,

@@ -9,12 +9,15 @@
  * for `:memory:`, where it means nothing). Readers of the log see only committed,
  * durable positions (`committedHead`), never the open batch.
  */
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fdatasync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join as joinPath } from 'node:path';
 import Database from 'better-sqlite3';
 import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
+import { DiskFiles } from '../files-disk.ts';
+import type { FileStore } from '../files.ts';
 import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import { underive } from './derived.ts';
@@ -39,7 +42,9 @@ export function openSqliteStore(path: string): SqliteStore {
   db.pragma('foreign_keys = ON');
   migrate(db);
   const memory = path === ':memory:';
-  return new SqliteStore(db, memory ? inlineIndex(db) : workerIndex(db, path), memory ? undefined : walSync(`${path}-wal`));
+  // Uploaded files sit beside the database (`<dir>/files`); an in-memory store's in a directory of its own, removed on close.
+  const files = memory ? new DiskFiles(mkdtempSync(joinPath(tmpdir(), 'natter-files-')), true) : new DiskFiles(joinPath(dirname(path), 'files'));
+  return new SqliteStore(db, memory ? inlineIndex(db) : workerIndex(db, path), files, memory ? undefined : walSync(`${path}-wal`));
 }
 
 /** fdatasync of the WAL file on libuv's thread pool (opened at the first sync: SQLite creates it). */
@@ -77,6 +82,7 @@ export class SqliteStore implements Store {
   constructor(
     private readonly db: Database.Database,
     private readonly search: SearchIndex,
+    readonly files: FileStore,
     private readonly durability?: Durability & { close(): void },
   ) {
     this.s = prepareStatements(db);
@@ -105,6 +111,7 @@ export class SqliteStore implements Store {
     await this.batch.drain();
     await this.search.close();
     this.db.close();
+    await this.files.close();
     this.durability?.close();
   }
 

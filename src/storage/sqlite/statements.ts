@@ -53,7 +53,7 @@ export function prepareStatements(db: Database.Database) {
     insertMention: p(SQL.insertMention),
     markDirty: p(SQL.markDirty),
     insertUpload: p(SQL.insertUpload),
-    uploadById: p<UploadRow & { room_id: number | null; message_deleted: number | null }>(SQL.uploadById),
+    uploadById: p<UploadRow & { room_id: number | null; room_name: string | null; message_deleted: number | null }>(SQL.uploadById),
     uploadOwner: p<{ message_id: number | null; avatar: number }>(SQL.uploadOwner),
     deleteUpload: p(SQL.deleteUpload),
     buryUpload: p(SQL.buryUpload),
