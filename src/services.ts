@@ -11,6 +11,7 @@ import { Chat } from './core/chat.ts';
 import { Feed, FEED_GAP_MS, FEED_POLL_MS } from './core/feed.ts';
 import { Files } from './core/files.ts';
 import { Finder } from './core/finder.ts';
+import { LinkPreviews } from './core/previews.ts';
 import { Hub } from './core/hub.ts';
 import { localLimits, type Limits } from './core/limits.ts';
 import { Presence } from './core/presence.ts';
@@ -18,6 +19,8 @@ import { Relay } from './core/relay.ts';
 import { Streams } from './core/stream.ts';
 import { Metrics } from './http/metrics.ts';
 import { media } from './media/images.ts';
+import { FetchAllow } from './net/fetch-guard.ts';
+import { fetchPreview } from './net/previews.ts';
 import type { Store } from './storage/store.ts';
 
 export interface Services {
@@ -95,18 +98,25 @@ export async function createServices(config: Config, store: Store, broker: Broke
     files.sweep().catch((err: unknown) => hooks.onError?.('file sweep', err));
   }, Math.max(50, Math.min(60_000, Math.floor(config.uploadTtlMs / 4))));
   fileSweeper.unref();
+  const allow = new FetchAllow(config.fetchAllow);
+  const previews = new LinkPreviews(store, (events) => relay.publish(events), (url) => fetchPreview(url, allow), { enabled: config.previews }, (what, err) => hooks.onError?.(what, err));
 
   let stopped = false;
   return {
     config, store, broker, metrics, feed, streams, relay, limits,
     auth, files,
-    chat: new Chat(store, relay, presence, { ttlMs: config.uploadTtlMs, onFilesDead: () => files.reapSoon() }),
+    chat: new Chat(store, relay, presence, {
+      uploadTtlMs: config.uploadTtlMs,
+      onFilesDead: () => files.reapSoon(),
+      onText: (roomId, message) => previews.request(roomId, message),
+    }),
     finder: new Finder(store, presence),
     stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(sweeper);
       clearInterval(fileSweeper);
+      previews.close();
       streams.shutdown();
       feed.close();
       presence.close();

@@ -25,12 +25,14 @@ export interface OnlineCheck {
   isOnline(userId: string): boolean;
 }
 
-/** What posting with attachments needs of the uploads (core/files.ts). */
-export interface ChatUploads {
+/** What the chat use cases tell the rest of a node, and what posting with attachments needs to know. */
+export interface ChatHooks {
   /** NATTER_UPLOAD_TTL_MS: an older unattached upload has expired. */
-  ttlMs: number;
-  /** A deleted message's attachments became dead files: their bytes can go now. */
+  uploadTtlMs: number;
+  /** A deleted message's attachments became dead files: their bytes can go now (core/files.ts). */
   onFilesDead(): void;
+  /** A post or an edit committed this text: fetch its link previews (core/previews.ts). */
+  onText(roomId: number, message: Message): void;
 }
 
 /** Most attachments on one message (API v1.1 Limits). */
@@ -63,7 +65,7 @@ export class Chat {
     private readonly store: ChatStore,
     private readonly live: LiveSink,
     private readonly online: OnlineCheck,
-    private readonly uploads: ChatUploads = { ttlMs: 86_400_000, onFilesDead() {} },
+    private readonly hooks: ChatHooks = { uploadTtlMs: 86_400_000, onFilesDead() {}, onText() {} },
   ) {}
 
   async listRooms(user: User): Promise<{ rooms: Room[]; cursor: string }> {
@@ -139,8 +141,10 @@ export class Chat {
     if (new Set(attachments).size < attachments.length) throw new ChatError('invalid_attachment', 'attachments: an upload is listed twice');
     const access = await this.member(user, name);
     const online = (id: string) => this.online.isOnline(id);
-    const uploadsSince = new Date(Date.now() - this.uploads.ttlMs).toISOString();
-    return this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online, attachments, uploadsSince }));
+    const uploadsSince = new Date(Date.now() - this.hooks.uploadTtlMs).toISOString();
+    const posted = this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online, attachments, uploadsSince }));
+    if (posted.created) this.hooks.onText(access.record.id, posted.message);
+    return posted;
   }
 
   /** PUT /rooms/:room/notifications: members only (a public room not joined is 403); the user's streams hear of it. */
@@ -165,7 +169,9 @@ export class Chat {
     if (found.message.deleted) throw new ChatError('conflict', 'the message was deleted');
     // A message's text may be empty only while it has attachments (API v1.1 §3).
     if (text === '' && found.message.attachments.length === 0) checkText(text);
-    return this.commit(await this.store.editMessage(access.record.id, messageId, text, (id) => this.online.isOnline(id)));
+    const edited = this.commit(await this.store.editMessage(access.record.id, messageId, text, (id) => this.online.isOnline(id)));
+    this.hooks.onText(access.record.id, edited);
+    return edited;
   }
 
   async remove(user: User, name: string, messageId: string): Promise<void> {
@@ -173,7 +179,7 @@ export class Chat {
     const found = await this.message(access, messageId);
     if (found.authorId !== user.id && access.role !== 'owner') throw forbidden('only the author or the room owner can delete a message');
     this.commit(await this.store.deleteMessage(access.record.id, messageId));
-    if (found.message.attachments.length > 0) this.uploads.onFilesDead();
+    if (found.message.attachments.length > 0) this.hooks.onFilesDead();
   }
 
   async react(user: User, name: string, messageId: string, emoji: string, on: boolean): Promise<void> {

@@ -100,8 +100,10 @@ export interface GuardedFetchOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string | Buffer;
-  /** Response bytes kept at most (the fetch fails beyond); default 1 MiB. */
+  /** Response bytes kept at most (the fetch fails beyond, unless `truncate`); default 1 MiB. */
   maxBytes?: number;
+  /** Past `maxBytes`, stop reading and answer with the first `maxBytes` bytes instead of failing. */
+  truncate?: boolean;
   /** The whole fetch, redirects included; default 5 s. */
   timeoutMs?: number;
   /** Default 3; 0 returns the 3xx itself. */
@@ -190,6 +192,12 @@ function fetchOnce(url: URL, opts: GuardedFetchOptions & { allow: FetchAllow; de
       const max = opts.maxBytes ?? 1024 * 1024;
       res.on('data', (c: Buffer) => {
         size += c.length;
+        if (size > max && opts.truncate) {
+          chunks.push(c.subarray(0, c.length - (size - max)));
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: url.toString() });
+          return req.destroy();
+        }
         if (size > max) return req.destroy(new FetchRefused(`response over ${max} bytes`, 'too_large'));
         chunks.push(c);
       });

@@ -12,6 +12,7 @@ import { ChatError } from '../core/errors.ts';
 import { REACTIONS_MAX } from '../core/validate.ts';
 import type { LogEvent, Message, MessageMentions, NotificationLevel, ReplyRef, Role, Room, StoredEventType, Upload, User, UserRef, Visibility } from '../core/types.ts';
 import type { NewPost, RoomPatch, RoomRecord, SessionRecord } from './store.ts';
+import { readPreviews } from './previews.ts';
 import { toUpload, type UploadRow } from './upload-rows.ts';
 import { flag, iso, type Flag, type Time } from './values.ts';
 
@@ -63,6 +64,8 @@ export interface MessageRow {
   deleted: Flag;
   /** v1.1: JSON of message.mentions (null: none). */
   mentions: string | null;
+  /** v1.1: JSON of message.previews (null: none). */
+  previews: string | null;
   reply_id: number | null;
   reply_seq: number | null;
   reply_author_id: number | null;
@@ -143,7 +146,7 @@ export function toMessage(r: MessageRow, reactions: Record<string, string[]>, at
     mentions: flag(r.deleted) || r.mentions === null ? noMentions() : (JSON.parse(r.mentions) as MessageMentions),
     reply_to: toReplyRef(r),
     attachments: flag(r.deleted) ? [] : attachments,
-    previews: [],
+    previews: flag(r.deleted) ? [] : readPreviews(r.previews),
     alias: null,
   };
 }

@@ -28,7 +28,7 @@
  * file and name for name instead (sql.ts, writes.ts, the store), and only the
  * pure pieces they share live in rows.ts.
  */
-import type { LogEvent, Message, Role, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
+import type { LogEvent, Message, Preview, Role, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
 
 /** A room as stored, independent of who looks at it. */
 export interface RoomRecord {
@@ -288,5 +288,12 @@ export type { NewUpload, UploadRecord, Uploads } from './uploads.ts';
 import type { FileStore } from './files.ts';
 import type { Uploads } from './uploads.ts';
 
+/** Fetched link previews onto a message (v1.1 §3); an edit keeps those of URLs still in its text itself. */
+export interface Previews {
+  /** Merge `found` into the message's previews (core/links.ts mergePreviews); a `message_updated` only when they changed. */
+  setPreviews(roomId: number, messageId: string, found: ReadonlyMap<string, Preview | null>): Promise<Changed<Message>>;
+}
+
 /** The bytes of uploads live in `files` (files.ts): on disk beside a SQLite database, in the database on PostgreSQL. */
-export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore };
+export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog
+  & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore; readonly previews: Previews };

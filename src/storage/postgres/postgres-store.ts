@@ -28,11 +28,9 @@ import type pg from 'pg';
 import { notFound } from '../../core/errors.ts';
 import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
-import type { EventRow, MemberRow, MessageRow, RoomRow, UserRow } from '../rows.ts';
+import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, Previews, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken, type EventRow, type MemberRow, type MessageRow, type RoomRow, type UserRow } from '../rows.ts';
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type PostgresStoreOptions, type StoreLog, type Tx } from './db.ts';
-
 export type { PostgresStoreOptions } from './db.ts';
 import { migrate } from './migrate.ts';
 import { backfillSearch, underive } from './derived.ts';
@@ -41,7 +39,7 @@ import { PostgresSessions } from './sessions.ts';
 import { PostgresFiles } from './files.ts';
 import { PostgresUploads } from './uploads.ts';
 import { SQL } from './sql.ts';
-import { append, changeMessage, editText, headOf, history, init, join, leave, post, roomView, userById, withReactions, type Db } from './writes.ts';
+import { append, changeMessage, editText, headOf, history, init, join, leave, post, postgresPreviews, roomView, userById, withReactions, type Db } from './writes.ts';
 
 /**
  * Open the store at `url`: wait for the database (retrying with backoff, logged),
@@ -75,6 +73,7 @@ export class PostgresStore implements Store {
   readonly sessions: PostgresSessions;
   readonly lookups: PostgresLookups;
   readonly uploads: PostgresUploads;
+  readonly previews: Previews;
   /** Files in the cluster's own database: every node serves every file, and no other service is needed. */
   readonly files: PostgresFiles;
 
@@ -83,6 +82,7 @@ export class PostgresStore implements Store {
     this.lookups = new PostgresLookups(pool, log, opts.searchWindow, opts.searchFew);
     this.files = new PostgresFiles(pool, log);
     this.uploads = new PostgresUploads((fn) => this.write(fn), (fn) => this.read(fn));
+    this.previews = postgresPreviews((fn) => this.write(fn));
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */

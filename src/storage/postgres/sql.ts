@@ -33,7 +33,7 @@ LEFT JOIN users p ON r.kind = 'dm' AND p.id = CASE WHEN r.dm_a = $1 THEN r.dm_b 
 /** A message with its author, mentions and the current state of the message it replies to (v1.1). */
 export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
-  m.created_at, m.edited_at, m.deleted, m.mentions::text AS mentions,
+  m.created_at, m.edited_at, m.deleted, m.mentions::text AS mentions, m.previews,
   p.id AS reply_id, p.seq AS reply_seq, p.author_id AS reply_author_id, pu.username AS reply_author_name,
   CASE WHEN p.deleted THEN '' ELSE substr(p.text, 1, 120) END AS reply_excerpt, p.deleted AS reply_deleted
 FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id
@@ -114,7 +114,9 @@ WHERE room_id = $1 AND user_id = $2`,
   historyAfter: `${MESSAGE_VIEW} WHERE m.room_id = $1 AND m.seq > $3 ORDER BY m.seq LIMIT $2`,
   reactionsOf: REACTIONS_OF,
   editMessage: 'UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3',
-  deleteMessage: "UPDATE messages SET deleted = true, text = '' WHERE id = $1 AND NOT deleted",
+  deleteMessage: "UPDATE messages SET deleted = true, text = '', previews = NULL WHERE id = $1 AND NOT deleted",
+  // (previews JSON or null, message)
+  setPreviews: 'UPDATE messages SET previews = $1 WHERE id = $2',
   deleteReactions: 'DELETE FROM reactions WHERE message_id = $1',
   addReaction: 'INSERT INTO reactions (message_id, emoji, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
   removeReaction: 'DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3',

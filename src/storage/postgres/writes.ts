@@ -9,7 +9,9 @@ import type pg from 'pg';
 import { notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, Upload, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, NewPost } from '../store.ts';
+import { keptPreviews, mergePreviews, samePreviews } from '../../core/links.ts';
+import type { Changed, HistoryQuery, NewPost, Previews } from '../store.ts';
+import { previewsColumn, readPreviews } from '../previews.ts';
 import type { Tx } from './db.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
 import { invalidAttachment, toUpload, type UploadRow } from '../upload-rows.ts';
@@ -133,5 +135,22 @@ export async function editText(tx: Tx, roomId: number, mid: number, text: string
   const row = (await tx.query<MessageRow>(SQL.messageById, [roomId, mid])).rows[0]!;
   const replyAuthorId = row.reply_author_id === null ? null : String(row.reply_author_id);
   await derive(tx, { id: mid, roomId, seq: row.seq, authorId: String(row.author_id), text, replyAuthorId }, online);
+  // Previews of URLs no longer in the text go at once (new URLs are fetched after commit: core/previews.ts).
+  await tx.query(SQL.setPreviews, [previewsColumn(keptPreviews(readPreviews(row.previews), text)), mid]);
   return true;
+}
+
+/** The Store's `previews` part: fetched previews merged into a message's current ones (store.ts Previews). */
+export function postgresPreviews(write: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>): Previews {
+  return {
+    setPreviews: (roomId, messageId, found) => write((tx) => changeMessage(tx, roomId, messageId, async (mid) => {
+      const row = (await tx.query<MessageRow>(SQL.messageById, [roomId, mid])).rows[0]!;
+      if (row.deleted) return false;
+      const current = readPreviews(row.previews);
+      const next = mergePreviews(current, found, row.text);
+      if (samePreviews(current, next)) return false;
+      await tx.query(SQL.setPreviews, [previewsColumn(next), mid]);
+      return true;
+    })),
+  };
 }

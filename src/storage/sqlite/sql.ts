@@ -35,7 +35,7 @@ const FILE_KEYS = "(SELECT '' AS suffix UNION ALL SELECT '-t') f";
 
 export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
-  m.created_at, m.edited_at, m.deleted, m.mentions,
+  m.created_at, m.edited_at, m.deleted, m.mentions, m.previews,
   p.id AS reply_id, p.seq AS reply_seq, p.author_id AS reply_author_id, pu.username AS reply_author_name,
   CASE WHEN p.deleted THEN '' ELSE substr(p.text, 1, 120) END AS reply_excerpt, p.deleted AS reply_deleted
 FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id
@@ -105,7 +105,9 @@ export const SQL = {
   historyAfter: `${MESSAGE_VIEW} WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
   reactionsOf: REACTIONS_OF,
   editMessage: 'UPDATE messages SET text = ?, edited_at = ? WHERE id = ?',
-  deleteMessage: "UPDATE messages SET deleted = 1, text = '' WHERE id = ? AND deleted = 0",
+  deleteMessage: "UPDATE messages SET deleted = 1, text = '', previews = NULL WHERE id = ? AND deleted = 0",
+  // (previews JSON or null, message)
+  setPreviews: 'UPDATE messages SET previews = ? WHERE id = ?',
   deleteReactions: 'DELETE FROM reactions WHERE message_id = ?',
   addReaction: 'INSERT INTO reactions (message_id, emoji, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
   removeReaction: 'DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?',

@@ -18,7 +18,7 @@ import { roomUpdatedEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/types.ts';
 import { DiskFiles } from '../files-disk.ts';
 import type { FileStore } from '../files.ts';
-import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
+import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, Previews, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
 import { underive } from './derived.ts';
 import { GroupCommit, type Durability } from './group-commit.ts';
@@ -28,7 +28,7 @@ import { inlineIndex, workerIndex, type SearchIndex } from './search-index.ts';
 import { SqliteSessions } from './sessions.ts';
 import { SqliteUploads } from './uploads.ts';
 import { prepareStatements, type Statements } from './statements.ts';
-import { append, changeMessage, editText, history, init, join, leave, post, roomView, userById, withReactions } from './writes.ts';
+import { append, changeMessage, editText, history, init, join, leave, post, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
 
 /** Open (creating if needed) a SQLite store at `path` (`:memory:` for tests). Close with `close()`. */
 export function openSqliteStore(path: string): SqliteStore {
@@ -76,6 +76,7 @@ export class SqliteStore implements Store {
   readonly sessions: SqliteSessions;
   readonly lookups: SqliteLookups;
   readonly uploads: SqliteUploads;
+  readonly previews: Previews;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -97,6 +98,7 @@ export class SqliteStore implements Store {
     this.sessions = new SqliteSessions(db, (fn) => this.write(fn));
     this.lookups = new SqliteLookups(search, this.s);
     this.uploads = new SqliteUploads(this.s, (fn) => this.write(fn));
+    this.previews = sqlitePreviews(this.s, (fn) => this.write(fn));
   }
 
   async ping(): Promise<void> {

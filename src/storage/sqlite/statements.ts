@@ -49,6 +49,7 @@ export function prepareStatements(db: Database.Database) {
     memberIds: p<{ id: number }>(SQL.memberIds),
     isMember: p<{ yes: number }>(SQL.isMember),
     setDerived: p(SQL.setDerived),
+    setPreviews: p(SQL.setPreviews),
     deleteMentions: p(SQL.deleteMentions),
     insertMention: p(SQL.insertMention),
     markDirty: p(SQL.markDirty),

@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, Upload, User, UserRef } from '../../core/types.ts';
-import type { Changed, HistoryQuery, NewPost } from '../store.ts';
+import { keptPreviews, mergePreviews, samePreviews } from '../../core/links.ts';
+import type { Changed, HistoryQuery, NewPost, Previews } from '../store.ts';
+import { previewsColumn, readPreviews } from '../previews.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow } from '../rows.ts';
 import { invalidAttachment, toUpload } from '../upload-rows.ts';
 import { derive, deriveText, replyParent, saveDerived } from './derived.ts';
@@ -117,5 +119,22 @@ export function editText(s: Statements, roomId: number, mid: number, text: strin
   const row = s.messageById.get(roomId, mid)!;
   const replyAuthorId = row.reply_author_id === null ? null : String(row.reply_author_id);
   derive(s, { id: mid, roomId, seq: row.seq, authorId: String(row.author_id), text, replyAuthorId }, online);
+  // Previews of URLs no longer in the text go at once (new URLs are fetched after commit: core/previews.ts).
+  s.setPreviews.run(previewsColumn(keptPreviews(readPreviews(row.previews), text)), mid);
   return true;
+}
+
+/** The Store's `previews` part: fetched previews merged into a message's current ones (store.ts Previews). */
+export function sqlitePreviews(s: Statements, write: <T>(fn: () => T) => Promise<T>): Previews {
+  return {
+    setPreviews: (roomId, messageId, found) => write(() => changeMessage(s, roomId, messageId, (mid) => {
+      const row = s.messageById.get(roomId, mid)!;
+      if (row.deleted) return false;
+      const current = readPreviews(row.previews);
+      const next = mergePreviews(current, found, row.text);
+      if (samePreviews(current, next)) return false;
+      s.setPreviews.run(previewsColumn(next), mid);
+      return true;
+    })),
+  };
 }
