@@ -83,6 +83,14 @@ const seg = encodeURIComponent;
 /** How long a message send may hang before it counts as "no answer" (and is queued to go out again). */
 const SEND_TIMEOUT_MS = 20_000;
 
+/** `GET /server`: what this server enables. `max_upload` is in bytes, 0 for no limit. */
+export interface ServerInfo {
+  version: string;
+  uploads: boolean;
+  max_upload: number;
+  previews?: boolean;
+}
+
 /** A signed-in session as GET /auth/sessions lists it. */
 export interface SessionInfo {
   id: string;
@@ -95,6 +103,10 @@ export interface SessionInfo {
 /** The REST calls the page makes, one per endpoint of API.md. */
 export const api = {
   me: () => request<{ user: User }>('GET', '/me'),
+  /** What this server enables (API v1.1 Conventions): uploads and their size limit among them. */
+  server: () => request<ServerInfo>('GET', '/server'),
+  /** Deletes one of your uploads that no message carries yet. */
+  deleteUpload: (id: string) => request<void>('DELETE', `/uploads/${seg(id)}`),
   register: (username: string, password: string) =>
     request<{ user: User }>('POST', '/auth/register', { username, password }),
   login: (username: string, password: string) => request<{ user: User }>('POST', '/auth/login', { username, password }),
@@ -128,8 +140,13 @@ export const api = {
     return request<{ messages: Message[] }>('GET', `/rooms/${seg(room)}/messages${qs ? '?' + qs : ''}`);
   },
   /** Gives up after SEND_TIMEOUT_MS (a connection that hangs): the page sends again with the same `client_id`. */
-  post: (room: string, text: string, clientId: string, replyTo?: string | null) =>
-    request<{ message: Message }>('POST', `/rooms/${seg(room)}/messages`, { text, client_id: clientId, ...(replyTo ? { reply_to: replyTo } : {}) }, SEND_TIMEOUT_MS),
+  post: (room: string, text: string, clientId: string, replyTo?: string | null, attachments: string[] = []) =>
+    request<{ message: Message }>('POST', `/rooms/${seg(room)}/messages`, {
+      text,
+      client_id: clientId,
+      ...(replyTo ? { reply_to: replyTo } : {}),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    }, SEND_TIMEOUT_MS),
   edit: (room: string, id: string, text: string) =>
     request<{ message: Message }>('PATCH', `/rooms/${seg(room)}/messages/${seg(id)}`, { text }),
   remove: (room: string, id: string) => request<void>('DELETE', `/rooms/${seg(room)}/messages/${seg(id)}`),

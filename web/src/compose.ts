@@ -1,5 +1,5 @@
 /** Writing: optimistic sends queued per room and retried by themselves, edits, deletes, reactions and the typing signal. */
-import type { Message } from '../../src/core/types.ts';
+import type { Message, Upload } from '../../src/core/types.ts';
 import { api, ApiError, errorText } from './api.ts';
 import { noteReadSent } from './room-data.ts';
 import { attempt, getState, mergeMessages, patchRoom, patchView, type PendingMessage, update } from './state.ts';
@@ -26,13 +26,11 @@ const OUTBOX_KEY = 'natter-outbox';
  * written; a send that failed for a reason that can pass (no connection, server error, restart) waits and is
  * sent again by itself with the same `client_id`, which the server deduplicates, so it never posts twice.
  */
-export function send(room: string, text: string, replyTo: string | null = null): void {
+export function send(room: string, text: string, replyTo: string | null = null, attachments: Upload[] = []): void {
   const clientId = crypto.randomUUID();
+  const createdAt = new Date().toISOString();
   update((s) => ({
-    pending: [
-      ...s.pending,
-      { clientId, room, text, createdAt: new Date().toISOString(), failed: false, queued: false, error: null, replyTo },
-    ],
+    pending: [...s.pending, { clientId, room, text, createdAt, failed: false, queued: false, error: null, replyTo, attachments }],
   }));
   saveOutbox();
   void flush(room);
@@ -97,10 +95,15 @@ export function restoreOutbox(userId: string): void {
   const known = new Set(getState().pending.map((p) => p.clientId));
   const add = (saved.pending as Partial<PendingMessage>[])
     .filter((p) => typeof p?.clientId === 'string' && typeof p.room === 'string' && typeof p.text === 'string' && !known.has(p.clientId))
-    .map((p) => ({ ...(p as PendingMessage), failed: false, queued: true, error: null }));
+    .map((p) => ({ ...(p as PendingMessage), attachments: savedUploads(p.attachments), failed: false, queued: true, error: null }));
   if (add.length === 0) return;
   update((s) => ({ pending: [...s.pending, ...add] }));
   for (const room of new Set(add.map((p) => p.room))) void flush(room);
+}
+
+/** The uploads a saved pending message carries, keeping only entries that look like uploads. */
+function savedUploads(list: unknown): Upload[] {
+  return Array.isArray(list) ? (list as Upload[]).filter((a) => typeof a?.id === 'string' && typeof a.url === 'string') : [];
 }
 
 /** Signed out: nothing of this user's is sent any more. */
@@ -148,7 +151,8 @@ async function flush(room: string): Promise<void> {
 /** One attempt; false when it failed for a reason that may pass (it stays queued). */
 async function deliver(p: PendingMessage): Promise<boolean> {
   try {
-    const { message } = await api.post(p.room, p.text, p.clientId, p.replyTo);
+    const ids = (p.attachments ?? []).map((a) => a.id);
+    const { message } = await api.post(p.room, p.text, p.clientId, p.replyTo, ids);
     patchView(p.room, (v) => ({ messages: mergeMessages(v.messages, [message]) }));
     patchRoom(p.room, (r) => ({ last_seq: Math.max(r.last_seq, message.seq), unread: 0, mentions: 0 }));
     noteReadSent(p.room, message.seq);

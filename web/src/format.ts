@@ -119,6 +119,25 @@ export function bidiClosers(text: string): string {
   return stack.reverse().join('');
 }
 
+/** A file size for people: "532 bytes", "12 KB", "1.5 MB", "10 MB" (binary units, at most one decimal). */
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
+}
+
+/** `width`×`height` scaled down (never up) to fit within `maxW`×`maxH`, in whole pixels (at least 1). */
+export function fitWithin(width: number, height: number, maxW: number, maxH: number): { width: number; height: number } {
+  const k = Math.min(1, maxW / width, maxH / height);
+  return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
+}
+
 /** A stable soft colour for a username's avatar. */
 export function userHue(name: string): number {
   let h = 0;

@@ -4,6 +4,8 @@ import { App } from './components/App.tsx';
 import './styles.css';
 import './search.css';
 import './mentions.css';
+import './markdown.css';
+import './uploads.css';
 
 render(<App />, document.getElementById('app')!);
 void boot();

@@ -10,6 +10,7 @@ import { hasStream, setStream, stopStream } from './live.ts';
 import { forgetReadSent, markRead, noteReadSent, openRoom } from './room-data.ts';
 import { announceSessionChange, onSessionChangeElsewhere } from './session-channel.ts';
 import { getState, patchRoom, resetState, setRooms, update } from './state.ts';
+import { forgetUploads } from './uploads.ts';
 import { startStream } from './stream.ts';
 
 /** First thing on load: `GET /me` decides between the sign-in screen and the chat. */
@@ -80,6 +81,7 @@ function signedOut(): void {
   forgetReadSent();
   forgetTyping();
   forgetOutbox();
+  forgetUploads();
   resetState('signed-out');
 }
 

@@ -1,6 +1,6 @@
 /** The page's one store: plain immutable state, a tiny subscribe/notify, and helpers to merge messages. */
 import { useEffect, useReducer } from 'preact/hooks';
-import type { Member, Message, Room, User } from '../../src/core/types.ts';
+import type { Member, Message, Room, Upload, User } from '../../src/core/types.ts';
 import { errorText } from './api.ts';
 import type { ConnStatus, StreamRole } from './stream.ts';
 
@@ -17,6 +17,8 @@ export interface PendingMessage {
   error: string | null;
   /** v1.1: the id of the message this one replies to. */
   replyTo?: string | null;
+  /** v1.1: the uploads it carries (their ids are sent; the objects show while it is pending). */
+  attachments?: Upload[];
 }
 
 /**

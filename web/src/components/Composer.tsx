@@ -4,6 +4,8 @@ import { TEXT_MAX } from '../../../src/core/validate.ts';
 import { useAutoSize } from '../auto-size.ts';
 import { send, stopTyping, typing } from '../compose.ts';
 import { cancelReply } from '../mentions.ts';
+import { addFiles, clearChips, readyUploads, uploading, useChips } from '../uploads.ts';
+import { AttachButton, ChipList, filesOf, useCanUpload } from './AttachmentChips.tsx';
 import { useMentionAutocomplete } from './Autocomplete.tsx';
 import { ReplyPreview } from './ReplyQuote.tsx';
 
@@ -45,11 +47,20 @@ export function Composer({ room, label, onEditLast, members, me, dm, replyTo }: 
     drafts.set(room, v);
   };
   const mention = useMentionAutocomplete({ ref, text, setText: setDraft, members, me, dm });
+  const canUpload = useCanUpload();
+  const { chips, note } = useChips(room);
+  const ready = readyUploads(chips);
+  const busy = uploading(chips);
+  const [waitHint, setWaitHint] = useState(false);
+  useEffect(() => setWaitHint(false), [busy]);
 
   const submit = () => {
     const t = text.trim();
-    if (!t) return;
-    send(room, t, replyTo?.id ?? null);
+    if (!t && ready.length === 0) return;
+    // The message goes with its files: while one is still uploading, Send waits (and says so).
+    if (busy) return setWaitHint(true);
+    send(room, t, replyTo?.id ?? null, ready);
+    clearChips(room);
     cancelReply(room);
     mention.close();
     stopTyping(room);
@@ -68,6 +79,7 @@ export function Composer({ room, label, onEditLast, members, me, dm, replyTo }: 
       }}
     >
       {replyTo && <ReplyPreview m={replyTo} />}
+      <ChipList room={room} chips={chips} note={note} box={ref} />
       {mention.list}
       <textarea
         ref={ref}
@@ -87,6 +99,13 @@ export function Composer({ room, label, onEditLast, members, me, dm, replyTo }: 
         onKeyUp={(e) => /^(Arrow(Left|Right)|Home|End)$/.test(e.key) && mention.sync()}
         onClick={mention.sync}
         onBlur={mention.close}
+        onPaste={(e) => {
+          // Pasted files (a screenshot, files copied in a file manager) are attached; pasted text stays text.
+          const files = filesOf(e.clipboardData);
+          if (!canUpload || files.length === 0 || e.clipboardData?.types.includes('text/plain')) return;
+          e.preventDefault();
+          addFiles(room, files);
+        }}
         onKeyDown={(e) => {
           if (mention.onKeyDown(e)) return;
           if (e.key === 'Escape' && replyTo) {
@@ -100,9 +119,15 @@ export function Composer({ room, label, onEditLast, members, me, dm, replyTo }: 
           }
         }}
       />
-      <button class="btn btn-primary send-btn" type="submit" disabled={!text.trim() || tooLong} aria-label="Send message">
+      {canUpload && <AttachButton room={room} />}
+      <button class="btn btn-primary send-btn" type="submit" disabled={(!text.trim() && ready.length === 0) || tooLong || busy} aria-label="Send message">
         Send
       </button>
+      {waitHint && busy && (
+        <span class="field-hint composer-error" role="status">
+          Wait until the files have finished uploading, then send.
+        </span>
+      )}
       {tooLong && (
         <span class="field-error composer-error" role="alert">
           Messages can be at most {TEXT_MAX} characters.

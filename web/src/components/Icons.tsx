@@ -157,3 +157,22 @@ export function SearchIcon({ label }: IconProps) {
     </Svg>
   );
 }
+
+/** A paperclip: attach files. */
+export function PaperclipIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-clip">
+      <path d="M13 7.5l-5.3 5.3a3.2 3.2 0 0 1-4.5-4.5L8.7 2.8a2.1 2.1 0 0 1 3 3L6.2 11.3a1 1 0 0 1-1.5-1.5L9.8 4.7" />
+    </Svg>
+  );
+}
+
+/** A sheet of paper with a folded corner: an attached file. */
+export function FileIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-file" size="1.4em">
+      <path d="M9 1.8H4.5a1 1 0 0 0-1 1v10.4a1 1 0 0 0 1 1h7a1 1 0 0 0 1-1V5.3z" />
+      <path d="M9 1.8v3.5h3.5" />
+    </Svg>
+  );
+}

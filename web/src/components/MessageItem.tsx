@@ -2,12 +2,14 @@ import { memo } from 'preact/compat';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Message } from '../../../src/core/types.ts';
 import { deleteMessage } from '../compose.ts';
-import { bidiClosers, fullTime, linkify, mentionParts, timeOfDay } from '../format.ts';
+import { fullTime, timeOfDay } from '../format.ts';
 import { mentionsName, startReply } from '../mentions.ts';
+import { Attachments, Previews } from './Attachments.tsx';
 import { Avatar } from './Avatar.tsx';
 import { Foldable } from './Foldable.tsx';
 import { EditIcon, ReactIcon, ReplyIcon, TrashIcon } from './Icons.tsx';
 import { EditBox, Picker, Reactions } from './MessageParts.tsx';
+import { MessageText } from './MessageText.tsx';
 import { ReplyQuote } from './ReplyQuote.tsx';
 
 export { EMOJI } from './MessageParts.tsx';
@@ -24,26 +26,13 @@ function mentionedNames(m: Message): ReadonlySet<string> {
   return names;
 }
 
-/**
- * User text as text: links become anchors whose content is still a text node. Never HTML. Callers wrap it in a
- * `<bdi data-bidi-close={bidiClosers(text)}>`, so a U+202E in it cannot reorder the UI around it.
- */
-export function RichText({ text, names = NO_NAMES, me = '' }: { text: string; names?: ReadonlySet<string>; me?: string }) {
+/** "(edited)" after a message's text, with the time of the edit as its tooltip. */
+function Edited({ at }: { at: string }) {
   return (
-    <>
-      {linkify(text).map((p, i) =>
-        p.kind === 'link' ? (
-          <a key={i} href={p.href} target="_blank" rel="noopener noreferrer nofollow">
-            {p.text}
-          </a>
-        ) : (
-          // `@name` tokens of the users the message mentions are styled spans; their content is still text.
-          mentionParts(p.text, names, me.toLowerCase()).map((q) =>
-            q.kind === 'mention' ? <span class={q.me ? 'mention mention-me' : 'mention'}>{q.text}</span> : q.text,
-          )
-        ),
-      )}
-    </>
+    <span class="msg-edited" data-testid="message-edited" title={fullTime(at)}>
+      {' '}
+      (edited)
+    </span>
   );
 }
 
@@ -130,21 +119,23 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
           </p>
         ) : editing ? (
           <EditBox m={m} onDone={() => onEdit(null)} />
-        ) : (
+        ) : m.text ? (
           <Foldable text={m.text}>
-            <p class="msg-text">
-              <bdi data-testid="message-text" data-bidi-close={bidiClosers(m.text) || undefined}>
-                <RichText text={m.text} names={mentionedNames(m)} me={me} />
-              </bdi>
-              {m.edited_at && (
-                <span class="msg-edited" data-testid="message-edited" title={fullTime(m.edited_at)}>
-                  {' '}
-                  (edited)
-                </span>
-              )}
-            </p>
+            <div class="msg-text">
+              <MessageText text={m.text} names={mentionedNames(m)} me={me} />
+              {m.edited_at && <Edited at={m.edited_at} />}
+            </div>
           </Foldable>
+        ) : (
+          // Attachments only (the text may be empty then, also after an edit).
+          m.edited_at && (
+            <div class="msg-text">
+              <Edited at={m.edited_at} />
+            </div>
+          )
         )}
+        {!m.deleted && <Attachments list={m.attachments} />}
+        {!m.deleted && !editing && <Previews list={m.previews} />}
         {!m.deleted && <Reactions m={m} me={me} />}
       </div>
       {!m.deleted && !editing && (

@@ -4,12 +4,14 @@ import type { Message } from '../../../src/core/types.ts';
 import { discard, retry } from '../compose.ts';
 import { loadNewer, scrollToMessage } from '../history-window.ts';
 import { loadLatest, loadOlder, releaseRead } from '../room-data.ts';
-import { bidiClosers, dayKey, dayLabel } from '../format.ts';
+import { dayKey, dayLabel } from '../format.ts';
 import { type PendingMessage, patchView, type RoomView } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
 import { ArrowDownIcon } from './Icons.tsx';
 import { UNPIN_EVENT } from './Foldable.tsx';
-import { MessageItem, RichText } from './MessageItem.tsx';
+import { Attachments } from './Attachments.tsx';
+import { MessageItem } from './MessageItem.tsx';
+import { MessageText } from './MessageText.tsx';
 
 interface Props {
   room: string;
@@ -62,11 +64,12 @@ function PendingItem({ p, me }: { p: PendingMessage; me: string }) {
             {p.failed ? 'not sent' : p.queued ? 'waiting to send' : 'sending…'}
           </span>
         </div>
-        <p class="msg-text">
-          <bdi data-bidi-close={bidiClosers(p.text) || undefined}>
-            <RichText text={p.text} />
-          </bdi>
-        </p>
+        {p.text && (
+          <div class="msg-text">
+            <MessageText text={p.text} testid={null} />
+          </div>
+        )}
+        <Attachments list={p.attachments} />
         {p.failed && (
           <div class="send-failed" role="alert">
             <span>{p.error ?? 'Not sent.'}</span>

@@ -21,7 +21,8 @@ export function EditBox({ m, onDone }: { m: Message; onDone(): void }) {
   }, []);
   const save = async () => {
     const t = text.trim();
-    if (!t || t === m.text) return onDone();
+    // Text may become empty only when the message has files to carry (API v1.1 §3).
+    if ((!t && (m.attachments ?? []).length === 0) || t === m.text) return onDone();
     if (await editMessage(m.room, m.id, t)) onDone();
   };
   return (

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { badgeCount } from '../mentions.ts';
 import { joinRoom, leaveRoom } from '../rooms.ts';
 import { type AppState, attempt, dismissNotice, emptyView, own, roomLabel } from '../state.ts';
+import { useCanUpload, useFileDrop } from './AttachmentChips.tsx';
 import { Composer } from './Composer.tsx';
 import { CloseIcon, LockIcon, MenuIcon, SearchIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
@@ -81,6 +82,7 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
   const label = roomLabel(r, room);
   const pending = s.pending.filter((p) => p.room === room);
   const unreadElsewhere = Object.values(s.rooms).some((x) => x.name !== room && badgeCount(x) > 0);
+  const drop = useFileDrop(room, useCanUpload() && !!r);
 
   useEffect(() => {
     setEditingId(null);
@@ -104,7 +106,12 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
 
   return (
     <div class="room-layout">
-      <section class="room" aria-label={r?.kind === 'dm' ? `Conversation with ${label}` : `Room ${label}`}>
+      <section class="room" aria-label={r?.kind === 'dm' ? `Conversation with ${label}` : `Room ${label}`} {...drop.props}>
+        {drop.over && (
+          <div class="drop-overlay" aria-hidden="true" data-testid="drop-overlay">
+            Drop files to attach them
+          </div>
+        )}
         <header class="room-head">
           <button
             type="button"
