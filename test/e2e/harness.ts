@@ -26,17 +26,18 @@ export interface TestServer {
 type StartServer = (env?: Record<string, string>) => Promise<TestServer>;
 
 /**
- * Starts a real server on a free port with a fresh database. `NATTER_E2E_SERVER` may name another module
- * exporting the same `startServer` (to run this suite against a different build of the server).
+ * Starts a real server on a free port with a fresh database, with `env` added to its environment (e.g. a small
+ * NATTER_MAX_UPLOAD). `NATTER_E2E_SERVER` may name another module exporting the same `startServer` (to run this
+ * suite against a different build of the server).
  */
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   if (!existsSync(new URL('../../web/dist/index.html', import.meta.url))) {
     throw new Error('web/dist is missing: build the web client first (npm run build:web; npm install does it too)');
   }
   const spec = process.env.NATTER_E2E_SERVER ?? '../helpers/server.ts';
   const mod = (await import(spec)) as { startServer: StartServer };
   // Limits off: a test posts faster than a person and registers many users from one IP.
-  const server = await mod.startServer(TEST_ENV);
+  const server = await mod.startServer({ ...TEST_ENV, ...env });
   // NATTER_E2E_LOG_DIR=dir keeps each server's log (when the helper offers output()), for debugging a failure.
   const dir = process.env.NATTER_E2E_LOG_DIR;
   if (dir && server.output) {
@@ -74,14 +75,15 @@ export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 84
 export type ContextMaker = Pick<Browser, 'newContext'>;
 
 /**
- * One server and one Chromium for the enclosing describe block: started in before(), closed in after().
+ * One server (with `env` added to its environment) and one Chromium for the enclosing describe block: started
+ * in before(), closed in after().
  * The two returned objects forward to them, so destructure freely but use them only inside hooks and tests.
  */
-export function useBrowser(): { server: TestServer; browser: ContextMaker } {
+export function useBrowser(env: Record<string, string> = {}): { server: TestServer; browser: ContextMaker } {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer(env);
     browser = await launchBrowser();
   });
   after(async () => {

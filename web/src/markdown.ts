@@ -74,27 +74,31 @@ r.link_open = (tokens, idx, options, env: Env, self) => {
   const ok = safeUrl(href);
   env.links.push(ok);
   if (!ok) return '';
-  if (/^https?:/i.test(href)) t.attrSet('target', '_blank');
-  t.attrSet('rel', 'noopener noreferrer nofollow');
   // A labelled link shows where it goes on hover: the label alone could claim any address.
   if (t.markup !== 'linkify' && t.markup !== 'autolink' && !t.attrGet('title')) t.attrSet('title', href);
   return self.renderToken(tokens, idx, options);
 };
 r.link_close = (tokens, idx, options, env: Env, self) => (env.links.pop() ? self.renderToken(tokens, idx, options) : '');
 const fence = r.fence!;
-r.fence = (tokens, idx, options, env, self) => fence(tokens, idx, options, env, self).replace(/\n$/, '');
+r.fence = (tokens, idx, options, env, self) => {
+  // The fence's own last newline would show as an empty line at the end of the block.
+  tokens[idx]!.content = tokens[idx]!.content.replace(/\n$/, '');
+  return fence(tokens, idx, options, env, self).replace(/\n$/, '');
+};
 
 // The renderer ends block tags with "\n" for readable HTML; under pre-wrap those would show as blank lines.
 const renderToken = md.renderer.renderToken.bind(md.renderer);
 md.renderer.renderToken = (tokens, idx, options) => renderToken(tokens, idx, options).replace(/\n$/, '');
 
 const ALLOWED_TAGS = ['p', 'br', 'em', 'strong', 's', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'span'];
-const PURIFY = { ALLOWED_TAGS, ALLOWED_ATTR: ['href', 'title', 'class', 'start', 'target', 'rel'], ALLOWED_URI_REGEXP: SAFE_URL };
+const PURIFY = { ALLOWED_TAGS, ALLOWED_ATTR: ['href', 'title', 'class', 'start', 'rel'], ALLOWED_URI_REGEXP: SAFE_URL };
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   if (node.tagName !== 'A') return;
   const href = node.getAttribute('href') ?? '';
   if (!safeUrl(href)) node.removeAttribute('href');
   node.setAttribute('rel', 'noopener noreferrer nofollow');
+  // Set here: DOMPurify drops `target` whatever the allow-list says.
+  if (/^https?:/i.test(href)) node.setAttribute('target', '_blank');
 });
 
 /** Rendered message text: sanitized HTML, and whether it is inline (one paragraph, shown without a block). */
