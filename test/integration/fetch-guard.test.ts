@@ -72,6 +72,9 @@ describe('guardedFetch', () => {
   it('caps the body in bytes and the fetch in time', async () => {
     const allow = new FetchAllow('127.0.0.1');
     await assert.rejects(guardedFetch(`http://127.0.0.1:${target.port}/big`, { allow, maxBytes: 1024 * 1024 }), refused('too_large'));
+    const head = await guardedFetch(`http://127.0.0.1:${target.port}/big`, { allow, maxBytes: 1000, truncate: true });
+    assert.equal(head.status, 200);
+    assert.equal(head.body.length, 1000, 'truncate: exactly the first maxBytes bytes');
     const started = Date.now();
     await assert.rejects(guardedFetch(`http://127.0.0.1:${target.port}/hang`, { allow, timeoutMs: 300 }), refused('timeout'));
     assert.ok(Date.now() - started < 3000, 'gave up at its deadline');
