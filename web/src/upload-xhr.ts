@@ -62,6 +62,8 @@ export function uploadErrorText(e: unknown, maxUpload: number | undefined): stri
       return 'Guests cannot upload files. Create an account to share files.';
     case 'rate_limited':
       return 'Too many uploads in a short time. Please wait a minute and try again.';
+    case 'network':
+      return 'The upload did not reach the server. Check your connection and try again.';
     case 'unsupported_media_type':
       return 'The server did not accept the upload. Please try again.';
     default:

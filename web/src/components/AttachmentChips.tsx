@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { humanSize } from '../format.ts';
 import { useServerInfo } from '../server-info.ts';
 import { getState } from '../state.ts';
@@ -30,6 +30,22 @@ export function useFileDrop(room: string, enabled: boolean): { over: boolean; pr
   const [over, setOver] = useState(false);
   // dragenter/dragleave fire for every child crossed: count them, the area is left when the count is back to 0.
   const depth = useRef(0);
+  // Files dropped beside the room (the sidebar, a margin) would make the browser open them in place of the chat.
+  useEffect(() => {
+    if (!enabled) return;
+    const stop = (e: DragEvent) => {
+      // The room's own handlers ran first (and took it) when the files are over the room.
+      if (!hasFiles(e) || e.defaultPrevented) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'none';
+    };
+    window.addEventListener('dragover', stop);
+    window.addEventListener('drop', stop);
+    return () => {
+      window.removeEventListener('dragover', stop);
+      window.removeEventListener('drop', stop);
+    };
+  }, [enabled]);
   if (!enabled) return { over: false, props: {} };
   const leave = () => {
     depth.current = 0;
