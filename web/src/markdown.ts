@@ -11,7 +11,7 @@
 import DOMPurify from 'dompurify';
 import MarkdownIt, { type StateCore, type Token } from 'markdown-it';
 import { mentionParts } from './format.ts';
-import { highlightCode } from './highlight.ts';
+import { highlightCode, highlighterReady } from './highlight.ts';
 
 const SAFE_URL = /^(?:https?:|mailto:)/i;
 
@@ -105,6 +105,8 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 export interface RenderedText {
   html: string;
   inline: boolean;
+  /** It has code in a named language shown plain because highlight.js was still loading: render again later. */
+  uncoloured: boolean;
 }
 
 const cache = new Map<string, RenderedText>();
@@ -118,13 +120,14 @@ const CACHE_MAX = 500;
 export function renderMarkdown(text: string, names: ReadonlySet<string>, me: string): RenderedText {
   const key = `${me}\u0000${[...names].join(' ')}\u0000${text}`;
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit && !(hit.uncoloured && highlighterReady())) return hit;
   const env: Env = { names, me, links: [] };
   const tokens = md.parse(text, env);
   const inline = tokens.length === 0 || (tokens.length === 3 && tokens[0]!.type === 'paragraph_open');
   const raw = md.renderer.render(inline ? tokens.slice(1, 2) : tokens, md.options, env);
-  const out = { html: DOMPurify.sanitize(raw, PURIFY), inline };
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  const uncoloured = !highlighterReady() && tokens.some((t) => t.type === 'fence' && t.info.trim() !== '');
+  const out = { html: DOMPurify.sanitize(raw, PURIFY), inline, uncoloured };
+  if (cache.size >= CACHE_MAX && !hit) cache.delete(cache.keys().next().value as string);
   cache.set(key, out);
   return out;
 }

@@ -1,4 +1,6 @@
+import { useEffect, useReducer } from 'preact/hooks';
 import { bidiClosers } from '../format.ts';
+import { onHighlighter } from '../highlight.ts';
 import { renderMarkdown } from '../markdown.ts';
 
 const NO_NAMES: ReadonlySet<string> = new Set();
@@ -11,7 +13,10 @@ const NO_NAMES: ReadonlySet<string> = new Set();
  * null leaves the test id off (an unconfirmed message is not yet a `message-text`).
  */
 export function MessageText({ text, names = NO_NAMES, me = '', testid = 'message-text' }: { text: string; names?: ReadonlySet<string>; me?: string; testid?: string | null }) {
-  const { html, inline } = renderMarkdown(text, names, me.toLowerCase());
+  const { html, inline, uncoloured } = renderMarkdown(text, names, me.toLowerCase());
+  // Code shown plain while highlight.js loads gets its colours once it is there.
+  const [, recolour] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => (uncoloured ? onHighlighter(() => recolour(0)) : undefined), [uncoloured]);
   return (
     <bdi
       class={inline ? 'md' : 'md md-blocks'}
