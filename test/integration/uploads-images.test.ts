@@ -158,4 +158,15 @@ describeEachStore('uploads: image sizes and thumbnails', (server: StoreServer) =
     assert.deepEqual([u.width, u.height], [300, 200], `an APNG answered as ${JSON.stringify(u)}`);
     assert.notEqual(u.thumbnail_url, null);
   });
+
+  it('other image formats (TIFF, AVIF): width and height null, no thumbnail, served as attachment', async () => {
+    const base = () => sharp({ create: { width: 20, height: 10, channels: 3, background: '#fff' } });
+    for (const [bytes, name] of [[await base().tiff().toBuffer(), 'x.tif'], [await base().avif().toBuffer(), 'x.avif']] as const) {
+      const u = await upload(alice, bytes, name);
+      assert.match(u.content_type, /^image\//, `${name}: sniffed as an image type (${u.content_type})`);
+      assert.deepEqual([u.width, u.height, u.thumbnail_url], [null, null, null], name);
+      const f = await getFile(alice.api, u.url);
+      assert.match(f.headers.get('content-disposition') ?? '', /^attachment;/, name);
+    }
+  });
 });

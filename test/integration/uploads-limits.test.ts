@@ -94,6 +94,31 @@ describe(`uploads with NATTER_MAX_UPLOAD=${LIMIT} (SQLite)`, () => {
     assert.deepEqual(listStored(server.dbPath), before);
   });
 
+  it('with Expect: 100-continue, a Content-Length above limit + 64 KiB still gets its 413 without the body being sent', async () => {
+    const u = await newUser(server.url, 'expect');
+    const socket = connect(server.port, '127.0.0.1');
+    let got = '';
+    socket.on('data', (b: Buffer) => (got += b.toString('latin1')));
+    socket.write([
+      'POST /api/v1/uploads HTTP/1.1',
+      `Host: 127.0.0.1:${server.port}`,
+      `Authorization: Bearer ${u.token}`,
+      'Content-Type: multipart/form-data; boundary=xyz',
+      `Content-Length: ${LIMIT * 100}`,
+      'Expect: 100-continue',
+      '', '',
+    ].join('\r\n'));
+    try {
+      // Interim 100 answers are allowed (they only invite the body); the final answer must come without it.
+      await waitFor(() => /HTTP\/1\.1 [2-5]\d\d /.test(got) && got.includes('payload_too_large'), 'a final answer', 5000).catch(() => {
+        throw new Error(`no final answer without the body; received: ${JSON.stringify(got)}`);
+      });
+      assert.match(got, /HTTP\/1\.1 413 /);
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('a client that goes away mid-upload leaves nothing on disk (the .part file is removed)', async () => {
     const u = await newUser(server.url, 'abort');
     const before = listStored(server.dbPath);

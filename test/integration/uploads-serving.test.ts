@@ -83,6 +83,9 @@ describeEachStore('uploads: serving files', (server: StoreServer) => {
     const again = await getFile(alice.api, u.url, { 'if-none-match': etag! });
     assert.equal(again.status, 304);
     assert.equal(again.bytes.length, 0);
+    assert.equal(again.headers.get('etag'), etag, 'a 304 repeats the ETag');
+    assert.equal(again.headers.get('cache-control'), 'private', 'a 304 repeats Cache-Control');
+    assert.equal((await getFile(alice.api, u.url, { 'if-none-match': `W/${etag}, "x"` })).status, 304, 'a weak or listed match too');
     const other = await getFile(alice.api, u.url, { 'if-none-match': '"something-else"' });
     assert.equal(other.status, 200);
     assert.equal(other.bytes.toString(), 'etag me');
@@ -145,11 +148,12 @@ describeEachStore('uploads: serving files', (server: StoreServer) => {
     assert.equal(th.bodyBytes, 0);
   });
 
-  it('an unknown file id → 404 not_found; bob never sees alice\'s unattached upload', async () => {
+  it('an unknown file id → 404 not_found; a thumbnail\'s storage key is no file id; bob never sees alice\'s unattached upload', async () => {
     assertError(fileError(await getFile(alice.api, '/api/v1/files/AAAAAAAAAAAAAAAAAAAAAA')), 404, 'not_found');
     assertError(fileError(await getFile(alice.api, '/api/v1/files/..%2F..%2Fetc%2Fpasswd')), 404, 'not_found');
-    const u = await upload(alice, 'mine', 'mine.txt');
+    const u = await upload(alice, await png(8, 8), 'mine.png');
     assertError(fileError(await getFile(bob.api, u.url)), 404, 'not_found');
+    assertError(fileError(await getFile(alice.api, `${u.url}-t`)), 404, 'not_found');
   });
 
   it('If-None-Match does not bypass access: someone who may not read the file gets 404, not 304', async () => {
