@@ -216,6 +216,11 @@ describe('uploads and attachments', () => {
     const img = row.getByRole('img', { name: 'pasted.png' });
     await img.waitFor();
     assert.deepEqual([await img.getAttribute('width'), await img.getAttribute('height')], ['40', '30'], 'small images are never enlarged');
+    // Replying to it quotes "files", not an empty line.
+    await row.hover();
+    await row.getByRole('button', { name: 'Reply' }).click();
+    assert.match((await page.getByTestId('reply-preview').textContent()) ?? '', /files/);
+    await page.getByRole('button', { name: 'Cancel reply' }).click();
   });
 
   it('works from the keyboard alone: attach, remove a chip, send', async () => {

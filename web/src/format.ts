@@ -132,6 +132,11 @@ export function humanSize(bytes: number): string {
   return `${v >= 10 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
 }
 
+/** What stands in for the text of a message that carries only files: "1 file", "3 files". */
+export function filesLabel(n: number): string {
+  return n === 1 ? '1 file' : `${n} files`;
+}
+
 /** `width`×`height` scaled down (never up) to fit within `maxW`×`maxH`, in whole pixels (at least 1). */
 export function fitWithin(width: number, height: number, maxW: number, maxH: number): { width: number; height: number } {
   const k = Math.min(1, maxW / width, maxH / height);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
 import { api, errorText, type MentionEntry } from '../api.ts';
-import { bidiClosers, fullTime, timeOfDay, dayLabel } from '../format.ts';
+import { bidiClosers, filesLabel, fullTime, timeOfDay, dayLabel } from '../format.ts';
 import { openAt } from '../search.ts';
 import { own, roomLabel } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
@@ -92,7 +92,7 @@ export function MentionInbox({ rooms, onMenu, onOpen }: Props) {
                       {!e.read && <span class="inbox-unread">unread</span>}
                     </span>
                     <bdi class="inbox-text" data-bidi-close={bidiClosers(m.text) || undefined}>
-                      {m.text}
+                      {m.text || filesLabel(m.attachments?.length ?? 0)}
                     </bdi>
                   </span>
                 </button>

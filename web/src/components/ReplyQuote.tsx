@@ -33,6 +33,9 @@ function Quoted({ author, excerpt, deleted }: { author: string; excerpt: string;
       <bdi class="quote-author">{author}</bdi>
       {deleted ? (
         <span class="quote-text quote-deleted">deleted message</span>
+      ) : !excerpt ? (
+        // A message without text carries files (API v1.1 §3: text may be empty only then).
+        <span class="quote-text quote-deleted">files</span>
       ) : (
         <bdi class="quote-text" data-bidi-close={bidiClosers(excerpt) || undefined}>
           {excerpt}
