@@ -22,6 +22,8 @@ sharp.cache(false);
 export const media: Media = {
   async sniff(head: Buffer): Promise<string> {
     const found = await fileTypeFromBuffer(head).catch(() => undefined);
+    // An animated PNG is a PNG (its first frame is one; every browser shows it inline): measured, thumbnailed, inline.
+    if (found?.mime === 'image/apng') return 'image/png';
     return found?.mime ?? 'application/octet-stream';
   },
 

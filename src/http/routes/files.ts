@@ -45,10 +45,15 @@ export async function fileRoutes({ app, services, uploadLimit }: RouteDeps): Pro
       if (!req.isMultipart()) throw new ChatError('unsupported_media_type', 'send the file as multipart/form-data, in a part named "file"');
       let upload: Upload | null = null;
       try {
-        for await (const part of req.parts()) {
+        const parts = req.parts()[Symbol.asyncIterator]();
+        for (;;) {
+          // The parser's own errors (no boundary, a body cut short) are the client's: 400, not 500.
+          const next = await parts.next().catch((err: unknown) => Promise.reject(malformed(err)));
+          if (next.done) break;
+          const part = next.value;
           if (part.type !== 'file') continue;
           if (upload !== null || part.fieldname !== 'file') throw invalid('send exactly one file, in a part named "file"');
-          upload = await files.upload(req.user, part.filename, part.file);
+          upload = await files.upload(req.user, part.filename, malformedOnError(part.file));
         }
       } catch (err) {
         if (upload !== null) await files.remove(req.user, upload.id).catch(() => {});
@@ -108,6 +113,21 @@ export async function fileRoutes({ app, services, uploadLimit }: RouteDeps): Pro
     const body = await services.store.files.read(file.key, range ?? undefined);
     if (!body) throw new ChatError('not_found', `file ${id} not found`);
     return reply.send(body);
+  }
+}
+
+/** A multipart parser error as the client's mistake; @fastify/multipart's coded errors keep their mapping (errors.ts). */
+function malformed(err: unknown): unknown {
+  if (err instanceof ChatError || (err as { code?: string }).code?.startsWith('FST_')) return err;
+  return invalid(`malformed multipart body: ${(err as Error).message ?? 'unreadable'}`);
+}
+
+/** A file part's bytes, whose stream errors (the body ended inside the part) become 400s. */
+async function* malformedOnError(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw malformed(err);
   }
 }
 
