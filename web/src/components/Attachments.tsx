@@ -1,6 +1,8 @@
+import { useState } from 'preact/hooks';
 import type { Preview, Upload } from '../../../src/core/types.ts';
 import { fitWithin, humanSize } from '../format.ts';
 import { safeUrl } from '../markdown.ts';
+import { Modal } from './Dialogs.tsx';
 import { FileIcon } from './Icons.tsx';
 
 /** The largest box an image attachment is shown in (the thumbnail itself fits 1200×800; CSS shrinks it further on phones). */
@@ -8,14 +10,41 @@ const IMAGE_BOX = { width: 360, height: 240 };
 
 const EXTERNAL = { target: '_blank', rel: 'noopener noreferrer' } as const;
 
-/** An image with a thumbnail: the thumbnail, scaled to fit, linking to the full file (served inline, in a new tab). */
+/** The largest box the lightbox shows an image in, before CSS fits it to the window. */
+const LIGHTBOX_BOX = { width: 1600, height: 1200 };
+
+/**
+ * An image with a thumbnail: the thumbnail, scaled to fit (its size reserved, so nothing jumps as it loads). A
+ * click (or Enter) opens the full image in a lightbox; a middle or modified click opens it in a new tab as links do.
+ */
 function ImageAttachment({ a }: { a: Upload }) {
+  const [open, setOpen] = useState(false);
   const size = a.width && a.height ? fitWithin(a.width, a.height, IMAGE_BOX.width, IMAGE_BOX.height) : IMAGE_BOX;
+  const full = a.width && a.height ? fitWithin(a.width, a.height, LIGHTBOX_BOX.width, LIGHTBOX_BOX.height) : null;
+  const onClick = (e: MouseEvent) => {
+    if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    setOpen(true);
+  };
   return (
     <li class="att-image" data-testid="attachment-image">
-      <a href={a.url} {...EXTERNAL} title={`${a.name} (opens in a new tab)`}>
+      <a href={a.url} {...EXTERNAL} title={a.name} onClick={onClick} data-testid="attachment-open">
         <img src={a.thumbnail_url ?? a.url} alt={a.name} width={size.width} height={size.height} loading="lazy" decoding="async" />
       </a>
+      {open && (
+        <Modal title={a.name} onClose={() => setOpen(false)}>
+          <div class="lightbox" data-testid="lightbox">
+            <img src={a.url} alt={a.name} width={full?.width} height={full?.height} data-testid="lightbox-image" />
+            <p class="lightbox-meta">
+              {a.width && a.height ? `${a.width} × ${a.height} · ` : ''}
+              {humanSize(a.size)} ·{' '}
+              <a href={a.url} {...EXTERNAL}>
+                Open original
+              </a>
+            </p>
+          </div>
+        </Modal>
+      )}
     </li>
   );
 }
