@@ -146,6 +146,42 @@ describeEachStore('link previews', (server: StoreServer) => {
   });
 }, { NATTER_FETCH_ALLOW: '127.0.0.1' });
 
+describe('link previews and the fetch guard (NATTER_FETCH_ALLOW=127.0.0.2 only)', () => {
+  // A second site on 127.0.0.2, the only address exempted; the first site (127.0.0.1) stays forbidden loopback.
+  const requested: string[] = [];
+  let allowed = '';
+  const other = http.createServer((req, res) => {
+    requested.push(req.url ?? '');
+    if (req.url?.startsWith('/to-blocked/')) return res.writeHead(302, { location: `${pages.url}/og/${req.url.slice(12)}` }).end();
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<title>Allowed ${req.url}</title>`);
+  });
+  let srv: Awaited<ReturnType<typeof import('../helpers/server.ts').startServer>>;
+  before(async () => {
+    await new Promise<void>((r) => other.listen(0, '127.0.0.2', r));
+    allowed = `http://127.0.0.2:${(other.address() as AddressInfo).port}`;
+    const { startServer } = await import('../helpers/server.ts');
+    srv = await startServer({ NATTER_FETCH_ALLOW: '127.0.0.2' });
+  });
+  after(async () => {
+    await srv?.stop();
+    other.closeAllConnections();
+    await new Promise((r) => other.close(r));
+  });
+
+  it('fetches the allowed address; never connects to loopback, directly or by a redirect', async () => {
+    const u = await newUser(srv.url, 'fg');
+    const name = await room(u, 'public');
+    const s = await openEvents(srv.url, u.token);
+    const t = uniq('g');
+    const m = await post(u, name, `${pages.url}/og/${t}direct ${allowed}/to-blocked/${t}hop ${allowed}/ok/${t}`);
+    const previews = await previewsOf(s, name, m.id);
+    s.close();
+    assert.deepEqual(previews.map((p: any) => p.url), [`${allowed}/ok/${t}`], 'only the allowed page');
+    assert.ok(requested.includes(`/to-blocked/${t}hop`), 'the allowed host was asked');
+    assert.deepEqual(pages.requested.filter((p) => p.includes(t)), [], 'loopback never reached, neither directly nor after the redirect');
+  });
+});
+
 describe('link previews off (NATTER_PREVIEWS=0)', () => {
   // A second store-less check: the flag is reported; fetching itself is covered above.
   it('GET /server says previews are off', async () => {
