@@ -498,6 +498,37 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.deepEqual(await store.uploads.deadFiles(1000), []);
     });
 
+    it('push: a server key is made once and read back by every store; subscriptions upsert by endpoint, cap per user, die with their session', async () => {
+      const name = uniq('key');
+      const first = await store.push.serverKey(name, () => 'made-first');
+      assert.equal(first, 'made-first');
+      assert.equal(await other.push.serverKey(name, () => 'made-second'), 'made-first', 'the second maker loses');
+      const u = await newUser();
+      const v = await newUser();
+      const session = async (x: User) => store.sessions.create(x.id, Buffer.from(uniq('ps').padEnd(32, 'x')), null);
+      const [su, sv] = [await session(u), await session(v)];
+      const sub = (id: string, endpoint: string, user = u, sessionId = su) => ({ id, userId: user.id, sessionId, endpoint, p256dh: 'P', auth: 'A' });
+      const e1 = `https://push.example/${uniq('e')}`;
+      const a = await store.push.subscribe(sub(uniq('s'), e1), 20);
+      assert.equal(a.created, true);
+      assert.deepEqual({ ...a.subscription, createdAt: '' }, { id: a.subscription.id, userId: u.id, endpoint: e1, p256dh: 'P', auth: 'A', createdAt: '' });
+      const again = await other.push.subscribe({ ...sub(uniq('s'), e1, v, sv), p256dh: 'P2' }, 20);
+      assert.equal(again.created, false);
+      assert.equal(again.subscription.id, a.subscription.id, 'the same id');
+      assert.equal(again.subscription.userId, v.id, 'now theirs');
+      assert.equal(again.subscription.p256dh, 'P2', 'keys updated');
+      assert.deepEqual(await store.push.subscriptions(u.id), []);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await store.push.subscribe(sub(uniq('s'), `${e1}-${i}`), 3)).subscription.id);
+      assert.deepEqual((await other.push.subscriptions(u.id)).map((x) => x.id), ids.slice(1), 'the oldest dropped beyond the cap');
+      assert.equal(await store.push.unsubscribe(v.id, ids[1]!), false, 'not theirs');
+      assert.equal(await store.push.unsubscribe(u.id, ids[1]!), true);
+      assert.equal(await store.push.unsubscribe(u.id, ids[1]!), false);
+      assert.deepEqual(await store.sessions.deleteOthers(u.id, '0'), [su]);
+      assert.deepEqual(await store.push.subscriptions(u.id), [], 'gone with the session that made them');
+      assert.equal((await store.push.subscriptions(v.id)).length, 1);
+    });
+
     it('close is idempotent', async () => {
       const s = await fx.open();
       await s.close();

@@ -33,13 +33,14 @@ import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExis
 import { createPool, isConnectionError, retrying, silentLog, sleep, transaction, withTimeout, type PostgresStoreOptions, type StoreLog, type Tx } from './db.ts';
 export type { PostgresStoreOptions } from './db.ts';
 import { migrate } from './migrate.ts';
-import { backfillSearch, underive } from './derived.ts';
+import { backfillSearch } from './derived.ts';
 import { PostgresLookups } from './lookups.ts';
 import { PostgresSessions } from './sessions.ts';
 import { PostgresFiles } from './files.ts';
 import { PostgresUploads } from './uploads.ts';
+import { PostgresPush } from './push.ts';
 import { SQL } from './sql.ts';
-import { append, changeMessage, editText, headOf, history, init, join, leave, post, postgresPreviews, roomView, userById, withReactions, type Db } from './writes.ts';
+import { append, changeMessage, editText, headOf, history, init, join, leave, post, postgresPreviews, removeMessage, roomView, userById, withReactions, type Db } from './writes.ts';
 
 /**
  * Open the store at `url`: wait for the database (retrying with backoff, logged),
@@ -74,6 +75,7 @@ export class PostgresStore implements Store {
   readonly lookups: PostgresLookups;
   readonly uploads: PostgresUploads;
   readonly previews: Previews;
+  readonly push: PostgresPush;
   /** Files in the cluster's own database: every node serves every file, and no other service is needed. */
   readonly files: PostgresFiles;
 
@@ -83,6 +85,7 @@ export class PostgresStore implements Store {
     this.files = new PostgresFiles(pool, log);
     this.uploads = new PostgresUploads((fn) => this.write(fn), (fn) => this.read(fn));
     this.previews = postgresPreviews((fn) => this.write(fn));
+    this.push = new PostgresPush((fn) => this.write(fn), (fn) => this.read(fn));
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
@@ -232,14 +235,7 @@ export class PostgresStore implements Store {
   }
 
   async deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>> {
-    return this.write((tx) => changeMessage(tx, roomId, messageId, async (mid) => {
-      if (!(await tx.query(SQL.deleteMessage, [mid])).rowCount) return false;
-      await tx.query(SQL.deleteReactions, [mid]);
-      await tx.query(SQL.buryAttachments, [mid]);
-      await tx.query(SQL.forgetAttachments, [mid]);
-      await underive(tx, mid);
-      return true;
-    }));
+    return this.write((tx) => changeMessage(tx, roomId, messageId, (mid) => removeMessage(tx, mid)));
   }
 
   async setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>> {

@@ -15,7 +15,7 @@ import { previewsColumn, readPreviews } from '../previews.ts';
 import type { Tx } from './db.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
 import { invalidAttachment, toUpload, type UploadRow } from '../upload-rows.ts';
-import { derive, deriveText, replyParent, saveMentions } from './derived.ts';
+import { derive, deriveText, replyParent, saveMentions, underive } from './derived.ts';
 import { SQL } from './sql.ts';
 
 /** Anything that runs a query: the pool (a read outside a transaction) or a transaction's client. */
@@ -127,6 +127,16 @@ export async function changeMessage(tx: Tx, roomId: number, messageId: string, c
   const changed = await change(mid);
   const message = (await withReactions(tx, (await tx.query<MessageRow>(SQL.messageById, [roomId, mid])).rows))[0]!;
   return { value: message, events: changed ? [await append(tx, messageEvent(roomId, message, true))] : [] };
+}
+
+/** Soft-delete a message: no text, reactions, attachments (their files become dead), mentions or index; false when it already was. */
+export async function removeMessage(tx: Tx, mid: number): Promise<boolean> {
+  if (!(await tx.query(SQL.deleteMessage, [mid])).rowCount) return false;
+  await tx.query(SQL.deleteReactions, [mid]);
+  await tx.query(SQL.buryAttachments, [mid]);
+  await tx.query(SQL.forgetAttachments, [mid]);
+  await underive(tx, mid);
+  return true;
 }
 
 /** Replace a message's text (edited now) and re-derive its mentions and search index; false when it was deleted. */

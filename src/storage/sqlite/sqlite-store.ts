@@ -20,15 +20,15 @@ import { DiskFiles } from '../files-disk.ts';
 import type { FileStore } from '../files.ts';
 import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, Previews, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
-import { underive } from './derived.ts';
 import { GroupCommit, type Durability } from './group-commit.ts';
 import { SqliteLookups } from './lookups.ts';
 import { migrate } from './migrate.ts';
 import { inlineIndex, workerIndex, type SearchIndex } from './search-index.ts';
 import { SqliteSessions } from './sessions.ts';
 import { SqliteUploads } from './uploads.ts';
+import { SqlitePush } from './push.ts';
 import { prepareStatements, type Statements } from './statements.ts';
-import { append, changeMessage, editText, history, init, join, leave, post, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
+import { append, changeMessage, editText, history, init, join, leave, post, removeMessage, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
 
 /** Open (creating if needed) a SQLite store at `path` (`:memory:` for tests). Close with `close()`. */
 export function openSqliteStore(path: string): SqliteStore {
@@ -77,6 +77,7 @@ export class SqliteStore implements Store {
   readonly lookups: SqliteLookups;
   readonly uploads: SqliteUploads;
   readonly previews: Previews;
+  readonly push: SqlitePush;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -99,6 +100,7 @@ export class SqliteStore implements Store {
     this.lookups = new SqliteLookups(search, this.s);
     this.uploads = new SqliteUploads(this.s, (fn) => this.write(fn));
     this.previews = sqlitePreviews(this.s, (fn) => this.write(fn));
+    this.push = new SqlitePush(db, (fn) => this.write(fn));
   }
 
   async ping(): Promise<void> {
@@ -235,14 +237,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteMessage(roomId: number, messageId: string): Promise<Changed<Message>> {
-    return this.write(() => changeMessage(this.s, roomId, messageId, (mid) => {
-      if (this.s.deleteMessage.run(mid).changes === 0) return false;
-      this.s.deleteReactions.run(mid);
-      this.s.buryAttachments.run(mid);
-      this.s.forgetAttachments.run(mid);
-      underive(this.s, mid);
-      return true;
-    }));
+    return this.write(() => changeMessage(this.s, roomId, messageId, (mid) => removeMessage(this.s, mid)));
   }
 
   async setReaction(roomId: number, messageId: string, userId: string, emoji: string, on: boolean): Promise<Changed<Message>> {

@@ -14,7 +14,7 @@ import type { Changed, HistoryQuery, NewPost, Previews } from '../store.ts';
 import { previewsColumn, readPreviews } from '../previews.ts';
 import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow } from '../rows.ts';
 import { invalidAttachment, toUpload } from '../upload-rows.ts';
-import { derive, deriveText, replyParent, saveDerived } from './derived.ts';
+import { derive, deriveText, replyParent, saveDerived, underive } from './derived.ts';
 import type { Statements } from './statements.ts';
 
 /** Create the meta row and `general` on first start; returns the log id. */
@@ -111,6 +111,16 @@ export function changeMessage(s: Statements, roomId: number, messageId: string, 
   const changed = change(mid);
   const message = withReactions(s, [s.messageById.get(roomId, mid)!])[0]!;
   return { value: message, events: changed ? [append(s, messageEvent(roomId, message, true))] : [] };
+}
+
+/** Soft-delete a message: no text, reactions, attachments (their files become dead), mentions or index; false when it already was. */
+export function removeMessage(s: Statements, mid: number): boolean {
+  if (s.deleteMessage.run(mid).changes === 0) return false;
+  s.deleteReactions.run(mid);
+  s.buryAttachments.run(mid);
+  s.forgetAttachments.run(mid);
+  underive(s, mid);
+  return true;
 }
 
 /** Replace a message's text (edited now) and re-derive its mentions and search index; false when it was deleted. */
