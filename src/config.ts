@@ -50,6 +50,12 @@ export interface Config {
   previews: boolean;
   /** NATTER_FETCH_ALLOW: destinations exempt from the fetch guard (comma list of host names, addresses, CIDRs); '' = none. */
   fetchAllow: string;
+  /** NATTER_PUSH, default true: false turns Web Push off (GET /push/key is 404). */
+  push: boolean;
+  /** NATTER_PUSH_DELAY_MS, default 10 s: how long after commit an unseen, unread message is pushed. */
+  pushDelayMs: number;
+  /** NATTER_PUSH_EXCERPT, default true: false sends pushes without the message's text. */
+  pushExcerpt: boolean;
   /** NATTER_LOGIN_FAILURES, default 10/15m: failed logins per username (any address) before its logins get 429; null = off. */
   loginFailures: Rate | null;
   /** NATTER_SESSION_IDLE_MS, default 30 days: a session unused this long ends; 0 = never. */
@@ -135,6 +141,11 @@ export function loadConfig(env: Env): Config {
   if (!['0', '1', 'true', 'false'].includes(uploadsRaw)) problems.push(`NATTER_UPLOADS=${JSON.stringify(uploadsRaw)}: expected 1 or 0`);
   const previewsRaw = env.NATTER_PREVIEWS || '1';
   if (!['0', '1', 'true', 'false'].includes(previewsRaw)) problems.push(`NATTER_PREVIEWS=${JSON.stringify(previewsRaw)}: expected 1 or 0`);
+  const flag = (name: string, def: '0' | '1'): boolean => {
+    const raw = env[name] || def;
+    if (!['0', '1', 'true', 'false'].includes(raw)) problems.push(`${name}=${JSON.stringify(raw)}: expected 1 or 0`);
+    return raw === '1' || raw === 'true';
+  };
   const fetchAllow = env.NATTER_FETCH_ALLOW ?? '';
   try {
     new FetchAllow(fetchAllow);
@@ -172,6 +183,9 @@ export function loadConfig(env: Env): Config {
     uploadRate: rate('NATTER_UPLOAD_RATE', { count: 20, windowMs: 60_000 }),
     previews: previewsRaw === '1' || previewsRaw === 'true',
     fetchAllow,
+    push: flag('NATTER_PUSH', '1'),
+    pushDelayMs: int('NATTER_PUSH_DELAY_MS', 10_000, 0, DAY),
+    pushExcerpt: flag('NATTER_PUSH_EXCERPT', '1'),
     loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
     sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
     sessionMaxMs: int('NATTER_SESSION_MAX_MS', 90 * DAY, 0, 3650 * DAY),

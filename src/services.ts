@@ -4,6 +4,7 @@
  * and is used by main.ts and by the tests that run several nodes in one process
  * (STYLE habit 4).
  */
+import webpush from 'web-push';
 import type { Broker } from './broker/broker.ts';
 import type { Config } from './config.ts';
 import { Auth } from './core/auth.ts';
@@ -12,6 +13,7 @@ import { Feed, FEED_GAP_MS, FEED_POLL_MS } from './core/feed.ts';
 import { Files } from './core/files.ts';
 import { Finder } from './core/finder.ts';
 import { LinkPreviews } from './core/previews.ts';
+import { PushSubscriptions } from './core/push.ts';
 import { Hub } from './core/hub.ts';
 import { localLimits, type Limits } from './core/limits.ts';
 import { Presence } from './core/presence.ts';
@@ -34,6 +36,8 @@ export interface Services {
   finder: Finder;
   /** Uploads and the files they serve (v1.1 §3). */
   files: Files;
+  /** Web Push keys and subscriptions (v1.1 §4). */
+  push: PushSubscriptions;
   streams: Streams;
   feed: Feed;
   /** The cross-node protocol; `relay.sessionEnd` ends a session's streams on every node. */
@@ -99,12 +103,16 @@ export async function createServices(config: Config, store: Store, broker: Broke
   }, Math.max(50, Math.min(60_000, Math.floor(config.uploadTtlMs / 4))));
   fileSweeper.unref();
   const allow = new FetchAllow(config.fetchAllow);
+  const push = await PushSubscriptions.open(store.push, {
+    enabled: config.push,
+    plainHttpAllowed: (url) => allow.host(url.hostname) || allow.address(url.hostname.replace(/^\[|\]$/g, '')),
+  }, () => webpush.generateVAPIDKeys());
   const previews = new LinkPreviews(store, (events) => relay.publish(events), (url) => fetchPreview(url, allow), { enabled: config.previews }, (what, err) => hooks.onError?.(what, err));
 
   let stopped = false;
   return {
     config, store, broker, metrics, feed, streams, relay, limits,
-    auth, files,
+    auth, files, push,
     chat: new Chat(store, relay, presence, {
       uploadTtlMs: config.uploadTtlMs,
       onFilesDead: () => files.reapSoon(),

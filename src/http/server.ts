@@ -27,6 +27,7 @@ import { eventRoutes } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { pushRoutes } from './routes/push.ts';
 import { roomRoutes } from './routes/rooms.ts';
 import { searchRoutes } from './routes/search.ts';
 import { decorateSession, requireSession } from './session.ts';
@@ -88,6 +89,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     await eventRoutes(scoped);
     await searchRoutes(scoped);
     await fileRoutes(scoped);
+    await pushRoutes(scoped);
   });
   await serveWeb(app, config.webDir);
   return app;

@@ -1,0 +1,44 @@
+/**
+ * Web Push in cluster mode (API v1.1 §4: "the VAPID key … the same on every node"): two nodes started together
+ * on a fresh PostgreSQL database race to make the key; both serve the one that won. A subscription made on one
+ * node is listed and deleted on the other.
+ */
+import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Api, newUser } from '../helpers/api.ts';
+import { createDatabase, startNode, startRedis, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+
+describe('push across two nodes (PostgreSQL + Redis)', () => {
+  let db: TestDatabase;
+  let redis: RedisServer;
+  let a: NodeProcess;
+  let b: NodeProcess;
+
+  before(async () => {
+    db = await createDatabase();
+    redis = await startRedis();
+    [a, b] = await Promise.all([startNode(db.url, redis.url), startNode(db.url, redis.url)]);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  it('one VAPID key for both nodes, and subscriptions visible from either', async () => {
+    const u = await newUser(a.url, 'pk');
+    const onB = new Api(b.url, u.token);
+    const [ka, kb] = [await u.api.get('/api/v1/push/key'), await onB.get('/api/v1/push/key')];
+    assert.equal(ka.status, 200);
+    assert.equal(ka.body.public_key, kb.body.public_key);
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const sub = { endpoint: 'https://push.example.net/x/1', keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') } };
+    const made = await u.api.post('/api/v1/push/subscriptions', sub);
+    assert.equal(made.status, 201);
+    assert.deepEqual((await onB.get('/api/v1/push/subscriptions')).body.subscriptions.map((s: any) => s.id), [made.body.subscription.id]);
+    assert.equal((await onB.del(`/api/v1/push/subscriptions/${made.body.subscription.id}`)).status, 204);
+    assert.deepEqual((await u.api.get('/api/v1/push/subscriptions')).body.subscriptions, []);
+  });
+});
