@@ -52,6 +52,14 @@ describeEachStore('uploads: POST /uploads', (server: StoreServer) => {
     assert.notEqual(u.thumbnail_url, null);
   });
 
+  it('PNG bytes named page.html sent as text/html are image/png, served inline as an image', async () => {
+    const u = await upload(alice, await png(12, 8), 'page.html', 'text/html');
+    assert.equal(u.content_type, 'image/png');
+    const r = await fetch(`${server.url}${u.url}`, { headers: { authorization: `Bearer ${alice.token}` } });
+    assert.equal(r.headers.get('content-type'), 'image/png');
+    assert.match(r.headers.get('content-disposition') ?? '', /^inline; filename\*=UTF-8''page\.html$/);
+  });
+
   it('text named x.png sent as image/png is application/octet-stream: no width, height or thumbnail', async () => {
     const u = await upload(alice, 'just some text, not an image\n', 'x.png', 'image/png');
     assert.equal(u.content_type, 'application/octet-stream');
