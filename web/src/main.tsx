@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { boot } from './session.ts';
 import { App } from './components/App.tsx';
+import { startServiceWorker } from './pwa.ts';
 import './styles.css';
 import './search.css';
 import './mentions.css';
@@ -9,3 +10,4 @@ import './uploads.css';
 
 render(<App />, document.getElementById('app')!);
 void boot();
+startServiceWorker();
