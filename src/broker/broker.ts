@@ -19,7 +19,11 @@ export type BrokerMessage =
    * A node's whole set of online users, sent every refresh period instead of one
    * `presence` per user, and at start with `ask: true` so the others answer at once.
    */
-  | { kind: 'presence_sync'; node: string; ask: boolean; users: { user: UserRef; roomIds: number[] }[] };
+  | { kind: 'presence_sync'; node: string; ask: boolean; users: { user: UserRef; roomIds: number[] }[] }
+  /** v1.1 §4: a page's visibility, posted to any node, for a stream that may be on another; `ask` identifies the request. */
+  | { kind: 'visibility'; node: string; userId: string; streamId: string; visible: boolean; ask: string }
+  /** The node holding that stream answers the node that asked (`to`). */
+  | { kind: 'visibility_ack'; node: string; to: string; ask: string };
 
 /** Distributes the Omit over the union, so callers can build any message without its node id. */
 export type Outgoing = BrokerMessage extends infer M ? (M extends BrokerMessage ? Omit<M, 'node'> : never) : never;

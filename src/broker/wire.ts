@@ -28,6 +28,8 @@ const BODY: Record<BrokerMessage['kind'], (m: Obj) => boolean> = {
   read: (m) => isStr(m.userId) && isStr(m.room) && isInt(m.seq),
   level: (m) => isStr(m.userId) && isStr(m.room) && (m.level === 'all' || m.level === 'mentions' || m.level === 'none'),
   presence_sync: (m) => typeof m.ask === 'boolean' && Array.isArray(m.users) && m.users.every(isPresent),
+  visibility: (m) => isStr(m.userId) && isStr(m.streamId) && typeof m.visible === 'boolean' && isStr(m.ask),
+  visibility_ack: (m) => isStr(m.to) && isStr(m.ask),
 };
 
 /** Encode a message for the wire. */

@@ -29,8 +29,14 @@ export interface Receivers {
   streams: Streams;
 }
 
+/** How long a visibility post waits for the node holding the stream to answer before it is 404. */
+export const VISIBILITY_ASK_MS = 1000;
+
 export class Relay implements LiveSink, PresencePeers {
   private receivers: Receivers | null = null;
+  /** Visibility posts waiting for another node's answer, by request id. */
+  private readonly asks = new Map<string, (found: boolean) => void>();
+  private askSeq = 0;
 
   constructor(private readonly broker: Broker, private readonly hub: Hub, private readonly feed: Feed, private readonly metrics: RelayMetrics) {}
 
@@ -76,6 +82,26 @@ export class Relay implements LiveSink, PresencePeers {
     this.send({ kind: 'session_end', sessionId, userId });
   }
 
+  /**
+   * A page reports whether it is visible (v1.1 §4). Its stream may be on this node or on another: true once the
+   * node holding it applied the change, false when no node answers within VISIBILITY_ASK_MS (no such open stream).
+   */
+  async visibility(userId: string, streamId: string, visible: boolean): Promise<boolean> {
+    if (this.receivers?.streams.setVisibility(userId, streamId, visible)) return true;
+    if (!this.broker.remote) return false;
+    const ask = `${this.broker.nodeId}:${++this.askSeq}`;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => settle(false), VISIBILITY_ASK_MS);
+      const settle = (found: boolean) => {
+        clearTimeout(timer);
+        this.asks.delete(ask);
+        resolve(found);
+      };
+      this.asks.set(ask, settle);
+      this.send({ kind: 'visibility', userId, streamId, visible, ask });
+    });
+  }
+
   /** This node's presence change (Presence has told the local streams already). */
   presence(user: UserRef, online: boolean, roomIds: number[]): void {
     this.send({ kind: 'presence', user, online, roomIds });
@@ -107,6 +133,12 @@ export class Relay implements LiveSink, PresencePeers {
         return r.presence.fromRemote(msg.node, msg.user, msg.online, msg.roomIds);
       case 'presence_sync':
         return r.presence.fromSync(msg.node, msg.users, msg.ask);
+      case 'visibility':
+        if (r.streams.setVisibility(msg.userId, msg.streamId, msg.visible)) this.send({ kind: 'visibility_ack', to: msg.node, ask: msg.ask });
+        return;
+      case 'visibility_ack':
+        if (msg.to === this.broker.nodeId) this.asks.get(msg.ask)?.(true);
+        return;
       default:
         return unreachable(msg);
     }

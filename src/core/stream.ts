@@ -10,6 +10,7 @@
  * 4. goLive drains what it held, skipping positions ≤ the last one sent, and joins
  *    the room sets in the same synchronous step.
  */
+import { randomBytes } from 'node:crypto';
 import type { EventLog, Lifecycle } from '../storage/store.ts';
 import type { Session } from './auth.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -110,8 +111,9 @@ export class Streams {
   }
 
   /** Run a stream to live. The sink already sent the response head; `cursor` is the client's resume point, if any. */
-  async open(session: Session, ip: string, sink: Sink, cursor: string | undefined, slot: string | null = null): Promise<Subscriber> {
-    const owner = { userId: session.user.id, username: session.user.username, sessionId: session.sessionId, ip };
+  async open(session: Session, ip: string, sink: Sink, cursor: string | undefined, slot: string | null = null, visible = true): Promise<Subscriber> {
+    const streamId = randomBytes(12).toString('base64url');
+    const owner = { userId: session.user.id, username: session.user.username, sessionId: session.sessionId, ip, streamId, visible };
     const sub = new Subscriber(owner, sink, this.opts.budget, (s, r) => this.onClose(s, r));
     if (slot !== null) this.slotOf.set(sub, slot);
     sink.onClose(() => sub.close('client'));
@@ -140,7 +142,7 @@ export class Streams {
     const headCursor = encodeCursor(snap.head, this.store.logId);
     const check = cursor === undefined ? undefined : decodeCursor(cursor, this.store.logId, snap.head);
     const from = check?.ok ? check.pos : snap.head;
-    const ready = { user: session.user, rooms: snap.rooms, cursor: check?.ok ? encodeCursor(from, this.store.logId) : headCursor };
+    const ready = { user: session.user, rooms: snap.rooms, cursor: check?.ok ? encodeCursor(from, this.store.logId) : headCursor, stream_id: sub.streamId };
     // `ready` and the block after it go out in one write: a client never holds `ready` without its cursor.
     sub.send(Buffer.from(encodeEvent('ready', encodeData(ready))));
     if (check && !check.ok) sub.writeNow(Buffer.from(encodeEvent('reset', encodeData({ reason: `cursor ${check.reason}` }), headCursor)));
@@ -219,6 +221,17 @@ export class Streams {
   }
 
   /** End every stream of a session (logout): within this call. */
+  /** The page of the user's stream `streamId` on this node became visible or hidden; false when no such stream is here. */
+  setVisibility(userId: string, streamId: string, visible: boolean): boolean {
+    for (const sub of this.hub.streamsOf(userId)) {
+      if (sub.streamId === streamId && !sub.closed) {
+        sub.visible = visible;
+        return true;
+      }
+    }
+    return false;
+  }
+
   endSession(sessionId: string, userId: string): void {
     for (const sub of [...this.hub.streamsOf(userId)]) if (sub.sessionId === sessionId) sub.close('logout');
   }

@@ -42,6 +42,10 @@ export interface SubscriberOwner {
   username: string;
   sessionId: string;
   ip: string;
+  /** v1.1 §4: the stream's id; none in tests that do not need one. */
+  streamId?: string;
+  /** v1.1 §4: the page is visible at open (default true; `?visible=0` opens hidden). */
+  visible?: boolean;
 }
 
 /** While a stream replays, the events it must not miss wait here; past this many it is closed as slow. */
@@ -65,6 +69,10 @@ export class Subscriber {
   readonly username: string;
   readonly sessionId: string;
   readonly ip: string;
+  /** v1.1 §4: this stream's id (in `ready`, new on every connection), for visibility posts. */
+  readonly streamId: string;
+  /** v1.1 §4: whether the page showing this stream is visible (reported by the page; starts visible unless opened with ?visible=0). */
+  visible: boolean;
   private state: 'pending' | 'live' | 'closed' = 'pending';
   /** Highest log position written to this stream; stored events at or below it are skipped (dedupe). */
   private pos = 0;
@@ -80,6 +88,8 @@ export class Subscriber {
     this.username = owner.username;
     this.sessionId = owner.sessionId;
     this.ip = owner.ip;
+    this.streamId = owner.streamId ?? '';
+    this.visible = owner.visible ?? true;
   }
 
   /** Still replaying: events are held, not routed. */

@@ -123,7 +123,7 @@ export type EventType = StoredEventType | TransientEventType;
 
 /** `data` of each event type, as the stream sends it. */
 export interface EventData {
-  ready: { user: User; rooms: Room[]; cursor: string };
+  ready: { user: User; rooms: Room[]; cursor: string; stream_id: string };
   message: { message: Message };
   message_updated: { message: Message };
   member_joined: { room: string; user: UserRef };

@@ -1,13 +1,14 @@
 /**
  * Web Push in cluster mode (API v1.1 §4: "the VAPID key … the same on every node"): two nodes started together
  * on a fresh PostgreSQL database race to make the key; both serve the one that won. A subscription made on one
- * node is listed and deleted on the other.
+ * node is listed and deleted on the other. A page's visibility post reaches its stream on the other node.
  */
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Api, newUser } from '../helpers/api.ts';
 import { createDatabase, startNode, startRedis, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+import { openEvents, readyOf } from '../helpers/sse.ts';
 
 describe('push across two nodes (PostgreSQL + Redis)', () => {
   let db: TestDatabase;
@@ -40,5 +41,17 @@ describe('push across two nodes (PostgreSQL + Redis)', () => {
     assert.deepEqual((await onB.get('/api/v1/push/subscriptions')).body.subscriptions.map((s: any) => s.id), [made.body.subscription.id]);
     assert.equal((await onB.del(`/api/v1/push/subscriptions/${made.body.subscription.id}`)).status, 204);
     assert.deepEqual((await u.api.get('/api/v1/push/subscriptions')).body.subscriptions, []);
+  });
+
+  it('a page posts its visibility to either node: the stream on B is found from A; an unknown one is 404', async () => {
+    const u = await newUser(a.url, 'pv');
+    const onB = await openEvents(b.url, u.token);
+    const id = readyOf(onB).stream_id;
+    assert.equal((await u.api.post('/api/v1/events/visibility', { stream_id: id, visible: false })).status, 204, 'posted on A');
+    assert.equal((await new Api(b.url, u.token).post('/api/v1/events/visibility', { stream_id: id, visible: true })).status, 204, 'posted on B');
+    assert.equal((await u.api.post('/api/v1/events/visibility', { stream_id: 'nowhere', visible: true })).status, 404);
+    const other = await newUser(a.url, 'pw');
+    assert.equal((await other.api.post('/api/v1/events/visibility', { stream_id: id, visible: true })).status, 404, 'not theirs');
+    onB.close();
   });
 });

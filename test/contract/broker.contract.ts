@@ -59,6 +59,8 @@ const everyKind: Outgoing[] = [
   { kind: 'read', userId: '7', room: 'general', seq: 42 },
   { kind: 'presence_sync', ask: true, users: [{ user, roomIds: [2] }, { user: { id: '8', username: 'bob' }, roomIds: [] }] },
   { kind: 'presence_sync', ask: false, users: [] },
+  { kind: 'visibility', userId: '7', streamId: 'c3RyZWFt_-', visible: false, ask: 'node-1:3' },
+  { kind: 'visibility_ack', to: 'node-1', ask: 'node-1:3' },
 ];
 
 export function describeBroker(name: string, fixture: () => Promise<BrokerFixture>): void {

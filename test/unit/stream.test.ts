@@ -66,6 +66,27 @@ describe('Streams', () => {
     assert.deepEqual(sink.positions(), [3], 'nothing before the head is replayed to a fresh stream');
   });
 
+  it('each stream has its own id in ready; its visibility is set by its owner only, and not once closed', async () => {
+    const w = world();
+    w.log.join('alice', 1);
+    const a = await w.open('alice');
+    const b = await w.open('alice');
+    const idOf = (sink: RecordingSink) => JSON.parse(sink.parse().events[0]!.data).stream_id as string;
+    const [ia, ib] = [idOf(a.sink), idOf(b.sink)];
+    assert.match(ia, /^[A-Za-z0-9_-]{16}$/);
+    assert.notEqual(ia, ib, 'a new id per stream');
+    assert.equal(a.sub.visible, true, 'starts visible');
+    assert.equal(w.streams.setVisibility('alice', ia, false), true);
+    assert.equal(a.sub.visible, false);
+    assert.equal(b.sub.visible, true, 'only that stream');
+    assert.equal(w.streams.setVisibility('bob', ib, false), false, 'not yours');
+    assert.equal(w.streams.setVisibility('alice', 'nope', false), false);
+    a.sub.close('client');
+    assert.equal(w.streams.setVisibility('alice', ia, true), false, 'closed');
+    const hidden = await w.streams.open(session('alice'), '10.0.0.1', new RecordingSink(), undefined, null, false);
+    assert.equal(hidden.visible, false, 'opened hidden (?visible=0)');
+  });
+
   it('events committed during the replay are sent exactly once, in order, after the replayed ones', async () => {
     const w = world();
     w.log.join('alice', 1);

@@ -5,6 +5,7 @@
  */
 import { Type } from 'typebox';
 import type { RouteDeps } from '../app.ts';
+import { notFound } from '../../core/errors.ts';
 import { errors } from '../schemas.ts';
 import { sessionOf } from '../session.ts';
 import { SocketSink } from '../socket-sink.ts';
@@ -17,7 +18,10 @@ export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
       tags: ['events'],
       description: 'Server-Sent Events stream of every room the user belongs to (see API.md, "The event stream").',
       // No length limit here: any bad cursor, however long, must get `reset` on the stream, not a 400 that stops EventSource.
-      querystring: Type.Object({ last_event_id: Type.Optional(Type.String()) }),
+      querystring: Type.Object({
+        last_event_id: Type.Optional(Type.String()),
+        visible: Type.Optional(Type.String({ description: 'v1.1: `0` opens the stream as hidden (the page is in the background); anything else: visible' })),
+      }),
       response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(429) },
     },
   }, async (req, reply) => {
@@ -27,9 +31,23 @@ export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
     const cursor = typeof header === 'string' ? header : req.query.last_event_id;
     reply.hijack();
     const sink = new SocketSink(detachFromHttp(req.raw, reply.raw));
-    await services.streams.open(session, req.ip, sink, cursor, slot).catch((err: unknown) => {
+    const visible = req.query.visible !== '0' && req.query.visible !== 'false';
+    await services.streams.open(session, req.ip, sink, cursor, slot, visible).catch((err: unknown) => {
       services.metrics.storeErrors.inc();
       req.log.error({ err }, 'event stream failed while opening');
     });
+  });
+
+  app.post('/api/v1/events/visibility', {
+    schema: {
+      tags: ['events'],
+      description: 'v1.1: the page showing stream `stream_id` (from `ready`) became visible or hidden. The stream may be open on any node. '
+        + '404 when that stream is not yours or not open.',
+      body: Type.Object({ stream_id: Type.String({ maxLength: 64 }), visible: Type.Boolean() }, { additionalProperties: false }),
+      response: { 204: Type.Null(), ...errors(404) },
+    },
+  }, async (req, reply) => {
+    if (!(await services.relay.visibility(req.user.id, req.body.stream_id, req.body.visible))) throw notFound(`stream ${req.body.stream_id.slice(0, 64)}`);
+    return reply.status(204).send(null);
   });
 }
