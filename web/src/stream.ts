@@ -1,5 +1,6 @@
 import type { EventType } from '../../src/core/types.ts';
 import { api, ApiError } from './api.ts';
+import { trackVisibility, type VisibilityMessage } from './visibility.ts';
 
 /**
  * The state of the live stream. `resynced` lasts a few seconds after a reconnect or a reset. The page shows
@@ -24,7 +25,8 @@ export type TabMessage =
   | { kind: 'hello' }
   /** A follower asks the leader to reconnect now ("Retry now", or the browser came back online). */
   | { kind: 'reconnect' }
-  | { kind: 'read'; room: string; seq: number };
+  | { kind: 'read'; room: string; seq: number }
+  | VisibilityMessage;
 
 export interface StreamHandlers {
   onEvent(ev: StreamEvent): void;
@@ -59,6 +61,16 @@ const EVENT_TYPES = [
 
 const RESYNCED_MS = 3000;
 
+/** The `stream_id` of a `ready` event (v1.1 §4), if it has one. */
+function streamIdOf(ev: StreamEvent): string | null {
+  try {
+    const id = (JSON.parse(ev.data) as { stream_id?: unknown }).stream_id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Starts this tab's share of the live stream.
  *
@@ -81,6 +93,7 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('natter') : null;
   const abort = new AbortController();
   document.documentElement.dataset.conn = status;
+  const visibility = trackVisibility((msg) => channel?.postMessage(msg satisfies TabMessage), () => role !== 'follower');
 
   const setRole = (r: StreamRole) => {
     role = r;
@@ -115,7 +128,11 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
   const deliver = (ev: StreamEvent) => {
     noteCursor(ev);
     if (role === 'leader') channel?.postMessage({ kind: 'event', event: ev } satisfies TabMessage);
-    if (ev.type === 'ready') setStatus(everReady ? 'resynced' : 'live');
+    if (ev.type === 'ready') {
+      setStatus(everReady ? 'resynced' : 'live');
+      const id = streamIdOf(ev);
+      if (id && role !== 'follower') visibility.onReady(id);
+    }
     if (ev.type === 'reset') setStatus('resynced');
     everReady ||= ev.type === 'ready';
     h.onEvent(ev);
@@ -123,7 +140,9 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
 
   const open = () => {
     if (stopped) return;
-    const url = '/api/v1/events' + (cursor ? '?last_event_id=' + encodeURIComponent(cursor) : '');
+    // A stream opened while no tab shows Natter starts hidden, so a message arriving at once can still notify.
+    const query = [cursor ? 'last_event_id=' + encodeURIComponent(cursor) : '', visibility.anyVisible() ? '' : 'visible=0'].filter(Boolean).join('&');
+    const url = '/api/v1/events' + (query ? '?' + query : '');
     const source = new EventSource(url, { withCredentials: true });
     es = source;
     for (const type of EVENT_TYPES) {
@@ -180,6 +199,8 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
       if (role !== 'leader') show(msg.status);
     } else if (msg.kind === 'reconnect') {
       if (role === 'leader') reconnectNow();
+    } else if (msg.kind === 'visible' || msg.kind === 'visible?') {
+      visibility.onTabMessage(msg);
     } else if (msg.kind === 'hello') {
       if (role === 'leader') channel.postMessage({ kind: 'status', status, cursor } satisfies TabMessage);
     } else {
@@ -221,6 +242,7 @@ export function startStream(initialCursor: string | null, h: StreamHandlers): St
       delete document.documentElement.dataset.conn;
       clearTimeout(resyncTimer);
       clearTimeout(reopenTimer);
+      visibility.stop();
       es?.close();
       abort.abort();
       channel?.close();
