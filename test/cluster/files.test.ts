@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import sharp from 'sharp';
 import { Api, newUser, room, type TestUser } from '../helpers/api.ts';
-import { createDatabase, startNode, startRedis, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+import { useTwoNodes } from '../helpers/cluster.ts';
 import { assertError } from '../helpers/rest.ts';
 import { dataOf, openEvents } from '../helpers/sse.ts';
 import { assertFileHeaders, attach, fileError, getFile, png, upload } from '../helpers/uploads.ts';
@@ -28,32 +28,16 @@ async function bytesIn(url: string, key: string): Promise<boolean> {
 }
 
 describe('files across two nodes (PostgreSQL + Redis)', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
-  let a: NodeProcess;
-  let b: NodeProcess;
-
-  before(async () => {
-    db = await createDatabase();
-    redis = await startRedis();
-    // One node first: it migrates; then the second.
-    a = await startNode(db.url, redis.url, { NATTER_MAX_UPLOAD: String(2 * 1024 * 1024) });
-    b = await startNode(db.url, redis.url, { NATTER_MAX_UPLOAD: String(2 * 1024 * 1024) });
-  });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await db?.drop();
-  });
+  const nodes = useTwoNodes({ NATTER_MAX_UPLOAD: String(2 * 1024 * 1024) });
 
   /** The same user's client on node B. */
-  const onB = (u: TestUser): Api => new Api(b.url, u.token);
+  const onB = (u: TestUser): Api => new Api(nodes.b.url, u.token);
   /** The same user's client on node A. */
-  const onA = (u: TestUser): Api => new Api(a.url, u.token);
-  const bytesInDb = (key: string): Promise<boolean> => bytesIn(db.url, key);
+  const onA = (u: TestUser): Api => new Api(nodes.a.url, u.token);
+  const bytesInDb = (key: string): Promise<boolean> => bytesIn(nodes.db.url, key);
 
   it('uploaded on A, served on B: the same bytes, headers and ranges (across 256 KiB chunks)', async () => {
-    const alice = await newUser(a.url, 'fa');
+    const alice = await newUser(nodes.a.url, 'fa');
     const bytes = randomBytes(700_000);
     const up = await upload(alice, bytes, 'big.bin');
     const f = await getFile(onB(alice), up.url);
@@ -70,7 +54,7 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
   });
 
   it('a thumbnail made on A is served on B', async () => {
-    const alice = await newUser(a.url, 'fa');
+    const alice = await newUser(nodes.a.url, 'fa');
     const up = await upload(alice, await png(1600, 900), 'wide.png');
     const t = await getFile(onB(alice), up.thumbnail_url);
     assert.equal(t.status, 200);
@@ -80,8 +64,8 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
   });
 
   it('unattached on A: another user gets 404 on B; the uploader deletes it on B → 404 on A at once', async () => {
-    const alice = await newUser(a.url, 'fa');
-    const bob = await newUser(b.url, 'fb');
+    const alice = await newUser(nodes.a.url, 'fa');
+    const bob = await newUser(nodes.b.url, 'fb');
     const up = await upload(alice, 'mine', 'mine.txt');
     assertError(fileError(await getFile(bob.api, up.url)), 404, 'not_found');
     assert.equal((await onB(alice).del(`/api/v1/uploads/${up.id}`)).status, 204);
@@ -90,10 +74,10 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
   });
 
   it('uploaded on A, attached on B: read on A and B by a member; the live event on A carries it; 409 on A for DELETE', async () => {
-    const alice = await newUser(a.url, 'fa');
-    const bob = await newUser(b.url, 'fb');
+    const alice = await newUser(nodes.a.url, 'fa');
+    const bob = await newUser(nodes.b.url, 'fb');
     const name = await room(alice, 'private', [bob]);
-    const stream = await openEvents(a.url, bob.token);
+    const stream = await openEvents(nodes.a.url, bob.token);
     try {
       const up = await upload(alice, await png(64, 32), 'pic.png');
       const r = await attach({ ...alice, api: onB(alice) }, name, [up.id], 'from B');
@@ -107,7 +91,7 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
         assert.equal((await getFile(api, up.url)).status, 200);
         assert.equal((await getFile(api, up.thumbnail_url)).status, 200);
       }
-      const stranger = await newUser(a.url, 'fs');
+      const stranger = await newUser(nodes.a.url, 'fs');
       assert.equal((await getFile(stranger.api, up.url)).status, 404);
       assertError(await alice.api.del(`/api/v1/uploads/${up.id}`), 409, 'conflict');
     } finally {
@@ -116,8 +100,8 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
   });
 
   it('attached on A; the message deleted on B → 404 on A at once, for everyone; bytes leave the database', async () => {
-    const alice = await newUser(a.url, 'fa');
-    const bob = await newUser(b.url, 'fb');
+    const alice = await newUser(nodes.a.url, 'fa');
+    const bob = await newUser(nodes.b.url, 'fb');
     const name = await room(alice, 'public', [bob]);
     const up = await upload(alice, await png(40, 40), 'doomed.png');
     const r = await attach(alice, name, [up.id], 'soon gone');
@@ -132,8 +116,8 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
   });
 
   it('a member removed on B loses the file on A at once', async () => {
-    const alice = await newUser(a.url, 'fa');
-    const bob = await newUser(b.url, 'fb');
+    const alice = await newUser(nodes.a.url, 'fa');
+    const bob = await newUser(nodes.b.url, 'fb');
     const name = await room(alice, 'private', [bob]);
     const up = await upload(alice, 'members only', 'm.txt');
     assert.equal((await attach(alice, name, [up.id])).status, 201);
@@ -143,7 +127,7 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
   });
 
   it('one upload attached from both nodes at once: exactly one message gets it', async () => {
-    const alice = await newUser(a.url, 'fa');
+    const alice = await newUser(nodes.a.url, 'fa');
     const name = await room(alice, 'public');
     for (let round = 0; round < 5; round++) {
       const up = await upload(alice, `race ${round}`, 'race.txt');
@@ -159,33 +143,18 @@ describe('files across two nodes (PostgreSQL + Redis)', () => {
 });
 
 describe('upload expiry across two nodes (NATTER_UPLOAD_TTL_MS=1000)', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
-  let a: NodeProcess;
-  let b: NodeProcess;
-
-  before(async () => {
-    db = await createDatabase();
-    redis = await startRedis();
-    a = await startNode(db.url, redis.url, { NATTER_UPLOAD_TTL_MS: '1000' });
-    b = await startNode(db.url, redis.url, { NATTER_UPLOAD_TTL_MS: '1000' });
-  });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await db?.drop();
-  });
+  const nodes = useTwoNodes({ NATTER_UPLOAD_TTL_MS: '1000' });
 
   it('uploaded on A, expired on B too: 404 and not attachable on either node; bytes deleted', async () => {
-    const alice = await newUser(a.url, 'xa');
+    const alice = await newUser(nodes.a.url, 'xa');
     const name = await room(alice, 'public');
     const up = await upload(alice, await png(20, 20), 'x.png');
-    assert.ok(await bytesIn(db.url, up.id));
-    const viaB = new Api(b.url, alice.token);
+    assert.ok(await bytesIn(nodes.db.url, up.id));
+    const viaB = new Api(nodes.b.url, alice.token);
     await waitFor(async () => (await getFile(viaB, up.url)).status === 404, 'expired on B');
     assert.equal((await getFile(alice.api, up.url)).status, 404, 'expired on A');
     assertError(await viaB.post(`/api/v1/rooms/${name}/messages`, { text: '', attachments: [up.id] }), 400, 'invalid_attachment');
     assertError(await alice.api.post(`/api/v1/rooms/${name}/messages`, { text: '', attachments: [up.id] }), 400, 'invalid_attachment');
-    await waitFor(async () => !(await bytesIn(db.url, up.id)) && !(await bytesIn(db.url, `${up.id}-t`)), 'expired bytes and thumbnail gone from the database');
+    await waitFor(async () => !(await bytesIn(nodes.db.url, up.id)) && !(await bytesIn(nodes.db.url, `${up.id}-t`)), 'expired bytes and thumbnail gone from the database');
   });
 });

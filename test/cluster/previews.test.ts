@@ -8,15 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Api, newUser, room } from '../helpers/api.ts';
-import { createDatabase, startNode, startRedis, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+import { useTwoNodes } from '../helpers/cluster.ts';
 import { dataOf, openEvents } from '../helpers/sse.ts';
 import { uniq } from '../helpers/wait.ts';
 
 describe('link previews across two nodes (PostgreSQL + Redis)', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
-  let a: NodeProcess;
-  let b: NodeProcess;
+  const nodes = useTwoNodes({ NATTER_FETCH_ALLOW: '127.0.0.1' });
   const requested: string[] = [];
   const site = http.createServer((req, res) => {
     requested.push(req.url ?? '');
@@ -27,24 +24,17 @@ describe('link previews across two nodes (PostgreSQL + Redis)', () => {
   before(async () => {
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-    db = await createDatabase();
-    redis = await startRedis();
-    a = await startNode(db.url, redis.url, { NATTER_FETCH_ALLOW: '127.0.0.1' });
-    b = await startNode(db.url, redis.url, { NATTER_FETCH_ALLOW: '127.0.0.1' });
   });
   after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await db?.drop();
     site.closeAllConnections();
     await new Promise((r) => site.close(r));
   });
 
   it('fetched once, by the committing node; both nodes stream the one update; an edit elsewhere fetches only the new URL', async () => {
-    const alice = await newUser(a.url, 'cp');
+    const alice = await newUser(nodes.a.url, 'cp');
     const name = await room(alice, 'public');
-    const onA = await openEvents(a.url, alice.token);
-    const onB = await openEvents(b.url, alice.token);
+    const onA = await openEvents(nodes.a.url, alice.token);
+    const onB = await openEvents(nodes.b.url, alice.token);
     const t = uniq('p');
     const first = `${base}/${t}-1`;
     const posted = await alice.api.post(`/api/v1/rooms/${name}/messages`, { text: `see ${first}` });
@@ -55,7 +45,7 @@ describe('link previews across two nodes (PostgreSQL + Redis)', () => {
     assert.equal(updated(onB.events, 1)[0].message.previews[0].title, `Page /${t}-1`);
 
     const second = `${base}/${t}-2`;
-    const edited = await new Api(b.url, alice.token).patch(`/api/v1/rooms/${name}/messages/${id}`, { text: `see ${first} and ${second}` });
+    const edited = await new Api(nodes.b.url, alice.token).patch(`/api/v1/rooms/${name}/messages/${id}`, { text: `see ${first} and ${second}` });
     assert.equal(edited.status, 200);
     for (const s of [onA, onB]) await s.waitFor((ev) => updated(ev, 2).length === 1, 'both previews on each node', 15_000);
     assert.deepEqual(requested.filter((p) => p.startsWith(`/${t}`)).sort(), [`/${t}-1`, `/${t}-2`], 'each URL fetched once in the cluster');

@@ -5,31 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Api, newUser } from '../helpers/api.ts';
-import { createDatabase, startNode, startRedis, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+import { useTwoNodes } from '../helpers/cluster.ts';
 import { openEvents, readyOf } from '../helpers/sse.ts';
 
 describe('push across two nodes (PostgreSQL + Redis)', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
-  let a: NodeProcess;
-  let b: NodeProcess;
-
-  before(async () => {
-    db = await createDatabase();
-    redis = await startRedis();
-    [a, b] = await Promise.all([startNode(db.url, redis.url), startNode(db.url, redis.url)]);
-  });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await db?.drop();
-  });
-
+  const nodes = useTwoNodes({}, { together: true });
   it('one VAPID key for both nodes, and subscriptions visible from either', async () => {
-    const u = await newUser(a.url, 'pk');
-    const onB = new Api(b.url, u.token);
+    const u = await newUser(nodes.a.url, 'pk');
+    const onB = new Api(nodes.b.url, u.token);
     const [ka, kb] = [await u.api.get('/api/v1/push/key'), await onB.get('/api/v1/push/key')];
     assert.equal(ka.status, 200);
     assert.equal(ka.body.public_key, kb.body.public_key);
@@ -44,13 +29,13 @@ describe('push across two nodes (PostgreSQL + Redis)', () => {
   });
 
   it('a page posts its visibility to either node: the stream on B is found from A; an unknown one is 404', async () => {
-    const u = await newUser(a.url, 'pv');
-    const onB = await openEvents(b.url, u.token);
+    const u = await newUser(nodes.a.url, 'pv');
+    const onB = await openEvents(nodes.b.url, u.token);
     const id = readyOf(onB).stream_id;
     assert.equal((await u.api.post('/api/v1/events/visibility', { stream_id: id, visible: false })).status, 204, 'posted on A');
-    assert.equal((await new Api(b.url, u.token).post('/api/v1/events/visibility', { stream_id: id, visible: true })).status, 204, 'posted on B');
+    assert.equal((await new Api(nodes.b.url, u.token).post('/api/v1/events/visibility', { stream_id: id, visible: true })).status, 204, 'posted on B');
     assert.equal((await u.api.post('/api/v1/events/visibility', { stream_id: 'nowhere', visible: true })).status, 404);
-    const other = await newUser(a.url, 'pw');
+    const other = await newUser(nodes.a.url, 'pw');
     assert.equal((await other.api.post('/api/v1/events/visibility', { stream_id: id, visible: true })).status, 404, 'not theirs');
     onB.close();
   });

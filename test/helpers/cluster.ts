@@ -5,11 +5,13 @@
  * Everything started here is also stopped on process exit, so a failing test
  * leaves no databases, servers or node processes behind.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Broker } from '../../src/broker/broker.ts';
@@ -226,4 +228,42 @@ export async function startLocalNode(databaseUrl: string, broker: Broker): Promi
 /** Wait until GET /readyz answers `status`. */
 export async function waitReady(base: string, status: number, timeoutMs = 20_000): Promise<void> {
   await waitFor(async () => (await fetch(base + '/readyz').catch(() => null))?.status === status, `${base}/readyz ${status}`, timeoutMs);
+}
+
+/** Two Natter processes on one fresh PostgreSQL database and a dedicated redis-server, for a describe block. */
+export interface TwoNodes {
+  readonly a: NodeProcess;
+  readonly b: NodeProcess;
+  readonly db: TestDatabase;
+}
+
+/**
+ * Start two nodes in before() (A first, so it migrates, then B; or both at once with `together`, to race the
+ * first start) and stop them, Redis and the database in after(). Read the fields only inside hooks and tests.
+ */
+export function useTwoNodes(env: Record<string, string> = {}, opts: { together?: boolean } = {}): TwoNodes {
+  let db: TestDatabase | undefined;
+  let redis: RedisServer | undefined;
+  let a: NodeProcess | undefined;
+  let b: NodeProcess | undefined;
+  before(async () => {
+    db = await createDatabase();
+    redis = await startRedis();
+    if (opts.together) [a, b] = await Promise.all([startNode(db.url, redis.url, env), startNode(db.url, redis.url, env)]);
+    else {
+      a = await startNode(db.url, redis.url, env);
+      b = await startNode(db.url, redis.url, env);
+    }
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+    await db?.drop();
+  });
+  const need = <T>(x: T | undefined): T => x ?? assert.fail('useTwoNodes(): the nodes start in before(); read them inside a hook or a test');
+  return {
+    get a() { return need(a); },
+    get b() { return need(b); },
+    get db() { return need(db); },
+  };
 }
