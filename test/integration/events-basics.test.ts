@@ -55,28 +55,31 @@ describe('response', () => {
     }
   });
 
-  it('ready carries {user, rooms, cursor}: the user, exactly the rooms they are a member of, and a cursor', async () => {
+  it('ready carries {user, rooms, cursor, stream_id}: the user, exactly the rooms they are a member of, a cursor and the stream\'s id (v1.1)', async () => {
     const mine = await room(alice, 'private');
     const joined = await room(bob, 'public');
     assert.equal((await alice.api.post(`/api/v1/rooms/${joined}/join`)).status, 200);
     const notJoined = await room(bob, 'public');
     const theirs = await room(bob, 'private');
     const s = await openEvents(server.url, alice.token);
-    const ready = readyOf(s);
-    assert.deepEqual(Object.keys(ready).sort(), ['cursor', 'rooms', 'user']);
-    const me = (await alice.api.get('/api/v1/me')).body.user;
-    assert.deepEqual(ready.user, me);
-    const names = ready.rooms.map((r: any) => r.name).sort();
-    assert.deepEqual(names, ['general', mine, joined].sort());
-    assert.ok(!names.includes(notJoined) && !names.includes(theirs));
-    const restRooms = (await alice.api.get('/api/v1/rooms')).body.rooms;
-    for (const r of ready.rooms) {
-      assert.equal(r.member, true);
-      assert.deepEqual(r, restRooms.find((x: any) => x.name === r.name), `ready room ${r.name} is the room object of GET /rooms`);
+    try {
+      const ready = readyOf(s);
+      assert.deepEqual(Object.keys(ready).sort(), ['cursor', 'rooms', 'stream_id', 'user']);
+      const me = (await alice.api.get('/api/v1/me')).body.user;
+      assert.deepEqual(ready.user, me);
+      const names = ready.rooms.map((r: any) => r.name).sort();
+      assert.deepEqual(names, ['general', mine, joined].sort());
+      assert.ok(!names.includes(notJoined) && !names.includes(theirs));
+      const restRooms = (await alice.api.get('/api/v1/rooms')).body.rooms;
+      for (const r of ready.rooms) {
+        assert.equal(r.member, true);
+        assert.deepEqual(r, restRooms.find((x: any) => x.name === r.name), `ready room ${r.name} is the room object of GET /rooms`);
+      }
+      assert.equal(typeof ready.cursor, 'string');
+      assert.ok(ready.cursor.length > 0);
+    } finally {
+      s.close(); // also when an assertion fails: a stream left open would fail the reconnect test below
     }
-    assert.equal(typeof ready.cursor, 'string');
-    assert.ok(ready.cursor.length > 0);
-    s.close();
   });
 
   it('401 JSON (not a stream) without a session or with a bad token', async () => {
