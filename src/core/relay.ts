@@ -31,6 +31,8 @@ export interface Receivers {
 
 /** How long a visibility post waits for the node holding the stream to answer before it is 404. */
 export const VISIBILITY_ASK_MS = 1000;
+/** Visibility questions to other nodes waiting at once on this node; more are answered "not found" at once (bounded memory). */
+export const VISIBILITY_ASKS_MAX = 1000;
 
 export class Relay implements LiveSink, PresencePeers {
   private receivers: Receivers | null = null;
@@ -88,7 +90,7 @@ export class Relay implements LiveSink, PresencePeers {
    */
   async visibility(userId: string, streamId: string, visible: boolean): Promise<boolean> {
     if (this.receivers?.streams.setVisibility(userId, streamId, visible)) return true;
-    if (!this.broker.remote) return false;
+    if (!this.broker.remote || this.asks.size >= VISIBILITY_ASKS_MAX) return false;
     const ask = `${this.broker.nodeId}:${++this.askSeq}`;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => settle(false), VISIBILITY_ASK_MS);

@@ -146,3 +146,20 @@ describe('Relay', () => {
     assert.deepEqual(aliceB.events().map((e) => e.event), ['ready', 'read']);
   });
 });
+
+describe('Relay: page visibility across nodes', () => {
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  it('a post on A reaches the stream on B; a stream no node holds, or another user\'s, is not found', async () => {
+    const { a, b } = await cluster();
+    const sink = await b.open('alice');
+    const id = JSON.parse(sink.parse().events[0]!.data).stream_id as string;
+    assert.equal(await a.relay.visibility('alice', id, false), true, 'asked B, B answered');
+    assert.equal(await b.relay.visibility('alice', id, true), true, 'held here');
+    assert.equal(await a.relay.visibility('bob', id, false), false, 'not bob\'s');
+    assert.equal(await a.relay.visibility('alice', 'nowhere', false), false);
+  });
+});
+
