@@ -137,23 +137,20 @@ export function loadConfig(env: Env): Config {
   };
   const guestsRaw = env.NATTER_GUESTS ?? '1';
   if (!['0', '1', 'true', 'false'].includes(guestsRaw)) problems.push(`NATTER_GUESTS=${JSON.stringify(guestsRaw)}: expected 1 or 0`);
-  const uploadsRaw = env.NATTER_UPLOADS || '1';
-  if (!['0', '1', 'true', 'false'].includes(uploadsRaw)) problems.push(`NATTER_UPLOADS=${JSON.stringify(uploadsRaw)}: expected 1 or 0`);
-  const previewsRaw = env.NATTER_PREVIEWS || '1';
-  if (!['0', '1', 'true', 'false'].includes(previewsRaw)) problems.push(`NATTER_PREVIEWS=${JSON.stringify(previewsRaw)}: expected 1 or 0`);
   const flag = (name: string, def: '0' | '1'): boolean => {
     const raw = env[name] || def;
     if (!['0', '1', 'true', 'false'].includes(raw)) problems.push(`${name}=${JSON.stringify(raw)}: expected 1 or 0`);
     return raw === '1' || raw === 'true';
   };
+  const uploads = flag('NATTER_UPLOADS', '1');
+  const previews = flag('NATTER_PREVIEWS', '1');
   const fetchAllow = env.NATTER_FETCH_ALLOW ?? '';
   try {
     new FetchAllow(fetchAllow);
   } catch (err) {
     problems.push(`NATTER_FETCH_ALLOW=${JSON.stringify(fetchAllow)}: ${(err as Error).message.replace(/^NATTER_FETCH_ALLOW: /, '')}`);
   }
-  const cookieSecureRaw = env.NATTER_COOKIE_SECURE || '0';
-  if (!['0', '1', 'true', 'false'].includes(cookieSecureRaw)) problems.push(`NATTER_COOKIE_SECURE=${JSON.stringify(cookieSecureRaw)}: expected 1 or 0`);
+  const cookieSecure = flag('NATTER_COOKIE_SECURE', '0');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected one of ${[...LOG_LEVELS].join(', ')}`);
   const host = env.HOST || '127.0.0.1';
@@ -177,11 +174,11 @@ export function loadConfig(env: Env): Config {
     actionRate: rate('NATTER_ACTION_RATE', { count: 120, windowMs: 60_000 }),
     authRate: rate('NATTER_AUTH_RATE', { count: 20, windowMs: 60_000 }),
     searchRate: rate('NATTER_SEARCH_RATE', { count: 30, windowMs: 60_000 }),
-    uploads: uploadsRaw === '1' || uploadsRaw === 'true',
+    uploads,
     maxUpload: int('NATTER_MAX_UPLOAD', 10 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     uploadTtlMs: int('NATTER_UPLOAD_TTL_MS', DAY, 1000, 3650 * DAY),
     uploadRate: rate('NATTER_UPLOAD_RATE', { count: 20, windowMs: 60_000 }),
-    previews: previewsRaw === '1' || previewsRaw === 'true',
+    previews,
     fetchAllow,
     push: flag('NATTER_PUSH', '1'),
     pushDelayMs: int('NATTER_PUSH_DELAY_MS', 10_000, 0, DAY),
@@ -195,7 +192,7 @@ export function loadConfig(env: Env): Config {
     maxBody: int('NATTER_MAX_BODY', 65_536, 1024, 64 * 1024 * 1024),
     requestTimeoutMs: int('NATTER_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     metricsToken: env.NATTER_METRICS_TOKEN || null,
-    cookieSecure: cookieSecureRaw === '1' || cookieSecureRaw === 'true',
+    cookieSecure,
     streamBuffer: int('NATTER_STREAM_BUFFER', 1024 * 1024, 4096, 1024 * 1024 * 1024),
     replayStallMs: int('NATTER_REPLAY_STALL_MS', 10_000, 0, 3_600_000),
     replaysMax: int('NATTER_REPLAYS_MAX', 64, 0, 1_000_000),

@@ -141,7 +141,7 @@ export class Chat {
     if (new Set(attachments).size < attachments.length) throw new ChatError('invalid_attachment', 'attachments: an upload is listed twice');
     const access = await this.member(user, name);
     const online = (id: string) => this.online.isOnline(id);
-    const uploadsSince = new Date(Date.now() - this.hooks.uploadTtlMs).toISOString();
+    const uploadsSince = attachments.length > 0 ? new Date(Date.now() - this.hooks.uploadTtlMs).toISOString() : undefined;
     const posted = this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online, attachments, uploadsSince }));
     if (posted.created) this.hooks.onText(access.record.id, posted.message);
     return posted;

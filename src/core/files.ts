@@ -51,7 +51,7 @@ const REAP_BATCH = 100;
 export type FilesStore = Pick<Store, 'uploads' | 'files' | 'findRoom'>;
 
 /** A file a request may read: the upload, and the key and size of the bytes to send. */
-export interface Readable {
+export interface OpenFile {
   upload: Upload;
   key: string;
   size: number;
@@ -61,6 +61,8 @@ export interface Readable {
 const thumbKey = (id: string): string => `${id}-t`;
 
 export class Files {
+  private reaping: Promise<unknown> | null = null;
+
   constructor(
     private readonly store: FilesStore,
     private readonly media: Media,
@@ -128,7 +130,7 @@ export class Files {
   }
 
   /** The bytes `user` may read for `GET /files/:id` (or its thumbnail); 404 for everyone else. */
-  async open(user: User, id: string, thumbnail: boolean): Promise<Readable> {
+  async open(user: User, id: string, thumbnail: boolean): Promise<OpenFile> {
     const rec = await this.store.uploads.getUpload(id);
     if (!rec || !(await this.mayRead(user, rec)) || (thumbnail && !rec.thumbnail)) throw notFound(`file ${id}`);
     const key = thumbnail ? thumbKey(id) : id;
@@ -174,8 +176,6 @@ export class Files {
       if (keys.length < REAP_BATCH) return deleted;
     }
   }
-
-  private reaping: Promise<unknown> | null = null;
 
   /** Delete dead bytes now, in the background (a deleted upload or message); the periodic sweep catches what this misses. */
   reapSoon(): void {

@@ -88,6 +88,14 @@ export function attach(u: TestUser, room: string, ids: string[], text = '', extr
 // ---- what every file response carries
 
 /** The headers every file response carries (API v1.1 §3 Serving and the Clarifications). */
+/** A fresh 20×10 PNG of `u`'s attached to a new message in `room`; returns [upload, message]. */
+export async function attachedUpload(u: TestUser, room: string): Promise<[any, any]> {
+  const up = await upload(u, await png(20, 10), 'a.png');
+  const r = await attach(u, room, [up.id]);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return [up, r.body.message];
+}
+
 export function assertFileHeaders(h: Headers, contentType: string): void {
   assert.equal(h.get('x-content-type-options'), 'nosniff');
   assert.equal(h.get('content-security-policy'), "sandbox; default-src 'none'");

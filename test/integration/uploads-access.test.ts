@@ -7,7 +7,7 @@ import { before, it } from 'node:test';
 import { Api, newUser, room, type TestUser } from '../helpers/api.ts';
 import { assertError } from '../helpers/rest.ts';
 import { describeEachStore, type StoreServer } from '../helpers/stores.ts';
-import { attach, getFile, png, upload } from '../helpers/uploads.ts';
+import { attach, attachedUpload, getFile, png, upload } from '../helpers/uploads.ts';
 
 /** The status of GET `path` for `u`. */
 async function status(u: TestUser | Api, path: string): Promise<number> {
@@ -32,13 +32,8 @@ describeEachStore('uploads: access and deleting', (server: StoreServer) => {
     carol = await newUser(server.url, 'ac');
   });
 
-  /** An upload of alice's attached to a new message in `name`; returns [upload, message]. */
-  const attached = async (name: string, u: TestUser = alice): Promise<[any, any]> => {
-    const up = await upload(u, await png(20, 10), 'a.png');
-    const r = await attach(u, name, [up.id]);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return [up, r.body.message];
-  };
+  /** An upload of alice's (or `u`'s) attached to a new message in `name`; returns [upload, message]. */
+  const attached = (name: string, u: TestUser = alice): Promise<[any, any]> => attachedUpload(u, name);
 
   // ---- access
 

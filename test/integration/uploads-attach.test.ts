@@ -9,7 +9,7 @@ import { Api, newUser, post, room, type TestUser } from '../helpers/api.ts';
 import { assertError } from '../helpers/rest.ts';
 import { dataOf, openEvents } from '../helpers/sse.ts';
 import { describeEachStore, type StoreServer } from '../helpers/stores.ts';
-import { attach, getFile, png, upload } from '../helpers/uploads.ts';
+import { attach, attachedUpload, getFile, png, upload } from '../helpers/uploads.ts';
 import { uniq } from '../helpers/wait.ts';
 
 /** The status of GET `path` for `u`. */
@@ -33,13 +33,8 @@ describeEachStore('uploads: attaching', (server: StoreServer) => {
     bob = await newUser(server.url, 'ab');
   });
 
-  /** An upload of alice's attached to a new message in `name`; returns [upload, message]. */
-  const attached = async (name: string, u: TestUser = alice): Promise<[any, any]> => {
-    const up = await upload(u, await png(20, 10), 'a.png');
-    const r = await attach(u, name, [up.id]);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return [up, r.body.message];
-  };
+  /** An upload of alice's (or `u`'s) attached to a new message in `name`; returns [upload, message]. */
+  const attached = (name: string, u: TestUser = alice): Promise<[any, any]> => attachedUpload(u, name);
 
   it('201 with the attachments in the given order, as full upload objects; history carries them', async () => {
     const name = await room(alice, 'public');

@@ -146,7 +146,7 @@ export async function editText(tx: Tx, roomId: number, mid: number, text: string
   const replyAuthorId = row.reply_author_id === null ? null : String(row.reply_author_id);
   await derive(tx, { id: mid, roomId, seq: row.seq, authorId: String(row.author_id), text, replyAuthorId }, online);
   // Previews of URLs no longer in the text go at once (new URLs are fetched after commit: core/previews.ts).
-  await tx.query(SQL.setPreviews, [previewsColumn(keptPreviews(readPreviews(row.previews), text)), mid]);
+  if (row.previews !== null) await tx.query(SQL.setPreviews, [previewsColumn(keptPreviews(readPreviews(row.previews), text)), mid]);
   return true;
 }
 

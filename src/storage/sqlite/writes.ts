@@ -130,7 +130,7 @@ export function editText(s: Statements, roomId: number, mid: number, text: strin
   const replyAuthorId = row.reply_author_id === null ? null : String(row.reply_author_id);
   derive(s, { id: mid, roomId, seq: row.seq, authorId: String(row.author_id), text, replyAuthorId }, online);
   // Previews of URLs no longer in the text go at once (new URLs are fetched after commit: core/previews.ts).
-  s.setPreviews.run(previewsColumn(keptPreviews(readPreviews(row.previews), text)), mid);
+  if (row.previews !== null) s.setPreviews.run(previewsColumn(keptPreviews(readPreviews(row.previews), text)), mid);
   return true;
 }
 
