@@ -35,7 +35,6 @@ export class LinkPreviews {
   private closed = false;
   private readonly concurrency: number;
   private readonly queueMax: number;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly store: Pick<Store, 'previews'>,
@@ -61,12 +60,6 @@ export class LinkPreviews {
     this.pump();
   }
 
-  /** Resolves when nothing is queued or running (tests, shutdown). */
-  idle(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   /** Stop taking work; what is queued is dropped, what runs finishes. */
   close(): void {
     this.closed = true;
@@ -82,7 +75,6 @@ export class LinkPreviews {
         .finally(() => {
           this.running--;
           this.pump();
-          if (this.running === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
         });
     }
   }
