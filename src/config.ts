@@ -56,6 +56,13 @@ export interface Config {
   pushDelayMs: number;
   /** NATTER_PUSH_EXCERPT, default true: false sends pushes without the message's text. */
   pushExcerpt: boolean;
+  /**
+   * NATTER_PUSH_CLAIM_MS, default 60000: how long one node holds a queued push while sending it; a node that dies
+   * mid-send leaves its pushes to another node after this long.
+   */
+  pushClaimMs: number;
+  /** NATTER_PUBLIC_URL, default http://HOST:PORT: the origin users reach (links in emails, the VAPID subject). */
+  publicUrl: string;
   /** NATTER_LOGIN_FAILURES, default 10/15m: failed logins per username (any address) before its logins get 429; null = off. */
   loginFailures: Rate | null;
   /** NATTER_SESSION_IDLE_MS, default 30 days: a session unused this long ends; 0 = never. */
@@ -164,8 +171,12 @@ export function loadConfig(env: Env): Config {
     problems.push('REDIS_URL is set but DATABASE_URL is SQLite: cluster mode needs DATABASE_URL=postgres://… (each node would otherwise hold a different history)');
   }
 
+  const port = int('PORT', 8080, 0, 65535);
+  const publicUrl = (env.NATTER_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  if (env.NATTER_PUBLIC_URL && !/^https?:\/\/[^\s/]+$/.test(publicUrl)) problems.push(`NATTER_PUBLIC_URL=${JSON.stringify(publicUrl)}: expected an origin like https://chat.example.com`);
+
   const config: Config = {
-    port: int('PORT', 8080, 0, 65535),
+    port,
     host,
     database: database ?? { kind: 'sqlite', path: './data/natter.db' },
     redisUrl,
@@ -183,6 +194,8 @@ export function loadConfig(env: Env): Config {
     push: flag('NATTER_PUSH', '1'),
     pushDelayMs: int('NATTER_PUSH_DELAY_MS', 10_000, 0, DAY),
     pushExcerpt: flag('NATTER_PUSH_EXCERPT', '1'),
+    publicUrl,
+    pushClaimMs: int('NATTER_PUSH_CLAIM_MS', 60_000, 1000, DAY),
     loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
     sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
     sessionMaxMs: int('NATTER_SESSION_MAX_MS', 90 * DAY, 0, 3650 * DAY),

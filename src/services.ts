@@ -14,6 +14,8 @@ import { Files } from './core/files.ts';
 import { Finder } from './core/finder.ts';
 import { LinkPreviews } from './core/previews.ts';
 import { PushSubscriptions } from './core/push.ts';
+import { PushDelivery } from './core/push-delivery.ts';
+import { VisibleSpans } from './core/visible-spans.ts';
 import { Hub } from './core/hub.ts';
 import { localLimits, type Limits } from './core/limits.ts';
 import { Presence } from './core/presence.ts';
@@ -23,6 +25,7 @@ import { Metrics } from './http/metrics.ts';
 import { media } from './media/images.ts';
 import { FetchAllow } from './net/fetch-guard.ts';
 import { fetchPreview } from './net/previews.ts';
+import { vapidSubject, webPushSender } from './net/web-push.ts';
 import type { Store } from './storage/store.ts';
 
 export interface Services {
@@ -44,8 +47,8 @@ export interface Services {
   relay: Relay;
   /** Counters and stream slots (per node, or shared through Redis). */
   limits: Limits;
-  /** Stop streams and timers (not the store or broker, which the node owns). Idempotent. */
-  stop(): void;
+  /** Stop streams and timers, and wait for background work in progress (not the store or broker, which the node owns). Idempotent. */
+  stop(): Promise<void>;
 }
 
 export interface ServiceHooks {
@@ -107,6 +110,16 @@ export async function createServices(config: Config, store: Store, broker: Broke
     enabled: config.push,
     plainHttpAllowed: (url) => allow.host(url.hostname) || allow.address(url.hostname.replace(/^\[|\]$/g, '')),
   }, () => webpush.generateVAPIDKeys());
+  // Web Push delivery (v1.1 §4): decided and sent from the database by whichever node gets there first.
+  const spans = new VisibleSpans(store.push.work, { streamsOf: (u) => hub.streamsOf(u), onStreamClosed: (cb) => streams.onStreamClosed(cb) });
+  const send = webPushSender(push.vapid, vapidSubject(config.publicUrl), allow, Math.min(10_000, Math.floor(config.pushClaimMs / 2)));
+  const delivery = new PushDelivery(store, store.push.work, spans, send, {
+    delayMs: config.pushDelayMs,
+    excerpt: config.pushExcerpt,
+    claimMs: config.pushClaimMs,
+    tickMs: Math.max(50, Math.min(1000, Math.floor(config.pushDelayMs / 4))),
+  }, (what, err) => hooks.onError?.(what, err));
+  if (config.push) delivery.start();
   const previews = new LinkPreviews(store, (events) => relay.publish(events), (url) => fetchPreview(url, allow), { enabled: config.previews }, (what, err) => hooks.onError?.(what, err));
 
   let stopped = false;
@@ -117,9 +130,13 @@ export async function createServices(config: Config, store: Store, broker: Broke
       uploadTtlMs: config.uploadTtlMs,
       onFilesDead: () => files.reapSoon(),
       onText: (roomId, message) => previews.request(roomId, message),
+      ...(config.push && {
+        onRead: (userId: string, roomId: number, seq: number) => delivery.onRead(userId, roomId, seq),
+        onDeleted: (roomId: number, seq: number) => delivery.onDeleted(roomId, seq),
+      }),
     }),
     finder: new Finder(store, presence),
-    stop() {
+    async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(sweeper);
@@ -128,6 +145,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
       streams.shutdown();
       feed.close();
       presence.close();
+      await delivery.stop();
     },
   };
 }

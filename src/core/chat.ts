@@ -33,6 +33,10 @@ export interface ChatHooks {
   onFilesDead(): void;
   /** A post or an edit committed this text: fetch its link previews (core/previews.ts). */
   onText(roomId: number, message: Message): void;
+  /** The user's read marker in the room moved to `seq`: notifications it covers are taken back (core/push-delivery.ts). */
+  onRead?(userId: string, roomId: number, seq: number): void;
+  /** Message `seq` of the room was deleted: its notifications are taken back. */
+  onDeleted?(roomId: number, seq: number): void;
 }
 
 /** Most attachments on one message (API v1.1 Limits). */
@@ -179,6 +183,7 @@ export class Chat {
     const found = await this.message(access, messageId);
     if (found.authorId !== user.id && access.role !== 'owner') throw forbidden('only the author or the room owner can delete a message');
     this.commit(await this.store.deleteMessage(access.record.id, messageId));
+    this.hooks.onDeleted?.(access.record.id, found.message.seq);
     if (found.message.attachments.length > 0) this.hooks.onFilesDead();
   }
 
@@ -199,7 +204,9 @@ export class Chat {
   async markRead(user: User, name: string, seq: number): Promise<void> {
     const access = await this.member(user, name);
     await this.store.markRead(access.record.id, user.id, seq);
-    this.live.read(user.id, access.record.name, Math.min(seq, access.record.lastSeq));
+    const read = Math.min(seq, access.record.lastSeq);
+    this.live.read(user.id, access.record.name, read);
+    this.hooks.onRead?.(user.id, access.record.id, read);
   }
 
   /** Members as the API shows them: with whether each is online now. */

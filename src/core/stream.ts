@@ -59,6 +59,7 @@ export class Streams {
   private readonly replayQueue: (() => void)[] = [];
   /** Shared slots (cluster mode) of open streams, returned on close. */
   private readonly slotOf = new Map<Subscriber, string>();
+  private readonly closedListeners: ((sub: Subscriber) => void)[] = [];
   private slotSeq = 0;
 
   constructor(
@@ -220,18 +221,23 @@ export class Streams {
     else this.replaying--;
   }
 
-  /** End every stream of a session (logout): within this call. */
   /** The page of the user's stream `streamId` on this node became visible or hidden; false when no such stream is here. */
   setVisibility(userId: string, streamId: string, visible: boolean): boolean {
     for (const sub of this.hub.streamsOf(userId)) {
       if (sub.streamId === streamId && !sub.closed) {
-        sub.visible = visible;
+        sub.setVisible(visible);
         return true;
       }
     }
     return false;
   }
 
+  /** Call `cb` with each stream as it closes (after the hub let go of it). */
+  onStreamClosed(cb: (sub: Subscriber) => void): void {
+    this.closedListeners.push(cb);
+  }
+
+  /** End every stream of a session (logout): within this call. */
   endSession(sessionId: string, userId: string): void {
     for (const sub of [...this.hub.streamsOf(userId)]) if (sub.sessionId === sessionId) sub.close('logout');
   }
@@ -255,6 +261,7 @@ export class Streams {
     else this.perIp.delete(sub.ip);
     this.metrics.closed(reason);
     if (sub.wentLive) this.presence.down({ id: sub.userId, username: sub.username }, rooms);
+    for (const cb of this.closedListeners) cb(sub);
   }
 
   /** Send `: ping` to streams that have been silent for the heartbeat interval. */

@@ -48,6 +48,9 @@ export interface SubscriberOwner {
   visible?: boolean;
 }
 
+/** Ended visible stretches a stream keeps until they are taken. */
+const ENDED_SPANS_MAX = 16;
+
 /** While a stream replays, the events it must not miss wait here; past this many it is closed as slow. */
 export const PENDING_QUEUE_MAX = 20_000;
 
@@ -71,8 +74,13 @@ export class Subscriber {
   readonly ip: string;
   /** v1.1 §4: this stream's id (in `ready`, new on every connection), for visibility posts. */
   readonly streamId: string;
-  /** v1.1 §4: whether the page showing this stream is visible (reported by the page; starts visible unless opened with ?visible=0). */
-  visible: boolean;
+  /**
+   * v1.1 §4: the first log position of the current visible stretch (null while the page is hidden). The page
+   * reports its visibility; a stream starts visible unless opened with ?visible=0.
+   */
+  private visibleFrom: number | null;
+  /** Visible stretches [from, to] that ended and were not taken yet (core/visible-spans.ts takes them). */
+  private endedSpans: [number, number][] | null = null;
   private state: 'pending' | 'live' | 'closed' = 'pending';
   /** Highest log position written to this stream; stored events at or below it are skipped (dedupe). */
   private pos = 0;
@@ -89,7 +97,36 @@ export class Subscriber {
     this.sessionId = owner.sessionId;
     this.ip = owner.ip;
     this.streamId = owner.streamId ?? '';
-    this.visible = owner.visible ?? true;
+    this.visibleFrom = owner.visible === false ? null : 1;
+  }
+
+  /** Whether the page showing this stream is visible. */
+  get visible(): boolean {
+    return this.visibleFrom !== null;
+  }
+
+  /** The page became visible or hidden: a visible stretch starts after what was written, or ends at it. */
+  setVisible(visible: boolean): void {
+    if (visible === this.visible) return;
+    if (visible) {
+      this.visibleFrom = this.pos + 1;
+      return;
+    }
+    if (this.pos >= this.visibleFrom!) {
+      const ended = (this.endedSpans ??= []);
+      // A page flipping without anyone taking its stretches keeps the newest few (older ones only make a push likelier).
+      if (ended.length >= ENDED_SPANS_MAX) ended.shift();
+      ended.push([this.visibleFrom!, this.pos]);
+    }
+    this.visibleFrom = null;
+  }
+
+  /** The log positions written while visible: stretches that ended since the last call, and the current one so far. */
+  takeSpans(): [number, number][] {
+    const out = this.endedSpans ?? [];
+    this.endedSpans = null;
+    if (this.visibleFrom !== null && this.pos >= this.visibleFrom) out.push([this.visibleFrom, this.pos]);
+    return out;
   }
 
   /** Still replaying: events are held, not routed. */
@@ -126,7 +163,9 @@ export class Subscriber {
 
   /** Replay starts after `pos` (the client's cursor, or the head for a fresh stream). */
   replayFrom(pos: number): void {
-    if (this.state === 'pending') this.pos = pos;
+    if (this.state !== 'pending') return;
+    this.pos = pos;
+    if (this.visibleFrom !== null) this.visibleFrom = pos + 1;
   }
 
   /** Replay has covered the log up to `pos`: events up to there are not sent again. */

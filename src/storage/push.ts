@@ -23,7 +23,11 @@ export interface NewSubscription {
   auth: string;
 }
 
+import type { PushWork } from './push-work.ts';
+
 export interface PushStore {
+  /** Delivery: the decision's facts, the queue of pushes, the visible-stream record (push-work.ts). */
+  readonly work: PushWork;
   /** The value stored under `name`, storing `make()` first when there is none (one winner when nodes race). */
   serverKey(name: string, make: () => string): Promise<string>;
   /**

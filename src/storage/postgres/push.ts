@@ -4,6 +4,7 @@
  * racing for one endpoint or one key agree. Mirrors sqlite/push.ts.
  */
 import { parseId } from '../rows.ts';
+import { PostgresPushWork } from './push-work.ts';
 import { toSubscription, type NewSubscription, type PushStore, type PushSubscriptionRecord, type SubscriptionRow } from '../push.ts';
 import type { Tx } from './db.ts';
 import type { Db } from './writes.ts';
@@ -23,10 +24,14 @@ const SQL = {
 } as const;
 
 export class PostgresPush implements PushStore {
+  readonly work: PostgresPushWork;
+
   constructor(
     private readonly write: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>,
     private readonly read: <T>(fn: (db: Db) => Promise<T>) => Promise<T>,
-  ) {}
+  ) {
+    this.work = new PostgresPushWork(write, read);
+  }
 
   async serverKey(name: string, make: () => string): Promise<string> {
     const have = await this.read(async (db) => (await db.query<{ value: string }>(SQL.key, [name])).rows[0]);

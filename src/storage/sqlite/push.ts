@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { now, parseId } from '../rows.ts';
+import { SqlitePushWork } from './push-work.ts';
 import { toSubscription, type NewSubscription, type PushStore, type PushSubscriptionRecord, type SubscriptionRow } from '../push.ts';
 
 const SQL = {
@@ -23,8 +24,10 @@ const SQL = {
 
 export class SqlitePush implements PushStore {
   private readonly s;
+  readonly work: SqlitePushWork;
 
   constructor(db: Database.Database, private readonly write: <T>(fn: () => T) => Promise<T>) {
+    this.work = new SqlitePushWork(db, write);
     const p = <R>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
       keyInsert: p(SQL.keyInsert), key: p<{ value: string }>(SQL.key), byEndpoint: p<{ id: string }>(SQL.byEndpoint),
