@@ -41,8 +41,12 @@ export interface PushDeliveryOptions {
 const CURSOR = 'push';
 /** Log events read per round. */
 const PAGE = 500;
-/** Pushes claimed, and sent together, per batch. */
+/** Pushes claimed per batch. */
 const BATCH = 32;
+/** Pushes in flight at once per node: sends run beside the rounds, so one slow push service delays nobody else. */
+const IN_FLIGHT_MAX = 128;
+/** How long stopping waits for sends in flight (an abandoned one is sent again, with the same Topic, once its claim expires). */
+const STOP_WAIT_MS = 5000;
 /** How long a push is retried, and the oldest message still pushed (a node down longer does not push old news). */
 export const PUSH_GIVE_UP_MS = 3_600_000;
 const BACKOFF_MAX_MS = 10 * 60_000;
@@ -65,6 +69,7 @@ export class PushDelivery {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly log: Pick<EventLog, 'head' | 'readLog'>,
@@ -87,6 +92,9 @@ export class PushDelivery {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.inFlight), new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** One round: record visibility, decide what is due, send what is queued. Rounds never overlap. */
@@ -149,11 +157,16 @@ export class PushDelivery {
     });
   }
 
-  /** Claim and send queued pushes, a batch at a time, until none is due (bounded per round). */
+  /** Claim queued pushes, a batch at a time, until none is due or IN_FLIGHT_MAX are in flight; send them without waiting. */
   async sendQueued(): Promise<void> {
-    for (let round = 0; round < 16 && !this.stopped; round++) {
-      const batch = await this.work.claim(BATCH, Date.now(), this.opts.claimMs);
-      await Promise.all(batch.map((q) => this.sendOne(q).catch((err: unknown) => this.onError('push send', err))));
+    while (!this.stopped && this.inFlight.size < IN_FLIGHT_MAX) {
+      const batch = await this.work.claim(Math.min(BATCH, IN_FLIGHT_MAX - this.inFlight.size), Date.now(), this.opts.claimMs);
+      for (const q of batch) {
+        const sending: Promise<void> = this.sendOne(q)
+          .catch((err: unknown) => this.onError('push send', err))
+          .finally(() => this.inFlight.delete(sending));
+        this.inFlight.add(sending);
+      }
       if (batch.length < BATCH) return;
     }
   }
