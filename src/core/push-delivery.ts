@@ -50,6 +50,8 @@ const STOP_WAIT_MS = 5000;
 /** How long a push is retried, and the oldest message still pushed (a node down longer does not push old news). */
 export const PUSH_GIVE_UP_MS = 3_600_000;
 const BACKOFF_MAX_MS = 10 * 60_000;
+/** Rounds between prunings of the visible-stream record. */
+const PRUNE_EVERY = 100;
 
 /** The `tag` of a room's notifications: a newer one replaces the older. */
 export const pushTag = (room: string): string => `natter:${room}`;
@@ -70,6 +72,7 @@ export class PushDelivery {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private rounds = 0;
 
   constructor(
     private readonly log: Pick<EventLog, 'head' | 'readLog'>,
@@ -133,6 +136,8 @@ export class PushDelivery {
       to = e.pos;
     }
     if (to > from) await this.work.enqueue(CURSOR, from, to, [...queued.values()], now);
+    // Stretches below the cursor decide nothing any more; an hour's margin covers any node's clock.
+    if (++this.rounds % PRUNE_EVERY === 0) await this.work.pruneSpans(to, now - PUSH_GIVE_UP_MS);
   }
 
   private async decideMessage(roomId: number, pos: number, m: Message, committedAt: number, now: number, queued: Map<string, NewPush>): Promise<void> {

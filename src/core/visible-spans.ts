@@ -25,13 +25,12 @@ export class VisibleSpans {
   private users = new Set<string>();
   /** Stretches of closed streams, written at the next flush. */
   private closed: VisibleSpan[] = [];
-  /** What was last written per open stretch (`stream from` → to), to skip unchanged ones. */
-  private readonly written = new Map<string, number>();
+  /** The stretch last written per stream (`from to`), to skip it while unchanged. */
+  private written = new WeakMap<Subscriber, string>();
 
   constructor(private readonly work: Pick<PushWork, 'pushUsers' | 'recordSpans'>, private readonly streams: SpanSource) {
     streams.onStreamClosed((sub) => {
       if (this.users.has(sub.userId)) this.closed.push(...spansOf(sub));
-      for (const key of this.written.keys()) if (key.startsWith(`${sub.streamId} `)) this.written.delete(key);
     });
   }
 
@@ -42,9 +41,9 @@ export class VisibleSpans {
     for (const userId of this.users) {
       for (const sub of this.streams.streamsOf(userId)) {
         for (const span of spansOf(sub)) {
-          const key = `${span.streamId} ${span.fromPos}`;
-          if (this.written.get(key) === span.toPos) continue;
-          this.written.set(key, span.toPos);
+          const key = `${span.fromPos} ${span.toPos}`;
+          if (this.written.get(sub) === key) continue;
+          this.written.set(sub, key);
           spans.push(span);
         }
       }
@@ -54,7 +53,7 @@ export class VisibleSpans {
     } catch (err) {
       // Not written: try these again at the next flush (growing stretches are re-read from the streams anyway).
       this.closed.push(...spans);
-      for (const s of spans) this.written.delete(`${s.streamId} ${s.fromPos}`);
+      this.written = new WeakMap();
       throw err;
     }
     this.users = new Set(await this.work.pushUsers());
