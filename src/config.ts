@@ -63,6 +63,12 @@ export interface Config {
   pushClaimMs: number;
   /** NATTER_PUBLIC_URL, default http://HOST:PORT: the origin users reach (links in emails, the VAPID subject). */
   publicUrl: string;
+  /** NATTER_SMTP_URL, default unset (email off): `smtp://` or `smtps://`, with optional user:pass@, for verification mails and digests. */
+  smtpUrl: string | null;
+  /** NATTER_SMTP_FROM, default `Natter <natter@HOST>` with the host of NATTER_PUBLIC_URL: the From of every email. */
+  smtpFrom: string;
+  /** NATTER_EMAIL_DELAY_MS, default 15 min: how long a DM or mention stays unread before it is mailed, and the least gap between a user's emails. */
+  emailDelayMs: number;
   /** NATTER_LOGIN_FAILURES, default 10/15m: failed logins per username (any address) before its logins get 429; null = off. */
   loginFailures: Rate | null;
   /** NATTER_SESSION_IDLE_MS, default 30 days: a session unused this long ends; 0 = never. */
@@ -174,6 +180,10 @@ export function loadConfig(env: Env): Config {
   const port = int('PORT', 8080, 0, 65535);
   const publicUrl = (env.NATTER_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   if (env.NATTER_PUBLIC_URL && !/^https?:\/\/[^\s/]+$/.test(publicUrl)) problems.push(`NATTER_PUBLIC_URL=${JSON.stringify(publicUrl)}: expected an origin like https://chat.example.com`);
+  const smtpUrl = env.NATTER_SMTP_URL || null;
+  if (smtpUrl !== null && !isSmtpUrl(smtpUrl)) problems.push(`NATTER_SMTP_URL=${JSON.stringify(redactUrl(smtpUrl))}: expected smtp://[user:pass@]host[:port] or smtps://…`);
+  const smtpFrom = env.NATTER_SMTP_FROM || `Natter <natter@${URL.canParse(publicUrl) ? new URL(publicUrl).hostname : 'localhost'}>`;
+  if (/[\r\n\0]/.test(smtpFrom) || !smtpFrom.includes('@')) problems.push(`NATTER_SMTP_FROM=${JSON.stringify(smtpFrom)}: expected an address like "Natter <natter@example.com>"`);
 
   const config: Config = {
     port,
@@ -195,6 +205,9 @@ export function loadConfig(env: Env): Config {
     pushDelayMs: int('NATTER_PUSH_DELAY_MS', 10_000, 0, DAY),
     pushExcerpt: flag('NATTER_PUSH_EXCERPT', '1'),
     publicUrl,
+    smtpUrl,
+    smtpFrom,
+    emailDelayMs: int('NATTER_EMAIL_DELAY_MS', 900_000, 0, 30 * DAY),
     pushClaimMs: int('NATTER_PUSH_CLAIM_MS', 60_000, 1000, DAY),
     loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
     sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
@@ -255,6 +268,11 @@ function parseDatabaseUrl(raw: string, problems: string[]): StoreUrl | undefined
   return undefined;
 }
 
+/** `smtp://` or `smtps://` with a host (user:pass@, a port and nodemailer's query options allowed). */
+function isSmtpUrl(raw: string): boolean {
+  return /^smtps?:\/\/\S+$/.test(raw) && URL.canParse(raw) && new URL(raw).hostname !== '';
+}
+
 /** Replace the password of a URL (`postgres://u:secret@h` → `postgres://u:***@h`) for logs and errors. */
 export function redactUrl(raw: string): string {
   return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):([^@/]*)@/i, '$1$2:***@');
@@ -266,6 +284,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     ...c,
     database: c.database.kind === 'sqlite' ? `sqlite:${c.database.path}` : redactUrl(c.database.url),
     redisUrl: c.redisUrl && redactUrl(c.redisUrl),
+    smtpUrl: c.smtpUrl && redactUrl(c.smtpUrl),
     metricsToken: c.metricsToken && '***',
   };
 }

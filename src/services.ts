@@ -15,6 +15,8 @@ import { Finder } from './core/finder.ts';
 import { LinkPreviews } from './core/previews.ts';
 import { PushSubscriptions } from './core/push.ts';
 import { PushDelivery } from './core/push-delivery.ts';
+import { EmailAccounts } from './core/email.ts';
+import { EmailDigests } from './core/email-digest.ts';
 import { VisibleSpans } from './core/visible-spans.ts';
 import { Hub } from './core/hub.ts';
 import { localLimits, type Limits } from './core/limits.ts';
@@ -24,6 +26,7 @@ import { Streams } from './core/stream.ts';
 import { Metrics } from './http/metrics.ts';
 import { media } from './media/images.ts';
 import { FetchAllow } from './net/fetch-guard.ts';
+import { smtpMailer } from './net/mailer.ts';
 import { fetchPreview } from './net/previews.ts';
 import { vapidSubject, webPushSender } from './net/web-push.ts';
 import type { Store } from './storage/store.ts';
@@ -41,6 +44,8 @@ export interface Services {
   files: Files;
   /** Web Push keys and subscriptions (v1.1 §4). */
   push: PushSubscriptions;
+  /** Your email address and its verification (v1.1 §4); `email.enabled` when SMTP is configured. */
+  email: EmailAccounts;
   streams: Streams;
   feed: Feed;
   /** The cross-node protocol; `relay.sessionEnd` ends a session's streams on every node. */
@@ -120,12 +125,22 @@ export async function createServices(config: Config, store: Store, broker: Broke
     tickMs: Math.max(50, Math.min(1000, Math.floor(config.pushDelayMs / 4))),
   }, (what, err) => hooks.onError?.(what, err));
   if (config.push) delivery.start();
+  // Email (v1.1 §4): verification mails, and digests decided and sent from the database like pushes.
+  const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : null;
+  const email = new EmailAccounts(store.email, mailer?.send ?? null, { publicUrl: config.publicUrl, onError: (what, err) => hooks.onError?.(what, err) });
+  const digests = mailer && new EmailDigests(store, store.email, mailer.send, {
+    delayMs: config.emailDelayMs,
+    claimMs: EMAIL_CLAIM_MS,
+    tickMs: Math.max(50, Math.min(1000, Math.floor(config.emailDelayMs / 4))),
+    publicUrl: config.publicUrl,
+  }, (what, err) => hooks.onError?.(what, err));
+  digests?.start();
   const previews = new LinkPreviews(store, (events) => relay.publish(events), (url) => fetchPreview(url, allow), { enabled: config.previews }, (what, err) => hooks.onError?.(what, err));
 
   let stopped = false;
   return {
     config, store, broker, metrics, feed, streams, relay, limits,
-    auth, files, push,
+    auth, files, push, email,
     chat: new Chat(store, relay, presence, {
       uploadTtlMs: config.uploadTtlMs,
       onFilesDead: () => files.reapSoon(),
@@ -146,9 +161,14 @@ export async function createServices(config: Config, store: Store, broker: Broke
       feed.close();
       presence.close();
       await delivery.stop();
+      await digests?.stop();
+      mailer?.close();
     },
   };
 }
+
+/** How long one node holds a user's digest while sending it (far longer than a send may take: net/mailer.ts). */
+const EMAIL_CLAIM_MS = 5 * 60_000;
 
 /** How often expired sessions are swept: a quarter of the shorter lifetime, between 50 ms and a minute. */
 function sweepEvery(config: Config): number {

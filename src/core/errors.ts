@@ -10,6 +10,7 @@ const STATUS = {
   invalid_reply_to: 400,
   invalid_attachment: 400,
   invalid_subscription: 400,
+  invalid_token: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,

@@ -12,6 +12,13 @@ export interface User {
   created_at: string;
 }
 
+/** v1.1: your own user (`GET /me`, `/users/me`, sign-in answers) adds its private email fields (§4). */
+export interface OwnUser extends User {
+  email: string | null;
+  email_verified: boolean;
+  email_notifications: boolean;
+}
+
 /** The short form of a user inside messages, events and DM peers. */
 export interface UserRef {
   id: string;

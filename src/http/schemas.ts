@@ -4,7 +4,7 @@
  * come from core/validate.ts so the edge and the services agree.
  */
 import { Type, type Static } from 'typebox';
-import type { ErrorBody, Member, Message, Preview, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
+import type { ErrorBody, Member, Message, OwnUser, Preview, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
 import { CLIENT_ID_MAX, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMBERS_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
 
 export const UserRefSchema = Type.Object({ id: Type.String(), username: Type.String() });
@@ -12,6 +12,17 @@ export const UserRefSchema = Type.Object({ id: Type.String(), username: Type.Str
 export const UserSchema = Type.Object(
   { id: Type.String(), username: Type.String(), guest: Type.Boolean(), created_at: Type.String({ format: 'date-time' }) },
   { description: 'A user' },
+);
+
+/** v1.1: your own user (`GET /me`, `/users/me`, sign-in answers) with its private email fields (§4). */
+export const OwnUserSchema = Type.Object(
+  {
+    ...UserSchema.properties,
+    email: Type.Union([Type.String(), Type.Null()], { description: 'private: your address for email notifications, or null' }),
+    email_verified: Type.Boolean({ description: 'private: whether you confirmed the address with the mailed token' }),
+    email_notifications: Type.Boolean({ description: 'private: whether unread DMs and mentions are mailed (default true)' }),
+  },
+  { description: 'v1.1: your own user, with its private fields' },
 );
 
 export const VisibilitySchema = Type.Union([Type.Literal('public'), Type.Literal('private')]);
@@ -99,7 +110,7 @@ export const Credentials = Type.Object(
 );
 export const LoginBody = Type.Object({ username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: PASSWORD_MAX }) }, { additionalProperties: false });
 export const GuestBody = Type.Object({ username: Username }, { additionalProperties: false });
-export const AuthReply = Type.Object({ user: UserSchema, token: Type.String() });
+export const AuthReply = Type.Object({ user: OwnUserSchema, token: Type.String() });
 
 export const Topic = Type.String({ maxLength: TOPIC_MAX });
 export const CreateRoomBody = Type.Object(
@@ -210,6 +221,7 @@ export const errors = (...statuses: number[]): Record<number, typeof ErrorSchema
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const wireTypesAgree: [
   Same<Static<typeof UserSchema>, User>,
+  Same<Static<typeof OwnUserSchema>, OwnUser>,
   Same<Static<typeof UserRefSchema>, UserRef>,
   Same<Static<typeof VisibilitySchema>, Visibility>,
   Same<Static<typeof RoomSchema>, Room>,
@@ -218,5 +230,5 @@ const wireTypesAgree: [
   Same<Static<typeof PreviewSchema>, Preview>,
   Same<Static<typeof MemberSchema>, Member>,
   Same<Static<typeof ErrorSchema>, ErrorBody>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 void wireTypesAgree;

@@ -27,6 +27,7 @@ import { eventRoutes } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { profileRoutes } from './routes/profile.ts';
 import { pushRoutes } from './routes/push.ts';
 import { roomRoutes } from './routes/rooms.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -90,6 +91,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     await searchRoutes(scoped);
     await fileRoutes(scoped);
     await pushRoutes(scoped);
+    await profileRoutes(scoped);
   });
   await serveWeb(app, config.webDir);
   return app;

@@ -285,10 +285,10 @@ export interface EventLog {
 
 /** The whole seam: what main.ts opens and both implementations provide. */
 export type { NewUpload, UploadRecord, Uploads } from './uploads.ts';
+import type { EmailStore } from './email.ts';
 import type { FileStore } from './files.ts';
 import type { PushStore } from './push.ts';
 import type { Uploads } from './uploads.ts';
-
 /** Fetched link previews onto a message (v1.1 §3); an edit keeps those of URLs still in its text itself. */
 export interface Previews {
   /** Merge `found` into the message's previews (core/links.ts mergePreviews); a `message_updated` only when they changed. */
@@ -297,4 +297,4 @@ export interface Previews {
 
 /** The bytes of uploads live in `files` (files.ts): on disk beside a SQLite database, in the database on PostgreSQL. */
 export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog
-  & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore; readonly previews: Previews; readonly push: PushStore };
+  & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore; readonly previews: Previews; readonly push: PushStore; readonly email: EmailStore };

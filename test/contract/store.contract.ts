@@ -529,6 +529,51 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       assert.equal((await store.push.subscriptions(v.id)).length, 1);
     });
 
+    it('email: an address is verified only by the latest token of the current address; digests are decided and claimed once', async () => {
+      const [u, v, author] = [await newUser(), await newUser(), await newUser()];
+      assert.deepEqual(await store.email.settings(u.id), { email: null, verified: false, notifications: true });
+      const hash = (t: string) => Buffer.from(t.padEnd(32, '#'));
+      await store.email.update(u.id, { email: 'a@example.com' }, { hash: hash('t1'), at: 1000 });
+      assert.deepEqual(await other.email.update(u.id, { email: 'b@example.com' }, { hash: hash('t2'), at: 2000 }), { email: 'b@example.com', verified: false, notifications: true });
+      assert.equal(await store.email.verify(u.id, hash('t1'), 0), null, 'a token of an earlier address');
+      assert.equal(await store.email.verify(v.id, hash('t2'), 0), null, "another user's token");
+      assert.equal(await store.email.verify(u.id, hash('t2'), 2001), null, 'too old');
+      assert.deepEqual(await other.email.verify(u.id, hash('t2'), 2000), { email: 'b@example.com', verified: true, notifications: true });
+      assert.equal(await store.email.verify(u.id, hash('t2'), 0), null, 'used');
+      await store.email.update(v.id, { email: 'v@example.com', notifications: false });
+      assert.deepEqual(await store.email.settings(v.id), { email: 'v@example.com', verified: false, notifications: false });
+
+      const dm = (await store.openDm(author.id, u.id)).value;
+      const roomId = (await store.getRoom(dm.name, u.id))!.record.id;
+      const m = (await post(roomId, author, 'hi')).value.message;
+      assert.deepEqual(await other.email.targets(roomId, m.id, author.id), [{ userId: u.id, roomKind: 'dm', level: 'all', readSeq: 0, mention: null }]);
+      const name = uniq('cursor');
+      assert.equal(await store.email.cursor(name, 5), 5);
+      assert.equal(await other.email.cursor(name, 9), 5, 'made once');
+      const pending = [{ userId: u.id, roomId, seq: m.seq, reason: 'dm' as const, committedAt: 100 }];
+      assert.equal(await store.email.enqueue(name, 4, 6, pending), false, 'not from the stored position');
+      assert.equal(await other.email.enqueue(name, 5, 6, pending), true);
+      assert.equal(await store.email.enqueue(name, 5, 6, pending), false, 'moved already');
+      const opts = { now: 10_000, lastBefore: 9_000, readyBefore: 9_000, claimMs: 1000, limit: 100, maxItems: 10 };
+      const [d] = (await store.email.claim(opts)).filter((x) => x.userId === u.id);
+      assert.deepEqual({ ...d, items: d!.items.map((i) => ({ ...i })) }, {
+        userId: u.id, username: u.username, to: 'b@example.com', attempts: 0,
+        items: [{ roomId, seq: m.seq, reason: 'dm', room: dm.name, roomKind: 'dm', author: author.username, text: 'hi', stale: false }],
+      });
+      assert.ok(!(await other.email.claim(opts)).some((x) => x.userId === u.id), 'claimed by one store at a time');
+      await store.email.retry(u.id, 12_000);
+      assert.ok(!(await other.email.claim({ ...opts, now: 11_999 })).some((x) => x.userId === u.id), 'not before the retry time');
+      const [again] = (await other.email.claim({ ...opts, now: 12_000 })).filter((x) => x.userId === u.id);
+      assert.equal(again?.attempts, 1);
+      await other.email.finish(u.id, again!.items, [], 12_000);
+      await store.email.enqueue(name, 6, 7, [{ ...pending[0]!, seq: m.seq + 1 }, pending[0]!]);
+      assert.ok(!(await store.email.claim({ ...opts, now: 13_000, lastBefore: 11_999 })).some((x) => x.userId === u.id), 'not within the gap');
+      const [next] = (await store.email.claim({ ...opts, now: 13_000, lastBefore: 12_000 })).filter((x) => x.userId === u.id);
+      assert.deepEqual(next!.items.map((i) => [i.seq, i.stale]), [[m.seq + 1, true]], 'the mailed one is not queued again; a missing message is stale');
+      await store.email.finish(u.id, [], next!.items, 13_000);
+      assert.ok(!(await other.email.claim({ ...opts, now: 20_000, lastBefore: 20_000 })).some((x) => x.userId === u.id), 'nothing left');
+    });
+
     it('close is idempotent', async () => {
       const s = await fx.open();
       await s.close();

@@ -146,7 +146,8 @@ describe('me and authentication', () => {
     const { api, id, token } = await newUser(server.url, 'me');
     const r = await api.get('/api/v1/me');
     assert.equal(r.status, 200);
-    assert.deepEqual(Object.keys(r.body.user).sort(), ['created_at', 'guest', 'id', 'username']);
+    // v1.1: your own user adds its private email fields (API v1.1 Objects).
+    assert.deepEqual(Object.keys(r.body.user).sort(), ['created_at', 'email', 'email_notifications', 'email_verified', 'guest', 'id', 'username']);
     assert.equal(r.body.user.id, id);
     assert.equal((await cookieClient(token, false).get('/api/v1/me')).body.user.id, id);
   });

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthResult } from '../../core/auth.ts';
-import { AuthReply, Credentials, errors, GuestBody, LoginBody, PeopleQuery, PeopleReply, SessionSchema, UserSchema } from '../schemas.ts';
+import { AuthReply, Credentials, errors, GuestBody, LoginBody, OwnUserSchema, PeopleQuery, PeopleReply, SessionSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { COOKIE, sessionOf, tokenOf } from '../session.ts';
 
@@ -10,9 +10,10 @@ import { COOKIE, sessionOf, tokenOf } from '../session.ts';
 export async function authRoutes({ app, services, authLimit }: RouteDeps): Promise<void> {
   const { auth } = services;
   const tags = ['auth'];
-  const signIn = (req: FastifyRequest, reply: FastifyReply, result: AuthResult, status: number) => {
+  const signIn = async (req: FastifyRequest, reply: FastifyReply, result: AuthResult, status: number) => {
     void reply.setCookie(COOKIE, result.token, { httpOnly: true, sameSite: 'lax', path: '/', secure: services.config.cookieSecure || req.protocol === 'https' });
-    return reply.status(status).send(result);
+    // Your own user, with its private fields (API v1.1 Clarifications).
+    return reply.status(status).send({ user: await services.email.own(result.user), token: result.token });
   };
 
   const reserved = 'Reserved usernames (room, here, everyone, channel, all, admin, root, system, natter; any case) are 409 username_taken; '
@@ -81,6 +82,6 @@ export async function accountRoutes({ app, services }: RouteDeps): Promise<void>
   }, async (req) => ({ users: await services.finder.people(req.query.q ?? '', req.query.limit ?? 20) }));
 
   app.get('/api/v1/me', {
-    schema: { tags, response: { 200: Type.Object({ user: UserSchema }), ...errors() } },
-  }, async (req) => ({ user: req.user }));
+    schema: { tags, description: 'Your own user, with its private fields (v1.1); the same as GET /api/v1/users/me.', response: { 200: Type.Object({ user: OwnUserSchema }), ...errors() } },
+  }, async (req) => ({ user: await services.email.own(req.user) }));
 }

@@ -41,7 +41,7 @@ export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
   }, async () => ({
     version: '1.1', registration: 'open' as const, guests: services.config.guests, oidc: false,
     uploads: services.config.uploads, max_upload: services.config.uploads ? services.config.maxUpload : 0,
-    push: services.config.push, previews: services.config.previews, email: false,
+    push: services.config.push, previews: services.config.previews, email: services.email.enabled,
   }));
 
   const token = services.config.metricsToken;

@@ -39,6 +39,7 @@ import { PostgresSessions } from './sessions.ts';
 import { PostgresFiles } from './files.ts';
 import { PostgresUploads } from './uploads.ts';
 import { PostgresPush } from './push.ts';
+import { PostgresEmail } from './email.ts';
 import { SQL } from './sql.ts';
 import { append, changeMessage, editText, headOf, history, init, join, leave, post, postgresPreviews, removeMessage, roomView, userById, withReactions, type Db } from './writes.ts';
 
@@ -76,6 +77,7 @@ export class PostgresStore implements Store {
   readonly uploads: PostgresUploads;
   readonly previews: Previews;
   readonly push: PostgresPush;
+  readonly email: PostgresEmail;
   /** Files in the cluster's own database: every node serves every file, and no other service is needed. */
   readonly files: PostgresFiles;
 
@@ -86,6 +88,7 @@ export class PostgresStore implements Store {
     this.uploads = new PostgresUploads((fn) => this.write(fn), (fn) => this.read(fn));
     this.previews = postgresPreviews((fn) => this.write(fn));
     this.push = new PostgresPush((fn) => this.write(fn), (fn) => this.read(fn));
+    this.email = new PostgresEmail((fn) => this.write(fn), (fn) => this.read(fn));
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */

@@ -27,6 +27,7 @@ import { inlineIndex, workerIndex, type SearchIndex } from './search-index.ts';
 import { SqliteSessions } from './sessions.ts';
 import { SqliteUploads } from './uploads.ts';
 import { SqlitePush } from './push.ts';
+import { SqliteEmail } from './email.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, editText, history, init, join, leave, post, removeMessage, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
 
@@ -78,6 +79,7 @@ export class SqliteStore implements Store {
   readonly uploads: SqliteUploads;
   readonly previews: Previews;
   readonly push: SqlitePush;
+  readonly email: SqliteEmail;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -101,6 +103,7 @@ export class SqliteStore implements Store {
     this.uploads = new SqliteUploads(this.s, (fn) => this.write(fn));
     this.previews = sqlitePreviews(this.s, (fn) => this.write(fn));
     this.push = new SqlitePush(db, (fn) => this.write(fn));
+    this.email = new SqliteEmail(db, (fn) => this.write(fn));
   }
 
   async ping(): Promise<void> {
