@@ -22,6 +22,7 @@ import type { Digest, EmailStore, NewPending } from '../storage/email.ts';
 import { composeDigest, type SendMail } from './email-compose.ts';
 import type { MentionReason } from './mentions.ts';
 import { notifyReason } from './push-decision.ts';
+import { dueMessages, WorkerLoop } from './log-worker.ts';
 import type { Message, NotificationLevel } from './types.ts';
 
 export interface EmailDigestOptions {
@@ -36,8 +37,6 @@ export interface EmailDigestOptions {
 }
 
 const CURSOR = 'email';
-/** Log events read per round. */
-const PAGE = 500;
 /** Digests claimed per round. */
 const BATCH = 16;
 /** Messages listed in one email; more wait for the next one. */
@@ -64,9 +63,7 @@ export function emailReason(
 }
 
 export class EmailDigests {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly loop: WorkerLoop;
 
   constructor(
     private readonly log: Pick<EventLog, 'head' | 'readLog'>,
@@ -74,58 +71,31 @@ export class EmailDigests {
     private readonly send: SendMail,
     private readonly opts: EmailDigestOptions,
     private readonly onError: (what: string, err: unknown) => void,
-  ) {}
+  ) {
+    this.loop = new WorkerLoop([['email decision', () => this.decide()], ['email send', () => this.sendDue()]], opts.tickMs, onError);
+  }
 
   start(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setInterval(() => void this.round(), this.opts.tickMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   /** Stop the loop; resolves when the round in progress (if any, with its sends) ended. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One round: decide what is due, then send the digests that are due. Rounds never overlap. */
   round(): Promise<void> {
-    if (this.running) return this.running;
-    this.running = (async () => {
-      for (const [what, step] of [['email decision', () => this.decide()], ['email send', () => this.sendDue()]] as const) {
-        if (this.stopped) break;
-        try {
-          await step();
-        } catch (err) {
-          this.onError(what, err);
-        }
-      }
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.loop.round();
   }
 
-  /** Read new log events, record the messages due for each recipient's digest, move the cursor past them. */
+  /** Record the messages due for each recipient's digest, moving the cursor past them in the same transaction. */
   async decide(now = Date.now()): Promise<void> {
-    const head = await this.log.head();
-    const from = await this.work.cursor(CURSOR, head);
-    if (head <= from) return;
-    const events = await this.log.readLog(from, head, PAGE);
+    const { from, to, due } = await dueMessages(this.log, (head) => this.work.cursor(CURSOR, head), this.opts.delayMs, now);
+    if (to === from) return;
     const pending: NewPending[] = [];
-    let to = from;
-    for (const e of events) {
-      if (e.type === 'message') {
-        const message = (JSON.parse(e.data) as { message: Message }).message;
-        const committedAt = Date.parse(message.created_at);
-        if (committedAt + this.opts.delayMs > now) break;
-        await this.decideMessage(e.roomId, message, committedAt, pending);
-      }
-      to = e.pos;
-    }
-    if (to > from) await this.work.enqueue(CURSOR, from, to, pending);
+    for (const d of due) await this.decideMessage(d.roomId, d.message, d.committedAt, pending);
+    await this.work.enqueue(CURSOR, from, to, pending);
   }
 
   private async decideMessage(roomId: number, m: Message, committedAt: number, out: NewPending[]): Promise<void> {

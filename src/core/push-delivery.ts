@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { EventLog } from '../storage/store.ts';
 import type { NewPush, PushWork, QueuedPush } from '../storage/push-work.ts';
 import { decidePush, pushExcerpt, type NotifyReason } from './push-decision.ts';
+import { dueMessages, WorkerLoop } from './log-worker.ts';
 import type { Message } from './types.ts';
 import type { VisibleSpans } from './visible-spans.ts';
 
@@ -39,8 +40,6 @@ export interface PushDeliveryOptions {
 }
 
 const CURSOR = 'push';
-/** Log events read per round. */
-const PAGE = 500;
 /** Pushes claimed per batch. */
 const BATCH = 32;
 /** Pushes in flight at once per node: sends run beside the rounds, so one slow push service delays nobody else. */
@@ -68,33 +67,32 @@ export function backoffMs(attempts: number, retryAfterMs: number | null, random 
 }
 
 export class PushDelivery {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly loop: WorkerLoop;
   private readonly inFlight = new Set<Promise<void>>();
   private rounds = 0;
 
   constructor(
     private readonly log: Pick<EventLog, 'head' | 'readLog'>,
     private readonly work: PushWork,
-    private readonly spans: VisibleSpans,
+    spans: VisibleSpans,
     private readonly send: SendPush,
     private readonly opts: PushDeliveryOptions,
     private readonly onError: (what: string, err: unknown) => void,
-  ) {}
-
-  start(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setInterval(() => void this.round(), this.opts.tickMs);
-    this.timer.unref();
+  ) {
+    this.loop = new WorkerLoop([
+      ['visible spans', () => spans.flush()],
+      ['push decision', () => this.decide()],
+      ['push send', () => this.sendQueued()],
+    ], opts.tickMs, onError);
   }
 
-  /** Stop the loop; resolves when the round in progress (if any) ended. */
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Stop the loop; resolves when the round in progress ended and the sends in flight finished (or STOP_WAIT_MS passed). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.loop.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight), new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
     clearTimeout(timer);
@@ -102,40 +100,18 @@ export class PushDelivery {
 
   /** One round: record visibility, decide what is due, send what is queued. Rounds never overlap. */
   round(): Promise<void> {
-    if (this.running) return this.running;
-    this.running = (async () => {
-      for (const [what, step] of [['visible spans', () => this.spans.flush()], ['push decision', () => this.decide()], ['push send', () => this.sendQueued()]] as const) {
-        if (this.stopped) break;
-        try {
-          await step();
-        } catch (err) {
-          this.onError(what, err);
-        }
-      }
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.loop.round();
   }
 
-  /** Read new log events, queue pushes for the messages whose delay has passed, move the cursor past them. */
+  /** Queue pushes for the messages whose delay has passed, moving the cursor past them in the same transaction. */
   async decide(now = Date.now()): Promise<void> {
-    const head = await this.log.head();
-    const from = await this.work.cursor(CURSOR, head);
-    if (head <= from) return;
-    const events = await this.log.readLog(from, head, PAGE);
+    const { from, to, due } = await dueMessages(this.log, (head) => this.work.cursor(CURSOR, head), this.opts.delayMs, now);
+    if (to === from) return;
     const queued = new Map<string, NewPush>();
-    let to = from;
-    for (const e of events) {
-      if (e.type === 'message') {
-        const message = (JSON.parse(e.data) as { message: Message }).message;
-        const committedAt = Date.parse(message.created_at);
-        if (committedAt + this.opts.delayMs > now) break;
-        if (now - committedAt < PUSH_GIVE_UP_MS) await this.decideMessage(e.roomId, e.pos, message, committedAt, now, queued);
-      }
-      to = e.pos;
+    for (const d of due) {
+      if (now - d.committedAt < PUSH_GIVE_UP_MS) await this.decideMessage(d.roomId, d.pos, d.message, d.committedAt, now, queued);
     }
-    if (to > from) await this.work.enqueue(CURSOR, from, to, [...queued.values()], now);
+    await this.work.enqueue(CURSOR, from, to, [...queued.values()], now);
     // Stretches below the cursor decide nothing any more; an hour's margin covers any node's clock.
     if (++this.rounds % PRUNE_EVERY === 0) await this.work.pruneSpans(to, now - PUSH_GIVE_UP_MS);
   }
@@ -164,7 +140,7 @@ export class PushDelivery {
 
   /** Claim queued pushes, a batch at a time, until none is due or IN_FLIGHT_MAX are in flight; send them without waiting. */
   async sendQueued(): Promise<void> {
-    while (!this.stopped && this.inFlight.size < IN_FLIGHT_MAX) {
+    while (!this.loop.stopped && this.inFlight.size < IN_FLIGHT_MAX) {
       const batch = await this.work.claim(Math.min(BATCH, IN_FLIGHT_MAX - this.inFlight.size), Date.now(), this.opts.claimMs);
       for (const q of batch) {
         const sending: Promise<void> = this.sendOne(q)

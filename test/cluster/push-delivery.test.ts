@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Api, newUser, post, type TestUser } from '../helpers/api.ts';
+import { Api, dm, newUser, post, subscribedUser, type TestUser } from '../helpers/api.ts';
 import { createDatabase, startNode, startRedis, useTwoNodes, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
 import { startPushService, type Delivery, type PushService } from '../helpers/push-service.ts';
 import { openEvents, readyOf } from '../helpers/sse.ts';
@@ -27,19 +27,8 @@ const body = (d: Delivery): any => d.payload;
 /** Accepted pushes of a message to a subscription (message ids repeat across the suites' databases). */
 const pushesOf = (sub: string, messageId: string): Delivery[] => service.deliveries(sub).filter((d) => body(d).message_id === messageId);
 
-async function subscribed(url: string, prefix: string): Promise<TestUser & { sub: string }> {
-  const u = await newUser(url, prefix);
-  const s = service.subscription();
-  const r = await u.api.post('/api/v1/push/subscriptions', s.json);
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return { ...u, sub: s.id };
-}
+const subscribed = (url: string, prefix: string) => subscribedUser(url, service, prefix);
 
-async function dm(from: TestUser, to: TestUser): Promise<string> {
-  const r = await from.api.post(`/api/v1/dm/${to.name}`, {});
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body.room.name;
-}
 
 describe('push across two nodes: the visible-stream rule and exactly once', () => {
   const nodes = useTwoNodes(ENV);

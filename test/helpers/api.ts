@@ -3,6 +3,7 @@
  * or cookie auth), and the steps most tests start with: a new user, a room, a post.
  */
 import assert from 'node:assert/strict';
+import type { PushService } from './push-service.ts';
 import { uniq } from './wait.ts';
 
 /** A response: status, parsed JSON body (or the text when it is not JSON), headers. */
@@ -71,6 +72,22 @@ export async function room(owner: TestUser, visibility: 'public' | 'private' = '
     assert.equal(a.status, 200, JSON.stringify(a.body));
   }
   return name;
+}
+
+/** A fresh user with one push subscription at the local push service (test/helpers/push-service.ts). */
+export async function subscribedUser(base: string, service: PushService, prefix = 'ps'): Promise<TestUser & { sub: string }> {
+  const u = await newUser(base, prefix);
+  const s = service.subscription();
+  const r = await u.api.post('/api/v1/push/subscriptions', s.json);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return { ...u, sub: s.id };
+}
+
+/** The DM room of `from` and `to` (opened on first use); returns its name. */
+export async function dm(from: TestUser, to: TestUser): Promise<string> {
+  const r = await from.api.post(`/api/v1/dm/${to.name}`, {});
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.room.name;
 }
 
 /** Post a message as `u`; returns the stored message. */

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
-import { Api, newUser, post, room, type TestUser } from '../helpers/api.ts';
+import { Api, dm, newUser, post, room, type TestUser } from '../helpers/api.ts';
 import { startSmtpService, type Mail } from '../helpers/smtp.ts';
 import { describeEachStore, type StoreServer } from '../helpers/stores.ts';
 
@@ -21,11 +21,6 @@ const tokenIn = (m: Mail): string => /verify_email=([A-Za-z0-9_-]+)/.exec(m.text
 const verificationTo = (address: string, after = 0) => (m: Mail) => m.to.includes(address) && /^Confirm/.test(m.subject) && m.at >= after;
 const digestsTo = (address: string): Mail[] => smtp.to(address).filter((m) => !/^Confirm/.test(m.subject));
 
-async function dm(from: TestUser, to: TestUser): Promise<string> {
-  const r = await from.api.post(`/api/v1/dm/${to.name}`, {});
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body.room.name;
-}
 
 /** Set the user's address and wait for its verification mail; returns the token. */
 async function setEmail(u: TestUser, address = addressOf(u)): Promise<string> {

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { newUser, post, room, type TestUser } from '../helpers/api.ts';
+import { dm, newUser, post, room, subscribedUser, type TestUser } from '../helpers/api.ts';
 import { startPushService, type Delivery, type PushService } from '../helpers/push-service.ts';
 import { openEvents, openRaw, readyOf, untilReady } from '../helpers/sse.ts';
 import { describeEachStore, type StoreServer } from '../helpers/stores.ts';
@@ -23,20 +23,8 @@ before(async () => {
 });
 after(() => service.close());
 
-/** A user with one push subscription at the local service. */
-async function subscribed(url: string, prefix: string): Promise<TestUser & { sub: string }> {
-  const u = await newUser(url, prefix);
-  const s = service.subscription();
-  const r = await u.api.post('/api/v1/push/subscriptions', s.json);
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return { ...u, sub: s.id };
-}
+const subscribed = (url: string, prefix: string) => subscribedUser(url, service, prefix);
 
-async function dm(from: TestUser, to: TestUser): Promise<string> {
-  const r = await from.api.post(`/api/v1/dm/${to.name}`, {});
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body.room.name;
-}
 
 /** A delivery's payload (decrypted by the service). */
 const body = (d: Delivery): any => d.payload;
