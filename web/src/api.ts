@@ -1,5 +1,5 @@
 /** The REST client: cookie session, the CSRF header on every change, and API errors turned into sentences. */
-import type { ErrorBody, Member, Message, NotificationLevel, Room, User } from '../../src/core/types.ts';
+import type { ErrorBody, Member, Message, NotificationLevel, OwnUser, Room, User } from '../../src/core/types.ts';
 
 const BASE = '/api/v1';
 
@@ -89,6 +89,17 @@ export interface ServerInfo {
   uploads: boolean;
   max_upload: number;
   previews?: boolean;
+  /** Web Push notifications are on (API v1.1 §4). */
+  push?: boolean;
+  /** The server sends email: verification and digests of unread DMs and mentions (API v1.1 §4). */
+  email?: boolean;
+}
+
+/** One of your Web Push subscriptions (API v1.1 §4). */
+export interface PushSubscriptionInfo {
+  id: string;
+  endpoint: string;
+  created_at: string;
 }
 
 /** A signed-in session as GET /auth/sessions lists it. */
@@ -165,6 +176,16 @@ export const api = {
     request<{ mentions: MentionEntry[]; next: string | null }>('GET', `/mentions?limit=${limit}${cursor ? '&cursor=' + seg(cursor) : ''}`),
   setNotifications: (room: string, level: NotificationLevel) =>
     request<{ room: Room }>('PUT', `/rooms/${seg(room)}/notifications`, { level }),
+  /** The VAPID public key (base64url); 404 when this server sends no push. */
+  pushKey: () => request<{ public_key: string }>('GET', '/push/key'),
+  /** Registers (or refreshes the keys of) this browser's subscription: `PushSubscription.toJSON()`. */
+  addPushSubscription: (sub: PushSubscriptionJSON) => request<{ subscription: PushSubscriptionInfo }>('POST', '/push/subscriptions', sub),
+  pushSubscriptions: () => request<{ subscriptions: PushSubscriptionInfo[] }>('GET', '/push/subscriptions'),
+  deletePushSubscription: (id: string) => request<void>('DELETE', `/push/subscriptions/${seg(id)}`),
+  /** Your own user with its private email fields (API v1.1 §4 "Email"). */
+  ownUser: () => request<{ user: OwnUser }>('GET', '/users/me'),
+  updateEmail: (patch: { email?: string | null; email_notifications?: boolean }) => request<{ user: OwnUser }>('PATCH', '/users/me', patch),
+  verifyEmail: (token: string) => request<{ user: OwnUser }>('POST', '/users/me/email/verify', { token }),
 };
 
 const FIELD_NAMES: Record<string, string> = { username: 'Username', password: 'Password', name: 'Room name', topic: 'Topic', text: 'Message' };

@@ -7,6 +7,7 @@ import './search.css';
 import './mentions.css';
 import './markdown.css';
 import './uploads.css';
+import './settings.css';
 
 render(<App />, document.getElementById('app')!);
 void boot();

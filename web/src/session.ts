@@ -7,6 +7,7 @@ import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
 import { forgetOutbox, forgetTyping, resendQueued, restoreOutbox } from './compose.ts';
 import { applyEvent } from './events.ts';
 import { hasStream, setStream, stopStream } from './live.ts';
+import { resyncPush } from './push.ts';
 import { forgetReadSent, markRead, noteReadSent, openRoom } from './room-data.ts';
 import { announceSessionChange, onSessionChangeElsewhere } from './session-channel.ts';
 import { getState, patchRoom, resetState, setRooms, update } from './state.ts';
@@ -70,9 +71,23 @@ export async function signedIn(user: User): Promise<void> {
     }),
   );
   restoreOutbox(user.id);
+  // Quiet: re-posts a subscription this user opted into here (its keys may have changed); never asks permission.
+  void resyncPush(user.id);
   const fromHash = roomFromHash();
   const first = fromHash ?? (getState().rooms.general ? 'general' : Object.keys(getState().rooms)[0]);
-  if (first) await openRoom(first);
+  if (first) await openRoom(first, fromHash ? messageFromQuery() : undefined);
+}
+
+/**
+ * The message to open the room at, from `?at=<seq>` (a clicked notification opened this page: web/public/sw.js),
+ * taken out of the address so that a reload opens the room as usual.
+ */
+function messageFromQuery(): number | undefined {
+  const at = new URLSearchParams(location.search).get('at');
+  if (at === null) return undefined;
+  history.replaceState(null, '', location.pathname + location.hash);
+  const seq = Number(at);
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
 }
 
 /** The session is gone (logged out here, or a request answered 401): drop the stream and everything shown. */

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type AppState, dismissNotice, own, roomLabel, useAppState } from '../state.ts';
 import { badgeCount } from '../mentions.ts';
+import { setRoomCovered } from '../pwa.ts';
 import { Announcer } from './Announcer.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
@@ -8,6 +9,8 @@ import { MentionInbox } from './MentionInbox.tsx';
 import { RoomView } from './RoomView.tsx';
 import { SearchDialog, useSearchShortcut } from './SearchDialog.tsx';
 import { SessionsDialog } from './SessionsDialog.tsx';
+import { SettingsDialog } from './SettingsDialog.tsx';
+import { EmailVerifyNotice } from './EmailVerifyNotice.tsx';
 import { type DialogKind, Sidebar } from './Sidebar.tsx';
 import { SignIn } from './SignIn.tsx';
 
@@ -44,6 +47,8 @@ export function App() {
   // The mentions inbox shows in place of the open room until a room is opened again.
   const [inbox, setInbox] = useState(false);
   useEffect(() => setInbox(false), [s.current]);
+  // The service worker asks which room is on screen before it shows a notification (pwa.ts).
+  useEffect(() => setRoomCovered(inbox), [inbox]);
   const [searchOpen, setSearchOpen] = useState(false);
   useTitle(s);
   useSearchShortcut(s.phase === 'signed-in' && !!s.me, () => {
@@ -118,11 +123,13 @@ export function App() {
         )}
       </main>
       <Announcer s={s} />
+      <EmailVerifyNotice />
       {dialog === 'browse' && <BrowseDialog onClose={() => setDialog(null)} />}
       {dialog === 'create' && <CreateDialog onClose={() => setDialog(null)} />}
       {dialog === 'dm' && <DmDialog onClose={() => setDialog(null)} />}
       {searchOpen && <SearchDialog room={s.current} onClose={() => setSearchOpen(false)} />}
       {dialog === 'sessions' && <SessionsDialog onClose={() => setDialog(null)} />}
+      {dialog === 'settings' && <SettingsDialog userId={s.me.id} onClose={() => setDialog(null)} />}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { Avatar } from './Avatar.tsx';
 import { AtIcon, LockIcon, PlusIcon } from './Icons.tsx';
 import { PresenceDot } from './PeoplePicker.tsx';
 
-export type DialogKind = 'browse' | 'create' | 'dm' | 'sessions' | null;
+export type DialogKind = 'browse' | 'create' | 'dm' | 'sessions' | 'settings' | null;
 
 interface Props {
   me: User;
@@ -143,6 +143,9 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate, in
           <bdi class="me-name" data-testid="me">{me.username}</bdi>
           {me.guest && <span class="muted small">guest</span>}
         </div>
+        <button class="btn btn-quiet" type="button" onClick={() => onDialog('settings')}>
+          Settings
+        </button>
         <button class="btn btn-quiet" type="button" onClick={() => onDialog('sessions')}>
           Sessions
         </button>
