@@ -10,7 +10,19 @@ export interface User {
   username: string;
   guest: boolean;
   created_at: string;
+  /** v1.1 §5: 1–64 code points, or null. */
+  display_name: string | null;
+  /** v1.1 §5: the avatar's thumbnail URL, or null. */
+  avatar_url: string | null;
+  /** v1.1 §5: `guest` exactly when `guest` is true. */
+  role: AccountRole;
+  kind: 'user' | 'bot';
+  /** v1.1 §5: false while deactivated. */
+  active: boolean;
 }
+
+/** v1.1 §5: a user's role on the server (not in a room: that is `Role`). */
+export type AccountRole = 'admin' | 'member' | 'guest';
 
 /** v1.1: your own user (`GET /me`, `/users/me`, sign-in answers) adds its private email fields (§4). */
 export interface OwnUser extends User {

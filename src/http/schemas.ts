@@ -3,14 +3,23 @@
  * (fast serialisation) and feed the OpenAPI document (STYLE habit 13). Limits
  * come from core/validate.ts so the edge and the services agree.
  */
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import type { ErrorBody, Member, Message, OwnUser, Preview, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
 import { CLIENT_ID_MAX, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, MEMBERS_LIMIT_MAX, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, TEXT_MAX, TOPIC_MAX, USERNAME_PATTERN } from '../core/validate.ts';
 
 export const UserRefSchema = Type.Object({ id: Type.String(), username: Type.String() });
 
+const Nullable = <T extends TSchema>(t: T, description: string) => Type.Union([t, Type.Null()], { description });
+
 export const UserSchema = Type.Object(
-  { id: Type.String(), username: Type.String(), guest: Type.Boolean(), created_at: Type.String({ format: 'date-time' }) },
+  {
+    id: Type.String(), username: Type.String(), guest: Type.Boolean(), created_at: Type.String({ format: 'date-time' }),
+    display_name: Nullable(Type.String(), 'v1.1: 1–64 code points, or null'),
+    avatar_url: Nullable(Type.String(), 'v1.1: the avatar thumbnail, or null'),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('guest')], { description: 'v1.1: guest exactly when guest is true' }),
+    kind: Type.Union([Type.Literal('user'), Type.Literal('bot')], { description: 'v1.1' }),
+    active: Type.Boolean({ description: 'v1.1: false while deactivated' }),
+  },
   { description: 'A user' },
 );
 

@@ -10,7 +10,7 @@
  */
 import { ChatError } from '../core/errors.ts';
 import { REACTIONS_MAX } from '../core/validate.ts';
-import type { LogEvent, Message, MessageMentions, NotificationLevel, ReplyRef, Role, Room, StoredEventType, Upload, User, UserRef, Visibility } from '../core/types.ts';
+import type { AccountRole, LogEvent, Message, MessageMentions, NotificationLevel, ReplyRef, Role, Room, StoredEventType, Upload, User, UserRef, Visibility } from '../core/types.ts';
 import type { NewPost, RoomPatch, RoomRecord, SessionRecord } from './store.ts';
 import { readPreviews } from './previews.ts';
 import { toUpload, type UploadRow } from './upload-rows.ts';
@@ -22,6 +22,11 @@ export interface UserRow {
   username: string;
   guest: Flag;
   created_at: Time;
+  role: AccountRole;
+  active: Flag;
+  display_name: string | null;
+  avatar_id: string | null;
+  kind: 'user' | 'bot';
 }
 
 /** A session as the session statements select it, with its user's columns. */
@@ -100,7 +105,11 @@ export interface MemberRow {
 
 /** The API's view of a user row. */
 export function toUser(r: UserRow): User {
-  return { id: String(r.id), username: r.username, guest: flag(r.guest), created_at: iso(r.created_at) };
+  return {
+    id: String(r.id), username: r.username, guest: flag(r.guest), created_at: iso(r.created_at),
+    display_name: r.display_name, avatar_url: r.avatar_id === null ? null : `/api/v1/files/${r.avatar_id}/thumbnail`,
+    role: r.role, kind: r.kind, active: flag(r.active),
+  };
 }
 
 export function toSession(r: SessionRow): SessionRecord {
@@ -272,6 +281,9 @@ export function patchRoom(before: Room, patch: RoomPatch): { topic: string; visi
 
 /** The conflict `createUser` throws, whichever check caught it. */
 export const usernameTaken = (username: string): ChatError => new ChatError('username_taken', `username ${username} is taken`);
+
+/** An invite that is unknown, revoked, expired or used up (API v1.1 §5). */
+export const invalidInvite = (): ChatError => new ChatError('invalid_invite', 'this invite is unknown, expired or used up');
 
 /** The reaction cap of `setReaction`: a new emoji (`has` false) on a message holding `n` distinct ones. */
 export function checkReactionCap(n: number, has: boolean): void {

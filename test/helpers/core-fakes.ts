@@ -203,7 +203,7 @@ export class FakeLog {
 
 /** A session for `userId` (username = id). */
 export function session(userId: string, sessionId = `s-${userId}`): Session {
-  return { user: { id: userId, username: userId, guest: false, created_at: '' }, sessionId };
+  return { user: { id: userId, username: userId, guest: false, created_at: '', display_name: null, avatar_url: null, role: 'member', kind: 'user', active: true }, sessionId };
 }
 
 /** A subscriber over a recording sink; `closes` records every onClose call, and a given hub forgets it on close (as Streams does). */

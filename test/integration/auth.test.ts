@@ -147,7 +147,7 @@ describe('me and authentication', () => {
     const r = await api.get('/api/v1/me');
     assert.equal(r.status, 200);
     // v1.1: your own user adds its private email fields (API v1.1 Objects).
-    assert.deepEqual(Object.keys(r.body.user).sort(), ['created_at', 'email', 'email_notifications', 'email_verified', 'guest', 'id', 'username']);
+    assert.deepEqual(Object.keys(r.body.user).sort(), ['active', 'avatar_url', 'created_at', 'display_name', 'email', 'email_notifications', 'email_verified', 'guest', 'id', 'kind', 'role', 'username']);
     assert.equal(r.body.user.id, id);
     assert.equal((await cookieClient(token, false).get('/api/v1/me')).body.user.id, id);
   });

@@ -151,7 +151,7 @@ describe('GET /api/v1/users (people lookup)', () => {
     const r = await me.get(`/api/v1/users?q=${stem.toUpperCase()}`);
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.users.map((x: any) => [x.user.username, x.online]), [[`${stem}a`, false], [`${stem}B`, true]]);
-    assert.deepEqual(Object.keys(r.body.users[0].user).sort(), ['created_at', 'guest', 'id', 'username']);
+    assert.deepEqual(Object.keys(r.body.users[0].user).sort(), ['active', 'avatar_url', 'created_at', 'display_name', 'guest', 'id', 'kind', 'role', 'username']);
     assert.equal((await me.get(`/api/v1/users?q=${stem}&limit=1`)).body.users.length, 1);
     assert.ok((await me.get('/api/v1/users')).body.users.length >= 2);
     assertError(await me.get('/api/v1/users?q=a%20b'), 400, 'invalid_request');

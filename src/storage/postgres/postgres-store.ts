@@ -39,6 +39,7 @@ import { PostgresSessions } from './sessions.ts';
 import { PostgresFiles } from './files.ts';
 import { PostgresUploads } from './uploads.ts';
 import { PostgresPush } from './push.ts';
+import { createUser } from './users.ts';
 import { PostgresEmail } from './email.ts';
 import { SQL } from './sql.ts';
 import { append, changeMessage, editText, headOf, history, init, join, leave, post, postgresPreviews, removeMessage, roomView, userById, withReactions, type Db } from './writes.ts';
@@ -108,13 +109,7 @@ export class PostgresStore implements Store {
 
   async createUser(input: NewUser): Promise<Changed<User>> {
     try {
-      return await this.write(async (tx) => {
-        const key = input.username.toLowerCase();
-        if ((await tx.query(SQL.usernameUsed, [key])).rowCount) throw usernameTaken(input.username);
-        const user = toUser((await tx.query<UserRow>(SQL.insertUser, [input.username, key, input.passwordHash, input.guest, now()])).rows[0]!);
-        const general = (await tx.query<{ id: number }>(SQL.roomId, ['general'])).rows[0]!;
-        return { value: user, events: await join(tx, general.id, 'general', user, 'member') };
-      });
+      return await this.write((tx) => createUser(tx, input));
     } catch (err) {
       // Two nodes registering the same name at once: the loser hits the unique index.
       if ((err as { code?: string }).code === '23505') throw usernameTaken(input.username);

@@ -55,7 +55,7 @@ JOIN events e ON e.room_id = s.room_id AND e.pos >= s.from_pos AND e.pos <= COAL
 WHERE s.user_id = $1 AND (s.to_pos IS NULL OR s.to_pos > $2) AND e.pos > $2 AND e.pos <= $3
 ORDER BY e.pos LIMIT $4`;
 
-const USER_COLS = 'u.id, u.username, u.guest, u.created_at';
+export const USER_COLS = 'u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind';
 
 /** Every statement of the PostgreSQL store by name; the comment before a key lists its parameters where they are not obvious. */
 export const SQL = {

@@ -11,7 +11,7 @@ const COLS = 's.id AS sid, s.user_id, s.created_at AS s_created_at, s.last_used_
 
 const SQL = {
   insert: 'INSERT INTO sessions (token_hash, user_id, created_at, last_used_at, user_agent) VALUES (?, ?, ?, ?, ?)',
-  byToken: `SELECT ${COLS}, u.id, u.username, u.guest, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+  byToken: `SELECT ${COLS}, u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
   touch: 'UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?',
   list: `SELECT ${COLS} FROM sessions s WHERE s.user_id = ? ORDER BY s.created_at DESC, s.id DESC`,
   delete: 'DELETE FROM sessions WHERE token_hash = ? RETURNING id',

@@ -57,7 +57,7 @@ JOIN events e ON e.room_id = s.room_id AND e.pos >= s.from_pos AND e.pos <= COAL
 WHERE s.user_id = @user AND (s.to_pos IS NULL OR s.to_pos > @after) AND e.pos > @after AND e.pos <= @upTo
 ORDER BY e.pos LIMIT @limit`;
 
-const USER_COLS = 'id, username, guest, created_at';
+export const USER_COLS = 'id, username, guest, created_at, role, active, display_name, avatar_id, kind';
 
 /** Every statement of the SQLite store by name; the comment before a key lists its parameters where they are not obvious. */
 export const SQL = {

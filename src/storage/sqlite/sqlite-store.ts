@@ -27,6 +27,7 @@ import { inlineIndex, workerIndex, type SearchIndex } from './search-index.ts';
 import { SqliteSessions } from './sessions.ts';
 import { SqliteUploads } from './uploads.ts';
 import { SqlitePush } from './push.ts';
+import { createUser, usersSql } from './users.ts';
 import { SqliteEmail } from './email.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, editText, history, init, join, leave, post, removeMessage, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
@@ -73,6 +74,7 @@ export class SqliteStore implements Store {
   readonly logId: string;
   private closed = false;
   private readonly s: Statements;
+  private readonly users: ReturnType<typeof usersSql>;
   private readonly batch: GroupCommit;
   readonly sessions: SqliteSessions;
   readonly lookups: SqliteLookups;
@@ -90,6 +92,7 @@ export class SqliteStore implements Store {
     private readonly durability?: Durability & { close(): void },
   ) {
     this.s = prepareStatements(db);
+    this.users = usersSql(db);
     this.logId = this.db.transaction(() => init(this.s))();
     this.committedHead = this.s.head.get()!.pos ?? 0;
     this.batch = new GroupCommit(db, () => {
@@ -125,13 +128,7 @@ export class SqliteStore implements Store {
   // ---- accounts and sessions
 
   async createUser(input: NewUser): Promise<Changed<User>> {
-    return this.write(() => {
-      const key = input.username.toLowerCase();
-      if (this.s.usernameUsed.get(key)) throw usernameTaken(input.username);
-      const user = toUser(this.s.insertUser.get(input.username, key, input.passwordHash, input.guest ? 1 : 0, now())!);
-      const general = this.s.roomId.get('general')!;
-      return { value: user, events: join(this.s, general.id, 'general', user, 'member') };
-    });
+    return this.write(() => createUser(this.users, this.s, input));
   }
 
   async findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null> {
