@@ -4,17 +4,17 @@
  * and throws one `ConfigError` naming all of them, which main.ts prints.
  * `0` disables a limit (STYLE habit 11). Nothing switches on NODE_ENV.
  */
+import { isSmtpUrl, parseDatabaseUrl, parseTrustProxy, redactUrl, type StoreUrl } from './config-parse.ts';
+
+export { redactUrl, type StoreUrl };
 import { FetchAllow } from './net/fetch-guard.ts';
+import { parseOidc, type OidcConfig } from './config-oidc.ts';
 
 /** A rate: `count` events per `windowMs`; `null` when disabled with `0`. */
 export interface Rate {
   count: number;
   windowMs: number;
 }
-
-export type StoreUrl =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string };
 
 export interface Config {
   /** PORT, default 8080; 0 picks a free port. */
@@ -27,6 +27,10 @@ export interface Config {
   redisUrl: string | null;
   /** NATTER_GUESTS, default true. */
   guests: boolean;
+  /** NATTER_REGISTRATION, default open (v1.1 §5): how `register` and `guest` create accounts. */
+  registration: 'open' | 'invite' | 'closed';
+  /** NATTER_ADMINS, default unset (null): usernames that are admins; unset: the first-admin rule. */
+  admins: string[] | null;
   /** NATTER_POST_RATE, default 10/10s per user; null = unlimited. */
   postRate: Rate | null;
   /**
@@ -114,6 +118,8 @@ export interface Config {
    * from X-Forwarded-For. `1` trusts any proxy; a comma list of addresses/CIDRs trusts those.
    */
   trustProxy: boolean | string[];
+  /** NATTER_OIDC_*: single sign-on (API v1.1 §5, config-oidc.ts); null unless ISSUER, CLIENT_ID, CLIENT_SECRET and REDIRECT_URL are all set. */
+  oidc: OidcConfig | null;
 }
 
 /** Thrown by loadConfig; `problems` has one line per bad variable. */
@@ -148,6 +154,10 @@ export function loadConfig(env: Env): Config {
     if (r === undefined) problems.push(`${name}=${JSON.stringify(raw)}: expected <count>/<window> like 10/10s, or 0 to disable`);
     return r === undefined ? def : r;
   };
+  const registration = (env.NATTER_REGISTRATION || 'open') as Config['registration'];
+  if (!['open', 'invite', 'closed'].includes(registration)) problems.push(`NATTER_REGISTRATION=${JSON.stringify(registration)}: expected open, invite or closed`);
+  const adminsRaw = env.NATTER_ADMINS?.trim() || '';
+  const admins = adminsRaw === '' ? null : adminsRaw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const guestsRaw = env.NATTER_GUESTS ?? '1';
   if (!['0', '1', 'true', 'false'].includes(guestsRaw)) problems.push(`NATTER_GUESTS=${JSON.stringify(guestsRaw)}: expected 1 or 0`);
   const flag = (name: string, def: '0' | '1'): boolean => {
@@ -191,6 +201,8 @@ export function loadConfig(env: Env): Config {
     database: database ?? { kind: 'sqlite', path: './data/natter.db' },
     redisUrl,
     guests: guestsRaw === '1' || guestsRaw === 'true',
+    registration,
+    admins,
     postRate: rate('NATTER_POST_RATE', { count: 10, windowMs: 10_000 }),
     actionRate: rate('NATTER_ACTION_RATE', { count: 120, windowMs: 60_000 }),
     authRate: rate('NATTER_AUTH_RATE', { count: 20, windowMs: 60_000 }),
@@ -227,6 +239,7 @@ export function loadConfig(env: Env): Config {
     logLevel,
     webDir: env.NATTER_WEB_DIR || './web/dist',
     trustProxy: parseTrustProxy(env.NATTER_TRUST_PROXY, problems),
+    oidc: parseOidc(env, flag('NATTER_OIDC_ALLOW_HTTP', '0'), problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -246,37 +259,6 @@ export function parseRate(raw: string): Rate | null | undefined {
   return { count, windowMs };
 }
 
-function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | string[] {
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
-  if (raw === '1' || raw === 'true') return true;
-  const list = raw.split(',').map((x) => x.trim());
-  if (list.some((x) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x))) {
-    problems.push(`NATTER_TRUST_PROXY=${JSON.stringify(raw)}: expected 0, 1, or a comma list of proxy addresses/CIDRs`);
-    return false;
-  }
-  return list;
-}
-
-function parseDatabaseUrl(raw: string, problems: string[]): StoreUrl | undefined {
-  if (raw.startsWith('sqlite:')) {
-    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') problems.push('DATABASE_URL="sqlite:": expected sqlite:<path> (or sqlite::memory:)');
-    return { kind: 'sqlite', path };
-  }
-  if (/^postgres(ql)?:\/\/\S+$/.test(raw)) return { kind: 'postgres', url: raw };
-  problems.push(`DATABASE_URL=${JSON.stringify(redactUrl(raw))}: unknown scheme; expected sqlite:<path> or postgres://…`);
-  return undefined;
-}
-
-/** `smtp://` or `smtps://` with a host (user:pass@, a port and nodemailer's query options allowed). */
-function isSmtpUrl(raw: string): boolean {
-  return /^smtps?:\/\/\S+$/.test(raw) && URL.canParse(raw) && new URL(raw).hostname !== '';
-}
-
-/** Replace the password of a URL (`postgres://u:secret@h` → `postgres://u:***@h`) for logs and errors. */
-export function redactUrl(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):([^@/]*)@/i, '$1$2:***@');
-}
 
 /** The config as it is safe to log: secrets in URLs and the metrics token redacted. */
 export function describeConfig(c: Config): Record<string, unknown> {
@@ -286,5 +268,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     redisUrl: c.redisUrl && redactUrl(c.redisUrl),
     smtpUrl: c.smtpUrl && redactUrl(c.smtpUrl),
     metricsToken: c.metricsToken && '***',
+    oidc: c.oidc && { ...c.oidc, clientSecret: '***' },
   };
 }

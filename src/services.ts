@@ -4,9 +4,11 @@
  * and is used by main.ts and by the tests that run several nodes in one process
  * (STYLE habit 4).
  */
+import { randomBytes } from 'node:crypto';
 import webpush from 'web-push';
 import type { Broker } from './broker/broker.ts';
 import type { Config } from './config.ts';
+import { Admin } from './core/admin.ts';
 import { Auth } from './core/auth.ts';
 import { Chat } from './core/chat.ts';
 import { Feed, FEED_GAP_MS, FEED_POLL_MS } from './core/feed.ts';
@@ -17,6 +19,7 @@ import { PushSubscriptions } from './core/push.ts';
 import { PushDelivery } from './core/push-delivery.ts';
 import { EmailAccounts } from './core/email.ts';
 import { EmailDigests } from './core/email-digest.ts';
+import { SingleSignOn } from './core/oidc.ts';
 import { VisibleSpans } from './core/visible-spans.ts';
 import { Hub } from './core/hub.ts';
 import { localLimits, type Limits } from './core/limits.ts';
@@ -28,6 +31,7 @@ import { media } from './media/images.ts';
 import { FetchAllow } from './net/fetch-guard.ts';
 import { smtpMailer } from './net/mailer.ts';
 import { fetchPreview } from './net/previews.ts';
+import { openIdProvider } from './net/oidc-client.ts';
 import { vapidSubject, webPushSender } from './net/web-push.ts';
 import type { Store } from './storage/store.ts';
 
@@ -42,10 +46,14 @@ export interface Services {
   finder: Finder;
   /** Uploads and the files they serve (v1.1 §3). */
   files: Files;
+  /** Administration: users, every room, invites (v1.1 §5). */
+  admin: Admin;
   /** Web Push keys and subscriptions (v1.1 §4). */
   push: PushSubscriptions;
   /** Your email address and its verification (v1.1 §4); `email.enabled` when SMTP is configured. */
   email: EmailAccounts;
+  /** Single sign-on (v1.1 §5); null unless NATTER_OIDC_* configure it. */
+  oidc: SingleSignOn | null;
   streams: Streams;
   feed: Feed;
   /** The cross-node protocol; `relay.sessionEnd` ends a session's streams on every node. */
@@ -89,8 +97,12 @@ export async function createServices(config: Config, store: Store, broker: Broke
   }, metrics);
   metrics.streamsGauge(() => streams.count());
   relay.start({ presence, streams });
+  // NATTER_ADMINS, or the first-admin rule, at every start (v1.1 §5).
+  relay.publish((await store.admin.applyAdmins(config.admins)).events);
   const auth = new Auth(store, (events) => relay.publish(events), {
     guests: config.guests,
+    registration: config.registration,
+    admins: config.admins?.map((a) => a.toLowerCase()) ?? null,
     idleMs: config.sessionIdleMs,
     maxMs: config.sessionMaxMs,
     loginFailures: config.loginFailures,
@@ -140,7 +152,16 @@ export async function createServices(config: Config, store: Store, broker: Broke
   let stopped = false;
   return {
     config, store, broker, metrics, feed, streams, relay, limits,
-    auth, files, push, email,
+    auth, files, push,
+    admin: new Admin(store, (events) => relay.publish(events), (id, userId) => relay.sessionEnd(id, userId), { uploads: config.uploads, onFilesDead: () => files.reapSoon() }), email,
+    oidc: config.oidc && new SingleSignOn(store.oidc, openIdProvider(config.oidc, (what, err) => hooks.onError?.(what, err)), {
+      redirectUrl: config.oidc.redirectUrl,
+      secret: () => store.push.serverKey('oidc_cookie', () => randomBytes(32).toString('base64url')),
+      signIn: (user, userAgent) => auth.signIn(user, userAgent),
+      publish: (events) => relay.publish(events),
+      adminOf: (name) => config.admins && config.admins.some((a) => a.toLowerCase() === name.toLowerCase()),
+      onError: (what, err) => hooks.onError?.(what, err),
+    }),
     chat: new Chat(store, relay, presence, {
       uploadTtlMs: config.uploadTtlMs,
       onFilesDead: () => files.reapSoon(),

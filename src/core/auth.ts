@@ -10,7 +10,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Accounts, SessionRecord } from '../storage/store.ts';
-import { ChatError, invalid, notFound } from './errors.ts';
+import type { AdminStore } from '../storage/admin.ts';
+import { ChatError, forbidden, invalid, notFound } from './errors.ts';
+import { hasPassword } from './rights.ts';
 import type { Counters } from './limits.ts';
 import type { LogEvent, User } from './types.ts';
 import { checkNewUsername, isUsername, PASSWORD_MAX, PASSWORD_MIN } from './validate.ts';
@@ -42,6 +44,10 @@ export interface SessionView {
 
 export interface AuthOptions {
   guests: boolean;
+  /** NATTER_REGISTRATION (v1.1 §5); default open. */
+  registration?: 'open' | 'invite' | 'closed';
+  /** NATTER_ADMINS, lower-cased (null or absent: the first-admin rule). */
+  admins?: string[] | null;
   /** Session idle and absolute lifetimes in ms; 0 = none. */
   idleMs: number;
   maxMs: number;
@@ -52,6 +58,10 @@ export interface AuthOptions {
   onExpired?: (ended: { id: string; userId: string }[]) => void;
   /** The clock (tests move it). */
   now?: () => number;
+}
+
+function checkPassword(password: string): void {
+  if ([...password].length < PASSWORD_MIN || [...password].length > PASSWORD_MAX) throw invalid(`password: ${PASSWORD_MIN}-${PASSWORD_MAX} characters`);
 }
 
 /** SHA-256 of a session token: the only form in which tokens are stored. */
@@ -67,7 +77,7 @@ export class Auth {
   readonly touchEveryMs: number;
 
   constructor(
-    private readonly store: Accounts,
+    private readonly store: Accounts & { readonly admin: Pick<AdminStore, 'passwordHash' | 'setPassword'> },
     private readonly publish: (events: LogEvent[]) => void,
     private readonly opts: AuthOptions,
   ) {
@@ -76,18 +86,62 @@ export class Auth {
     this.touchEveryMs = opts.idleMs > 0 ? Math.min(60_000, Math.floor(opts.idleMs / 4)) : 60_000;
   }
 
-  async register(username: string, password: string, userAgent?: string): Promise<AuthResult> {
+  async register(username: string, password: string, userAgent?: string, invite?: string): Promise<AuthResult> {
+    const code = this.admission(invite);
     checkNewUsername(username);
-    if ([...password].length < PASSWORD_MIN || [...password].length > PASSWORD_MAX) {
-      throw invalid(`password: ${PASSWORD_MIN}-${PASSWORD_MAX} characters`);
-    }
-    return this.createAccount(username, await hash(password, ARGON), false, userAgent);
+    checkPassword(password);
+    return this.createAccount(username, await hash(password, ARGON), false, userAgent, code);
   }
 
-  async guest(username: string, userAgent?: string): Promise<AuthResult> {
+  async guest(username: string, userAgent?: string, invite?: string): Promise<AuthResult> {
     if (!this.opts.guests) throw new ChatError('guests_disabled', 'guest sessions are disabled on this server');
+    const code = this.admission(invite);
     checkNewUsername(username);
-    return this.createAccount(username, null, true, userAgent);
+    return this.createAccount(username, null, true, userAgent, code);
+  }
+
+  /** The registration mode's rule (v1.1 §5): the invite code to use, if any; throws when no account may be made. */
+  private admission(invite: string | undefined): string | undefined {
+    const mode = this.opts.registration ?? 'open';
+    if (mode === 'closed') throw new ChatError('registration_closed', 'registration is closed on this server');
+    if (mode === 'open') return undefined;
+    if (invite === undefined || invite === '') throw new ChatError('invite_required', 'registration needs an invite on this server');
+    return invite;
+  }
+
+  /**
+   * Change the caller's password (v1.1 §5): every other session of theirs ends (the caller ends their streams
+   * through the returned ids). `current` may be omitted when the account has no password (single sign-on).
+   * Wrong passwords count against the same per-username throttle as login.
+   */
+  async changePassword(session: Session, current: string | undefined, next: string): Promise<string[]> {
+    if (!hasPassword(session.user)) throw forbidden('guests and bots have no password to change');
+    checkPassword(next);
+    const key = `login-fail:${session.user.username.toLowerCase()}`;
+    await this.throttled(key);
+    const stored = await this.store.admin.passwordHash(session.user.id);
+    if (stored !== null && !(await verify(stored ?? (await this.decoy), current ?? '').catch(() => false))) {
+      if (this.opts.loginFailures) await this.opts.counters.hit(key, this.opts.loginFailures.windowMs);
+      throw new ChatError('wrong_password', 'the current password is wrong');
+    }
+    return this.store.admin.setPassword(session.user.id, await hash(next, ARGON), session.sessionId);
+  }
+
+  /** A session for a signed-in account; refused (403 account_deactivated) for a deactivated one. */
+  private async activeSession(user: User, userAgent?: string): Promise<AuthResult> {
+    if (!user.active) throw new ChatError('account_deactivated', 'this account is deactivated');
+    return { user, token: await this.newSession(user.id, userAgent) };
+  }
+
+  /** 429 while the username's failure throttle is spent. */
+  private async throttled(key: string): Promise<void> {
+    const limit = this.opts.loginFailures;
+    if (!limit) return;
+    const { count, resetMs } = await this.opts.counters.peek(key);
+    if (count >= limit.count) {
+      const s = Math.max(1, Math.ceil(resetMs / 1000));
+      throw new ChatError('rate_limited', `too many failed sign-ins for this username: try again in ${s} s`, s);
+    }
   }
 
   /**
@@ -99,13 +153,7 @@ export class Auth {
   async login(username: string, password: string, userAgent?: string): Promise<AuthResult> {
     const key = `login-fail:${username.toLowerCase()}`;
     const limit = this.opts.loginFailures;
-    if (limit) {
-      const { count, resetMs } = await this.opts.counters.peek(key);
-      if (count >= limit.count) {
-        const s = Math.max(1, Math.ceil(resetMs / 1000));
-        throw new ChatError('rate_limited', `too many failed sign-ins for this username: try again in ${s} s`, s);
-      }
-    }
+    await this.throttled(key);
     const found = isUsername(username) ? await this.store.findCredentials(username) : null;
     const stored = found?.passwordHash ?? (await this.decoy);
     const ok = await verify(stored, password).catch(() => false);
@@ -114,7 +162,13 @@ export class Auth {
       throw new ChatError('invalid_credentials', 'wrong username or password');
     }
     if (limit) await this.opts.counters.clear(key);
-    return { user: found.user, token: await this.newSession(found.user.id, userAgent) };
+    // The right password of a deactivated account says so; a wrong one got invalid_credentials above.
+    return this.activeSession(found.user, userAgent);
+  }
+
+  /** A new session for an account that signed in another way (single sign-on, core/oidc.ts); returns its token. */
+  async signIn(user: User, userAgent?: string): Promise<string> {
+    return (await this.activeSession(user, userAgent)).token;
   }
 
   /** Delete the session of this token; returns its id so its open streams can be ended. */
@@ -126,7 +180,7 @@ export class Auth {
   async resolve(token: string): Promise<Session | null> {
     if (token.length === 0 || token.length > 128) return null;
     const found = await this.store.sessions.find(hashToken(token));
-    if (!found) return null;
+    if (!found || !found.user.active) return null;
     const t = this.now();
     if (this.expired(found.session, t)) {
       if (await this.store.sessions.deleteById(found.user.id, found.session.id)) this.opts.onExpired?.([{ id: found.session.id, userId: found.user.id }]);
@@ -172,8 +226,9 @@ export class Auth {
     return (idleMs > 0 && t - Date.parse(s.lastUsedAt) >= idleMs) || (maxMs > 0 && t - Date.parse(s.createdAt) >= maxMs);
   }
 
-  private async createAccount(username: string, passwordHash: string | null, guest: boolean, userAgent: string | undefined): Promise<AuthResult> {
-    const { value: user, events } = await this.store.createUser({ username, passwordHash, guest });
+  private async createAccount(username: string, passwordHash: string | null, guest: boolean, userAgent: string | undefined, invite?: string): Promise<AuthResult> {
+    const admin = this.opts.admins ? this.opts.admins.includes(username.toLowerCase()) : null;
+    const { value: user, events } = await this.store.createUser({ username, passwordHash, guest, admin, ...(invite !== undefined && { invite }) });
     this.publish(events);
     return { user, token: await this.newSession(user.id, userAgent) };
   }

@@ -4,7 +4,7 @@
  * and the hub writes that text verbatim to every stream.
  */
 import { encodeData } from './sse-frame.ts';
-import type { Message, Room, StoredEventType, UserRef } from './types.ts';
+import type { Message, Room, StoredEventType, User, UserRef } from './types.ts';
 
 /** An event about to be appended: the store assigns its position. */
 export interface NewEvent {
@@ -32,6 +32,13 @@ export function memberEvent(roomId: number, room: string, user: UserRef, joined:
  * take member values: `member` is true and `unread` is 0 (a stream client keeps
  * its own unread count from the messages it receives).
  */
+/** v1.1 §5: the log's room id for events that belong to no room (`user_updated`). */
+export const NO_ROOM = 0;
+
+export function userUpdatedEvent(user: User): NewEvent {
+  return { type: 'user_updated', roomId: NO_ROOM, subject: user.id, data: encodeData({ user }) };
+}
+
 export function roomUpdatedEvent(roomId: number, room: Room): NewEvent {
   const { peer: _peer, mentions: _mentions, notifications: _notifications, ...shared } = room;
   return { type: 'room_updated', roomId, subject: null, data: encodeData({ room: { ...shared, member: true, unread: 0 } }) };

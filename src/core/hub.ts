@@ -10,6 +10,7 @@
  * that went live from a newer snapshot is not disturbed by older events still
  * flowing through.
  */
+import { NO_ROOM } from './events.ts';
 import { encodeCursor } from './cursor.ts';
 import { encodeData, encodeEvent } from './sse-frame.ts';
 import type { Subscriber } from './subscriber.ts';
@@ -95,6 +96,7 @@ export class Hub {
       for (const s of subjectSubs) if (s.live && e.pos > s.lastPos) this.attach(s, e.roomId);
     }
     const leaving = e.type === 'member_left' && subjectSubs ? [...subjectSubs].filter((s) => s.live && e.pos > s.lastPos) : [];
+    if (e.roomId === NO_ROOM) return this.deliverToAll(e);
     const subs = this.byRoom.get(e.roomId);
     if (subs && subs.size > 0) {
       const frame = this.frame(e);
@@ -102,6 +104,14 @@ export class Hub {
       this.metrics.delivered(subs.size);
     }
     for (const s of leaving) this.detach(s, e.roomId);
+  }
+
+  /** An event of no room (v1.1 `user_updated`) to every live stream. */
+  private deliverToAll(e: LogEvent): void {
+    const frame = this.frame(e);
+    let n = 0;
+    for (const set of this.byUser.values()) for (const s of set) if (s.live) (s.sendStored(e.pos, frame), n++);
+    this.metrics.delivered(n);
   }
 
   /** A transient event (typing) to a room's live streams, except those of `exceptUser`. */

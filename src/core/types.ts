@@ -21,6 +21,16 @@ export interface User {
   active: boolean;
 }
 
+/** v1.1 §5: an invite code as `POST`/`GET /invites` show it. */
+export interface Invite {
+  code: string;
+  max_uses: number;
+  uses: number;
+  expires_at: string;
+  created_by: UserRef;
+  created_at: string;
+}
+
 /** v1.1 §5: a user's role on the server (not in a room: that is `Role`). */
 export type AccountRole = 'admin' | 'member' | 'guest';
 
@@ -133,7 +143,8 @@ export interface Member {
 }
 
 /** Event types that are appended to the event log and carry an `id:` on the stream. */
-export type StoredEventType = 'message' | 'message_updated' | 'member_joined' | 'member_left' | 'room_updated';
+/** `user_updated` (v1.1 §5) belongs to no room (room id 0): every stream gets it, and a resume replays every one. */
+export type StoredEventType = 'message' | 'message_updated' | 'member_joined' | 'member_left' | 'room_updated' | 'user_updated';
 
 /** Event types that are never stored (no `id:` line), except `reset`, which carries the current position. */
 export type TransientEventType = 'ready' | 'typing' | 'presence' | 'reset' | 'read' | 'notification_level';
@@ -149,6 +160,8 @@ export interface EventData {
   member_left: { room: string; user: UserRef };
   /** Encoded once for all members: without the per-viewer `mentions` and `notifications`. */
   room_updated: { room: Omit<Room, 'mentions' | 'notifications'> };
+  /** v1.1 §5: a user's profile, role or activation changed (public fields). */
+  user_updated: { user: User };
   typing: { room: string; user: UserRef };
   presence: { user: UserRef; online: boolean };
   reset: { reason: string };

@@ -113,12 +113,17 @@ export const ErrorSchema = Type.Object(
 export const Username = Type.String({ minLength: 1, maxLength: 32, pattern: USERNAME_PATTERN, description: '1-32 of A-Z a-z 0-9 _ . -' });
 export const RoomName = Type.String({ minLength: 1, maxLength: 64, pattern: ROOM_NAME_PATTERN, description: '1-64 of a-z 0-9 _ -' });
 
+const Invite = Type.Optional(Type.String({ maxLength: 64, description: 'v1.1 §5: the invite code, needed when NATTER_REGISTRATION=invite' }));
 export const Credentials = Type.Object(
-  { username: Username, password: Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }) },
+  { username: Username, password: Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }), invite: Invite },
   { additionalProperties: false },
 );
 export const LoginBody = Type.Object({ username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: PASSWORD_MAX }) }, { additionalProperties: false });
-export const GuestBody = Type.Object({ username: Username }, { additionalProperties: false });
+export const GuestBody = Type.Object({ username: Username, invite: Invite }, { additionalProperties: false });
+export const PasswordBody = Type.Object(
+  { current_password: Type.Optional(Type.String({ maxLength: PASSWORD_MAX })), new_password: Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }) },
+  { additionalProperties: false },
+);
 export const AuthReply = Type.Object({ user: OwnUserSchema, token: Type.String() });
 
 export const Topic = Type.String({ maxLength: TOPIC_MAX });

@@ -26,8 +26,10 @@ import { accountRoutes, authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { oidcRoutes } from './routes/oidc.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { profileRoutes } from './routes/profile.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { pushRoutes } from './routes/push.ts';
 import { roomRoutes } from './routes/rooms.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -80,6 +82,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     uploadLimit: sharedLimit(app, limit(config.uploadRate, (req) => `upload:${req.session?.user.id ?? req.ip}`)),
   };
   await authRoutes(deps);
+  await oidcRoutes(deps);
   await opsRoutes(deps);
   await app.register(async (authed: App) => {
     authed.addHook('onRequest', requireSession(services.auth));
@@ -92,6 +95,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     await fileRoutes(scoped);
     await pushRoutes(scoped);
     await profileRoutes(scoped);
+    await adminRoutes(scoped);
   });
   await serveWeb(app, config.webDir);
   return app;

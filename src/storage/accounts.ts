@@ -21,6 +21,10 @@ export interface NewUser {
   admin?: boolean | null;
   /** v1.1 §5: an invite code to use (counted only if the account is created); else ChatError `invalid_invite`. */
   invite?: string;
+  /** v1.1 §5 (single sign-on): the display name and the address the identity provider gave, and whether it verified it. */
+  displayName?: string | null;
+  email?: string | null;
+  emailVerified?: boolean;
 }
 
 /** Accounts and sessions. */

@@ -230,8 +230,10 @@ export interface EventLog {
 /** The whole seam: what main.ts opens and both implementations provide. */
 export type { Accounts, Changed, NewUser, SessionRecord, Sessions } from './accounts.ts';
 import type { Accounts, Changed } from './accounts.ts';
+import type { AdminStore } from './admin.ts';
 export type { NewUpload, UploadRecord, Uploads } from './uploads.ts';
 import type { EmailStore } from './email.ts';
+import type { OidcStore } from './oidc.ts';
 import type { FileStore } from './files.ts';
 import type { PushStore } from './push.ts';
 import type { Uploads } from './uploads.ts';
@@ -243,4 +245,4 @@ export interface Previews {
 
 /** The bytes of uploads live in `files` (files.ts): on disk beside a SQLite database, in the database on PostgreSQL. */
 export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog
-  & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore; readonly previews: Previews; readonly push: PushStore; readonly email: EmailStore };
+  & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore; readonly previews: Previews; readonly push: PushStore; readonly email: EmailStore; readonly admin: AdminStore; readonly oidc: OidcStore };

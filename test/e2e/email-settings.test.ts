@@ -35,8 +35,8 @@ describe('email notifications in the settings', () => {
 
   it('save an address, confirm it with the mailed code, and turn email notifications off', async () => {
     const { ctx, page, name } = await person();
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings', exact: true });
     const section = dialog.getByRole('region', { name: 'Email notifications' });
     await section.waitFor();
     const state = section.getByTestId('email-state');

@@ -65,8 +65,8 @@ const calls = (page: Page) => page.evaluate('window.__pushCalls') as Promise<{ r
 
 /** Opens Settings from the sidebar and returns the notifications switch. */
 async function openSettings(page: Page) {
-  await page.getByRole('button', { name: 'Settings' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings', exact: true });
   await dialog.waitFor();
   const toggle = dialog.getByRole('switch', { name: 'Desktop notifications' });
   await page.waitForFunction(() => document.querySelector('[data-testid="push-status"]')?.getAttribute('data-state') !== 'checking');

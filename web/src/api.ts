@@ -51,7 +51,7 @@ export function setUnauthenticatedHandler(fn: () => void): void {
  * One JSON request with the session cookie. Every state change carries `X-Requested-With: natter`
  * (the API's CSRF rule for cookie sessions); the page never sees or stores the token.
  */
-async function request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-Requested-With'] = 'natter';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -93,6 +93,12 @@ export interface ServerInfo {
   push?: boolean;
   /** The server sends email: verification and digests of unread DMs and mentions (API v1.1 §4). */
   email?: boolean;
+  /** How accounts are created (API v1.1 §5): `invite` needs an invite code; `closed` allows none. */
+  registration?: 'open' | 'invite' | 'closed';
+  guests?: boolean;
+  /** Single sign-on is on (API v1.1 §5), with the provider's name for the button. */
+  oidc?: boolean;
+  oidc_name?: string;
 }
 
 /** One of your Web Push subscriptions (API v1.1 §4). */
@@ -118,10 +124,10 @@ export const api = {
   server: () => request<ServerInfo>('GET', '/server'),
   /** Deletes one of your uploads that no message carries yet. */
   deleteUpload: (id: string) => request<void>('DELETE', `/uploads/${seg(id)}`),
-  register: (username: string, password: string) =>
-    request<{ user: User }>('POST', '/auth/register', { username, password }),
+  register: (username: string, password: string, invite?: string) =>
+    request<{ user: User }>('POST', '/auth/register', { username, password, ...(invite !== undefined && { invite }) }),
   login: (username: string, password: string) => request<{ user: User }>('POST', '/auth/login', { username, password }),
-  guest: (username: string) => request<{ user: User }>('POST', '/auth/guest', { username }),
+  guest: (username: string, invite?: string) => request<{ user: User }>('POST', '/auth/guest', { username, ...(invite !== undefined && { invite }) }),
   logout: () => request<void>('POST', '/auth/logout'),
   sessions: () => request<{ sessions: SessionInfo[] }>('GET', '/auth/sessions'),
   endSession: (id: string) => request<void>('DELETE', `/auth/sessions/${seg(id)}`),

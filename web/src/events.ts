@@ -7,6 +7,7 @@ import { loadDmPresence } from './people.ts';
 import { mentionsMe } from './mentions.ts';
 import { getState, mergeMessages, own, patchRoom, patchView, setRooms, update, upsertRoom } from './state.ts';
 import type { StreamEvent } from './stream.ts';
+import { noteUser } from './users.ts';
 
 export const TYPING_SHOWN_MS = 5000;
 /** Live messages kept for a room whose history was never opened (bounded: opening it fetches the newest page). */
@@ -47,6 +48,8 @@ export function applyEvent(ev: StreamEvent): void {
       const d = data as EventData['notification_level'];
       return patchRoom(d.room, () => ({ notifications: d.level }));
     }
+    case 'user_updated':
+      return onUserUpdated((data as EventData['user_updated']).user);
     case 'reset':
       void refetchAll();
   }
@@ -154,6 +157,18 @@ function onRoomUpdated(d: EventData['room_updated']): void {
   // The event's room object is shared by all viewers, so the viewer-specific fields stay ours.
   const { name, topic, visibility, kind, peer } = d.room;
   patchRoom(name, (r) => ({ topic, visibility, kind, peer: peer ?? r.peer, last_seq: Math.max(r.last_seq, d.room.last_seq ?? 0) }));
+}
+
+/**
+ * A profile, role or activation changed (v1.1 §5): names and avatars follow, and so do member lists. Your own
+ * deactivation: the server ends the session, and asking `GET /me` makes its 401 show the sign-in screen.
+ */
+function onUserUpdated(user: User): void {
+  noteUser(user);
+  const s = getState();
+  const members = Object.fromEntries(Object.entries(s.members).map(([room, list]) => [room, list.map((m) => (m.user.id === user.id ? { ...m, user } : m))]));
+  update(() => ({ members, ...(s.me?.id === user.id ? { me: { ...s.me, ...user } } : {}) }));
+  if (s.me?.id === user.id && !user.active) void api.me().catch(() => {});
 }
 
 function onTyping(d: EventData['typing']): void {

@@ -13,6 +13,7 @@ import { announceSessionChange, onSessionChangeElsewhere } from './session-chann
 import { getState, patchRoom, resetState, setRooms, update } from './state.ts';
 import { forgetUploads } from './uploads.ts';
 import { startStream } from './stream.ts';
+import { forgetUsers } from './users.ts';
 
 /** First thing on load: `GET /me` decides between the sign-in screen and the chat. */
 export async function boot(): Promise<void> {
@@ -97,6 +98,7 @@ function signedOut(): void {
   forgetTyping();
   forgetOutbox();
   forgetUploads();
+  forgetUsers();
   resetState('signed-out');
 }
 

@@ -57,6 +57,7 @@ const EVENT_TYPES = [
   'reset',
   'read',
   'notification_level',
+  'user_updated',
 ] as const satisfies readonly EventType[];
 
 const RESYNCED_MS = 3000;

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthResult } from '../../core/auth.ts';
-import { AuthReply, Credentials, errors, GuestBody, LoginBody, OwnUserSchema, PeopleQuery, PeopleReply, SessionSchema } from '../schemas.ts';
+import { AuthReply, Credentials, errors, GuestBody, LoginBody, PasswordBody, OwnUserSchema, PeopleQuery, PeopleReply, SessionSchema } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { COOKIE, sessionOf, tokenOf } from '../session.ts';
 
@@ -18,25 +18,40 @@ export async function authRoutes({ app, services, authLimit }: RouteDeps): Promi
 
   const reserved = 'Reserved usernames (room, here, everyone, channel, all, admin, root, system, natter; any case) are 409 username_taken; '
     + 'a username of only ".", "-" and "_" is 400 invalid_request.';
+  const modes = 'NATTER_REGISTRATION=invite needs `invite` (403 invite_required without it, 403 invalid_invite when unknown, expired or used up; '
+    + 'a use counts only when the account is made); closed: 403 registration_closed.';
   app.post('/api/v1/auth/register', {
-    schema: { tags, body: Credentials, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
+    schema: { tags, body: Credentials, response: { 201: AuthReply, ...errors(403, 409, 429) }, description: `${reserved} ${modes}` },
     preHandler: authLimit,
-  }, async (req, reply) => signIn(req, reply, await auth.register(req.body.username, req.body.password, req.headers['user-agent']), 201));
+  }, async (req, reply) => signIn(req, reply, await auth.register(req.body.username, req.body.password, req.headers['user-agent'], req.body.invite), 201));
 
   app.post('/api/v1/auth/login', {
-    schema: { tags, body: LoginBody, response: { 200: AuthReply, ...errors(429) } },
+    schema: { tags, body: LoginBody, response: { 200: AuthReply, ...errors(403, 429) }, description: 'A deactivated account with the right password: 403 account_deactivated.' },
     preHandler: authLimit,
   }, async (req, reply) => signIn(req, reply, await auth.login(req.body.username, req.body.password, req.headers['user-agent']), 200));
 
   app.post('/api/v1/auth/guest', {
-    schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(409, 429) }, description: reserved },
+    schema: { tags, body: GuestBody, response: { 201: AuthReply, ...errors(403, 409, 429) }, description: `${reserved} ${modes}` },
     preHandler: authLimit,
-  }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username, req.headers['user-agent']), 201));
+  }, async (req, reply) => signIn(req, reply, await auth.guest(req.body.username, req.headers['user-agent'], req.body.invite), 201));
 }
 
 /** The routes of a signed-in account (registered in the authenticated scope). */
-export async function accountRoutes({ app, services }: RouteDeps): Promise<void> {
+export async function accountRoutes({ app, services, authLimit }: RouteDeps): Promise<void> {
   const tags = ['auth'];
+
+  app.post('/api/v1/auth/password', {
+    schema: {
+      tags, body: PasswordBody, response: { 204: Type.Null(), ...errors(403, 429) },
+      description: 'Change your password (v1.1 §5): every other session of yours ends, streams included. 403 wrong_password; '
+        + 'current_password may be omitted when the account has none (single sign-on); guests and bots 403 forbidden; rate limited like login.',
+    },
+    preHandler: authLimit,
+  }, async (req, reply) => {
+    const session = sessionOf(req);
+    for (const id of await services.auth.changePassword(session, req.body.current_password, req.body.new_password)) services.relay.sessionEnd(id, session.user.id);
+    return reply.status(204).send(null);
+  });
 
   app.post('/api/v1/auth/logout', {
     schema: { tags, response: { 204: Type.Null(), ...errors() } },

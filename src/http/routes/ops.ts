@@ -35,13 +35,15 @@ export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
           version: Type.String(), registration: Type.Union([Type.Literal('open'), Type.Literal('invite'), Type.Literal('closed')]),
           guests: Type.Boolean(), oidc: Type.Boolean(), uploads: Type.Boolean(), max_upload: Type.Integer(),
           push: Type.Boolean(), previews: Type.Boolean(), email: Type.Boolean(),
+          oidc_name: Type.Optional(Type.String({ description: 'with oidc: the provider\'s name for the sign-in button (NATTER_OIDC_NAME)' })),
         }),
       },
     },
   }, async () => ({
-    version: '1.1', registration: 'open' as const, guests: services.config.guests, oidc: false,
+    version: '1.1', registration: services.config.registration, guests: services.config.guests, oidc: services.oidc !== null,
     uploads: services.config.uploads, max_upload: services.config.uploads ? services.config.maxUpload : 0,
     push: services.config.push, previews: services.config.previews, email: services.email.enabled,
+    ...(services.config.oidc && { oidc_name: services.config.oidc.name }),
   }));
 
   const token = services.config.metricsToken;

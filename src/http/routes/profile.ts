@@ -1,13 +1,12 @@
 /**
  * Your own account (API v1.1 §4 "Email", §5): `GET /users/me`, `PATCH /users/me` and the email verification.
- * For now PATCH changes the email fields only; display_name and avatar come with the accounts issue (§5) and are
- * ignored until then, like any unknown field (http/validator.ts).
+ * PATCH changes the profile (display name, avatar: core/admin.ts) and the email fields (core/email.ts).
  * Registered in the authenticated scope, so v1's CSRF rule applies to the changes.
  */
 import { Type } from 'typebox';
-import { EMAIL_MAX } from '../../core/email.ts';
+import { checkEmail, EMAIL_MAX } from '../../core/email.ts';
 import type { RouteDeps } from '../app.ts';
-import { errors, OwnUserSchema } from '../schemas.ts';
+import { errors, OwnUserSchema, UserSchema } from '../schemas.ts';
 
 const OwnUserReply = Type.Object({ user: OwnUserSchema });
 
@@ -19,6 +18,11 @@ const PatchMeBody = Type.Object(
         + 'the address you verified already, sent again, changes nothing.',
     })),
     email_notifications: Type.Optional(Type.Boolean({ description: 'Whether unread DMs and mentions are mailed to your verified address.' })),
+    display_name: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()], { description: '1-64 code points, or null' })),
+    avatar: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+      description: 'An upload id of yours, unattached, PNG/JPEG/GIF/WebP (else 400 invalid_avatar); its thumbnail becomes avatar_url. '
+        + 'A replaced avatar is 404 at once. Not for guests, nor when uploads are off.',
+    })),
   },
   { additionalProperties: false },
 );
@@ -36,12 +40,26 @@ export async function profileRoutes({ app, services, actionLimit }: RouteDeps): 
   app.patch('/api/v1/users/me', {
     schema: {
       tags, body: PatchMeBody, response: { 200: OwnUserReply, ...errors(429) },
-      description: 'Change your email address and/or email notifications (v1.1 §4); absent fields stay as they are (display_name and avatar: not yet). '
+      description: 'Change your display name, avatar (v1.1 §5), email address and/or email notifications (v1.1 §4); absent fields stay as they are; '
+        + 'a profile change emits user_updated. '
         + 'Unread DMs and mentions (reason user or reply) are mailed, at most one email per NATTER_EMAIL_DELAY_MS, '
         + 'only to a verified address and only while email_notifications is true.',
     },
     preHandler: actionLimit,
-  }, async (req) => ({ user: await email.update(req.user, req.body) }));
+  }, async (req) => {
+    const { display_name, avatar, ...emailPatch } = req.body;
+    // Checked before anything changes: a bad address must not leave the profile half-saved.
+    if (typeof emailPatch.email === 'string') checkEmail(emailPatch.email);
+    const user = await services.admin.updateProfile(req.user, { display_name, avatar });
+    return { user: await email.update(user, emailPatch) };
+  });
+
+  app.get('/api/v1/users/:username', {
+    schema: {
+      tags, description: 'A user\'s public fields (deactivated users too); 404 not_found.',
+      params: Type.Object({ username: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ user: UserSchema }), ...errors(404) },
+    },
+  }, async (req) => ({ user: await services.admin.user(req.params.username) }));
 
   app.post('/api/v1/users/me/email/verify', {
     schema: {

@@ -78,11 +78,11 @@ async function mentionsOf(tx: Tx, m: { roomId: number; authorId: string; text: s
     }
   }
   const broadcast = /@(room|here)/i.test(m.text);
-  const st = broadcast ? (await tx.query<{ role: string | null; guest: boolean; members: number }>(SQL.standing, [m.roomId, m.roomId, author])).rows[0]! : null;
+  const st = broadcast ? (await tx.query<{ role: string | null; guest: boolean; admin: boolean; members: number }>(SQL.standing, [m.roomId, m.roomId, author])).rows[0]! : null;
   const replyIsMember = m.replyAuthorId !== null && m.replyAuthorId !== m.authorId
     && !!(await tx.query(SQL.isMember, [m.roomId, parseId(m.replyAuthorId)])).rowCount;
   // The checks planMentions asks for synchronously are read first, only when the text could need them.
-  const mayBroadcast = !!st && !st.guest && (st.role === 'owner' || st.members <= BROADCAST_MEMBERS_MAX);
+  const mayBroadcast = !!st && !st.guest && (st.role === 'owner' || st.admin || st.members <= BROADCAST_MEMBERS_MAX);
   const ids = mayBroadcast ? (await tx.query<{ id: string }>(SQL.memberIds, [m.roomId])).rows.map((r) => String(r.id)) : [];
   return planMentions(m.text, {
     exists,

@@ -40,7 +40,9 @@ import { PostgresFiles } from './files.ts';
 import { PostgresUploads } from './uploads.ts';
 import { PostgresPush } from './push.ts';
 import { createUser } from './users.ts';
+import { PostgresAdmin } from './admin.ts';
 import { PostgresEmail } from './email.ts';
+import { PostgresOidc } from './oidc.ts';
 import { SQL } from './sql.ts';
 import { append, changeMessage, editText, headOf, history, init, join, leave, post, postgresPreviews, removeMessage, roomView, userById, withReactions, type Db } from './writes.ts';
 
@@ -79,6 +81,8 @@ export class PostgresStore implements Store {
   readonly previews: Previews;
   readonly push: PostgresPush;
   readonly email: PostgresEmail;
+  readonly oidc = new PostgresOidc((fn) => this.write(fn), (fn) => this.read(fn));
+  readonly admin: PostgresAdmin;
   /** Files in the cluster's own database: every node serves every file, and no other service is needed. */
   readonly files: PostgresFiles;
 
@@ -90,6 +94,7 @@ export class PostgresStore implements Store {
     this.previews = postgresPreviews((fn) => this.write(fn));
     this.push = new PostgresPush((fn) => this.write(fn), (fn) => this.read(fn));
     this.email = new PostgresEmail((fn) => this.write(fn), (fn) => this.read(fn));
+    this.admin = new PostgresAdmin((fn) => this.write(fn), (fn) => this.read(fn));
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */

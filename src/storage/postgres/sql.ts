@@ -49,11 +49,14 @@ WHERE x.message_id = ANY($1::bigint[]) ORDER BY x.id`;
  * ($2, $3], at most $4. Driven by the user's spans and the (room_id, pos) index.
  */
 const READ_EVENTS = `
-SELECT e.pos, e.room_id, e.type, e.subject, e.data
+SELECT * FROM (SELECT e.pos, e.room_id, e.type, e.subject, e.data
 FROM member_spans s
 JOIN events e ON e.room_id = s.room_id AND e.pos >= s.from_pos AND e.pos <= COALESCE(s.to_pos, $3)
 WHERE s.user_id = $1 AND (s.to_pos IS NULL OR s.to_pos > $2) AND e.pos > $2 AND e.pos <= $3
-ORDER BY e.pos LIMIT $4`;
+UNION ALL
+-- v1.1 §5: events of no room (user_updated) reach everyone
+SELECT e.pos, e.room_id, e.type, e.subject, e.data FROM events e WHERE e.room_id = 0 AND e.pos > $2 AND e.pos <= $3
+) AS x ORDER BY pos LIMIT $4`;
 
 export const USER_COLS = 'u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind';
 
@@ -125,8 +128,8 @@ WHERE room_id = $1 AND user_id = $2`,
 
   // what a message's text derives (v1.1): the reply parent, mentions, the search index
   replyParent: `${MESSAGE_VIEW} WHERE m.id = $1 AND m.room_id = $2`,
-  mentionable: 'SELECT u.id, u.username, u.username_key, m.user_id IS NOT NULL AS member FROM users u LEFT JOIN members m ON m.room_id = $1 AND m.user_id = u.id WHERE u.username_key = ANY($2::text[])',
-  standing: 'SELECT (SELECT role FROM members WHERE room_id = $1 AND user_id = u.id) AS role, u.guest, (SELECT COUNT(*)::int FROM members WHERE room_id = $2) AS members FROM users u WHERE u.id = $3',
+  mentionable: 'SELECT u.id, u.username, u.username_key, m.user_id IS NOT NULL AS member FROM users u LEFT JOIN members m ON m.room_id = $1 AND m.user_id = u.id WHERE u.active AND u.username_key = ANY($2::text[])',
+  standing: `SELECT (SELECT role FROM members WHERE room_id = $1 AND user_id = u.id) AS role, u.guest, u.role = 'admin' AND u.active AS admin, (SELECT COUNT(*)::int FROM members WHERE room_id = $2) AS members FROM users u WHERE u.id = $3`,
   memberIds: 'SELECT user_id AS id FROM members WHERE room_id = $1',
   isMember: 'SELECT 1 AS yes FROM members WHERE room_id = $1 AND user_id = $2',
   // (folded text or null, mentions JSON or null, message, grams or null): PostgreSQL keeps the grams in the row (GIN)

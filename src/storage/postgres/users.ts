@@ -13,8 +13,8 @@ import { join } from './writes.ts';
 
 const SQL = {
   firstAdminLock: "SELECT pg_advisory_xact_lock(hashtext('natter:first-admin'))",
-  insert: `INSERT INTO users AS u (username, username_key, password_hash, guest, created_at, role)
-    VALUES ($1, $2, $3, $4::boolean, $5, CASE WHEN $4::boolean THEN 'guest' WHEN $6::boolean IS NOT NULL THEN CASE WHEN $6::boolean THEN 'admin' ELSE 'member' END
+  insert: `INSERT INTO users AS u (username, username_key, password_hash, guest, created_at, display_name, email, email_verified, role)
+    VALUES ($1, $2, $3, $4::boolean, $5, $7, $8, $9, CASE WHEN $4::boolean THEN 'guest' WHEN $6::boolean IS NOT NULL THEN CASE WHEN $6::boolean THEN 'admin' ELSE 'member' END
       WHEN EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active) THEN 'member' ELSE 'admin' END)
     RETURNING ${USER_COLS}`,
   useInvite: 'UPDATE invites SET uses = uses + 1 WHERE code = $1 AND NOT revoked AND uses < max_uses AND expires_at > $2',
@@ -27,7 +27,8 @@ export async function createUser(tx: Tx, input: NewUser): Promise<Changed<User>>
   if (input.invite !== undefined && (await tx.query(SQL.useInvite, [input.invite, at])).rowCount === 0) throw invalidInvite();
   const listed = input.admin === undefined ? null : input.admin;
   if (listed === null && !input.guest) await tx.query(SQL.firstAdminLock);
-  const user = toUser((await tx.query<UserRow>(SQL.insert, [input.username, key, input.passwordHash, input.guest, at, listed])).rows[0]!);
+  const user = toUser((await tx.query<UserRow>(SQL.insert, [input.username, key, input.passwordHash, input.guest, at, listed,
+    input.displayName ?? null, input.email ?? null, input.emailVerified ?? false])).rows[0]!);
   const general = (await tx.query<{ id: number }>(STORE_SQL.roomId, ['general'])).rows[0]!;
   return { value: user, events: await join(tx, general.id, 'general', user, 'member') };
 }

@@ -83,7 +83,7 @@ function mentionsOf(
     found,
     mayBroadcast: () => {
       const st = s.standing.get(m.roomId, m.roomId, author)!;
-      return !st.guest && (st.role === 'owner' || st.members <= BROADCAST_MEMBERS_MAX);
+      return !st.guest && (st.role === 'owner' || !!st.admin || st.members <= BROADCAST_MEMBERS_MAX);
     },
     replyAuthor,
     memberIds: () => s.memberIds.all(m.roomId).map((r) => String(r.id)),

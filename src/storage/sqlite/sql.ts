@@ -51,11 +51,14 @@ WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.id`;
  * the (room_id, pos) index, so its cost follows the user's rooms, not the whole log.
  */
 const READ_EVENTS = `
-SELECT e.pos, e.room_id, e.type, e.subject, e.data
+SELECT * FROM (SELECT e.pos, e.room_id, e.type, e.subject, e.data
 FROM member_spans s
 JOIN events e ON e.room_id = s.room_id AND e.pos >= s.from_pos AND e.pos <= COALESCE(s.to_pos, @upTo)
 WHERE s.user_id = @user AND (s.to_pos IS NULL OR s.to_pos > @after) AND e.pos > @after AND e.pos <= @upTo
-ORDER BY e.pos LIMIT @limit`;
+UNION ALL
+-- v1.1 §5: events of no room (user_updated) reach everyone
+SELECT e.pos, e.room_id, e.type, e.subject, e.data FROM events e WHERE e.room_id = 0 AND e.pos > @after AND e.pos <= @upTo
+) AS x ORDER BY pos LIMIT @limit`;
 
 export const USER_COLS = 'id, username, guest, created_at, role, active, display_name, avatar_id, kind';
 
@@ -118,9 +121,9 @@ export const SQL = {
   // (parent id, room): the parent of a reply, only in the same room
   replyParent: `${MESSAGE_VIEW} WHERE m.id = ? AND m.room_id = ?`,
   // (room, JSON array of lower-cased names): the users with those names, and whether each is a member
-  mentionable: 'SELECT u.id, u.username, u.username_key, m.user_id IS NOT NULL AS member FROM users u LEFT JOIN members m ON m.room_id = ? AND m.user_id = u.id WHERE u.username_key IN (SELECT value FROM json_each(?))',
+  mentionable: 'SELECT u.id, u.username, u.username_key, m.user_id IS NOT NULL AS member FROM users u LEFT JOIN members m ON m.room_id = ? AND m.user_id = u.id WHERE u.active = 1 AND u.username_key IN (SELECT value FROM json_each(?))',
   // (room, room, user): the author's role and guest flag, and the room's size, for @room/@here
-  standing: 'SELECT (SELECT role FROM members WHERE room_id = ? AND user_id = u.id) AS role, u.guest, (SELECT COUNT(*) FROM members WHERE room_id = ?) AS members FROM users u WHERE u.id = ?',
+  standing: `SELECT (SELECT role FROM members WHERE room_id = ? AND user_id = u.id) AS role, u.guest, u.role = 'admin' AND u.active AS admin, (SELECT COUNT(*) FROM members WHERE room_id = ?) AS members FROM users u WHERE u.id = ?`,
   memberIds: 'SELECT user_id AS id FROM members WHERE room_id = ?',
   isMember: 'SELECT 1 AS yes FROM members WHERE room_id = ? AND user_id = ?',
   // (mentions JSON or null, message)

@@ -28,7 +28,9 @@ import { SqliteSessions } from './sessions.ts';
 import { SqliteUploads } from './uploads.ts';
 import { SqlitePush } from './push.ts';
 import { createUser, usersSql } from './users.ts';
+import { SqliteAdmin } from './admin.ts';
 import { SqliteEmail } from './email.ts';
+import { SqliteOidc } from './oidc.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, editText, history, init, join, leave, post, removeMessage, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
 
@@ -82,6 +84,8 @@ export class SqliteStore implements Store {
   readonly previews: Previews;
   readonly push: SqlitePush;
   readonly email: SqliteEmail;
+  readonly oidc: SqliteOidc;
+  readonly admin: SqliteAdmin;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -107,6 +111,8 @@ export class SqliteStore implements Store {
     this.previews = sqlitePreviews(this.s, (fn) => this.write(fn));
     this.push = new SqlitePush(db, (fn) => this.write(fn));
     this.email = new SqliteEmail(db, (fn) => this.write(fn));
+    this.oidc = new SqliteOidc(db, (fn) => this.write(fn), (input) => createUser(this.users, this.s, input));
+    this.admin = new SqliteAdmin(db, this.s, (fn) => this.write(fn));
   }
 
   async ping(): Promise<void> {

@@ -45,7 +45,7 @@ export function prepareStatements(db: Database.Database) {
     historyAfter: p<MessageRow>(SQL.historyAfter),
     replyParent: p<MessageRow>(SQL.replyParent),
     mentionable: p<{ id: number; username: string; username_key: string; member: number }>(SQL.mentionable),
-    standing: p<{ role: string | null; guest: number; members: number }>(SQL.standing),
+    standing: p<{ role: string | null; guest: number; admin: number; members: number }>(SQL.standing),
     memberIds: p<{ id: number }>(SQL.memberIds),
     isMember: p<{ yes: number }>(SQL.isMember),
     setDerived: p(SQL.setDerived),

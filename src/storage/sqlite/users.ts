@@ -13,8 +13,8 @@ import { join } from './writes.ts';
 
 const SQL = {
   // `listed` null = NATTER_ADMINS unset (the first-admin rule)
-  insert: `INSERT INTO users (username, username_key, password_hash, guest, created_at, role)
-    VALUES (@username, @key, @hash, @guest, @at, CASE WHEN @guest THEN 'guest' WHEN @listed IS NOT NULL THEN CASE WHEN @listed THEN 'admin' ELSE 'member' END
+  insert: `INSERT INTO users (username, username_key, password_hash, guest, created_at, display_name, email, email_verified, role)
+    VALUES (@username, @key, @hash, @guest, @at, @displayName, @email, @emailVerified, CASE WHEN @guest THEN 'guest' WHEN @listed IS NOT NULL THEN CASE WHEN @listed THEN 'admin' ELSE 'member' END
       WHEN EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active = 1) THEN 'member' ELSE 'admin' END)
     RETURNING ${USER_COLS}`,
   // (code, now): one use of a usable invite
@@ -32,7 +32,8 @@ export function createUser(u: ReturnType<typeof usersSql>, s: Statements, input:
   const at = now();
   if (input.invite !== undefined && u.useInvite.run(input.invite, at).changes === 0) throw invalidInvite();
   const listed = input.admin === undefined || input.admin === null ? null : input.admin ? 1 : 0;
-  const user = toUser(u.insert.get({ username: input.username, key, hash: input.passwordHash, guest: input.guest ? 1 : 0, at, listed })!);
+  const user = toUser(u.insert.get({ username: input.username, key, hash: input.passwordHash, guest: input.guest ? 1 : 0, at, listed,
+    displayName: input.displayName ?? null, email: input.email ?? null, emailVerified: input.emailVerified ? 1 : 0 })!);
   const general = s.roomId.get('general')!;
   return { value: user, events: join(s, general.id, 'general', user, 'member') };
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type AppState, dismissNotice, own, roomLabel, useAppState } from '../state.ts';
 import { badgeCount } from '../mentions.ts';
 import { setRoomCovered } from '../pwa.ts';
+import { AdminPage } from './AdminPage.tsx';
 import { Announcer } from './Announcer.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
@@ -47,6 +48,9 @@ export function App() {
   // The mentions inbox shows in place of the open room until a room is opened again.
   const [inbox, setInbox] = useState(false);
   useEffect(() => setInbox(false), [s.current]);
+  // The administration page (admins only) also shows in place of the open room.
+  const [admin, setAdmin] = useState(false);
+  useEffect(() => setAdmin(false), [s.current]);
   // The service worker asks which room is on screen before it shows a notification (pwa.ts).
   useEffect(() => setRoomCovered(inbox), [inbox]);
   const [searchOpen, setSearchOpen] = useState(false);
@@ -94,17 +98,27 @@ export function App() {
         onNavigate={() => {
           setMenuOpen(false);
           setInbox(false);
+          setAdmin(false);
         }}
         inbox={inbox}
         onInbox={() => {
           setMenuOpen(false);
+          setAdmin(false);
           setInbox(true);
+        }}
+        admin={admin}
+        onAdmin={() => {
+          setMenuOpen(false);
+          setInbox(false);
+          setAdmin(true);
         }}
       />
       {menuOpen && <div class="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" />}
       <main class="main" id="main" tabIndex={-1}>
         <ConnectionBanner conn={s.conn} waiting={s.pending.filter((p) => !p.failed).length} />
-        {inbox ? (
+        {admin && s.me.role === 'admin' ? (
+          <AdminPage onMenu={() => setMenuOpen(true)} />
+        ) : inbox ? (
           <MentionInbox rooms={s.rooms} onMenu={() => setMenuOpen(true)} onOpen={() => setInbox(false)} />
         ) : s.current ? (
           <RoomView s={s} room={s.current} onMenu={() => setMenuOpen(true)} onSearch={() => setSearchOpen(true)} />

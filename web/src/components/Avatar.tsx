@@ -1,7 +1,11 @@
 import { userHue } from '../format.ts';
 
-/** A round initial in a soft per-user colour; decorative, the name is always written next to it. */
-export function Avatar({ name, small }: { name: string; small?: boolean }) {
+/**
+ * A round initial in a soft per-user colour, or the person's avatar image (`url`); decorative, the name is
+ * always written next to it.
+ */
+export function Avatar({ name, small, url }: { name: string; small?: boolean; url?: string | null }) {
+  if (url) return <img class={'avatar avatar-img' + (small ? ' avatar-small' : '')} src={url} alt="" aria-hidden="true" />;
   const hue = userHue(name);
   return (
     <span

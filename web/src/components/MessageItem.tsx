@@ -5,7 +5,7 @@ import { deleteMessage } from '../compose.ts';
 import { fullTime, timeOfDay } from '../format.ts';
 import { mentionsName, startReply } from '../mentions.ts';
 import { Attachments, Previews } from './Attachments.tsx';
-import { Avatar } from './Avatar.tsx';
+import { AuthorAvatar, AuthorName } from './Author.tsx';
 import { Foldable } from './Foldable.tsx';
 import { EditIcon, ReactIcon, ReplyIcon, TrashIcon } from './Icons.tsx';
 import { EditBox, Picker, Reactions } from './MessageParts.tsx';
@@ -96,15 +96,13 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
             </time>
           </>
         ) : (
-          <Avatar name={m.author.username} />
+          <AuthorAvatar author={m.author} />
         )}
       </div>
       <div class="msg-main">
         {!compact && (
           <div class="msg-head">
-            <bdi class="msg-author" data-testid="message-author">
-              {m.author.username}
-            </bdi>
+            <AuthorName author={m.author} />
             <time class="msg-time" dateTime={m.created_at} title={fullTime(m.created_at)}>
               {timeOfDay(m.created_at)}
             </time>

@@ -9,6 +9,7 @@ import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { NotificationMenu } from './NotificationMenu.tsx';
 import { PresenceDot } from './PeoplePicker.tsx';
+import { RoomSettingsDialog } from './RoomSettingsDialog.tsx';
 import { Topic } from './Topic.tsx';
 
 interface Props {
@@ -74,6 +75,7 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [confirmLeave, setConfirmLeave] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const r = own(s.rooms, room);
   const view = own(s.views, room) ?? emptyView;
   const me = s.me?.username ?? '';
@@ -134,6 +136,11 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
               </button>
             )}
             {r && <NotificationMenu room={r} />}
+            {(r ? r.kind === 'room' : view.loaded && !view.missing) && (isOwner || s.me?.role === 'admin') && (
+              <button type="button" class="btn btn-quiet btn-small" data-testid="room-settings-button" onClick={() => setSettingsOpen(true)}>
+                Room settings
+              </button>
+            )}
             {r?.kind === 'room' && (
               <button ref={membersToggle} type="button" class="btn btn-quiet btn-small" aria-pressed={showMembers} data-testid="toggle-members" onClick={() => setShowMembers(!showMembers)}>
                 Members{members ? ` ${members.length}` : ''}
@@ -178,6 +185,7 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
           </>
         )}
       </section>
+      {settingsOpen && <RoomSettingsDialog name={room} room={r} me={me} onClose={() => setSettingsOpen(false)} />}
       {showMembers && r?.kind === 'room' && (
         <MemberPanel room={r} members={members} presence={s.presence} me={me} isOwner={isOwner} onClose={closeMembers} />
       )}

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { disablePush, enablePush, PushFailure, pushState, type PushState } from '../push.ts';
 import { Modal } from './Dialogs.tsx';
 import { EmailSettings } from './EmailSettings.tsx';
+import { ProfileSettings } from './ProfileSettings.tsx';
 
 const STATUS: Record<PushState, string> = {
   unsupported: 'This browser cannot show notifications from Natter.',
@@ -88,6 +89,7 @@ export function PushSettings({ userId }: { userId: string }) {
 export function SettingsDialog({ userId, onClose }: { userId: string; onClose(): void }) {
   return (
     <Modal title="Settings" onClose={onClose}>
+      <ProfileSettings />
       <PushSettings userId={userId} />
       <EmailSettings />
     </Modal>

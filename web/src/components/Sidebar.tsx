@@ -20,6 +20,9 @@ interface Props {
   /** The mentions inbox is open (instead of a room). */
   inbox?: boolean;
   onInbox?(): void;
+  /** The administration page is open; `onAdmin` opens it (shown to admins only). */
+  admin?: boolean;
+  onAdmin?(): void;
 }
 
 function RoomLink({ room, active, onNavigate, online }: { room: Room; active: boolean; onNavigate(): void; online?: boolean }) {
@@ -78,7 +81,7 @@ function RoomLink({ room, active, onNavigate, online }: { room: Room; active: bo
 }
 
 /** Joined rooms and DMs with unread badges, the room actions, and who is signed in. */
-export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate, inbox, onInbox }: Props) {
+export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate, inbox, onInbox, admin, onAdmin }: Props) {
   const list = Object.values(rooms);
   const mentions = list.reduce((n, r) => n + (r.mentions ?? 0), 0);
   const channels = list.filter((r) => r.kind !== 'dm').sort((a, b) => a.name.localeCompare(b.name));
@@ -110,6 +113,11 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate, in
             )}
           </button>
         )}
+        {onAdmin && me.role === 'admin' && (
+          <button type="button" class={'room-link admin-link' + (admin ? ' active' : '')} aria-current={admin ? 'page' : undefined} data-testid="admin-link" onClick={onAdmin}>
+            <span class="room-name">Administration</span>
+          </button>
+        )}
         <div class="section-head">
           <h2>Rooms</h2>
           <button class="icon-btn" type="button" aria-label="Create a room" title="Create a room" onClick={() => onDialog('create')}>
@@ -138,7 +146,7 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate, in
         {dms.length === 0 && <p class="muted small pad">No conversations yet.</p>}
       </div>
       <div class="sidebar-foot">
-        <Avatar name={me.username} />
+        <Avatar name={me.username} url={me.avatar_url} />
         <div class="me">
           <bdi class="me-name" data-testid="me">{me.username}</bdi>
           {me.guest && <span class="muted small">guest</span>}

@@ -1,24 +1,24 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../api.ts';
+import { useServerInfo } from '../server-info.ts';
 import { signedIn } from '../session.ts';
 import { announceSessionChange } from '../session-channel.ts';
-
-type Mode = 'login' | 'register' | 'guest';
+import { InviteField, type Mode, modesFor, needsInvite, OIDC_ERROR, OidcButton } from './SignInOptions.tsx';
 
 const TITLES: Record<Mode, string> = { login: 'Sign in', register: 'Create account', guest: 'Continue as guest' };
-const MODES = Object.keys(TITLES) as Mode[];
 
-/** The tab that an arrow, Home or End key moves to from `mode` (wrapping at the ends), or null for other keys. */
-function tabAfterKey(mode: Mode, key: string): Mode | null {
-  const i = MODES.indexOf(mode);
-  const n = MODES.length;
+/** The tab that an arrow, Home or End key moves to from `mode` among `modes` (wrapping at the ends), or null for other keys. */
+function tabAfterKey(modes: Mode[], mode: Mode, key: string): Mode | null {
+  const i = modes.indexOf(mode);
+  const n = modes.length;
   const to: Record<string, number> = { ArrowRight: (i + 1) % n, ArrowLeft: (i + n - 1) % n, Home: 0, End: n - 1 };
-  return key in to ? MODES[to[key]!]! : null;
+  return key in to ? modes[to[key]!]! : null;
 }
 
 interface FieldErrors {
   username?: string;
   password?: string;
+  invite?: string;
   form?: string;
 }
 
@@ -28,6 +28,7 @@ function placeError(e: unknown): FieldErrors {
   if (!(e instanceof ApiError)) return { form: text };
   if (e.code === 'username_taken') return { username: text };
   if (e.code === 'invalid_credentials') return { password: text };
+  if (e.code === 'invite_required' || e.code === 'invalid_invite') return { invite: text };
   if (e.status === 400) return /password/i.test(e.message) ? { password: text } : { username: text };
   return { form: text };
 }
@@ -37,8 +38,15 @@ export function SignIn({ notice }: { notice: string | null }) {
   const [mode, setMode] = useState<Mode>('login');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>(notice ? { form: notice } : {});
+  const [errors, setErrors] = useState<FieldErrors>(notice || OIDC_ERROR ? { form: (notice ?? OIDC_ERROR)! } : {});
   const [busy, setBusy] = useState(false);
+  const [invite, setInvite] = useState('');
+  const info = useServerInfo();
+  const modes = modesFor(info);
+  const inviting = needsInvite(info) && mode !== 'login';
+  useEffect(() => {
+    if (!modes.includes(mode)) setMode('login');
+  }, [info]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -46,12 +54,13 @@ export function SignIn({ notice }: { notice: string | null }) {
     setErrors({});
     try {
       const name = username.trim();
+      const code = inviting ? invite.trim() : undefined;
       const res =
         mode === 'login'
           ? await api.login(name, password)
           : mode === 'register'
-            ? await api.register(name, password)
-            : await api.guest(name);
+            ? await api.register(name, password, code)
+            : await api.guest(name, code);
       announceSessionChange();
       await signedIn(res.user);
     } catch (err) {
@@ -77,17 +86,18 @@ export function SignIn({ notice }: { notice: string | null }) {
         <p class="signin-lede">Calm, real-time chat for your team.</p>
         <div
           class="segmented"
+          style={{ gridTemplateColumns: `repeat(${modes.length}, 1fr)`, ...(modes.length < 2 && { display: 'none' }) }}
           role="tablist"
           aria-label="How to sign in"
           onKeyDown={(e) => {
-            const next = tabAfterKey(mode, e.key);
+            const next = tabAfterKey(modes, mode, e.key);
             if (!next) return;
             e.preventDefault();
             choose(next);
             document.getElementById('signin-tab-' + next)?.focus();
           }}
         >
-          {MODES.map((m) => (
+          {modes.map((m) => (
             <button
               type="button"
               role="tab"
@@ -144,6 +154,7 @@ export function SignIn({ notice }: { notice: string | null }) {
                 )}
               </label>
             )}
+            {inviting && <InviteField value={invite} onInput={setInvite} error={errors.invite} />}
             {errors.form && (
               <p class="field-error" role="alert" data-testid="error-form">
                 {errors.form}
@@ -154,6 +165,7 @@ export function SignIn({ notice }: { notice: string | null }) {
             </button>
           </form>
         </div>
+        <OidcButton info={info} />
       </div>
     </main>
   );

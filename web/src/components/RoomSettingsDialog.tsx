@@ -1,0 +1,128 @@
+/**
+ * "Room settings" (room owners and admins): the topic and who can find the room (public/private), and the member
+ * list with a Remove button for each, asking to confirm first. Changes go out as `room_updated`/`member_left`.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { Member, Room } from '../../../src/core/types.ts';
+import { roomApi } from '../admin.ts';
+import { api, ApiError, errorText } from '../api.ts';
+import { loadMembers } from '../room-data.ts';
+import { patchRoom } from '../state.ts';
+import { Modal } from './Dialogs.tsx';
+
+function Members({ room, me }: { room: string; me: string }) {
+  const [members, setMembers] = useState<Member[] | null>(null);
+  const [confirm, setConfirm] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  // A private room's member list is for its members: an admin outside it is told so in words.
+  const listError = (e: unknown) =>
+    setError(e instanceof ApiError && e.status === 404 ? 'Only members of this private room can see who is in it.' : errorText(e));
+  useEffect(() => void roomApi.members(room).then((r) => setMembers(r.members), listError), [room]);
+  const remove = async (username: string) => {
+    setError(null);
+    setDone(null);
+    try {
+      await roomApi.removeMember(room, username);
+      setConfirm(null);
+      setDone(`${username} was removed from #${room}.`);
+      setMembers((list) => list?.filter((m) => m.user.username !== username) ?? null);
+      void loadMembers(room);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <section class="settings-section" aria-labelledby="room-members-heading">
+      <h3 id="room-members-heading">Members</h3>
+      {!members && !error && <p class="muted small" role="status">Loading…</p>}
+      <ul class="admin-list" data-testid="room-settings-members">
+        {members?.map((m) => (
+          <li class="admin-row" data-username={m.user.username}>
+            <div class="admin-who">
+              <bdi class="admin-name">{m.user.username}</bdi>
+              {m.role === 'owner' && <span class="role-tag">owner</span>}
+            </div>
+            {m.user.username !== me && (
+              <div class="admin-actions">
+                {confirm === m.user.username ? (
+                  <>
+                    <button type="button" class="btn btn-small btn-danger" onClick={() => void remove(m.user.username)}>
+                      Remove {m.user.username}?
+                    </button>
+                    <button type="button" class="btn btn-small btn-quiet" onClick={() => setConfirm(null)}>
+                      Cancel
+                    </button>
+                  </>
+                ) : (
+                  <button type="button" class="btn btn-small btn-quiet" aria-label={`Remove ${m.user.username}`} onClick={() => setConfirm(m.user.username)}>
+                    Remove
+                  </button>
+                )}
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+      {error && <p class="field-error" role="alert">{error}</p>}
+      <p class="field-hint" role="status">{done ?? ''}</p>
+    </section>
+  );
+}
+
+/** `room` is the listed room; an admin who is not a member has none, and the dialog fetches it. */
+export function RoomSettingsDialog({ name, room, me, onClose }: { name: string; room: Room | undefined; me: string; onClose(): void }) {
+  const [fetched, setFetched] = useState<Room | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!room) api.room(name).then((r) => setFetched(r.room), (e) => setError(errorText(e)));
+  }, [name]);
+  const shown = room ?? fetched;
+  return (
+    <Modal title={`Room settings for #${name}`} onClose={onClose}>
+      {shown ? <Settings room={shown} /> : <p class={error ? 'field-error' : 'muted'} role="status">{error ?? 'Loading…'}</p>}
+      <Members room={name} me={me} />
+    </Modal>
+  );
+}
+
+function Settings({ room }: { room: Room }) {
+  const [topic, setTopic] = useState(room.topic);
+  const [visibility, setVisibility] = useState<'public' | 'private'>(room.visibility);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(null);
+    try {
+      const { room: r } = await roomApi.update(room.name, { topic: topic.trim(), visibility });
+      patchRoom(room.name, () => ({ topic: r.topic, visibility: r.visibility }));
+      setSaved('Room settings saved.');
+    } catch (x) {
+      setError(errorText(x));
+    }
+  };
+  return (
+      <form onSubmit={save} noValidate>
+        <label class="field">
+          <span>Topic</span>
+          <input value={topic} onInput={(e) => setTopic(e.currentTarget.value)} aria-invalid={!!error} />
+        </label>
+        <fieldset class="field radio-group">
+          <legend>Who can find it</legend>
+          <label>
+            <input type="radio" name="room-visibility" checked={visibility === 'public'} onChange={() => setVisibility('public')} /> Public: anyone can join
+          </label>
+          <label>
+            <input type="radio" name="room-visibility" checked={visibility === 'private'} onChange={() => setVisibility('private')} /> Private: members you add
+          </label>
+        </fieldset>
+        {error && <p class="field-error" role="alert">{error}</p>}
+        <p class="field-hint" role="status">{saved ?? ''}</p>
+        <div class="modal-actions">
+          <button type="submit" class="btn btn-primary">Save settings</button>
+        </div>
+      </form>
+  );
+}
