@@ -12,7 +12,7 @@ import { Api, newUser, PASSWORD, post, type TestUser } from '../helpers/api.ts';
 import sharp from 'sharp';
 import { uniq } from '../helpers/wait.ts';
 import { assertNoSeriousViolations } from './axe.ts';
-import { DESKTOP, launchBrowser, openRoomPage, startTestServer, type TestServer } from './harness.ts';
+import { DESKTOP, launchBrowser, openRoomPage, startTestServer, waitLive, type TestServer } from './harness.ts';
 
 /** A browser context signed in as `username` (login over the context's request API, sharing its cookie jar). */
 async function signedInContext(browser: Browser, url: string, username: string): Promise<BrowserContext> {
@@ -73,7 +73,20 @@ describe('administration', () => {
     await row.getByText('2 uses left').waitFor();
     await assertNoSeriousViolations(adminPage, 'administration page');
 
-    bob = await registerWithInvite(server.url, 'bob', code);
+    // The link opens the registration form with the code filled in: bob signs up through it in a browser.
+    const bobContext = await browser.newContext();
+    const bobPage = await bobContext.newPage();
+    await bobPage.goto(link);
+    const bobName = uniq('bob');
+    assert.equal(await bobPage.getByLabel('Invite code').inputValue(), code);
+    assert.ok(!bobPage.url().includes('invite='), 'the code left the address');
+    await bobPage.getByLabel('Username').fill(bobName);
+    await bobPage.getByLabel('Password').fill(PASSWORD);
+    await bobPage.getByRole('button', { name: 'Create account' }).click();
+    await waitLive(bobPage);
+    await bobContext.close();
+    const signedIn = await new Api(server.url).post('/api/v1/auth/login', { username: bobName, password: PASSWORD });
+    bob = { api: new Api(server.url, signedIn.body.token), id: signedIn.body.user.id, name: bobName, token: signedIn.body.token };
     carol = await registerWithInvite(server.url, 'carol', code);
     // Used up: it leaves the list of usable invites after a refresh of the page's list (another invite is made).
     await adminPage.getByLabel('Uses').fill('1');

@@ -3,7 +3,7 @@ import { api, ApiError, errorText } from '../api.ts';
 import { useServerInfo } from '../server-info.ts';
 import { signedIn } from '../session.ts';
 import { announceSessionChange } from '../session-channel.ts';
-import { InviteField, type Mode, modesFor, needsInvite, OIDC_ERROR, OidcButton } from './SignInOptions.tsx';
+import { INVITE_FROM_LINK, InviteField, type Mode, modesFor, needsInvite, OIDC_ERROR, OidcButton } from './SignInOptions.tsx';
 
 const TITLES: Record<Mode, string> = { login: 'Sign in', register: 'Create account', guest: 'Continue as guest' };
 
@@ -35,12 +35,13 @@ function placeError(e: unknown): FieldErrors {
 
 /** Register, log in or continue as a guest. */
 export function SignIn({ notice }: { notice: string | null }) {
-  const [mode, setMode] = useState<Mode>('login');
+  // An invite link opens the registration form with its code filled in.
+  const [mode, setMode] = useState<Mode>(INVITE_FROM_LINK ? 'register' : 'login');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>(notice || OIDC_ERROR ? { form: (notice ?? OIDC_ERROR)! } : {});
   const [busy, setBusy] = useState(false);
-  const [invite, setInvite] = useState('');
+  const [invite, setInvite] = useState(INVITE_FROM_LINK ?? '');
   const info = useServerInfo();
   const modes = modesFor(info);
   const inviting = needsInvite(info) && mode !== 'login';

@@ -38,6 +38,18 @@ function takeOidcError(): string | null {
 /** Taken once per page load. */
 export const OIDC_ERROR = takeOidcError();
 
+/** The code of an invite link (`/?invite=<code>`, made on the admin page), taken once at load and removed from the address. */
+function takeInvite(): string | null {
+  const url = new URL(location.href);
+  const code = url.searchParams.get('invite');
+  if (code === null) return null;
+  url.searchParams.delete('invite');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  return code.trim().slice(0, 64) || null;
+}
+
+export const INVITE_FROM_LINK = takeInvite();
+
 /** Leaves for the provider; the server brings the browser back to this page's address, signed in. */
 export function OidcButton({ info }: { info: ServerInfo | null }) {
   if (!info?.oidc) return null;
