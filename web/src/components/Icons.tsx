@@ -158,6 +158,18 @@ export function SearchIcon({ label }: IconProps) {
   );
 }
 
+/** Three sliders: settings. */
+export function SlidersIcon({ label }: IconProps) {
+  return (
+    <Svg label={label} cls="icon-sliders">
+      <path d="M2 4h12M2 8h12M2 12h12" />
+      <circle cx="5" cy="4" r="1.5" />
+      <circle cx="10" cy="8" r="1.5" />
+      <circle cx="6" cy="12" r="1.5" />
+    </Svg>
+  );
+}
+
 /** A paperclip: attach files. */
 export function PaperclipIcon({ label }: IconProps) {
   return (

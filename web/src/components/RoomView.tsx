@@ -4,7 +4,7 @@ import { joinRoom, leaveRoom } from '../rooms.ts';
 import { type AppState, attempt, dismissNotice, emptyView, own, roomLabel } from '../state.ts';
 import { useCanUpload, useFileDrop } from './AttachmentChips.tsx';
 import { Composer } from './Composer.tsx';
-import { CloseIcon, LockIcon, MenuIcon, SearchIcon } from './Icons.tsx';
+import { CloseIcon, LockIcon, MenuIcon, SearchIcon, SlidersIcon } from './Icons.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 import { NotificationMenu } from './NotificationMenu.tsx';
@@ -137,8 +137,8 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
             )}
             {r && <NotificationMenu room={r} />}
             {(r ? r.kind === 'room' : view.loaded && !view.missing) && (isOwner || s.me?.role === 'admin') && (
-              <button type="button" class="btn btn-quiet btn-small" data-testid="room-settings-button" onClick={() => setSettingsOpen(true)}>
-                Room settings
+              <button type="button" class="icon-btn" aria-label="Room settings" title="Room settings" data-testid="room-settings-button" onClick={() => setSettingsOpen(true)}>
+                <SlidersIcon />
               </button>
             )}
             {r?.kind === 'room' && (
