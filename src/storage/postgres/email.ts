@@ -9,10 +9,10 @@ import {
   MAILED_KEEP_MS, toDigest, toEmailTarget, toSettings, type Digest, type DigestItemRow, type DigestKey, type EmailSettings,
   type EmailStore, type EmailTarget, type EmailTargetRow, type NewPending, type NewToken, type RecipientRow, type SettingsRow,
 } from '../email.ts';
+import { NOTIFY_LEVEL } from './sql.ts';
 import type { Tx } from './db.ts';
 import type { Db } from './writes.ts';
 
-const LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
 
 const SQL = {
   settings: 'SELECT email, email_verified, email_notifications FROM users WHERE id = $1',
@@ -27,7 +27,7 @@ const SQL = {
   cursor: 'SELECT pos FROM worker_cursors WHERE name = $1',
   cursorInit: 'INSERT INTO worker_cursors (name, pos) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
   cursorMove: 'UPDATE worker_cursors SET pos = $3 WHERE name = $1 AND pos = $2',
-  targets: `SELECT m.user_id, r.kind, ${LEVEL} AS level, m.read_seq,
+  targets: `SELECT m.user_id, r.kind, ${NOTIFY_LEVEL} AS level, m.read_seq,
       (SELECT x.reason FROM mentions x WHERE x.user_id = m.user_id AND x.message_id = $1) AS mention
     FROM members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id
     WHERE m.room_id = $2 AND m.user_id <> $3 AND u.email IS NOT NULL AND u.email_verified AND u.email_notifications`,

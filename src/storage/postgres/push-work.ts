@@ -8,10 +8,10 @@ import {
   toQueued, toTarget, type ClosePayload, type NewPush, type PushTarget, type PushWork, type QueuedPush, type QueuedRow,
   type TargetRow, type VisibleSpan,
 } from '../push-work.ts';
+import { NOTIFY_LEVEL } from './sql.ts';
 import type { Tx } from './db.ts';
 import type { Db } from './writes.ts';
 
-const LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
 const DONE = '(m.read_seq IS NULL OR m.read_seq >= p.seq OR msg.deleted IS NULL OR msg.deleted)';
 
 const SQL = {
@@ -19,7 +19,7 @@ const SQL = {
   cursorInit: 'INSERT INTO worker_cursors (name, pos) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
   cursorMove: 'UPDATE worker_cursors SET pos = $3 WHERE name = $1 AND pos = $2',
   pushUsers: 'SELECT DISTINCT user_id FROM push_subscriptions',
-  targets: `SELECT s.user_id, s.id AS subscription_id, r.kind, ${LEVEL} AS level, m.read_seq,
+  targets: `SELECT s.user_id, s.id AS subscription_id, r.kind, ${NOTIFY_LEVEL} AS level, m.read_seq,
       (SELECT x.reason FROM mentions x WHERE x.user_id = m.user_id AND x.message_id = $1) AS mention,
       EXISTS (SELECT 1 FROM visible_spans v WHERE v.user_id = m.user_id AND v.from_pos <= $2 AND v.to_pos >= $2) AS seen
     FROM push_subscriptions s JOIN members m ON m.user_id = s.user_id JOIN rooms r ON r.id = m.room_id

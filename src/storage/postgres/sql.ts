@@ -58,6 +58,9 @@ UNION ALL
 SELECT e.pos, e.room_id, e.type, e.subject, e.data FROM events e WHERE e.room_id = 0 AND e.pos > $2 AND e.pos <= $3
 ) AS x ORDER BY pos LIMIT $4`;
 
+/** A member's notification level, with the default for the room's kind (members m, rooms r): push, email and rooms agree. */
+export const NOTIFY_LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
+
 export const USER_COLS = 'u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind';
 
 /** Every statement of the PostgreSQL store by name; the comment before a key lists its parameters where they are not obvious. */

@@ -3,6 +3,7 @@
  * Writes join the store's group commit and run without yielding, so the cursor's compare-and-set, a claim and a
  * finished digest are each atomic. Mirrors postgres/email.ts.
  */
+import { NOTIFY_LEVEL } from './sql.ts';
 import type Database from 'better-sqlite3';
 import { parseId } from '../rows.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type EmailStore, type EmailTarget, type EmailTargetRow, type NewPending, type NewToken, type RecipientRow, type SettingsRow,
 } from '../email.ts';
 
-const LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
 
 const SQL = {
   settings: 'SELECT email, email_verified, email_notifications FROM users WHERE id = ?',
@@ -26,7 +26,7 @@ const SQL = {
   cursorInit: 'INSERT OR IGNORE INTO worker_cursors (name, pos) VALUES (?, ?)',
   cursorSet: 'UPDATE worker_cursors SET pos = ? WHERE name = ?',
   // (message id, room, author)
-  targets: `SELECT m.user_id, r.kind, ${LEVEL} AS level, m.read_seq,
+  targets: `SELECT m.user_id, r.kind, ${NOTIFY_LEVEL} AS level, m.read_seq,
       (SELECT x.reason FROM mentions x WHERE x.user_id = m.user_id AND x.message_id = ?) AS mention
     FROM members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id
     WHERE m.room_id = ? AND m.user_id <> ? AND u.email IS NOT NULL AND u.email_verified = 1 AND u.email_notifications = 1`,

@@ -3,6 +3,7 @@
  * run without yielding, so the cursor's compare-and-set, a claim and a delivery are each atomic.
  * Mirrors postgres/push-work.ts.
  */
+import { NOTIFY_LEVEL } from './sql.ts';
 import type Database from 'better-sqlite3';
 import { parseId } from '../rows.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type TargetRow, type VisibleSpan,
 } from '../push-work.ts';
 
-const LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
 
 const SQL = {
   cursor: 'SELECT pos FROM worker_cursors WHERE name = ?',
@@ -18,7 +18,7 @@ const SQL = {
   cursorSet: 'UPDATE worker_cursors SET pos = ? WHERE name = ?',
   pushUsers: 'SELECT DISTINCT user_id FROM push_subscriptions',
   // (message id, pos, pos, room, author)
-  targets: `SELECT s.user_id, s.id AS subscription_id, r.kind, ${LEVEL} AS level, m.read_seq,
+  targets: `SELECT s.user_id, s.id AS subscription_id, r.kind, ${NOTIFY_LEVEL} AS level, m.read_seq,
       (SELECT x.reason FROM mentions x WHERE x.user_id = m.user_id AND x.message_id = ?) AS mention,
       EXISTS (SELECT 1 FROM visible_spans v WHERE v.user_id = m.user_id AND v.from_pos <= ? AND v.to_pos >= ?) AS seen
     FROM push_subscriptions s JOIN members m ON m.user_id = s.user_id JOIN rooms r ON r.id = m.room_id

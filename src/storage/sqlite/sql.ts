@@ -60,6 +60,9 @@ UNION ALL
 SELECT e.pos, e.room_id, e.type, e.subject, e.data FROM events e WHERE e.room_id = 0 AND e.pos > @after AND e.pos <= @upTo
 ) AS x ORDER BY pos LIMIT @limit`;
 
+/** A member's notification level, with the default for the room's kind (members m, rooms r): push, email and rooms agree. */
+export const NOTIFY_LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
+
 export const USER_COLS = 'id, username, guest, created_at, role, active, display_name, avatar_id, kind';
 
 /** Every statement of the SQLite store by name; the comment before a key lists its parameters where they are not obvious. */
