@@ -65,6 +65,9 @@ export interface Config {
    * mid-send leaves its pushes to another node after this long.
    */
   pushClaimMs: number;
+  /** NATTER_HOOK_LEASE_MS (30 s) and NATTER_HOOK_RETRY_MS (1 s): an outgoing hook's lease on a node, and its first retry's delay (v1.1 §6). */
+  hookLeaseMs: number;
+  hookRetryMs: number;
   /** NATTER_PUBLIC_URL, default http://HOST:PORT: the origin users reach (links in emails, the VAPID subject). */
   publicUrl: string;
   /** NATTER_SMTP_URL, default unset (email off): `smtp://` or `smtps://`, with optional user:pass@, for verification mails and digests. */
@@ -221,6 +224,8 @@ export function loadConfig(env: Env): Config {
     smtpFrom,
     emailDelayMs: int('NATTER_EMAIL_DELAY_MS', 900_000, 0, 30 * DAY),
     pushClaimMs: int('NATTER_PUSH_CLAIM_MS', 60_000, 1000, DAY),
+    hookLeaseMs: int('NATTER_HOOK_LEASE_MS', 30_000, 500, DAY),
+    hookRetryMs: int('NATTER_HOOK_RETRY_MS', 1000, 10, 600_000),
     loginFailures: rate('NATTER_LOGIN_FAILURES', { count: 10, windowMs: 15 * 60_000 }),
     sessionIdleMs: int('NATTER_SESSION_IDLE_MS', 30 * DAY, 0, 3650 * DAY),
     sessionMaxMs: int('NATTER_SESSION_MAX_MS', 90 * DAY, 0, 3650 * DAY),

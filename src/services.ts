@@ -9,6 +9,9 @@ import webpush from 'web-push';
 import type { Broker } from './broker/broker.ts';
 import type { Config } from './config.ts';
 import { Admin } from './core/admin.ts';
+import { Bots } from './core/bots.ts';
+import { HookDelivery } from './core/hook-delivery.ts';
+import { Hooks } from './core/hooks.ts';
 import { Auth } from './core/auth.ts';
 import { Chat } from './core/chat.ts';
 import { Feed, FEED_GAP_MS, FEED_POLL_MS } from './core/feed.ts';
@@ -28,7 +31,8 @@ import { Relay } from './core/relay.ts';
 import { Streams } from './core/stream.ts';
 import { Metrics } from './http/metrics.ts';
 import { media } from './media/images.ts';
-import { FetchAllow } from './net/fetch-guard.ts';
+import { FetchAllow, literalAllowed } from './net/fetch-guard.ts';
+import { webhookSender } from './net/webhooks.ts';
 import { smtpMailer } from './net/mailer.ts';
 import { fetchPreview } from './net/previews.ts';
 import { openIdProvider } from './net/oidc-client.ts';
@@ -48,6 +52,9 @@ export interface Services {
   files: Files;
   /** Administration: users, every room, invites (v1.1 §5). */
   admin: Admin;
+  /** Bots and webhooks (v1.1 §6). */
+  bots: Bots;
+  hooks: Hooks;
   /** Web Push keys and subscriptions (v1.1 §4). */
   push: PushSubscriptions;
   /** Your email address and its verification (v1.1 §4); `email.enabled` when SMTP is configured. */
@@ -147,13 +154,23 @@ export async function createServices(config: Config, store: Store, broker: Broke
     publicUrl: config.publicUrl,
   }, (what, err) => hooks.onError?.(what, err));
   digests?.start();
+  // Bots and webhooks (v1.1 §6): outgoing hooks delivered by whichever node holds each one's lease.
+  const bots = new Bots(store, (events) => relay.publish(events), (id, userId) => relay.sessionEnd(id, userId));
+  const hookSend = webhookSender(allow);
+  const hookDelivery = new HookDelivery(store, store.hooks, hookSend, {
+    leaseMs: config.hookLeaseMs, retryMs: config.hookRetryMs, tickMs: HOOK_TICK_MS, lanesMax: HOOK_LANES_MAX,
+  }, (what, err) => hooks.onError?.(what, err));
+  hookDelivery.start();
   const previews = new LinkPreviews(store, (events) => relay.publish(events), (url) => fetchPreview(url, allow), { enabled: config.previews }, (what, err) => hooks.onError?.(what, err));
 
   let stopped = false;
   return {
     config, store, broker, metrics, feed, streams, relay, limits,
-    auth, files, push,
-    admin: new Admin(store, (events) => relay.publish(events), (id, userId) => relay.sessionEnd(id, userId), { uploads: config.uploads, onFilesDead: () => files.reapSoon() }), email,
+    auth, files, push, bots,
+    hooks: new Hooks(store, (events) => relay.publish(events), { literalAllowed: (url) => literalAllowed(url, allow) }),
+    admin: new Admin(store, (events) => relay.publish(events), (id, userId) => relay.sessionEnd(id, userId), {
+      uploads: config.uploads, onFilesDead: () => files.reapSoon(), onDeactivated: (id) => bots.ownerDeactivated(id),
+    }), email,
     oidc: config.oidc && new SingleSignOn(store.oidc, openIdProvider(config.oidc, (what, err) => hooks.onError?.(what, err)), {
       redirectUrl: config.oidc.redirectUrl,
       secret: () => store.push.serverKey('oidc_cookie', () => randomBytes(32).toString('base64url')),
@@ -183,10 +200,16 @@ export async function createServices(config: Config, store: Store, broker: Broke
       presence.close();
       await delivery.stop();
       await digests?.stop();
+      await hookDelivery.stop();
+      hookSend.close();
       mailer?.close();
     },
   };
 }
+
+/** Rounds of the webhook worker (each leases the hooks with new events), and hooks one node delivers at once. */
+const HOOK_TICK_MS = 200;
+const HOOK_LANES_MAX = 256;
 
 /** How long one node holds a user's digest while sending it (far longer than a send may take: net/mailer.ts). */
 const EMAIL_CLAIM_MS = 5 * 60_000;

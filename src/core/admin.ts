@@ -39,7 +39,7 @@ export class Admin {
       & Pick<Accounts, 'findUserByName'>,
     private readonly publish: (events: LogEvent[]) => void,
     private readonly endSession: (sessionId: string, userId: string) => void,
-    private readonly opts: { uploads: boolean; onFilesDead(): void } = { uploads: true, onFilesDead() {} },
+    private readonly opts: { uploads: boolean; onFilesDead(): void; onDeactivated?(userId: string): Promise<void> } = { uploads: true, onFilesDead() {} },
   ) {}
 
   /** Your display name and avatar (PATCH /users/me); emits `user_updated`. */
@@ -96,6 +96,8 @@ export class Admin {
     const changed = await this.store.admin.updateUser(target.id, { ...patch, ...(email !== undefined && { email }) });
     this.publish(changed.events);
     for (const id of changed.ended) this.endSession(id, target.id);
+    // The streams of their bots end too (v1.1 §6); their tokens are refused while the owner is deactivated.
+    if (patch.active === false) await this.opts.onDeactivated?.(target.id);
     return changed.value;
   }
 

@@ -182,7 +182,8 @@ export class Auth {
     const found = await this.store.sessions.find(hashToken(token));
     if (!found || !found.user.active) return null;
     const t = this.now();
-    if (this.expired(found.session, t)) {
+    // A bot's token never expires (v1.1 §6).
+    if (found.user.kind !== 'bot' && this.expired(found.session, t)) {
       if (await this.store.sessions.deleteById(found.user.id, found.session.id)) this.opts.onExpired?.([{ id: found.session.id, userId: found.user.id }]);
       return null;
     }

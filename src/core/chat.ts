@@ -140,14 +140,14 @@ export class Chat {
     return this.commit(await this.store.openDm(user.id, peer.id));
   }
 
-  async post(user: User, name: string, rawText: string, clientId: string | null, replyTo: string | null = null, attachments: string[] = []): Promise<{ message: Message; created: boolean }> {
+  async post(user: User, name: string, rawText: string, clientId: string | null, replyTo: string | null = null, attachments: string[] = [], alias: string | null = null): Promise<{ message: Message; created: boolean }> {
     const text = checkText(rawText, attachments.length > 0);
     if (attachments.length > ATTACHMENTS_MAX) throw new ChatError('invalid_attachment', `attachments: at most ${ATTACHMENTS_MAX}`);
     if (new Set(attachments).size < attachments.length) throw new ChatError('invalid_attachment', 'attachments: an upload is listed twice');
     const access = await this.member(user, name);
     const online = (id: string) => this.online.isOnline(id);
     const uploadsSince = attachments.length > 0 ? new Date(Date.now() - this.hooks.uploadTtlMs).toISOString() : undefined;
-    const posted = this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online, attachments, uploadsSince }));
+    const posted = this.commit(await this.store.postMessage({ roomId: access.record.id, author: ref(user), text, clientId, replyTo, online, attachments, uploadsSince, alias }));
     if (posted.created) this.hooks.onText(access.record.id, posted.message);
     return posted;
   }

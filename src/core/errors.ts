@@ -12,6 +12,7 @@ const STATUS = {
   invalid_subscription: 400,
   invalid_token: 400,
   invalid_avatar: 400,
+  invalid_url: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,

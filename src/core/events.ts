@@ -15,7 +15,8 @@ export interface NewEvent {
 }
 
 export function messageEvent(roomId: number, message: Message, updated: boolean): NewEvent {
-  return { type: updated ? 'message_updated' : 'message', roomId, subject: null, data: encodeData({ message }) };
+  // The author is the subject (v1.1 §6: outgoing hooks leave out messages by bots without reading the data).
+  return { type: updated ? 'message_updated' : 'message', roomId, subject: message.author.id, data: encodeData({ message }) };
 }
 
 export function memberEvent(roomId: number, room: string, user: UserRef, joined: boolean): NewEvent {

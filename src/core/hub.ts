@@ -91,7 +91,8 @@ export class Hub {
 
   private deliverOne(e: LogEvent): void {
     for (const sub of this.pending) sub.hold(e);
-    const subjectSubs = e.subject === null ? undefined : this.byUser.get(e.subject);
+    const membership = e.type === 'member_joined' || e.type === 'member_left';
+    const subjectSubs = membership && e.subject !== null ? this.byUser.get(e.subject) : undefined;
     if (e.type === 'member_joined' && subjectSubs) {
       for (const s of subjectSubs) if (s.live && e.pos > s.lastPos) this.attach(s, e.roomId);
     }

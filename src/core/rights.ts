@@ -20,3 +20,16 @@ export const deletesMessage = (u: Pick<User, 'id' | 'role' | 'active'>, authorId
 
 /** Rights of the account itself that guests and bots lack: a password to change. */
 export const hasPassword = (u: Pick<User, 'guest' | 'kind'>): boolean => !u.guest && u.kind === 'user';
+
+/** Own bots, and create incoming hooks with them (v1.1 §6): accounts that are neither guests nor bots. */
+export const ownsBots = (u: Pick<User, 'guest' | 'kind' | 'active'>): boolean => !u.guest && u.kind === 'user' && u.active;
+
+/** Rotate a bot's token or delete it: its owner, and admins. */
+export const managesBot = (u: Pick<User, 'id' | 'role' | 'active'>, ownerId: string): boolean => u.id === ownerId || isAdmin(u);
+
+/** Create an outgoing hook: the room's owners, and admins. */
+export const createsOutgoingHook = managesRoom;
+
+/** Read, change and delete a hook: the room's owners, admins, and the hook's creator. */
+export const managesHook = (u: Pick<User, 'id' | 'role' | 'active'>, roomRole: Role | null, createdBy: string): boolean =>
+  createdBy === u.id || managesRoom(u, roomRole);

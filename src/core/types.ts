@@ -180,8 +180,10 @@ export interface ErrorBody {
  * One entry of the event log, as stores hand it to the core.
  * `pos` is the log position (assigned in commit order, gapless); `data` is the
  * event's JSON text, encoded once at append time and written verbatim to every
- * stream. `subject` is the user a membership event is about (else null): the hub
- * uses it to start or stop delivering a room to that user's open streams.
+ * stream. `subject` is the user a membership event is about (the hub uses it to
+ * start or stop delivering a room to that user's open streams), the author of a
+ * message event (v1.1, for outgoing hooks' bot filter), the user of `user_updated`,
+ * else null.
  */
 export interface LogEvent {
   pos: number;

@@ -30,6 +30,8 @@ import { oidcRoutes } from './routes/oidc.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { botRoutes } from './routes/bots.ts';
+import { hookRoutes, incomingHookRoutes } from './routes/hooks.ts';
 import { pushRoutes } from './routes/push.ts';
 import { roomRoutes } from './routes/rooms.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -84,6 +86,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   await authRoutes(deps);
   await oidcRoutes(deps);
   await opsRoutes(deps);
+  await incomingHookRoutes(deps);
   await app.register(async (authed: App) => {
     authed.addHook('onRequest', requireSession(services.auth));
     const scoped = { ...deps, app: authed };
@@ -96,6 +99,8 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
     await pushRoutes(scoped);
     await profileRoutes(scoped);
     await adminRoutes(scoped);
+    await botRoutes(scoped);
+    await hookRoutes(scoped);
   });
   await serveWeb(app, config.webDir);
   return app;

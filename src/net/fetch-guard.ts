@@ -108,8 +108,10 @@ export interface GuardedFetchOptions {
   timeoutMs?: number;
   /** Default 3; 0 returns the 3xx itself. */
   maxRedirects?: number;
-  /** Ports fetched without an allow-list entry; default 80 and 443. */
-  ports?: readonly number[];
+  /** Ports fetched without an allow-list entry; default 80 and 443; `any` for every port (outgoing webhooks). */
+  ports?: readonly number[] | 'any';
+  /** A keep-alive agent to reuse connections (its sockets were checked when they connected); default none. */
+  agent?: http.Agent;
 }
 
 export interface GuardedResponse {
@@ -126,6 +128,12 @@ export class FetchRefused extends Error {
     super(message);
     this.name = 'FetchRefused';
   }
+}
+
+/** Whether `url` may be fetched as far as its host is a literal address (a name is checked when it resolves). */
+export function literalAllowed(url: URL, allow: FetchAllow): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) === 0 || allow.host(host) || allow.address(host) || !isForbiddenAddress(host);
 }
 
 /** Fetch `url` under the guard. Resolves for any HTTP status; rejects with FetchRefused otherwise. */
@@ -150,7 +158,8 @@ function fetchOnce(url: URL, opts: GuardedFetchOptions & { allow: FetchAllow; de
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return reject(new FetchRefused(`scheme ${url.protocol} is not fetched`, 'scheme'));
     const exempt = opts.allow.host(url.hostname);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    if (!exempt && !(opts.ports ?? [80, 443]).includes(port) && !opts.allow.address(url.hostname.replace(/^\[|\]$/g, ''))) {
+    const ports = opts.ports ?? [80, 443];
+    if (!exempt && ports !== 'any' && !ports.includes(port) && !opts.allow.address(url.hostname.replace(/^\[|\]$/g, ''))) {
       return reject(new FetchRefused(`port ${port} is not fetched`, 'port'));
     }
     const permitted = (ip: string) => exempt || opts.allow.address(ip) || !isForbiddenAddress(ip);
@@ -171,7 +180,7 @@ function fetchOnce(url: URL, opts: GuardedFetchOptions & { allow: FetchAllow; de
       method: opts.method ?? 'GET',
       headers: { 'user-agent': 'Natter (link previews; +https://github.com/)', ...opts.headers },
       lookup,
-      agent: false,
+      agent: opts.agent ?? false,
       timeout: remaining,
     });
     const timer = setTimeout(() => req.destroy(new FetchRefused('timed out', 'timeout')), remaining);

@@ -25,6 +25,8 @@ export interface NewUser {
   displayName?: string | null;
   email?: string | null;
   emailVerified?: boolean;
+  /** v1.1 §6: a bot's owner: the account is a bot (kind `bot`, role `member`, never admin). */
+  ownerId?: string;
 }
 
 /** Accounts and sessions. */

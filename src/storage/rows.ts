@@ -77,6 +77,8 @@ export interface MessageRow {
   reply_author_name: string | null;
   reply_excerpt: string | null;
   reply_deleted: Flag | null;
+  /** v1.1 §6: the name an incoming hook posted under. */
+  alias: string | null;
 }
 
 /** A log event as READ_EVENTS and readLog select it. */
@@ -156,7 +158,7 @@ export function toMessage(r: MessageRow, reactions: Record<string, string[]>, at
     reply_to: toReplyRef(r),
     attachments: flag(r.deleted) ? [] : attachments,
     previews: flag(r.deleted) ? [] : readPreviews(r.previews),
-    alias: null,
+    alias: r.alias ?? null,
   };
 }
 
@@ -265,7 +267,7 @@ export function newMessage(
   return {
     id: String(stored.id), room: stored.room, seq: stored.seq, author: { id: input.author.id, username: input.author.username },
     text: input.text, created_at: stored.createdAt, edited_at: null, deleted: false, reactions: {}, client_id: input.clientId,
-    mentions: stored.mentions, reply_to: stored.replyTo, attachments: stored.attachments ?? [], previews: [], alias: null,
+    mentions: stored.mentions, reply_to: stored.replyTo, attachments: stored.attachments ?? [], previews: [], alias: input.alias ?? null,
   };
 }
 

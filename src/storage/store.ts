@@ -106,6 +106,8 @@ export interface NewPost {
    */
   attachments?: string[];
   uploadsSince?: string;
+  /** v1.1 §6: the name an incoming hook posts under (`message.alias`). */
+  alias?: string | null;
 }
 
 /*
@@ -235,6 +237,7 @@ export type { NewUpload, UploadRecord, Uploads } from './uploads.ts';
 import type { EmailStore } from './email.ts';
 import type { OidcStore } from './oidc.ts';
 import type { FileStore } from './files.ts';
+import type { BotStore, HookStore } from './hooks.ts';
 import type { PushStore } from './push.ts';
 import type { Uploads } from './uploads.ts';
 /** Fetched link previews onto a message (v1.1 §3); an edit keeps those of URLs still in its text itself. */
@@ -245,4 +248,5 @@ export interface Previews {
 
 /** The bytes of uploads live in `files` (files.ts): on disk beside a SQLite database, in the database on PostgreSQL. */
 export type Store = Lifecycle & Accounts & Rooms & Messages & EventLog
-  & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore; readonly previews: Previews; readonly push: PushStore; readonly email: EmailStore; readonly admin: AdminStore; readonly oidc: OidcStore };
+  & { readonly lookups: Lookups; readonly uploads: Uploads; readonly files: FileStore; readonly previews: Previews; readonly push: PushStore; readonly email: EmailStore; readonly admin: AdminStore; readonly oidc: OidcStore }
+  & { readonly bots: BotStore; readonly hooks: HookStore };

@@ -194,7 +194,10 @@ export const api = {
   verifyEmail: (token: string) => request<{ user: OwnUser }>('POST', '/users/me/email/verify', { token }),
 };
 
-const FIELD_NAMES: Record<string, string> = { username: 'Username', password: 'Password', name: 'Room name', topic: 'Topic', text: 'Message' };
+const FIELD_NAMES: Record<string, string> = {
+  username: 'Username', password: 'Password', name: 'Room name', topic: 'Topic', text: 'Message',
+  display_name: 'Display name', url: 'URL', events: 'Events', bot: 'Bot',
+};
 
 /** Schema messages name fields like `body/password`; people read "Password must be at least 8 characters." */
 function humanize(message: string): string {

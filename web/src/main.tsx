@@ -8,6 +8,7 @@ import './mentions.css';
 import './markdown.css';
 import './uploads.css';
 import './settings.css';
+import './integrations.css';
 
 render(<App />, document.getElementById('app')!);
 void boot();

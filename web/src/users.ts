@@ -47,3 +47,17 @@ export function useUser(ref: { id: string; username: string }): User | undefined
   }, [ref.id]);
   return byId.get(ref.id);
 }
+
+/**
+ * What the page already knows of a user, without asking the server: for lists of many people (members), where
+ * one request per person would be too many. Re-renders when it changes (a message or an answer makes it known).
+ */
+export function useKnownUser(ref: { id: string }): User | undefined {
+  const [, force] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    const l = () => force(0);
+    listeners.add(l);
+    return () => void listeners.delete(l);
+  }, [ref.id]);
+  return byId.get(ref.id);
+}

@@ -43,6 +43,8 @@ import { createUser } from './users.ts';
 import { PostgresAdmin } from './admin.ts';
 import { PostgresEmail } from './email.ts';
 import { PostgresOidc } from './oidc.ts';
+import { PostgresBots } from './bots.ts';
+import { PostgresHooks } from './hooks.ts';
 import { SQL } from './sql.ts';
 import { append, changeMessage, editText, headOf, history, init, join, leave, post, postgresPreviews, removeMessage, roomView, userById, withReactions, type Db } from './writes.ts';
 
@@ -77,12 +79,14 @@ export class PostgresStore implements Store {
   private closed = false;
   readonly sessions: PostgresSessions;
   readonly lookups: PostgresLookups;
-  readonly uploads: PostgresUploads;
+  readonly uploads = new PostgresUploads((fn) => this.write(fn), (fn) => this.read(fn));
   readonly previews: Previews;
-  readonly push: PostgresPush;
-  readonly email: PostgresEmail;
+  readonly push = new PostgresPush((fn) => this.write(fn), (fn) => this.read(fn));
+  readonly email = new PostgresEmail((fn) => this.write(fn), (fn) => this.read(fn));
   readonly oidc = new PostgresOidc((fn) => this.write(fn), (fn) => this.read(fn));
-  readonly admin: PostgresAdmin;
+  readonly bots = new PostgresBots((fn) => this.write(fn), (fn) => this.read(fn));
+  readonly hooks = new PostgresHooks((fn) => this.write(fn), (fn) => this.read(fn));
+  readonly admin = new PostgresAdmin((fn) => this.write(fn), (fn) => this.read(fn));
   /** Files in the cluster's own database: every node serves every file, and no other service is needed. */
   readonly files: PostgresFiles;
 
@@ -90,11 +94,7 @@ export class PostgresStore implements Store {
     this.sessions = new PostgresSessions(pool, log);
     this.lookups = new PostgresLookups(pool, log, opts.searchWindow, opts.searchFew);
     this.files = new PostgresFiles(pool, log);
-    this.uploads = new PostgresUploads((fn) => this.write(fn), (fn) => this.read(fn));
     this.previews = postgresPreviews((fn) => this.write(fn));
-    this.push = new PostgresPush((fn) => this.write(fn), (fn) => this.read(fn));
-    this.email = new PostgresEmail((fn) => this.write(fn), (fn) => this.read(fn));
-    this.admin = new PostgresAdmin((fn) => this.write(fn), (fn) => this.read(fn));
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */

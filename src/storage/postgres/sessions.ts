@@ -12,13 +12,15 @@ const COLS = 's.id AS sid, s.user_id, s.created_at AS s_created_at, s.last_used_
 
 const SQL = {
   insert: 'INSERT INTO sessions (token_hash, user_id, created_at, last_used_at, user_agent) VALUES ($1, $2, now(), now(), $3) RETURNING id',
-  byToken: `SELECT ${COLS}, u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
+  byToken: `SELECT ${COLS}, u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1
+    AND (u.owner_id IS NULL OR EXISTS (SELECT 1 FROM users o WHERE o.id = u.owner_id AND o.active))`,
   touch: 'UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1',
   list: `SELECT ${COLS} FROM sessions s WHERE s.user_id = $1 ORDER BY s.created_at DESC, s.id DESC`,
   delete: 'DELETE FROM sessions WHERE token_hash = $1 RETURNING id',
   deleteById: 'DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id',
   deleteOthers: 'DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id',
-  deleteExpired: 'DELETE FROM sessions WHERE last_used_at <= $1 OR created_at <= $2 RETURNING id, user_id',
+  deleteExpired: `DELETE FROM sessions WHERE (last_used_at <= $1 OR created_at <= $2)
+    AND user_id NOT IN (SELECT id FROM users WHERE kind = 'bot') RETURNING id, user_id`,
 } as const;
 
 export class PostgresSessions implements Sessions {

@@ -33,7 +33,7 @@ LEFT JOIN users p ON r.kind = 'dm' AND p.id = CASE WHEN r.dm_a = $1 THEN r.dm_b 
 /** A message with its author, mentions and the current state of the message it replies to (v1.1). */
 export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
-  m.created_at, m.edited_at, m.deleted, m.mentions::text AS mentions, m.previews,
+  m.created_at, m.edited_at, m.deleted, m.mentions::text AS mentions, m.previews, m.alias,
   p.id AS reply_id, p.seq AS reply_seq, p.author_id AS reply_author_id, pu.username AS reply_author_name,
   CASE WHEN p.deleted THEN '' ELSE substr(p.text, 1, 120) END AS reply_excerpt, p.deleted AS reply_deleted
 FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id
@@ -109,7 +109,7 @@ SELECT $1, $2, $3, last_seq, now() FROM rooms WHERE id = $1 ON CONFLICT DO NOTHI
   lockMessage: 'SELECT 1 FROM messages WHERE room_id = $1 AND id = $2 FOR UPDATE',
   /** The room's next seq: the row lock queues concurrent posts to one room (see postgres-store.ts). */
   bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, name',
-  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, search_text, grams, mentions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::jsonb) RETURNING id',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, search_text, grams, mentions, alias) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::jsonb, $11) RETURNING id',
   // ($1 room, $2 user, $3 seq): forward only, capped at the room's last seq
   markRead: `
 UPDATE members SET read_seq = LEAST(GREATEST(read_seq, $3), (SELECT last_seq FROM rooms WHERE id = $1))

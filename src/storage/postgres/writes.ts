@@ -99,7 +99,7 @@ export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: M
   // Everything the text derives goes into the one INSERT: the row is written once and never updated for it
   // (an update would re-insert all of its ~3 grams per character into the GIN index).
   const d = await deriveText(tx, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
-  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson])).rows[0]!;
+  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson, input.alias ?? null])).rows[0]!;
   const attachments = await attach(tx, Number(inserted.id), authorId, input.attachments ?? [], input.uploadsSince ?? new Date(0).toISOString());
   await saveMentions(tx, { id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq }, d, false);
   await tx.query(SQL.markRead, [input.roomId, authorId, bumped.last_seq]);

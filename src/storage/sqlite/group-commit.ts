@@ -24,6 +24,7 @@
  * caller in it gets the error: nothing was published yet, because callers publish
  * events only after their promise resolves.
  */
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 
 /** Work done once per batch, inside its transaction. */
@@ -141,4 +142,24 @@ export class GroupCommit {
       else for (const d of this.drained.splice(0)) d();
     });
   }
+}
+
+/** fdatasync of the WAL file on libuv's thread pool (opened at the first sync: SQLite creates it). */
+export function walSync(walPath: string): Durability & { close(): void } {
+  let fd: number | null = null;
+  return {
+    sync(done) {
+      try {
+        fd ??= openSync(walPath, 'r');
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      fdatasync(fd, done);
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
 }

@@ -11,13 +11,15 @@ const COLS = 's.id AS sid, s.user_id, s.created_at AS s_created_at, s.last_used_
 
 const SQL = {
   insert: 'INSERT INTO sessions (token_hash, user_id, created_at, last_used_at, user_agent) VALUES (?, ?, ?, ?, ?)',
-  byToken: `SELECT ${COLS}, u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+  byToken: `SELECT ${COLS}, u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?
+    AND (u.owner_id IS NULL OR EXISTS (SELECT 1 FROM users o WHERE o.id = u.owner_id AND o.active = 1))`,
   touch: 'UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?',
   list: `SELECT ${COLS} FROM sessions s WHERE s.user_id = ? ORDER BY s.created_at DESC, s.id DESC`,
   delete: 'DELETE FROM sessions WHERE token_hash = ? RETURNING id',
   deleteById: 'DELETE FROM sessions WHERE id = ? AND user_id = ? RETURNING id',
   deleteOthers: 'DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id',
-  deleteExpired: 'DELETE FROM sessions WHERE last_used_at <= ? OR created_at <= ? RETURNING id, user_id',
+  deleteExpired: `DELETE FROM sessions WHERE (last_used_at <= ? OR created_at <= ?)
+    AND user_id NOT IN (SELECT id FROM users WHERE kind = 'bot') RETURNING id, user_id`,
 } as const;
 
 export class SqliteSessions implements Sessions {

@@ -35,7 +35,7 @@ const FILE_KEYS = "(SELECT '' AS suffix UNION ALL SELECT '-t') f";
 
 export const MESSAGE_VIEW = `
 SELECT m.id, r.name AS room, m.seq, m.author_id, u.username AS author_name, m.text, m.client_id,
-  m.created_at, m.edited_at, m.deleted, m.mentions, m.previews,
+  m.created_at, m.edited_at, m.deleted, m.mentions, m.previews, m.alias,
   p.id AS reply_id, p.seq AS reply_seq, p.author_id AS reply_author_id, pu.username AS reply_author_name,
   CASE WHEN p.deleted THEN '' ELSE substr(p.text, 1, 120) END AS reply_excerpt, p.deleted AS reply_deleted
 FROM messages m JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id
@@ -102,7 +102,7 @@ export const SQL = {
   messageByClientId: `${MESSAGE_VIEW} WHERE m.author_id = ? AND m.client_id = ?`,
   messageById: `${MESSAGE_VIEW} WHERE m.room_id = ? AND m.id = ?`,
   bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, name',
-  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, mentions, alias) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
   // (seq, room, room again, user): forward only, capped at the room's last seq
   markRead: 'UPDATE members SET read_seq = MIN(MAX(read_seq, ?), (SELECT last_seq FROM rooms WHERE id = ?)) WHERE room_id = ? AND user_id = ?',
   // (room, bound, limit)

@@ -9,7 +9,7 @@
  * for `:memory:`, where it means nothing). Readers of the log see only committed,
  * durable positions (`committedHead`), never the open batch.
  */
-import { closeSync, fdatasync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join as joinPath } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,7 +20,7 @@ import { DiskFiles } from '../files-disk.ts';
 import type { FileStore } from '../files.ts';
 import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, Previews, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
 import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
-import { GroupCommit, type Durability } from './group-commit.ts';
+import { GroupCommit, walSync, type Durability } from './group-commit.ts';
 import { SqliteLookups } from './lookups.ts';
 import { migrate } from './migrate.ts';
 import { inlineIndex, workerIndex, type SearchIndex } from './search-index.ts';
@@ -31,6 +31,8 @@ import { createUser, usersSql } from './users.ts';
 import { SqliteAdmin } from './admin.ts';
 import { SqliteEmail } from './email.ts';
 import { SqliteOidc } from './oidc.ts';
+import { SqliteBots } from './bots.ts';
+import { SqliteHooks } from './hooks.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, editText, history, init, join, leave, post, removeMessage, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
 
@@ -51,26 +53,6 @@ export function openSqliteStore(path: string): SqliteStore {
   return new SqliteStore(db, memory ? inlineIndex(db) : workerIndex(db, path), files, memory ? undefined : walSync(`${path}-wal`));
 }
 
-/** fdatasync of the WAL file on libuv's thread pool (opened at the first sync: SQLite creates it). */
-function walSync(walPath: string): Durability & { close(): void } {
-  let fd: number | null = null;
-  return {
-    sync(done) {
-      try {
-        fd ??= openSync(walPath, 'r');
-      } catch (err) {
-        done(err as Error);
-        return;
-      }
-      fdatasync(fd, done);
-    },
-    close() {
-      if (fd !== null) closeSync(fd);
-      fd = null;
-    },
-  };
-}
-
 /** The SQLite `Store`; open it with `openSqliteStore`. */
 export class SqliteStore implements Store {
   readonly logId: string;
@@ -86,6 +68,8 @@ export class SqliteStore implements Store {
   readonly email: SqliteEmail;
   readonly oidc: SqliteOidc;
   readonly admin: SqliteAdmin;
+  readonly bots: SqliteBots;
+  readonly hooks: SqliteHooks;
   /** The highest position committed to disk: the log as readers may see it. */
   private committedHead = 0;
 
@@ -113,6 +97,8 @@ export class SqliteStore implements Store {
     this.email = new SqliteEmail(db, (fn) => this.write(fn));
     this.oidc = new SqliteOidc(db, (fn) => this.write(fn), (input) => createUser(this.users, this.s, input));
     this.admin = new SqliteAdmin(db, this.s, (fn) => this.write(fn));
+    this.bots = new SqliteBots(db, (fn) => this.write(fn), (input) => createUser(this.users, this.s, input));
+    this.hooks = new SqliteHooks(db, this.s, (fn) => this.write(fn), () => this.committedHead);
   }
 
   async ping(): Promise<void> {

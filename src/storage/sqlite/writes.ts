@@ -86,7 +86,7 @@ export function post(s: Statements, input: NewPost): Changed<{ message: Message;
   if (!bumped) throw notFound('room');
   const createdAt = now();
   const derived = deriveText(s, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
-  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, derived.mentionsJson)!;
+  const inserted = s.insertMessage.get(input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, derived.mentionsJson, input.alias ?? null)!;
   s.markRead.run(bumped.last_seq, input.roomId, input.roomId, authorId);
   const attachments = attach(s, inserted.id, authorId, input.attachments ?? [], input.uploadsSince ?? '');
   saveDerived(s, { id: inserted.id, roomId: input.roomId, seq: bumped.last_seq }, derived, true);

@@ -8,6 +8,7 @@ import { adminApi } from '../admin.ts';
 import { ApiError, errorText } from '../api.ts';
 import { getState } from '../state.ts';
 import { noteUser } from '../users.ts';
+import { BotBadge } from './BotBadge.tsx';
 
 function changeError(e: unknown): string {
   if (e instanceof ApiError && e.code === 'last_admin') return 'There must be at least one active admin: make someone else an admin first.';
@@ -41,6 +42,7 @@ function UserRow({ user, onChange }: { user: OwnUser; onChange(u: OwnUser): void
       <div class="admin-who">
         <bdi class="admin-name">{user.display_name ?? user.username}</bdi>
         {user.display_name && <bdi class="muted small">@{user.username}</bdi>}
+        {user.kind === 'bot' && <BotBadge />}
         <span class="muted small">
           {user.role}
           {me ? ' · you' : ''}

@@ -9,8 +9,8 @@ import { getState } from '../state.ts';
 import { CloseIcon, LockIcon } from './Icons.tsx';
 import { PeoplePicker } from './PeoplePicker.tsx';
 
-/** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. */
-export function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ComponentChildren }) {
+/** A native modal <dialog>: focus stays inside, Escape closes it, and focus returns to where it was. `wide` for long content. */
+export function Modal({ title, onClose, children, wide }: { title: string; onClose(): void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   useLayoutEffect(() => {
     const d = ref.current;
@@ -26,7 +26,7 @@ export function Modal({ title, onClose, children }: { title: string; onClose(): 
     };
   }, []);
   return (
-    <dialog ref={ref} class="modal" aria-label={title} onClose={onClose} onCancel={onClose}>
+    <dialog ref={ref} class={'modal' + (wide ? ' modal-wide' : '')} aria-label={title} onClose={onClose} onCancel={onClose}>
       <div class="modal-head">
         <h2>{title}</h2>
         <button type="button" class="icon-btn" aria-label="Close" onClick={onClose}>

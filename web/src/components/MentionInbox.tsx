@@ -5,6 +5,7 @@ import { bidiClosers, filesLabel, fullTime, timeOfDay, dayLabel } from '../forma
 import { openAt } from '../search.ts';
 import { own, roomLabel } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
+import { BotBadge, KnownBotBadge } from './BotBadge.tsx';
 import { MenuIcon } from './Icons.tsx';
 
 const REASONS: Record<MentionEntry['reason'], string> = {
@@ -84,6 +85,7 @@ export function MentionInbox({ rooms, onMenu, onOpen }: Props) {
                   <span class="inbox-body">
                     <span class="inbox-head">
                       <bdi class="msg-author">{m.author.username}</bdi>
+                      {m.alias ? <BotBadge /> : <KnownBotBadge user={m.author} />}
                       <span class="muted small"> {REASONS[e.reason]} in </span>
                       <bdi class="inbox-room">{where}</bdi>
                       <time class="msg-time" dateTime={m.created_at} title={fullTime(m.created_at)}>

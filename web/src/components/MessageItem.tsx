@@ -90,19 +90,19 @@ function MessageItemImpl({ m, me, isOwner, compact, editing, onEdit, selected, o
         {compact ? (
           <>
             {/* Grouped under the author's previous message: the name is not shown, but a screen reader hears it. */}
-            <bdi class="sr-only" data-testid="message-author-sr">{m.author.username}</bdi>
+            <bdi class="sr-only" data-testid="message-author-sr">{m.alias ?? m.author.username}</bdi>
             <time class="msg-time-hover" dateTime={m.created_at} title={fullTime(m.created_at)}>
               {timeOfDay(m.created_at)}
             </time>
           </>
         ) : (
-          <AuthorAvatar author={m.author} />
+          <AuthorAvatar author={m.author} alias={m.alias} />
         )}
       </div>
       <div class="msg-main">
         {!compact && (
           <div class="msg-head">
-            <AuthorName author={m.author} />
+            <AuthorName author={m.author} alias={m.alias} />
             <time class="msg-time" dateTime={m.created_at} title={fullTime(m.created_at)}>
               {timeOfDay(m.created_at)}
             </time>

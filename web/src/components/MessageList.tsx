@@ -35,7 +35,8 @@ const GROUP_MS = 5 * 60 * 1000;
 const NEAR_BOTTOM_PX = 80;
 
 function startsGroup(prev: Message | undefined, m: Message): boolean {
-  if (!prev || prev.author.id !== m.author.id || prev.deleted || m.deleted) return true;
+  // An incoming hook posts as one bot under many names (`alias`): each name starts its own group.
+  if (!prev || prev.author.id !== m.author.id || (prev.alias ?? null) !== (m.alias ?? null) || prev.deleted || m.deleted) return true;
   if (dayKey(prev.created_at) !== dayKey(m.created_at)) return true;
   return Date.parse(m.created_at) - Date.parse(prev.created_at) > GROUP_MS;
 }

@@ -3,6 +3,7 @@ import type { User } from '../../../src/core/types.ts';
 import { errorText } from '../api.ts';
 import { findPeople, type Person } from '../people.ts';
 import { Avatar } from './Avatar.tsx';
+import { BotBadge } from './BotBadge.tsx';
 
 interface Props {
   /** The input's id: the caller's `<label for>` names it. */
@@ -145,6 +146,7 @@ export function PeoplePicker({ id, value, onInput, skip, invalid, placeholder, t
               <PresenceDot online={p.online} />
             </span>
             <bdi class="person-name">{p.user.username}</bdi>
+            {p.user.kind === 'bot' && <BotBadge />}
             <span class="person-state muted small">{p.online ? 'online' : 'offline'}</span>
           </li>
         ))}

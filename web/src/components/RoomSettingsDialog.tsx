@@ -1,14 +1,19 @@
 /**
- * "Room settings" (room owners and admins): the topic and who can find the room (public/private), and the member
- * list with a Remove button for each, asking to confirm first. Changes go out as `room_updated`/`member_left`.
+ * "Room settings". General (room owners and admins): the topic and who can find the room (public/private), and the
+ * member list with a Remove button for each, asking to confirm first. Changes go out as `room_updated`/`member_left`.
+ * Integrations (API v1.1 §6): the room's hooks; the only part other members (not guests, not bots) see, since
+ * anyone with a bot of their own may add an incoming hook.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { Member, Room } from '../../../src/core/types.ts';
+import type { Member, Room, User } from '../../../src/core/types.ts';
 import { roomApi } from '../admin.ts';
 import { api, ApiError, errorText } from '../api.ts';
 import { loadMembers } from '../room-data.ts';
 import { patchRoom } from '../state.ts';
+import { KnownBotBadge } from './BotBadge.tsx';
 import { Modal } from './Dialogs.tsx';
+import { IntegrationsPanel } from './IntegrationsPanel.tsx';
+import { Tabs } from './Tabs.tsx';
 
 function Members({ room, me }: { room: string; me: string }) {
   const [members, setMembers] = useState<Member[] | null>(null);
@@ -41,6 +46,7 @@ function Members({ room, me }: { room: string; me: string }) {
           <li class="admin-row" data-username={m.user.username}>
             <div class="admin-who">
               <bdi class="admin-name">{m.user.username}</bdi>
+              <KnownBotBadge user={m.user} />
               {m.role === 'owner' && <span class="role-tag">owner</span>}
             </div>
             {m.user.username !== me && (
@@ -70,8 +76,30 @@ function Members({ room, me }: { room: string; me: string }) {
   );
 }
 
-/** `room` is the listed room; an admin who is not a member has none, and the dialog fetches it. */
-export function RoomSettingsDialog({ name, room, me, onClose }: { name: string; room: Room | undefined; me: string; onClose(): void }) {
+type Tab = 'general' | 'integrations';
+const TABS: { key: Tab; title: string }[] = [{ key: 'general', title: 'General' }, { key: 'integrations', title: 'Integrations' }];
+
+/**
+ * `room` is the listed room; an admin who is not a member has none, and the dialog fetches it. `manage`: the
+ * room's owner or an admin, who see General and Integrations as tabs; anyone else sees Integrations only.
+ */
+export function RoomSettingsDialog({ name, room, me, manage, onClose }: { name: string; room: Room | undefined; me: User; manage: boolean; onClose(): void }) {
+  const [tab, setTab] = useState<Tab>(manage ? 'general' : 'integrations');
+  const integrations = <IntegrationsPanel room={name} me={me} manage={manage} />;
+  return (
+    <Modal title={`Room settings for #${name}`} onClose={onClose} wide>
+      {manage ? (
+        <Tabs<Tab> id="room-settings" label="Room settings" tabs={TABS} selected={tab} onSelect={setTab}>
+          {tab === 'general' ? <General name={name} room={room} me={me.username} /> : integrations}
+        </Tabs>
+      ) : (
+        integrations
+      )}
+    </Modal>
+  );
+}
+
+function General({ name, room, me }: { name: string; room: Room | undefined; me: string }) {
   const [fetched, setFetched] = useState<Room | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -79,10 +107,10 @@ export function RoomSettingsDialog({ name, room, me, onClose }: { name: string; 
   }, [name]);
   const shown = room ?? fetched;
   return (
-    <Modal title={`Room settings for #${name}`} onClose={onClose}>
+    <>
       {shown ? <Settings room={shown} /> : <p class={error ? 'field-error' : 'muted'} role="status">{error ?? 'Loading…'}</p>}
       <Members room={name} me={me} />
-    </Modal>
+    </>
   );
 }
 

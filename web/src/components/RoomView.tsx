@@ -81,6 +81,9 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
   const me = s.me?.username ?? '';
   const members = own(s.members, room);
   const isOwner = !!members?.some((m) => m.role === 'owner' && m.user.username === me);
+  const manage = isOwner || s.me?.role === 'admin';
+  // Room settings → Integrations is for every member who is not a guest or a bot (API v1.1 §6: incoming hooks).
+  const canIntegrate = !!s.me && s.me.role !== 'guest' && !s.me.guest && s.me.kind !== 'bot';
   const label = roomLabel(r, room);
   const pending = s.pending.filter((p) => p.room === room);
   const unreadElsewhere = Object.values(s.rooms).some((x) => x.name !== room && badgeCount(x) > 0);
@@ -136,7 +139,7 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
               </button>
             )}
             {r && <NotificationMenu room={r} />}
-            {(r ? r.kind === 'room' : view.loaded && !view.missing) && (isOwner || s.me?.role === 'admin') && (
+            {(r ? r.kind === 'room' : view.loaded && !view.missing) && (manage || (!!r && canIntegrate)) && (
               <button type="button" class="icon-btn" aria-label="Room settings" title="Room settings" data-testid="room-settings-button" onClick={() => setSettingsOpen(true)}>
                 <SlidersIcon />
               </button>
@@ -185,7 +188,7 @@ export function RoomView({ s, room, onMenu, onSearch }: Props) {
           </>
         )}
       </section>
-      {settingsOpen && <RoomSettingsDialog name={room} room={r} me={me} onClose={() => setSettingsOpen(false)} />}
+      {settingsOpen && s.me && <RoomSettingsDialog name={room} room={r} me={s.me} manage={manage} onClose={() => setSettingsOpen(false)} />}
       {showMembers && r?.kind === 'room' && (
         <MemberPanel room={r} members={members} presence={s.presence} me={me} isOwner={isOwner} onClose={closeMembers} />
       )}

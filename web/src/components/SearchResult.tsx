@@ -1,6 +1,7 @@
 import type { SearchHit } from '../api.ts';
 import { dayLabel, fullTime, timeOfDay } from '../format.ts';
 import { snippet } from '../search.ts';
+import { BotBadge, KnownBotBadge } from './BotBadge.tsx';
 import { getState, own, roomLabel } from '../state.ts';
 
 interface Props {
@@ -33,6 +34,7 @@ export function SearchResult({ id, hit, active, onOpen }: Props) {
       <div class="search-meta">
         <bdi class="search-room" data-testid="search-result-room">{where}</bdi>
         <bdi class="search-author" data-testid="search-result-author">{m.author.username}</bdi>
+        {m.alias ? <BotBadge /> : <KnownBotBadge user={m.author} />}
         <time class="search-time" dateTime={m.created_at} title={fullTime(m.created_at)}>
           {dayLabel(m.created_at)}, {timeOfDay(m.created_at)}
         </time>

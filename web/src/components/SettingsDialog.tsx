@@ -1,10 +1,11 @@
 /**
- * "Settings": for now, desktop notifications (API v1.1 §4). The switch asks the browser for permission only
- * when it is clicked; the state is said in words (the browser cannot, the server does not, the browser blocks
+ * "Settings": your profile, desktop notifications (API v1.1 §4), email, and your bots (BotsSettings.tsx, §6).
+ * The notifications switch asks the browser for permission only when it is clicked; the state is said in words (the browser cannot, the server does not, the browser blocks
  * it and how to unblock it, on, off), with a busy state while subscribing and a plain sentence when it fails.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { disablePush, enablePush, PushFailure, pushState, type PushState } from '../push.ts';
+import { BotsSettings } from './BotsSettings.tsx';
 import { Modal } from './Dialogs.tsx';
 import { EmailSettings } from './EmailSettings.tsx';
 import { ProfileSettings } from './ProfileSettings.tsx';
@@ -92,6 +93,7 @@ export function SettingsDialog({ userId, onClose }: { userId: string; onClose():
       <ProfileSettings />
       <PushSettings userId={userId} />
       <EmailSettings />
+      <BotsSettings />
     </Modal>
   );
 }
