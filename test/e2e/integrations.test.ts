@@ -292,7 +292,7 @@ describe('bots and webhooks in the browser', () => {
 
     const guest = await browser.newContext(DESKTOP);
     const res = await guest.request.post(`${server.url}/api/v1/auth/guest`, { data: { username: uniq('visitor') } });
-    assert.equal(res.status(), 200, await res.text());
+    assert.equal(res.status(), 201, await res.text());
     assert.equal((await guest.request.post(`${server.url}/api/v1/rooms/${room}/join`, { headers: { 'X-Requested-With': 'natter' } })).status(), 200);
     const guestPage = await openRoomPage(guest, server.url, room);
     assert.equal(await guestPage.getByRole('button', { name: 'Room settings' }).count(), 0);

@@ -76,14 +76,14 @@ export function AddIncomingHook({ room, me, onAdded }: Props) {
             </p>
           )}
           {bots && bots.length > 0 && (
-            <label class="field">
-              <span>Bot</span>
-              <select value={bot} onChange={(e) => setBot(e.currentTarget.value)} data-testid="incoming-bot">
+            <div class="field">
+              <label class="field-label" for="incoming-bot">Bot</label>
+              <select id="incoming-bot" value={bot} onChange={(e) => setBot(e.currentTarget.value)} data-testid="incoming-bot">
                 {bots.map((b) => (
                   <option value={b.username}>{b.display_name ? `${b.display_name} (${b.username})` : b.username}</option>
                 ))}
               </select>
-            </label>
+            </div>
           )}
           {error && <p class="field-error" role="alert">{error}</p>}
           <div class="modal-actions">
