@@ -11,6 +11,7 @@ import { ChatError } from '../../src/core/errors.ts';
 import type { LogEvent, Room, User } from '../../src/core/types.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { uniq } from '../helpers/wait.ts';
+import { hooksContract } from './hooks.contract.ts';
 
 export interface StoreFixture {
   /** A store on this fixture's database; every call opens another connection to the same data. */
@@ -573,6 +574,8 @@ export function describeStore(name: string, fixture: () => Promise<StoreFixture>
       await store.email.finish(u.id, [], next!.items, 13_000);
       assert.ok(!(await other.email.claim({ ...opts, now: 20_000, lastBefore: 20_000 })).some((x) => x.userId === u.id), 'nothing left');
     });
+
+    hooksContract(() => ({ store, other }));
 
     it('close is idempotent', async () => {
       const s = await fx.open();

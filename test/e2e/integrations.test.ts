@@ -25,7 +25,20 @@ async function signedInContext(browser: Browser, url: string, username: string):
   return context;
 }
 
+/** Waits until `target` has the focus (focus moves in effects, after the render a click or key causes). */
+async function waitFocused(page: Page, target: Locator, what: string): Promise<void> {
+  const el = await target.elementHandle();
+  await page.waitForFunction((e) => document.activeElement === e, el, { timeout: 5000 }).catch(() => assert.fail(what));
+}
+
+/** A dialog an earlier failed test left open would block every click: close it first. */
+async function noDialog(page: Page): Promise<void> {
+  if ((await page.locator('dialog[open]').count()) > 0) await page.keyboard.press('Escape');
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+}
+
 async function openSettings(page: Page): Promise<Locator> {
+  await noDialog(page);
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Settings', exact: true });
   await dialog.waitFor();
@@ -34,6 +47,7 @@ async function openSettings(page: Page): Promise<Locator> {
 
 /** Opens Room settings of the open room on its Integrations tab (by keyboard: the tabs are a roving tablist). */
 async function openIntegrations(page: Page, room: string, tabs = true): Promise<Locator> {
+  await noDialog(page);
   await page.getByRole('button', { name: 'Room settings' }).click();
   const dialog = page.getByRole('dialog', { name: `Room settings for #${room}` });
   await dialog.waitFor();
@@ -42,9 +56,9 @@ async function openIntegrations(page: Page, room: string, tabs = true): Promise<
     assert.equal(await general.getAttribute('aria-selected'), 'true');
     await general.focus();
     await page.keyboard.press('ArrowRight');
-    const integrations = dialog.getByRole('tab', { name: 'Integrations' });
-    assert.equal(await integrations.getAttribute('aria-selected'), 'true');
-    assert.ok(await integrations.evaluate((el) => document.activeElement === el), 'the arrow moves focus to the tab');
+    const integrations = dialog.getByRole('tab', { name: 'Integrations', selected: true });
+    await integrations.waitFor();
+    await waitFocused(page, integrations, 'the arrow moves focus to the tab');
   }
   await dialog.getByTestId('integrations').waitFor();
   await dialog.getByText(/^Updated /).waitFor();
@@ -90,7 +104,7 @@ describe('bots and webhooks in the browser', () => {
     await bots.getByText('You have no bots yet.').waitFor();
     botName = uniq('deploy');
     await bots.getByLabel('Bot username').fill(botName);
-    await bots.getByLabel('Bot display name (optional)').fill('Deploy Bot');
+    await bots.getByLabel('Name shown on its messages (optional)').fill('Deploy Bot');
     await bots.getByRole('button', { name: 'Create bot' }).click();
 
     const field = bots.getByLabel(`Token for ${botName}`, { exact: true });
@@ -98,7 +112,7 @@ describe('bots and webhooks in the browser', () => {
     botToken = await field.inputValue();
     assert.ok(botToken.length >= 20, 'a token');
     assert.ok(await field.evaluate((el) => (el as HTMLInputElement).readOnly), 'read-only');
-    assert.ok(await field.evaluate((el) => document.activeElement === el), 'focus moves to the new token');
+    await waitFocused(page, field, 'focus moves to the new token');
     await bots.getByText('Copy this token now: it will not be shown again.').waitFor();
     await bots.getByRole('button', { name: 'Copy token' }).click();
     await bots.getByText('Copied the token.').waitFor();
@@ -110,7 +124,7 @@ describe('bots and webhooks in the browser', () => {
     await assertNoSeriousViolations(page, 'Settings → Bots with a new token');
 
     await closeDialog(page, dialog);
-    assert.ok(await opener.evaluate((el) => document.activeElement === el), 'focus returns to Settings');
+    await waitFocused(page, opener, 'focus returns to Settings');
     const again = await openSettings(page);
     await again.locator(`[data-testid="bot"][data-username="${botName}"]`).waitFor();
     assert.equal(await again.getByTestId('bot-token').count(), 0, 'the token is not shown again');
@@ -164,7 +178,7 @@ describe('bots and webhooks in the browser', () => {
     await row.getByText(`added by ${alice.name}`).waitFor();
     await assertNoSeriousViolations(page, 'Room settings → Integrations with a new incoming hook');
     await closeDialog(page, dialog);
-    assert.ok(await opener.evaluate((el) => document.activeElement === el), 'focus returns to Room settings');
+    await waitFocused(page, opener, 'focus returns to Room settings');
 
     const text = uniq('build passed');
     const res = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, username: 'CI Notifier' }) });
@@ -194,6 +208,9 @@ describe('bots and webhooks in the browser', () => {
     assert.equal(await row.getByTestId('hook-state').textContent(), 'active');
     await row.getByTestId('hook-last-delivery').filter({ hasText: 'none yet' }).waitFor();
     await assertNoSeriousViolations(page, 'Room settings → Integrations with an outgoing hook');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertNoSeriousViolations(page, 'Room settings → Integrations with an outgoing hook, dark theme');
+    await page.emulateMedia({ colorScheme: 'light' });
     await closeDialog(page, dialog);
 
     // A message posted in the page reaches the receiver, signed with the secret the page showed.
@@ -264,7 +281,7 @@ describe('bots and webhooks in the browser', () => {
     await incoming.getByRole('button', { name: `Delete the incoming hook of ${botName}` }).click();
     const cancel = incoming.getByRole('button', { name: 'Cancel' });
     await cancel.click();
-    assert.ok(await incoming.getByRole('button', { name: `Delete the incoming hook of ${botName}` }).evaluate((el) => document.activeElement === el), 'Cancel gives focus back');
+    await waitFocused(page, incoming.getByRole('button', { name: `Delete the incoming hook of ${botName}` }), 'Cancel gives focus back');
     await incoming.getByRole('button', { name: `Delete the incoming hook of ${botName}` }).click();
     await incoming.getByRole('button', { name: 'Delete hook' }).click();
     await incoming.waitFor({ state: 'detached' });
@@ -282,7 +299,7 @@ describe('bots and webhooks in the browser', () => {
     await dialog.getByText("Only the room's owner or an admin can add an outgoing hook.").waitFor();
     assert.equal(await dialog.getByRole('button', { name: 'Add outgoing hook' }).count(), 0);
     await dialog.getByRole('button', { name: 'Add incoming hook' }).click();
-    await dialog.getByTestId('no-bots').filter({ hasText: 'Settings → Bots' }).waitFor();
+    await dialog.getByTestId('no-bots').filter({ hasText: 'Create one in Settings (at the bottom of the room list), under Bots' }).waitFor();
     await assertNoSeriousViolations(bobPage, 'Integrations for a member without bots');
     await closeDialog(bobPage, dialog);
     const settings = await openSettings(bobPage);

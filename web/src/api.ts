@@ -202,7 +202,7 @@ const FIELD_NAMES: Record<string, string> = {
 /** Schema messages name fields like `body/password`; people read "Password must be at least 8 characters." */
 function humanize(message: string): string {
   const m = /^(?:body|params|querystring)\/(\w+) (.*)$/.exec(message);
-  if (!m) return sentence(message);
+  if (!m) return sentence(labelled(message));
   const [, field = '', rest = ''] = m;
   const label = FIELD_NAMES[field] ?? field;
   let r: RegExpExecArray | null;
@@ -220,6 +220,13 @@ function humanize(message: string): string {
   return sentence(`${label} ${rest}`);
 }
 
+/** Core messages name their field first, like "url: http or https only": people read "URL: http or https only." */
+function labelled(message: string): string {
+  const m = /^(\w+): (.*)$/s.exec(message);
+  const label = m && FIELD_NAMES[m[1]!];
+  return label ? `${label}: ${m[2]}` : message;
+}
+
 function sentence(s: string): string {
   const t = s.trim();
   if (!t) return 'Something went wrong. Please try again.';
@@ -232,5 +239,5 @@ export function errorText(e: unknown): string {
   if (e.code === 'rate_limited') return 'Too many attempts. Please wait a moment and try again.';
   if (e.code === 'csrf') return 'The request was refused by the server (missing CSRF header).';
   if (e.status >= 500) return 'The server had a problem. Please try again.';
-  return e.code === 'invalid_request' ? humanize(e.message) : sentence(e.message);
+  return e.code === 'invalid_request' ? humanize(e.message) : sentence(labelled(e.message));
 }

@@ -1,7 +1,7 @@
 /**
  * "Add incoming hook" in Room settings → Integrations: pick one of your active bots; the answer's URL is shown
  * once, absolute, with a Copy button and a curl command that posts through it. With no bot of your own, it says
- * where to make one (Settings → Bots).
+ * where to make one (Settings, under Bots).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../../src/core/types.ts';
@@ -72,7 +72,7 @@ export function AddIncomingHook({ room, me, onAdded }: Props) {
           {bots === null && !error && <p class="muted small" role="status">Loading your bots…</p>}
           {bots?.length === 0 && (
             <p class="small" data-testid="no-bots">
-              You have no active bot yet. Create one in <strong>Settings → Bots</strong> (at the bottom of the room list), then come back here.
+              You have no active bot yet. Create one in <strong>Settings</strong> (at the bottom of the room list), under <strong>Bots</strong>, then come back here.
             </p>
           )}
           {bots && bots.length > 0 && (

@@ -46,7 +46,7 @@ function Bots({ me }: { me: User }) {
     <section class="settings-section" aria-labelledby="bots-heading" data-testid="bots-settings">
       <h3 id="bots-heading">Bots</h3>
       <p class="field-hint">
-        A bot posts and reads with its own token, like a person with a password. Add one to a room as an incoming hook in Room settings → Integrations.
+        A bot posts and reads with its own token, like a person with a password. Add one to a room as an incoming hook: Room settings, Integrations.
       </p>
       {shown && (
         <OnceSecret label={`${shown.renewed ? 'New token' : 'Token'} for ${shown.username}`} value={shown.token} what="token" testId="bot-token" onDone={() => setShown(null)}>
@@ -103,7 +103,7 @@ function CreateBot({ onCreated }: { onCreated(user: User, token: string): void }
         {err.username ? <span class="field-error" role="alert">{err.username}</span> : <span class="field-hint">Letters, digits, dots, dashes or underscores, like any username.</span>}
       </label>
       <label class="field">
-        <span>Bot display name (optional)</span>
+        <span>Name shown on its messages (optional)</span>
         <input value={displayName} maxLength={64} data-testid="bot-display-name" onInput={(e) => setDisplayName(e.currentTarget.value)} />
       </label>
       {err.form && <p class="field-error" role="alert">{err.form}</p>}

@@ -31,11 +31,14 @@ export function IntegrationsPanel({ room, me, manage }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [refreshing, setRefreshing] = useState(false);
   const [checkedAt, setCheckedAt] = useState<Date | null>(null);
-  // Answers can cross (a refresh and an action): only the newest request's answer is shown.
+  // Answers can cross (a refresh and an action): only the newest request's answer is shown. A timed refresh is
+  // skipped while another request is out, so a slow server is not asked again and again.
   const latest = useRef(0);
+  const inFlight = useRef(0);
   const load = async (manual = false) => {
     const n = ++latest.current;
     if (manual) setRefreshing(true);
+    inFlight.current++;
     try {
       const r = await hooksApi.list(room);
       if (n !== latest.current) return;
@@ -45,12 +48,13 @@ export function IntegrationsPanel({ room, me, manage }: Props) {
     } catch (e) {
       if (n === latest.current) setError(listError(e));
     } finally {
+      inFlight.current--;
       if (manual) setRefreshing(false);
     }
   };
   useEffect(() => {
     void load();
-    const t = setInterval(() => void load(), REFRESH_MS);
+    const t = setInterval(() => void (inFlight.current === 0 && load()), REFRESH_MS);
     return () => clearInterval(t);
   }, [room]);
 
