@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Api, dm, newUser, post, subscribedUser, type TestUser } from '../helpers/api.ts';
-import { createDatabase, startNode, startRedis, useTwoNodes, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+import { useNodeAThenB, useTwoNodes } from '../helpers/cluster.ts';
 import { startPushService, type Delivery, type PushService } from '../helpers/push-service.ts';
 import { openEvents, readyOf } from '../helpers/sse.ts';
 
@@ -58,24 +58,11 @@ describe('push across two nodes: the visible-stream rule and exactly once', () =
 });
 
 describe('push across nodes: a node killed mid-send', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
-  let a: NodeProcess | undefined;
-  let b: NodeProcess | undefined;
-  before(async () => {
-    db = await createDatabase();
-    redis = await startRedis();
-    a = await startNode(db.url, redis.url, KILL_ENV);
-  });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis.stop();
-    await db.drop();
-  });
+  const nodes = useNodeAThenB(KILL_ENV);
 
   it('pushes held by a dying node are sent by the other, once each; the rest are not sent again', async () => {
-    const alice = await newUser(a!.url, 'ka');
-    const users = await Promise.all(Array.from({ length: 8 }, (_, i) => subscribed(a!.url, `k${i}`)));
+    const alice = await newUser(nodes.a.url, 'ka');
+    const users = await Promise.all(Array.from({ length: 8 }, (_, i) => subscribed(nodes.a.url, `k${i}`)));
     const held = users.slice(0, 4);
     for (const u of held) service.hold(u.sub);
     const messages = new Map<string, string>();
@@ -83,10 +70,9 @@ describe('push across nodes: a node killed mid-send', () => {
     await service.waitFor((_d, rec) => held.every((u) => rec.some((r) => r.subscriptionId === u.sub && r.status === 'held'))
       && users.slice(4).every((u) => pushesOf(u.sub, messages.get(u.sub)!).length === 1), { what: 'four held and four accepted', timeoutMs: 15_000 });
     // B comes up while A's pushes are in flight; then A dies without a word.
-    b = await startNode(db.url, redis.url, KILL_ENV);
+    const b = await nodes.startB();
     assert.ok(held.every((u) => service.received(u.sub).at(-1)?.status === 'held'), 'A still holds its sends');
-    await a!.kill();
-    a = undefined;
+    await nodes.a.kill();
     for (const u of held) service.release(u.sub);
     await service.waitFor(() => users.every((u) => pushesOf(u.sub, messages.get(u.sub)!).length >= 1), { what: 'every message accepted', timeoutMs: 30_000 });
     // One more round of B's work, proven by a marker push, before counting.

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Api, newUser, post, room, type TestUser } from '../helpers/api.ts';
-import { createDatabase, startNode, startRedis, useTwoNodes, type NodeProcess, type RedisServer, type TestDatabase } from '../helpers/cluster.ts';
+import { useNodeAThenB, useTwoNodes } from '../helpers/cluster.ts';
 import { uniq } from '../helpers/wait.ts';
 import { startReceiver, verifies, type Receiver } from '../helpers/webhook-receiver.ts';
 
@@ -48,23 +48,10 @@ describe('webhooks on two nodes: one delivery per event, in order', () => {
 });
 
 describe('webhooks: the delivering node killed mid-backlog', () => {
-  let db: TestDatabase;
-  let redis: RedisServer;
-  let a: NodeProcess | undefined;
-  let b: NodeProcess | undefined;
-  before(async () => {
-    db = await createDatabase();
-    redis = await startRedis();
-    a = await startNode(db.url, redis.url, ENV);
-  });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis.stop();
-    await db.drop();
-  });
+  const nodes = useNodeAThenB(ENV);
 
   it('the other node continues from the stored cursor: nothing skipped, only the event in flight twice', async () => {
-    const owner = await newUser(a!.url, 'wk');
+    const owner = await newUser(nodes.a.url, 'wk');
     const name = await room(owner, 'public');
     const hook = await outgoing(owner, name);
     // A slow receiver, so the backlog takes seconds and node A is mid-way when it dies.
@@ -74,11 +61,11 @@ describe('webhooks: the delivering node killed mid-backlog', () => {
     });
     const posted: string[] = [];
     for (let i = 0; i < 150; i++) posted.push((await post(owner, name, `kill ${i}`)).id);
-    b = await startNode(db.url, redis.url, ENV); // A holds the lease: B waits
+    await nodes.startB(); // A holds the lease: B waits
     await receiver.waitFor(() => delivered(hook.path).length >= 20, 'node A delivering');
     assert.ok(delivered(hook.path).length < posted.length, 'A is mid-backlog');
     const beforeKill = receiver.all(hook.path).length;
-    await a!.kill();
+    await nodes.a.kill();
     await receiver.waitFor(() => delivered(hook.path).length === posted.length, 'node B delivered the rest', 30_000);
     receiver.answer(() => 200);
     assert.deepEqual(delivered(hook.path), posted, 'every event, in log order');

@@ -267,3 +267,35 @@ export function useTwoNodes(env: Record<string, string> = {}, opts: { together?:
     get db() { return need(db); },
   };
 }
+
+/** Node A started in before(), node B when the test asks (`startB`), for tests that kill A mid-work. */
+export interface NodeAThenB {
+  readonly a: NodeProcess;
+  /** Start node B on the same database and Redis (stopped in after()). */
+  startB(): Promise<NodeProcess>;
+}
+
+/** Start node A (and a database and Redis) in before(); B on demand; stop everything in after(). */
+export function useNodeAThenB(env: Record<string, string> = {}): NodeAThenB {
+  let db: TestDatabase | undefined;
+  let redis: RedisServer | undefined;
+  let a: NodeProcess | undefined;
+  let b: NodeProcess | undefined;
+  before(async () => {
+    db = await createDatabase();
+    redis = await startRedis();
+    a = await startNode(db.url, redis.url, env);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+    await db?.drop();
+  });
+  return {
+    get a() { return a ?? assert.fail('useNodeAThenB(): node A starts in before()'); },
+    async startB() {
+      b = await startNode(db!.url, redis!.url, env);
+      return b;
+    },
+  };
+}
