@@ -23,6 +23,10 @@ const VIEW = `SELECT h.*, r.name AS room, c.username AS creator_name, b.username
 FROM hooks h JOIN rooms r ON r.id = h.room_id JOIN users c ON c.id = h.created_by LEFT JOIN users b ON b.id = h.bot_id`;
 const WITH_BACKLOG = `SELECT v.*, (SELECT COUNT(*) ${FEED.replace('h.id = $1', 'h.id = v.id').replaceAll('$2', 'v.pos').replaceAll('$3', '(SELECT pos FROM log_head WHERE id = 1)')}) AS backlog
 FROM (${VIEW}) v`;
+/** Outgoing hooks with work at `now`: active, their creator active, not leased, not waiting to retry, events after `pos` up to `head`. */
+const due = (now: string, head: string): string => `SELECT h.id FROM hooks h JOIN users c ON c.id = h.created_by
+WHERE h.kind = 'outgoing' AND h.active AND c.active AND h.next_at <= ${now} AND h.lease_until < ${now}
+  AND EXISTS (SELECT 1 FROM events e WHERE e.room_id = h.room_id AND e.pos > h.pos AND e.pos <= ${head})`;
 /** The holder's fence: every change a delivery makes ($1 hook, $2 node). */
 const HELD = 'id = $1 AND lease_owner = $2';
 const STATE = 'RETURNING active AND (SELECT active FROM users WHERE id = created_by) AS deliverable';
@@ -41,11 +45,8 @@ const SQL = {
   botState: `SELECT ${USER_COLS}, (SELECT o.active FROM users o WHERE o.id = u.owner_id) AS owner_active,
     EXISTS (SELECT 1 FROM members m WHERE m.room_id = $1 AND m.user_id = u.id) AS member FROM users u WHERE u.id = $2`,
   // ($1 node, $2 now, $3 until, $4 head, $5 limit)
-  lease: `UPDATE hooks SET lease_owner = $1, lease_until = $3 WHERE id IN (
-    SELECT h.id FROM hooks h JOIN users c ON c.id = h.created_by
-    WHERE h.kind = 'outgoing' AND h.active AND c.active AND h.next_at <= $2 AND h.lease_until < $2
-      AND EXISTS (SELECT 1 FROM events e WHERE e.room_id = h.room_id AND e.pos > h.pos AND e.pos <= $4)
-    ORDER BY h.next_at, h.id LIMIT $5 FOR UPDATE OF h SKIP LOCKED) RETURNING id`,
+  due: `${due('$1', '$2')} LIMIT 1`,
+  lease: `UPDATE hooks SET lease_owner = $1, lease_until = $3 WHERE id IN (${due('$2', '$4')} ORDER BY h.next_at, h.id LIMIT $5 FOR UPDATE OF h SKIP LOCKED) RETURNING id`,
   feed: `SELECT e.pos, e.room_id, e.type, e.subject, e.data ${FEED} ORDER BY e.pos LIMIT $4`,
   // ($3 pos, $4 status, $5 at, $6 until)
   ack: `UPDATE hooks SET pos = $3, acked_pos = $3, attempts = 0, next_at = 0, last_at = $5, last_pos = $3,
@@ -114,6 +115,8 @@ export class PostgresHooks implements HookStore {
   }
 
   async lease(node: string, at: number, until: number, head: number, limit: number): Promise<string[]> {
+    // A read first: an idle node's rounds write nothing.
+    if ((await this.rows(SQL.due, [at, head])).length === 0) return [];
     return (await this.write((tx) => tx.query<{ id: string }>(SQL.lease, [node, at, until, head, limit]))).rows.map((r) => String(r.id));
   }
 

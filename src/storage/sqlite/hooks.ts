@@ -25,6 +25,10 @@ const VIEW = `SELECT h.*, r.name AS room, c.username AS creator_name, b.username
 FROM hooks h JOIN rooms r ON r.id = h.room_id JOIN users c ON c.id = h.created_by LEFT JOIN users b ON b.id = h.bot_id`;
 const WITH_BACKLOG = `SELECT v.*, (SELECT COUNT(*) ${FEED.replace('h.id = @id', 'h.id = v.id').replaceAll('@after', 'v.pos').replaceAll('@upTo', '@head')}) AS backlog
 FROM (${VIEW}) v`;
+/** Outgoing hooks with work now: active, their creator active, not leased, not waiting to retry, events after `pos`. */
+const DUE = `SELECT h.id FROM hooks h JOIN users c ON c.id = h.created_by
+WHERE h.kind = 'outgoing' AND h.active = 1 AND c.active = 1 AND h.next_at <= @now AND h.lease_until < @now
+  AND EXISTS (SELECT 1 FROM events e WHERE e.room_id = h.room_id AND e.pos > h.pos AND e.pos <= @head)`;
 /** The holder's fence: every change a delivery makes. */
 const HELD = 'id = @id AND lease_owner = @node';
 const STATE = "RETURNING active = 1 AND (SELECT active FROM users WHERE id = created_by) = 1 AS deliverable";
@@ -42,11 +46,8 @@ const SQL = {
   incoming: `${VIEW} WHERE h.secret_hash = ? AND h.kind = 'incoming'`,
   botState: `SELECT ${USER_COLS}, (SELECT active FROM users o WHERE o.id = users.owner_id) AS owner_active,
     EXISTS (SELECT 1 FROM members m WHERE m.room_id = @room AND m.user_id = users.id) AS member FROM users WHERE id = @bot`,
-  lease: `UPDATE hooks SET lease_owner = @node, lease_until = @until WHERE id IN (
-    SELECT h.id FROM hooks h JOIN users c ON c.id = h.created_by
-    WHERE h.kind = 'outgoing' AND h.active = 1 AND c.active = 1 AND h.next_at <= @now AND h.lease_until < @now
-      AND EXISTS (SELECT 1 FROM events e WHERE e.room_id = h.room_id AND e.pos > h.pos AND e.pos <= @head)
-    ORDER BY h.next_at, h.id LIMIT @limit) RETURNING id`,
+  due: `${DUE} LIMIT 1`,
+  lease: `UPDATE hooks SET lease_owner = @node, lease_until = @until WHERE id IN (${DUE} ORDER BY h.next_at, h.id LIMIT @limit) RETURNING id`,
   feed: `SELECT e.pos, e.room_id, e.type, e.subject, e.data ${FEED} ORDER BY e.pos LIMIT @limit`,
   ack: `UPDATE hooks SET pos = @pos, acked_pos = @pos, attempts = 0, next_at = 0, last_at = @at, last_pos = @pos,
     last_status = @status, last_error = NULL, lease_until = @until WHERE ${HELD} ${STATE}`,
@@ -122,6 +123,8 @@ export class SqliteHooks implements HookStore {
   // delivery
 
   async lease(node: string, at: number, until: number, head: number, limit: number): Promise<string[]> {
+    // A read first: an idle node's rounds write nothing.
+    if (!this.q.due.get({ now: at, head })) return [];
     return this.write(() => (this.q.lease.all({ node, now: at, until, head, limit }) as { id: number }[]).map((r) => String(r.id)));
   }
 
