@@ -16,7 +16,7 @@ import { Api, newUser, PASSWORD, post, type TestUser } from '../helpers/api.ts';
 import { uniq } from '../helpers/wait.ts';
 import { assertNoSeriousViolations } from './axe.ts';
 import { createRoomInPage, DESKTOP, launchBrowser, messageWithText, openRoomPage, sendMessage, startTestServer, type TestServer } from './harness.ts';
-import { type Receiver, signatureValid, startReceiver } from './hook-receiver.ts';
+import { startReceiver, verifies, type Delivery, type Receiver } from '../helpers/webhook-receiver.ts';
 
 async function signedInContext(browser: Browser, url: string, username: string): Promise<BrowserContext> {
   const context = await browser.newContext({ ...DESKTOP, colorScheme: 'light', permissions: ['clipboard-read', 'clipboard-write'] });
@@ -68,6 +68,12 @@ async function openIntegrations(page: Page, room: string, tabs = true): Promise<
 async function closeDialog(page: Page, dialog: Locator): Promise<void> {
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
+}
+
+/** Wait until a delivery matching `pred` has been answered; returns the first such. */
+async function arrived(receiver: Receiver, pred: (d: Delivery) => boolean, what: string): Promise<Delivery> {
+  await receiver.waitFor(() => receiver.all().some(pred), what);
+  return receiver.all().find(pred)!;
 }
 
 describe('bots and webhooks in the browser', () => {
@@ -216,25 +222,25 @@ describe('bots and webhooks in the browser', () => {
     // A message posted in the page reaches the receiver, signed with the secret the page showed.
     const first = uniq('ship it');
     await sendMessage(page, first);
-    const got = await receiver.waitFor((d) => d.body.event.type === 'message' && d.body.event.data.message.text === first, 'the first message');
-    assert.equal(got.answered, 200);
-    assert.ok(signatureValid(got, secret), 'the signature verifies with the secret shown once');
-    assert.equal(got.headers['webhook-id'], got.body.event.id);
+    const got = await arrived(receiver, (d) => d.event.type === 'message' && d.event.data.message.text === first, 'the first message');
+    assert.equal(got.status, 200);
+    assert.ok(verifies(got, secret), 'the signature verifies with the secret shown once');
+    assert.equal(got.id, got.event.id);
 
     dialog = await openIntegrations(page, room);
     const status = dialog.locator('[data-testid="hook"][data-kind="outgoing"]');
     await status.locator('[data-testid="hook-last-delivery"][data-status="200"]').waitFor();
     await status.locator('[data-testid="hook-backlog"][data-backlog="0"]').waitFor();
-    await status.getByTestId('hook-cursor').filter({ hasText: got.body.event.id }).waitFor();
+    await status.getByTestId('hook-cursor').filter({ hasText: got.event.id }).waitFor();
     assert.equal(await status.getByTestId('hook-next-attempt').count(), 0);
     await dialog.getByRole('button', { name: 'Refresh' }).click();
     await dialog.getByRole('button', { name: 'Refresh' }).waitFor();
 
     // The receiver fails: with the dialog left open, its status shows the failure and the next attempt by itself.
-    receiver.status = 500;
+    receiver.answer(() => 500);
     const second = uniq('second');
     await post(alice, room, second);
-    await receiver.waitFor((d) => d.answered === 500 && d.body.event.data?.message?.text === second, 'the failing message');
+    await arrived(receiver, (d) => d.status === 500 && d.event.data?.message?.text === second, 'the failing message');
     await status.locator('[data-testid="hook-last-delivery"][data-status="500"]').waitFor();
     await status.getByTestId('hook-last-delivery').filter({ hasText: 'HTTP 500 (failed)' }).waitFor();
     await status.getByTestId('hook-next-attempt').waitFor();
@@ -244,7 +250,7 @@ describe('bots and webhooks in the browser', () => {
     await status.getByRole('button', { name: `Pause the hook to ${receiver.url}/natter` }).click();
     await dialog.locator('[data-testid="hook"][data-kind="outgoing"][data-active="false"]').waitFor();
     assert.equal(await status.getByTestId('hook-state').textContent(), 'paused');
-    receiver.status = 200;
+    receiver.answer(() => 200);
     // A message by the bot (through the incoming hook) is not in this hook's feed: it does not include bots.
     const fromBot = uniq('from the bot');
     const viaHook = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: fromBot }) });
@@ -252,20 +258,20 @@ describe('bots and webhooks in the browser', () => {
     const third = uniq('third');
     await post(alice, room, third);
     await status.locator('[data-testid="hook-backlog"][data-backlog="2"]').waitFor();
-    assert.ok(!receiver.received.some((d) => d.body.event.data?.message?.text === third), 'nothing new is sent while paused');
+    assert.ok(!receiver.all().some((d) => d.event.data?.message?.text === third), 'nothing new is sent while paused');
 
     // Resume: both go out in order, and the status says so.
     const resume = status.getByRole('button', { name: `Resume the hook to ${receiver.url}/natter` });
     await resume.click();
     await dialog.locator('[data-testid="hook"][data-kind="outgoing"][data-active="true"]').waitFor();
-    const delivered = await receiver.waitFor((d) => d.answered === 200 && d.body.event.data?.message?.text === third, 'the third message');
-    const secondOk = receiver.received.findIndex((d) => d.answered === 200 && d.body.event.data?.message?.text === second);
-    assert.ok(secondOk >= 0 && secondOk < receiver.received.indexOf(delivered), 'the failed event is delivered first');
+    const delivered = await arrived(receiver, (d) => d.status === 200 && d.event.data?.message?.text === third, 'the third message');
+    const secondOk = receiver.all().findIndex((d) => d.status === 200 && d.event.data?.message?.text === second);
+    assert.ok(secondOk >= 0 && secondOk < receiver.all().indexOf(delivered), 'the failed event is delivered first');
     await status.locator('[data-testid="hook-backlog"][data-backlog="0"]').waitFor();
     await status.locator('[data-testid="hook-last-delivery"][data-status="200"]').waitFor();
     await status.getByTestId('hook-next-attempt').waitFor({ state: 'detached' });
     // Events go in log order, so had the bot's message been in the feed it would have come before the third.
-    assert.ok(!receiver.received.some((d) => d.body.event.data?.message?.text === fromBot), 'no bot messages without include_bots');
+    assert.ok(!receiver.all().some((d) => d.event.data?.message?.text === fromBot), 'no bot messages without include_bots');
 
     // Delete, confirmed: the row goes, and the API lists no outgoing hook.
     await status.getByRole('button', { name: `Delete the hook to ${receiver.url}/natter` }).click();
