@@ -239,9 +239,10 @@ export interface TwoNodes {
 
 /**
  * Start two nodes in before() (A first, so it migrates, then B; or both at once with `together`, to race the
- * first start) and stop them, Redis and the database in after(). Read the fields only inside hooks and tests.
+ * first start; or B only when the test calls `startB`, with `bLater`) and stop them, Redis and the database in
+ * after(). Read the fields only inside hooks and tests.
  */
-export function useTwoNodes(env: Record<string, string> = {}, opts: { together?: boolean } = {}): TwoNodes {
+export function useTwoNodes(env: Record<string, string> = {}, opts: { together?: boolean; bLater?: boolean } = {}): TwoNodes & NodeAThenB {
   let db: TestDatabase | undefined;
   let redis: RedisServer | undefined;
   let a: NodeProcess | undefined;
@@ -252,7 +253,7 @@ export function useTwoNodes(env: Record<string, string> = {}, opts: { together?:
     if (opts.together) [a, b] = await Promise.all([startNode(db.url, redis.url, env), startNode(db.url, redis.url, env)]);
     else {
       a = await startNode(db.url, redis.url, env);
-      b = await startNode(db.url, redis.url, env);
+      if (!opts.bLater) b = await startNode(db.url, redis.url, env);
     }
   });
   after(async () => {
@@ -265,6 +266,10 @@ export function useTwoNodes(env: Record<string, string> = {}, opts: { together?:
     get a() { return need(a); },
     get b() { return need(b); },
     get db() { return need(db); },
+    async startB() {
+      b = await startNode(need(db).url, need(redis).url, env);
+      return b;
+    },
   };
 }
 
@@ -275,27 +280,5 @@ export interface NodeAThenB {
   startB(): Promise<NodeProcess>;
 }
 
-/** Start node A (and a database and Redis) in before(); B on demand; stop everything in after(). */
-export function useNodeAThenB(env: Record<string, string> = {}): NodeAThenB {
-  let db: TestDatabase | undefined;
-  let redis: RedisServer | undefined;
-  let a: NodeProcess | undefined;
-  let b: NodeProcess | undefined;
-  before(async () => {
-    db = await createDatabase();
-    redis = await startRedis();
-    a = await startNode(db.url, redis.url, env);
-  });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await db?.drop();
-  });
-  return {
-    get a() { return a ?? assert.fail('useNodeAThenB(): node A starts in before()'); },
-    async startB() {
-      b = await startNode(db!.url, redis!.url, env);
-      return b;
-    },
-  };
-}
+/** useTwoNodes with B started by the test. */
+export const useNodeAThenB = (env: Record<string, string> = {}): NodeAThenB => useTwoNodes(env, { bLater: true });
