@@ -95,6 +95,10 @@ describe('operations', () => {
       ['/api/v1/rooms/{room}/messages/{id}', 'delete'], ['/api/v1/rooms/{room}/messages/{id}/reactions/{emoji}', 'put'],
       ['/api/v1/rooms/{room}/messages/{id}/reactions/{emoji}', 'delete'], ['/api/v1/rooms/{room}/typing', 'post'],
       ['/api/v1/rooms/{room}/read', 'post'], ['/api/v1/events', 'get'], ['/healthz', 'get'], ['/readyz', 'get'],
+      // v1.1 §6
+      ['/api/v1/bots', 'post'], ['/api/v1/bots', 'get'], ['/api/v1/bots/{username}/token', 'post'], ['/api/v1/bots/{username}', 'delete'],
+      ['/api/v1/rooms/{room}/hooks', 'post'], ['/api/v1/rooms/{room}/hooks', 'get'], ['/api/v1/rooms/{room}/hooks/{id}', 'get'],
+      ['/api/v1/rooms/{room}/hooks/{id}', 'patch'], ['/api/v1/rooms/{room}/hooks/{id}', 'delete'], ['/api/v1/hooks/{secret}', 'post'],
     ];
     for (const [path, method] of expect) assert.ok(paths[path]?.[method], `${method.toUpperCase()} ${path} in /docs/json`);
     const post = paths['/api/v1/rooms/{room}/messages'].post;
