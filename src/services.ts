@@ -81,7 +81,9 @@ export async function createServices(config: Config, store: Store, broker: Broke
   const limits = hooks.limits ?? localLimits();
   const metrics = new Metrics();
   const hub = new Hub(store.logId, metrics);
-  const feed = new Feed(store, hub, {
+  // Every event this node delivers (its own and its peers') also wakes the webhook worker (set below).
+  let onEvents = (): void => {};
+  const feed = new Feed(store, { deliver: (events) => { hub.deliver(events); onEvents(); } }, {
     gapMs: FEED_GAP_MS,
     pollMs: broker.remote ? FEED_POLL_MS : 0,
     onError: (err) => {
@@ -161,6 +163,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
     leaseMs: config.hookLeaseMs, retryMs: config.hookRetryMs, tickMs: HOOK_TICK_MS, lanesMax: HOOK_LANES_MAX,
   }, (what, err) => hooks.onError?.(what, err));
   hookDelivery.start();
+  onEvents = () => hookDelivery.nudge();
   const previews = new LinkPreviews(store, (events) => relay.publish(events), (url) => fetchPreview(url, allow), { enabled: config.previews }, (what, err) => hooks.onError?.(what, err));
 
   let stopped = false;

@@ -37,6 +37,8 @@ export const SEND_TIMEOUT_MS = 10_000;
 const RETRY_MAX_MS = 10 * 60_000;
 /** Feed events read per step of a lane. */
 const PAGE = 100;
+/** Rounds started by new events come at most this often. */
+const NUDGE_MS = 10;
 /** How long stopping waits for deliveries in flight (an abandoned one is sent again by the next holder). */
 const STOP_WAIT_MS = 5000;
 
@@ -61,6 +63,7 @@ export class HookDelivery {
   /** This process's name in leases. */
   readonly node = randomBytes(8).toString('hex');
   private readonly lanes = new Map<string, Promise<void>>();
+  private nudged: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly log: Pick<EventLog, 'head'> & { readonly logId: string },
@@ -77,14 +80,25 @@ export class HookDelivery {
     this.loop.start();
   }
 
-  /** One round now (tests, and a nudge after local events). */
+  /** One round now. */
   round(): Promise<void> {
     return this.loop.round();
+  }
+
+  /** New events reached this node: a round soon instead of at the next tick (coalesced to one per NUDGE_MS). */
+  nudge(): void {
+    if (this.nudged || this.loop.stopped) return;
+    this.nudged = setTimeout(() => {
+      this.nudged = null;
+      void this.round();
+    }, NUDGE_MS);
+    this.nudged.unref();
   }
 
   /** Stop leasing; wait a while for lanes in flight (they give their leases back). */
   async stop(): Promise<void> {
     await this.loop.stop();
+    if (this.nudged) clearTimeout(this.nudged);
     await Promise.race([Promise.allSettled(this.lanes.values()), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
   }
 
