@@ -9,7 +9,7 @@ import type { Lifecycle, Rooms } from '../storage/store.ts';
 import { encodeCursor } from './cursor.ts';
 import { ChatError, forbidden, invalid, notFound } from './errors.ts';
 import { createsOutgoingHook, isAdmin, managesHook, ownsBots } from './rights.ts';
-import type { LogEvent, Role, User, UserRef } from './types.ts';
+import type { HookView, LogEvent, Role, User } from './types.ts';
 import { isRoomName } from './validate.ts';
 
 /** Hooks one room may have (API v1.1 Limits). */
@@ -17,25 +17,6 @@ export const HOOKS_MAX = 20;
 export const HOOK_URL_MAX = 2048;
 export const ALIAS_MAX = 32;
 export const IDEMPOTENCY_KEY_MAX = 64;
-
-/** A hook as the API shows it (the secret, or the incoming URL, only at creation). */
-export interface HookView {
-  id: string;
-  kind: 'incoming' | 'outgoing';
-  room: string;
-  created_by: UserRef;
-  created_at: string;
-  bot?: UserRef;
-  url?: string;
-  events?: HookEventType[];
-  include_bots?: boolean;
-  active?: boolean;
-  cursor?: string | null;
-  backlog?: number;
-  last_delivery?: { at: string; event_id: string; status: number | null; error: string | null } | null;
-  next_attempt_at?: string | null;
-  secret?: string;
-}
 
 export type NewHookBody =
   | { kind: 'incoming'; bot: string }

@@ -192,3 +192,22 @@ export interface LogEvent {
   subject: string | null;
   data: string;
 }
+
+/** v1.1 §6: a hook as the API shows it (the secret, or the incoming URL, only at creation). */
+export interface HookView {
+  id: string;
+  kind: 'incoming' | 'outgoing';
+  room: string;
+  created_by: UserRef;
+  created_at: string;
+  bot?: UserRef;
+  url?: string;
+  events?: ('message' | 'message_updated' | 'member_joined' | 'member_left' | 'room_updated')[];
+  include_bots?: boolean;
+  active?: boolean;
+  cursor?: string | null;
+  backlog?: number;
+  last_delivery?: { at: string; event_id: string; status: number | null; error: string | null } | null;
+  next_attempt_at?: string | null;
+  secret?: string;
+}

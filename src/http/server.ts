@@ -24,6 +24,7 @@ import { refuseWhileClosing } from './drain.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
+import { checkRoutes } from './routes/events-check.ts';
 import { fileRoutes } from './routes/files.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { oidcRoutes } from './routes/oidc.ts';
@@ -87,6 +88,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   await oidcRoutes(deps);
   await opsRoutes(deps);
   await incomingHookRoutes(deps);
+  await checkRoutes(deps);
   await app.register(async (authed: App) => {
     authed.addHook('onRequest', requireSession(services.auth));
     const scoped = { ...deps, app: authed };
