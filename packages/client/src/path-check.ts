@@ -37,6 +37,8 @@ export interface CheckObservation {
   /** Whether the idle phase was asked for, and whether `done` arrived after it. */
   idleAsked: boolean;
   doneArrived: boolean;
+  /** Why the stream ended before `done`, when it was cut. */
+  cut?: string;
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
@@ -75,7 +77,7 @@ export function judgePath(o: CheckObservation, burst: { count: number; intervalM
   if (!o.idleAsked) results.push({ name: 'idle', verdict: 'skip', detail: 'not asked (idle=1)' });
   else results.push(o.doneArrived
     ? { name: 'idle', verdict: 'pass', detail: 'an idle stream outlived the heartbeat' }
-    : { name: 'idle', verdict: 'fail', detail: 'the stream was cut while idle: a proxy read timeout is shorter than the heartbeat (NATTER_HEARTBEAT_MS)' });
+    : { name: 'idle', verdict: 'fail', detail: `the stream was cut while idle${o.cut ? ` (${o.cut})` : ''}: a proxy read timeout is shorter than the heartbeat (NATTER_HEARTBEAT_MS)` });
   return results;
 }
 
@@ -111,7 +113,8 @@ export async function checkPath(base: string, opts: CheckOptions = {}): Promise<
         if (m.event === 'done') observation.doneArrived = true;
       },
     })).catch((err: unknown) => {
-      if (!controller.signal.aborted) throw err;
+      // A stream cut by the path is an observation (the idle check fails on it), not an error of the check.
+      if (!controller.signal.aborted) observation.cut = (err as Error).message || 'the connection was cut';
     });
   } finally {
     clearTimeout(timer);
