@@ -220,6 +220,26 @@ export const HistoryQuery = Type.Object(
 );
 // Bounded so every store takes it as an exact integer (1e308 is 400, not a 500 from PostgreSQL's bigint).
 export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false });
+const OrNull = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const EventType = Type.Union([
+  Type.Literal('message'), Type.Literal('message_updated'), Type.Literal('member_joined'), Type.Literal('member_left'), Type.Literal('room_updated'),
+], { description: 'an event type an outgoing hook carries' });
+
+/** v1.1 §6: a webhook as the API shows it. */
+export const HookSchema = Type.Object({
+  id: Type.String(), kind: Type.Union([Type.Literal('incoming'), Type.Literal('outgoing')]), room: Type.String(),
+  created_by: UserRefSchema, created_at: Type.String({ format: 'date-time' }),
+  bot: Type.Optional(UserRefSchema),
+  url: Type.Optional(Type.String({ description: 'outgoing: the receiver; incoming: /api/v1/hooks/<secret>, at creation only' })),
+  events: Type.Optional(Type.Array(EventType)), include_bots: Type.Optional(Type.Boolean()), active: Type.Optional(Type.Boolean()),
+  cursor: Type.Optional(OrNull(Type.String({ description: 'the id of the last acknowledged event' }))),
+  backlog: Type.Optional(Type.Integer({ description: "the feed's events after the cursor" })),
+  last_delivery: Type.Optional(OrNull(Type.Object({
+    at: Type.String({ format: 'date-time' }), event_id: Type.String(), status: OrNull(Type.Integer()), error: OrNull(Type.String()),
+  }))),
+  next_attempt_at: Type.Optional(OrNull(Type.String({ format: 'date-time' }))),
+  secret: Type.Optional(Type.String({ description: 'outgoing, at creation only: whsec_<base64>, the Standard Webhooks signing secret' })),
+}, { description: 'v1.1 §6: a webhook' });
 export const MessageReply = Type.Object({ message: MessageSchema });
 export const UploadReply = Type.Object({ upload: UploadSchema });
 export const FileParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

@@ -7,29 +7,10 @@
 import { Type } from 'typebox';
 import { invalid } from '../../core/errors.ts';
 import type { FastifyRequest } from 'fastify';
-import { HOOK_EVENTS, type HookRecord } from '../../storage/hooks.ts';
+import type { HookRecord } from '../../storage/hooks.ts';
 import type { App, RouteDeps } from '../app.ts';
-import { errors, MessageReply, RoomParams, UserRefSchema } from '../schemas.ts';
+import { errors, HookSchema, MessageReply, RoomParams } from '../schemas.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const EventType = Type.Union([
-  Type.Literal('message'), Type.Literal('message_updated'), Type.Literal('member_joined'), Type.Literal('member_left'), Type.Literal('room_updated'),
-], { description: `one of ${HOOK_EVENTS.join(', ')}` });
-
-const HookSchema = Type.Object({
-  id: Type.String(), kind: Type.Union([Type.Literal('incoming'), Type.Literal('outgoing')]), room: Type.String(),
-  created_by: UserRefSchema, created_at: Type.String({ format: 'date-time' }),
-  bot: Type.Optional(UserRefSchema),
-  url: Type.Optional(Type.String({ description: 'outgoing: the receiver; incoming: /api/v1/hooks/<secret>, at creation only' })),
-  events: Type.Optional(Type.Array(EventType)), include_bots: Type.Optional(Type.Boolean()), active: Type.Optional(Type.Boolean()),
-  cursor: Type.Optional(Nullable(Type.String({ description: 'the id of the last acknowledged event' }))),
-  backlog: Type.Optional(Type.Integer({ description: "the feed's events after the cursor" })),
-  last_delivery: Type.Optional(Nullable(Type.Object({
-    at: Type.String({ format: 'date-time' }), event_id: Type.String(), status: Nullable(Type.Integer()), error: Nullable(Type.String()),
-  }))),
-  next_attempt_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
-  secret: Type.Optional(Type.String({ description: 'outgoing, at creation only: whsec_<base64>, the Standard Webhooks signing secret' })),
-}, { description: 'v1.1 §6: a webhook' });
 const HookReply = Type.Object({ hook: HookSchema });
 const HookParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 32 }) });
 const NewHookBody = Type.Union([
