@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // node bench/summarize.mjs bench/results/*.jsonl  → markdown tables (medians, min–max, n).
-// Understands the three kinds of lines in bench/results:
-//   fan-out (fanout.mjs; label "peer/case/rep"), post (bench: 'post'), resume (bench: 'resume').
+// Understands these kinds of lines in bench/results:
+//   fan-out (fanout.mjs; label "peer/case/rep"), post (bench: 'post'), resume (bench: 'resume'),
+//   cluster (bench: 'cluster'), webhooks (bench: 'webhooks').
 // Options: --max-other PCT  leave out runs whose other_cpu_pct (noise from other processes)
 //          was above PCT (they are counted and named under the table).
 import fs from 'node:fs';
@@ -122,6 +123,40 @@ if (res.length) {
   }
   out.push('');
 }
+// ---- outgoing webhooks (bench/webhooks.mjs): throughput/paced rows per store × case × hooks, then the drains
+const wh = rows.filter((r) => r.bench === 'webhooks');
+if (wh.length) {
+  const sum = (R, key) => R.reduce((a, r) => a + (r[key] ?? 0), 0);
+  const exact = (R) => `${f(sum(R, 'duplicates'))} / ${f(sum(R, 'missing'))} / ${f(sum(R, 'out_of_order'))}${sum(R, 'bad_signatures') ? ` (${f(sum(R, 'bad_signatures'))} bad signatures)` : ''}`;
+  const cpu = (R) => `${f(med(R.map((r) => r.server_cpu_pct)))} / ${f(med(R.map((r) => r.receiver_cpu_pct)))} / ${f(med(R.map((r) => r.other_cpu_pct)))}`;
+  const storeName = (s) => (s === 'postgres' ? 'PostgreSQL' : s === 'sqlite' ? 'SQLite' : s);
+  const keyOf = (r) => `${r.store}|${r.case}|${r.hooks}`;
+  const T = wh.filter((r) => r.case === 'throughput' || r.case === 'paced');
+  if (T.length) {
+    out.push('### Outgoing webhooks: delivery (bench/webhooks.mjs)', '');
+    out.push('| store | case | hooks (rooms) | n | delivered / expected | deliveries/s (range) | latency p50 / p95 / p99 ms (medians) | p99 range | dup / missing / out of order | posts/s meanwhile | server µs CPU / delivery | CPU % server / receiver / other |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const key of [...new Set(T.map(keyOf))]) {
+      const R = T.filter((r) => keyOf(r) === key), r0 = R[0];
+      const what = r0.case === 'paced' ? `paced ${f(r0.rate)} msg/s` : `${f(r0.messages)} msgs unpaced`;
+      out.push(`| ${storeName(r0.store)} | ${what} | ${r0.hooks} (${r0.rooms}) | ${R.length} | ${f(sum(R, 'delivered'))} / ${f(sum(R, 'events'))} | **${f(med(R.map((r) => r.per_s)))}**${rng(R.map((r) => r.per_s), (x) => f(x))} | ${f(med(R.map((r) => r.p50_ms)), 0)} / ${f(med(R.map((r) => r.p95_ms)), 0)} / **${f(med(R.map((r) => r.p99_ms)), 0)}** | ${rng(R.map((r) => r.p99_ms), (x) => f(x, 0)).trim() || '–'} | ${exact(R)} | ${f(med(R.map((r) => r.post_per_s)))} | ${f(med(R.map((r) => r.server_us_per_delivery)))} | ${cpu(R)} |`);
+    }
+    out.push('');
+  }
+  const D = wh.filter((r) => r.case === 'drain');
+  if (D.length) {
+    out.push('### Outgoing webhooks: backlog drain, one hook (bench/webhooks.mjs)', '');
+    out.push('| store | backlog | n | delivered / expected | resume → all delivered, s (range) | events/s (range) | dup / missing / out of order | load: msg/s (range), s | server RSS MiB before → after drain | server µs CPU / delivery | CPU % server / receiver / other |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const store of [...new Set(D.map((r) => r.store))]) {
+      const R = D.filter((r) => r.store === store);
+      const ev = nums(R.map((r) => r.events));
+      out.push(`| ${storeName(store)} | ${ev[0] === ev.at(-1) ? f(ev[0]) : `${f(ev[0])}–${f(ev.at(-1))}`} | ${R.length} | ${f(sum(R, 'delivered'))} / ${f(sum(R, 'events'))} | **${f(med(R.map((r) => r.seconds)), 1)}**${rng(R.map((r) => r.seconds), (x) => f(x, 1))} | **${f(med(R.map((r) => r.per_s)))}**${rng(R.map((r) => r.per_s), (x) => f(x))} | ${exact(R)} | ${f(med(R.map((r) => r.load_per_s)))}${rng(R.map((r) => r.load_per_s), (x) => f(x))}, ${f(med(R.map((r) => r.load_s)), 0)} s | ${f(med(R.map((r) => r.server_rss_mib?.before)), 0)} → ${f(med(R.map((r) => r.server_rss_mib?.after)), 0)} | ${f(med(R.map((r) => r.server_us_per_delivery)))} | ${cpu(R)} |`);
+    }
+    out.push('');
+  }
+}
+
 // ---- targets (issues 3, 4 and 6), from the rows above
 {
   const T = [];

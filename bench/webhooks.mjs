@@ -88,17 +88,18 @@ async function main() {
   const { ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet } = await import('./lib.mjs');
   const o = flags(process.argv.slice(2), {
     store: 'sqlite', cases: 'throughput,drain', reps: 1, hooks: '1,10,100', messages: 2000, clients: 32, users: 20,
-    'drain-messages': 100000, 'drain-clients': 64, 'load-max-s': 300, 'deliver-max-s': 600, 'settle-ms': 1500,
+    'drain-messages': 100000, 'drain-messages-pg': 60000, 'drain-clients': 64, 'load-max-s': 300, 'deliver-max-s': 600, 'settle-ms': 1500,
     label: 'webhooks', out: join(ROOT, 'bench/results/webhooks.jsonl'), pg: process.env.NATTER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    'server-cpu': '0', 'client-cpu': '1', prof: '', 'quiet-pct': 15, 'quiet-max': 60, 'text-len': 120, 'paced-rate': 20, 'paced-s': 10, 'paced-hooks': 1, preload: '',
+    'server-cpu': '0', 'client-cpu': '1', prof: '', 'quiet-pct': 15, 'quiet-max': 60, 'text-len': 120, 'paced-rate': 20, 'paced-s': 10, 'paced-hooks': 1, preload: '', 'server-root': '',
   });
   if (o.help) {
     console.log(`usage: node bench/webhooks.mjs [--store sqlite|postgres|sqlite,postgres] [--cases throughput,drain] [--reps 1]
   [--hooks 1,10,100] [--messages 2000] [--clients 32] [--users 20]
-  [--drain-messages 100000] [--drain-clients 64] [--load-max-s 300] [--deliver-max-s 600]
+  [--drain-messages 100000] [--drain-messages-pg 60000] [--drain-clients 64] [--load-max-s 300] [--deliver-max-s 600]
   [--cases paced: --paced-rate 20 --paced-s 10 --paced-hooks 1] (latency at a light, steady load)
   [--label L] [--out FILE] [--pg URL (maintenance db)] [--server-cpu 0|none] [--client-cpu 1|none] [--prof DIR]
-  [--quiet-pct 15] [--quiet-max 60] [--text-len 120] [--preload MODULE] (an experiment imported into the server first)`);
+  [--quiet-pct 15] [--quiet-max 60] [--text-len 120] [--preload MODULE] (an experiment imported into the server first)
+  [--server-root DIR] (run that checkout's src/main.ts, e.g. a clone of the commit to measure)`);
     process.exit(0);
   }
   // Re-run pinned to the client CPU; the receiver (forked) inherits the affinity.
@@ -111,7 +112,8 @@ async function main() {
   }
   const log = (s) => process.stderr.write(`${s}\n`);
   const wall = () => performance.timeOrigin + performance.now();
-  const commit = gitRev();
+  const serverRoot = o['server-root'] || ROOT;
+  const commit = gitRev(serverRoot);
   const pg = (await import('pg')).default;
 
   async function admin(sql) {
@@ -226,7 +228,7 @@ async function main() {
     }
     const prof = o.prof ? join(o.prof, `${store}-${Date.now()}`) : null;
     const natter = await startNatter({
-      cpu: unpinned(o['server-cpu']) ? null : String(o['server-cpu']), databaseUrl, cpuProf: prof, preload: o.preload || null,
+      cpu: unpinned(o['server-cpu']) ? null : String(o['server-cpu']), databaseUrl, cpuProf: prof, preload: o.preload || null, root: serverRoot,
       env: { NATTER_FETCH_ALLOW: '127.0.0.1', NATTER_POST_RATE: '0', NATTER_ACTION_RATE: '0', NATTER_AUTH_RATE: '0', LOG_LEVEL: 'warn' },
     });
     try {
@@ -307,7 +309,7 @@ async function main() {
         seconds: +seconds.toFixed(3), per_s: Math.round(c.delivered / seconds),
         p50_ms: ms(L.p50), p95_ms: ms(L.p95), p99_ms: ms(L.p99), max_ms: ms(L.max),
         duplicates: c.duplicates, missing: c.missing, out_of_order: c.out_of_order, unexpected: c.unexpected,
-        bad_signatures: dump.badSig, id_mismatch: dump.idMismatch,
+        bad_signatures: dump.badSig, id_mismatch: dump.idMismatch, other_deliveries: dump.wrongType + dump.unknownHook + dump.badBody,
         post_s: posted.seconds, post_per_s: posted.per_s, post_errors: posted.errors, clients,
         // from the first post sent to the last delivery, and from the last 201 to the last delivery
         end_to_end_s: +((dump.last - posted.t0) / 1000).toFixed(3), tail_after_posts_s: +((dump.last - posted.lastAt) / 1000).toFixed(3),
@@ -331,9 +333,10 @@ async function main() {
       const path = `/api/v1/rooms/${room}/hooks/${hookId}`;
       const p = await request({ port, method: 'PATCH', path, token: owner.token, body: { active: false } });
       if (p.status !== 200 || p.body.hook.active !== false) throw new Error(`pause: ${p.status} ${JSON.stringify(p.body)}`);
-      log(`  ${store} drain: loading ${o['drain-messages']} messages with ${o['drain-clients']} clients (hook paused)`);
+      const nDrain = store === 'postgres' ? o['drain-messages-pg'] : o['drain-messages'];
+      log(`  ${store} drain: loading ${nDrain} messages with ${o['drain-clients']} clients (hook paused)`);
       const cpuLoad = cpuWindow(natter.pid);
-      const posted = await postAll(port, users, [room], o['drain-messages'], o['drain-clients'], o['load-max-s']);
+      const posted = await postAll(port, users, [room], nDrain, o['drain-clients'], o['load-max-s']);
       const load = cpuLoad();
       log(`   loaded ${posted.ok} in ${posted.seconds} s (${posted.per_s}/s)${posted.stopped_early ? ' (stopped at --load-max-s)' : ''}`);
       const g = await request({ port, method: 'GET', path, token: owner.token, timeoutMs: 120000 });
@@ -358,7 +361,7 @@ async function main() {
         seconds: +seconds.toFixed(3), per_s: Math.round(c.delivered / seconds),
         first_delivery_after_resume_ms: ms(dump.first - resumeAt), first_to_last_s: +((dump.last - dump.first) / 1000).toFixed(3),
         duplicates: c.duplicates, missing: c.missing, out_of_order: c.out_of_order, unexpected: c.unexpected,
-        bad_signatures: dump.badSig, id_mismatch: dump.idMismatch, delivered_while_paused: early.count,
+        bad_signatures: dump.badSig, id_mismatch: dump.idMismatch, other_deliveries: dump.wrongType + dump.unknownHook + dump.badBody, delivered_while_paused: early.count,
         load_s: posted.seconds, load_per_s: posted.per_s, load_clients: o['drain-clients'], load_errors: posted.errors,
         load_server_cpu_pct: load.server_cpu_pct, load_other_cpu_pct: load.other_cpu_pct,
         backlog_before: backlogBefore, get_hook_ms: ms(g.ms), backlog_after: g2.body.hook.backlog, cursor_after: g2.body.hook.cursor,
