@@ -108,8 +108,10 @@ export interface Config {
   replayStallMs: number;
   /** NATTER_REPLAYS_MAX, default 64: streams replaying at once on a node; others wait their turn; 0 = no cap. */
   replaysMax: number;
-  /** NATTER_RETRY_MS, default 2000: the `retry:` hint sent to EventSource clients. */
+  /** NATTER_RETRY_MS, default 2000: the `retry:` hint sent to EventSource clients (jittered per stream, 0.5× to 1.5×). */
   retryMs: number;
+  /** NATTER_SHUTDOWN_SPREAD_MS, default 1000: a stopping node closes its streams spread over this long. */
+  shutdownSpreadMs: number;
   /** NATTER_PRESENCE_GRACE_MS, default 5000: how long a user stays online after their last stream closes. */
   presenceGraceMs: number;
   /** LOG_LEVEL, default info (pino levels, or silent). */
@@ -240,6 +242,7 @@ export function loadConfig(env: Env): Config {
     replayStallMs: int('NATTER_REPLAY_STALL_MS', 10_000, 0, 3_600_000),
     replaysMax: int('NATTER_REPLAYS_MAX', 64, 0, 1_000_000),
     retryMs: int('NATTER_RETRY_MS', 2000, 0, 3_600_000),
+    shutdownSpreadMs: int('NATTER_SHUTDOWN_SPREAD_MS', 1000, 0, 60_000),
     presenceGraceMs: int('NATTER_PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
     logLevel,
     webDir: env.NATTER_WEB_DIR || './web/dist',

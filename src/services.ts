@@ -198,7 +198,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
       clearInterval(sweeper);
       clearInterval(fileSweeper);
       previews.close();
-      streams.shutdown();
+      await streams.shutdown(config.shutdownSpreadMs);
       feed.close();
       presence.close();
       await delivery.stop();

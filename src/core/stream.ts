@@ -21,6 +21,9 @@ import type { Presence } from './presence.ts';
 import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeRetry } from './sse-frame.ts';
 import { Subscriber, type CloseReason, type Sink } from './subscriber.ts';
 
+/** Closing streams at shutdown goes in steps this far apart. */
+const SPREAD_STEP_MS = 20;
+
 export interface StreamOptions {
   retryMs: number;
   heartbeatMs: number;
@@ -121,7 +124,8 @@ export class Streams {
     this.open_++;
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.metrics.opened();
-    sub.writeNow(Buffer.from(encodeRetry(this.opts.retryMs)));
+    // Jittered per connection (0.5× to 1.5×): clients dropped together do not all come back together.
+    sub.writeNow(Buffer.from(encodeRetry(Math.round(this.opts.retryMs * (0.5 + Math.random())))));
     this.hub.addPending(sub);
     try {
       // A stream waiting for its turn is pending: it holds what the hub delivers and loses nothing.
@@ -242,9 +246,19 @@ export class Streams {
     for (const sub of [...this.hub.streamsOf(userId)]) if (sub.sessionId === sessionId) sub.close('logout');
   }
 
-  /** Close every stream (clients reconnect and resume by cursor). Idempotent. */
-  shutdown(): void {
+  /**
+   * Close every stream (clients reconnect and resume by cursor), spread evenly over `spreadMs` so that thousands of
+   * clients do not all come back in the same millisecond (their `retry:` hints are jittered too). Streams that
+   * open meanwhile are closed at the end. Idempotent.
+   */
+  async shutdown(spreadMs = 0): Promise<void> {
     clearInterval(this.heartbeat);
+    const subs = [...this.hub.all()];
+    const steps = spreadMs > 0 ? Math.min(subs.length, Math.max(1, Math.floor(spreadMs / SPREAD_STEP_MS))) : 1;
+    for (let i = 0; i < steps; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, SPREAD_STEP_MS));
+      for (const sub of subs.slice(Math.floor((i * subs.length) / steps), Math.floor(((i + 1) * subs.length) / steps))) sub.close('shutdown');
+    }
     for (const sub of [...this.hub.all()]) sub.close('shutdown');
   }
 

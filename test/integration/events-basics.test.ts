@@ -43,13 +43,18 @@ describe('response', () => {
     s.close();
   });
 
-  it('the retry value is NATTER_RETRY_MS', async () => {
+  it('the retry value is NATTER_RETRY_MS, jittered per stream between half and one and a half of it', async () => {
     const other = await startServer({ NATTER_RETRY_MS: '1234' });
     try {
       const u = await newUser(other.url);
-      const s = await openEvents(other.url, u.token);
-      assert.match(s.raw(), /^retry: 1234\n/);
-      s.close();
+      const hints: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const s = await openEvents(other.url, u.token);
+        hints.push(Number(/^retry: (\d+)\n/.exec(s.raw())?.[1]));
+        s.close();
+      }
+      for (const h of hints) assert.ok(h >= 617 && h <= 1851, `retry: ${h}`);
+      assert.ok(new Set(hints).size > 1, `jittered: ${hints.join(', ')}`);
     } finally {
       await other.stop();
     }
