@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkPath, type CheckResult } from '@natter/client';
 import { NGINX, startNginx, type Nginx } from '../helpers/nginx.ts';
-import { killOnExit, useServer } from '../helpers/server.ts';
+import { killOnExit, startServer, useServer } from '../helpers/server.ts';
 
 const BIN = join(import.meta.dirname, '../../packages/cli/bin/natter.mjs');
 const verdicts = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.name, r.verdict]));
@@ -72,9 +72,16 @@ describe('the stream path check', () => {
     });
 
     it('a read timeout shorter than the heartbeat: the idle check fails', async () => {
-      const url = await proxy('proxy_buffering off; proxy_read_timeout 500ms;');
-      const { results } = await checkPath(url, { idle: true });
-      assert.deepEqual([verdicts(results).buffering, verdicts(results).idle], ['pass', 'fail']);
+      // Wide margins, so a loaded machine cannot blur them: events 300 ms apart, a 1.5 s read timeout, a 3 s heartbeat.
+      const slow = await startServer({ NATTER_HEARTBEAT_MS: '3000' });
+      try {
+        const p = await startNginx(slow.url, 'proxy_buffering off; proxy_read_timeout 1500ms;');
+        proxies.push(p);
+        const { results } = await checkPath(p.url, { idle: true });
+        assert.deepEqual([verdicts(results).buffering, verdicts(results).idle], ['pass', 'fail']);
+      } finally {
+        await slow.stop();
+      }
     });
   });
 });
