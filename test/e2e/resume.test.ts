@@ -62,12 +62,9 @@ describe('resuming after trouble', () => {
     const ctx = await browser.newContext();
     await signUpInContext(ctx, server.url, uniq('carol'));
     const carol = await ctx.newPage();
-    // The first stream request carries a cursor from nowhere, as after a history purge.
-    await carol.route('**/api/v1/events*', (route) => {
-      const url = new URL(route.request().url());
-      url.searchParams.set('last_event_id', 'no-such-cursor');
-      return route.continue({ url: url.toString() });
-    });
+    // The first stream request carries a cursor from nowhere, as after a history purge (the page's stream sends
+    // its cursor as Last-Event-ID, @natter/client's LiveEvents).
+    await carol.route('**/api/v1/events*', (route) => route.continue({ headers: { ...route.request().headers(), 'last-event-id': 'no-such-cursor' } }));
     await carol.goto(`${server.url}/#/r/general`);
     await waitConn(carol, ['resynced']);
     await waitForMessageOnce(carol, 'said before the reset');

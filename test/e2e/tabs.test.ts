@@ -1,5 +1,5 @@
 /**
- * One stream per browser: three tabs of one user elect a leader that holds the only EventSource and shares
+ * One stream per browser: three tabs of one user elect a leader that holds the only event stream and shares
  * events with the others; when the leader tab closes, another takes over from the last cursor.
  */
 import assert from 'node:assert/strict';

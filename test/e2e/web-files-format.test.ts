@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '../../web/src/api.ts';
 import { fitWithin, humanSize } from '../../web/src/format.ts';
-import { uploadErrorText } from '../../web/src/upload-xhr.ts';
+import { uploadErrorText } from '../../web/src/upload-text.ts';
 
 describe('humanSize', () => {
   it('says bytes, then KB, MB, GB with at most one decimal', () => {

@@ -1,5 +1,5 @@
 /**
- * The shape of the tree, checked: no import cycle in src/ or web/src/ (type-only
+ * The shape of the tree, checked: no import cycle in src/, web/src/ or the packages (type-only
  * and dynamic imports count), no source file over 300 lines, and core/ free of
  * drivers and of the HTTP layer (STYLE: http → core → the seam interfaces).
  */
@@ -89,11 +89,11 @@ describe('the cycle finder itself', () => {
   });
 });
 
-for (const tree of ['src', 'web/src']) {
+for (const tree of ['src', 'web/src', 'packages/client/src', 'packages/cli/src']) {
   describe(`${tree}/`, () => {
     const files = sources(join(ROOT, tree));
 
-    it('has files to check', () => assert.ok(files.length > 10, `${files.length} files`));
+    it('has files to check', () => assert.ok(files.length >= (tree.startsWith('packages/') ? 3 : 10), `${files.length} files`));
 
     it('has no import cycle (type-only imports count)', () => {
       assert.deepEqual(cycles(graph(files)).map((c) => c.map(rel)), []);
@@ -113,6 +113,21 @@ describe('src/core/', () => {
     for (const f of sources(join(ROOT, 'src/core'))) {
       for (const s of specifiers(readFileSync(f, 'utf8'))) {
         if (banned.test(s) || (s.startsWith('.') && rel(resolve(dirname(f), s)).startsWith('src/http/'))) offenders.push(`${rel(f)} → ${s}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
+});
+
+describe('packages/client/src/', () => {
+  it('imports nothing of the server or the web client at run time (types only), and no Node built-in', () => {
+    const offenders: string[] = [];
+    for (const f of sources(join(ROOT, 'packages/client/src'))) {
+      const text = readFileSync(f, 'utf8');
+      const typeOnly = new Set([...text.matchAll(/import type [^;]*? from ['"]([^'"]+)['"]/g), ...text.matchAll(/export type [^;]*? from ['"]([^'"]+)['"]/g)].map((m) => m[1]));
+      for (const s of specifiers(text)) {
+        if (s.startsWith('node:') || (!s.startsWith('.') && !typeOnly.has(s))) offenders.push(`${rel(f)} → ${s}`);
+        else if (s.startsWith('.') && !rel(resolve(dirname(f), s)).startsWith('packages/client/') && !typeOnly.has(s)) offenders.push(`${rel(f)} → ${s}`);
       }
     }
     assert.deepEqual(offenders, []);

@@ -1,7 +1,8 @@
-/** The REST client: cookie session, the CSRF header on every change, and API errors turned into sentences. */
-import type { ErrorBody, Member, Message, NotificationLevel, OwnUser, Room, User } from '../../src/core/types.ts';
+/** The page's REST calls over the client library, and API errors turned into sentences. */
+import { ApiError, NatterClient } from '@natter/client';
+import type { Member, Message, NotificationLevel, OwnUser, Room, User } from '../../src/core/types.ts';
 
-const BASE = '/api/v1';
+export { ApiError };
 
 /** One entry of the mentions inbox (`GET /mentions`): why the message mentions you, and whether you read it. */
 export interface MentionEntry {
@@ -27,55 +28,21 @@ export interface SearchParams {
   cursor?: string | null;
 }
 
-/** A failed API call: `status` 0 means the request never got an answer (network down, server restarting). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Seconds from a 429's `Retry-After`, when it had one. */
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** Called when any request (other than sign-in itself) answers 401: the session is gone. */
-let onUnauthenticated: () => void = () => {};
-/** Sets what happens when the session turns out to be gone (the app shows sign-in). */
-export function setUnauthenticatedHandler(fn: () => void): void {
-  onUnauthenticated = fn;
-}
-
 /**
- * One JSON request with the session cookie. Every state change carries `X-Requested-With: natter`
- * (the API's CSRF rule for cookie sessions); the page never sees or stores the token.
+ * The page's one client (@natter/client): the session cookie, `X-Requested-With: natter` on every request (the
+ * API's CSRF rule for cookie sessions; the page never sees or stores a token), errors as `ApiError` with status 0
+ * when there was no answer (network down, server restarting).
  */
-export async function request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (method !== 'GET') headers['X-Requested-With'] = 'natter';
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(BASE + path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
-    });
-  } catch {
-    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
-  }
-  if (res.status === 204) return undefined as T;
-  const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = (json as ErrorBody | null)?.error;
-    if (res.status === 401 && !path.startsWith('/auth/')) onUnauthenticated();
-    const retry = Number(res.headers.get('Retry-After') ?? NaN);
-    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `Request failed (${res.status})`, Number.isFinite(retry) ? retry : undefined);
-  }
-  return json as T;
+export const client = new NatterClient({ baseUrl: '', networkErrors: true });
+
+/** Sets what happens when a request (other than sign-in itself) answers 401: the session is gone (the app shows sign-in). */
+export function setUnauthenticatedHandler(fn: () => void): void {
+  client.onUnauthenticated = fn;
+}
+
+/** One JSON request (`path` under /api/v1); `timeoutMs` makes a hanging request count as no answer. */
+export function request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+  return client.request<T>(method, path, body, timeoutMs ? { timeoutMs } : {});
 }
 
 const seg = encodeURIComponent;

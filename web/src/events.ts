@@ -1,4 +1,4 @@
-/** Applying live stream events (from this tab's EventSource or the leader tab's broadcast) to the store. */
+/** Applying live stream events (from this tab's stream or the leader tab's broadcast) to the store. */
 import type { EventData, Message, Room, User } from '../../src/core/types.ts';
 import { api } from './api.ts';
 import { loadAfter, loadLatest, loadMembers, markRead } from './room-data.ts';
@@ -6,7 +6,7 @@ import { forgetRoom } from './rooms.ts';
 import { loadDmPresence } from './people.ts';
 import { mentionsMe } from './mentions.ts';
 import { getState, mergeMessages, own, patchRoom, patchView, setRooms, update, upsertRoom } from './state.ts';
-import type { StreamEvent } from './stream.ts';
+import type { StreamEvent } from '@natter/client/browser';
 import { noteUser } from './users.ts';
 
 export const TYPING_SHOWN_MS = 5000;
@@ -19,12 +19,7 @@ const UNLOADED_KEEP = 100;
  * for a seq above the room's `last_seq`.
  */
 export function applyEvent(ev: StreamEvent): void {
-  let data: unknown;
-  try {
-    data = JSON.parse(ev.data);
-  } catch {
-    return;
-  }
+  const data: unknown = ev.data;
   switch (ev.type) {
     case 'ready':
       return onReady(data as EventData['ready']);

@@ -59,7 +59,7 @@ export function snippet(text: string, highlights: readonly (readonly [number, nu
 /** The sentence shown for a failed search. */
 export function searchErrorText(e: unknown): string {
   if (e instanceof ApiError && e.status === 429) {
-    return e.retryAfter !== undefined ? `Too many searches, try again in ${Math.max(1, Math.ceil(e.retryAfter))} s.` : 'Too many searches, try again in a minute.';
+    return e.retryAfter !== null ? `Too many searches, try again in ${Math.max(1, Math.ceil(e.retryAfter))} s.` : 'Too many searches, try again in a minute.';
   }
   if (e instanceof ApiError && e.code === 'invalid_request') return 'That search is too long: use at most 10 words and 256 characters.';
   return errorText(e);

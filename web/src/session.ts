@@ -2,17 +2,17 @@
  * The session: boot, sign-in and sign-out, and wiring the live stream to the store. The only module that imports
  * events.ts, so the graph stays a DAG: session → events → {rooms, room-data} → {live, state, api}.
  */
+import { announceSessionChange, onSessionChangeElsewhere, startSharedStream } from '@natter/client/browser';
 import type { User } from '../../src/core/types.ts';
-import { api, ApiError, errorText, setUnauthenticatedHandler } from './api.ts';
+import { api, ApiError, client, errorText, setUnauthenticatedHandler } from './api.ts';
 import { forgetOutbox, forgetTyping, resendQueued, restoreOutbox } from './compose.ts';
 import { applyEvent } from './events.ts';
-import { hasStream, setStream, stopStream } from './live.ts';
+import { hasStream, setStream, stopStream, type PageTabMessage } from './live.ts';
+import { askPathCheck, checkStreamPath, onPathMessage } from './path-warning.ts';
 import { resyncPush } from './push.ts';
 import { forgetReadSent, markRead, noteReadSent, openRoom } from './room-data.ts';
-import { announceSessionChange, onSessionChangeElsewhere } from './session-channel.ts';
 import { getState, patchRoom, resetState, setRooms, update } from './state.ts';
 import { forgetUploads } from './uploads.ts';
-import { startStream } from './stream.ts';
 import { forgetUsers } from './users.ts';
 
 /** First thing on load: `GET /me` decides between the sign-in screen and the chat. */
@@ -54,23 +54,31 @@ export async function signedIn(user: User): Promise<void> {
   setRooms(rooms);
   stopStream();
   setStream(
-    startStream(cursor, {
+    startSharedStream<PageTabMessage>(client, { cursor }, {
       onEvent: applyEvent,
       onStatus: (conn) => {
         const was = getState().conn;
+        // `<html data-conn>` and `data-stream-role` carry the stream's state for tests.
+        document.documentElement.dataset.conn = conn;
         update(() => ({ conn }));
+        if (conn === 'live') checkStreamPath(getState().role !== 'follower');
         // Back from a lost connection: what waited to be sent goes out now.
         if (conn !== 'reconnecting' && was === 'reconnecting') resendQueued();
       },
-      onRole: (role) => update(() => ({ role })),
+      onRole: (role) => {
+        document.documentElement.dataset.streamRole = role;
+        update(() => ({ role }));
+      },
       onTabMessage: (msg) => {
-        if (msg.kind === 'read') {
+        if (msg.kind === 'path-check' || msg.kind === 'path-check?') onPathMessage(msg);
+        else if (msg.kind === 'read') {
           noteReadSent(msg.room, msg.seq);
           patchRoom(msg.room, (r) => (msg.seq >= r.last_seq ? { unread: 0, mentions: 0 } : {}));
         }
       },
     }),
   );
+  if (getState().role === 'follower') askPathCheck();
   restoreOutbox(user.id);
   // Quiet: re-posts a subscription this user opted into here (its keys may have changed); never asks permission.
   void resyncPush(user.id);

@@ -2,7 +2,8 @@
 import { useEffect, useReducer } from 'preact/hooks';
 import type { Member, Message, Room, Upload, User } from '../../src/core/types.ts';
 import { errorText } from './api.ts';
-import type { ConnStatus, StreamRole } from './stream.ts';
+import type { CheckResult } from '@natter/client';
+import type { ConnStatus, StreamRole } from '@natter/client/browser';
 
 /** A message typed here and not yet confirmed by the server. Retrying reuses `clientId`, so it never duplicates. */
 export interface PendingMessage {
@@ -59,6 +60,8 @@ export interface AppState {
   typing: Record<string, Record<string, number>>;
   conn: ConnStatus;
   role: StreamRole;
+  /** The stream path check found a buffering or compressing proxy (shown as a one-line warning), else null. */
+  pathWarning: CheckResult[] | null;
   /** A short message about a failed action that has no field to sit next to. */
   notice: string | null;
   /** room → the first seq that was unread when you opened it (0: none), for the "New" line. */
@@ -81,6 +84,7 @@ const initial: AppState = {
   typing: {},
   conn: 'connecting',
   role: 'follower',
+  pathWarning: null,
   notice: null,
   newFrom: {},
   holding: null,

@@ -9,7 +9,7 @@ import { api } from './api.ts';
 import { humanSize } from './format.ts';
 import { serverInfo } from './server-info.ts';
 import { attempt } from './state.ts';
-import { ABORTED, limitText, uploadErrorText, uploadFile } from './upload-xhr.ts';
+import { ABORTED, limitText, uploadErrorText, uploadFile } from './upload-text.ts';
 
 /** At most this many files go with one message (API v1.1 §3). */
 export const MAX_ATTACHMENTS = 10;

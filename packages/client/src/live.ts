@@ -5,7 +5,7 @@
  * doubled per failure up to 30 s and jittered, `Retry-After` honoured on 429, and every stored event delivered to
  * the app exactly once (an event at or below the last position delivered is dropped, e.g. after a reconnect).
  */
-import { ApiError, type NatterClient } from './http.ts';
+import { ApiError, apiErrorOf, type NatterClient } from './http.ts';
 import { readStream, SseParser } from './sse.ts';
 
 export type LiveState = 'connecting' | 'live' | 'waiting' | 'stopped';
@@ -27,8 +27,8 @@ export interface LiveHandlers {
 export interface LiveOptions {
   /** Resume from here (e.g. a cursor saved by a previous run). */
   lastEventId?: string | null;
-  /** `visible=0` when the page starts hidden (v1.1 §4). */
-  visible?: boolean;
+  /** `visible=0` when the page starts hidden (v1.1 §4); a function is asked at each connect. */
+  visible?: boolean | (() => boolean);
   /** Longest wait between reconnects. */
   maxDelayMs?: number;
   random?: () => number;
@@ -48,6 +48,7 @@ export class LiveEvents {
   private failures = 0;
   private retryMs = 2000;
   private wake: (() => void) | null = null;
+  private immediate = false;
 
   constructor(private readonly client: NatterClient, private readonly on: LiveHandlers, private readonly opts: LiveOptions = {}) {
     this.lastId = opts.lastEventId ?? null;
@@ -62,10 +63,12 @@ export class LiveEvents {
   async run(): Promise<void> {
     this.stopped = false;
     while (!this.stopped) {
+      this.immediate = false;
       let wait: number;
       try {
         await this.connectOnce();
         wait = this.delay();
+        if (!this.stopped && !this.immediate) this.on.state?.('waiting', 'the stream ended');
       } catch (err) {
         if (this.stopped) break;
         if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404)) {
@@ -77,6 +80,7 @@ export class LiveEvents {
         this.on.state?.('waiting', (err as Error).message);
       }
       if (this.stopped) break;
+      if (this.immediate) continue; // reconnect() during this connection: go again at once
       this.failures++;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
@@ -100,6 +104,7 @@ export class LiveEvents {
   /** Drop the connection now and reconnect at once (e.g. the network came back). */
   reconnect(): void {
     this.failures = 0;
+    this.immediate = true;
     this.controller?.abort();
     this.wake?.();
   }
@@ -118,19 +123,16 @@ export class LiveEvents {
     this.controller = new AbortController();
     const headers: Record<string, string> = { accept: 'text/event-stream', ...this.client.authHeaders() };
     if (this.lastId) headers['last-event-id'] = this.lastId;
-    const query = this.opts.visible === false ? '?visible=0' : '';
+    const visible = typeof this.opts.visible === 'function' ? this.opts.visible() : this.opts.visible;
+    const query = visible === false ? '?visible=0' : '';
     let res: Response;
     try {
-      res = await fetch(`${this.client.baseUrl}/api/v1/events${query}`, { headers, signal: this.controller.signal, cache: 'no-store', credentials: 'same-origin' });
+      res = await this.client.fetch(`/api/v1/events${query}`, { headers, signal: this.controller.signal, cache: 'no-store' });
     } catch (err) {
       if (this.stopped) return;
       throw err;
     }
-    if (!res.ok || !res.body) {
-      const json = await res.json().catch(() => null) as { error?: { code?: string; message?: string } } | null;
-      const retry = res.headers.get('retry-after');
-      throw new ApiError(res.status, json?.error?.code ?? 'http_error', json?.error?.message ?? `HTTP ${res.status}`, retry === null ? null : Number(retry));
-    }
+    if (!res.ok || !res.body) throw await apiErrorOf(res);
     const parser = new SseParser({
       message: (m) => this.dispatch(m.event, m.data, m.hasId ? m.lastEventId : null),
       retry: (ms) => { this.retryMs = Math.max(100, ms); },

@@ -128,5 +128,6 @@ function protocolOf(url: string): string | null {
   const perf = globalThis.performance as (Performance & { getEntriesByName?: (n: string) => PerformanceEntry[] }) | undefined;
   const entry = perf?.getEntriesByName?.(url).at(-1) as (PerformanceEntry & { nextHopProtocol?: string }) | undefined;
   if (entry?.nextHopProtocol) return entry.nextHopProtocol === 'http/1.1' ? 'HTTP/1.1' : entry.nextHopProtocol;
-  return typeof process !== 'undefined' && process.versions?.node ? 'HTTP/1.1' : null;
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  return node ? 'HTTP/1.1' : null;
 }

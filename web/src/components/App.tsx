@@ -5,6 +5,7 @@ import { setRoomCovered } from '../pwa.ts';
 import { AdminPage } from './AdminPage.tsx';
 import { Announcer } from './Announcer.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
+import { PathWarning } from './PathWarning.tsx';
 import { BrowseDialog, CreateDialog, DmDialog } from './Dialogs.tsx';
 import { MentionInbox } from './MentionInbox.tsx';
 import { RoomView } from './RoomView.tsx';
@@ -116,6 +117,7 @@ export function App() {
       {menuOpen && <div class="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" />}
       <main class="main" id="main" tabIndex={-1}>
         <ConnectionBanner conn={s.conn} waiting={s.pending.filter((p) => !p.failed).length} />
+        <PathWarning results={s.pathWarning} />
         {admin && s.me.role === 'admin' ? (
           <AdminPage onMenu={() => setMenuOpen(true)} />
         ) : inbox ? (

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { resendQueued } from '../compose.ts';
 import { reconnectNow } from '../live.ts';
-import type { ConnStatus } from '../stream.ts';
+import type { ConnStatus } from '@natter/client/browser';
 
 /** A drop shorter than this (the stream reopening after the server closed it) shows nothing. */
 const GRACE_MS = 1500;

@@ -8,7 +8,7 @@ import type { OwnUser, User } from '../../../src/core/types.ts';
 import { errorText, request } from '../api.ts';
 import { serverInfo } from '../server-info.ts';
 import { getState, update } from '../state.ts';
-import { uploadErrorText, uploadFile } from '../upload-xhr.ts';
+import { uploadErrorText, uploadFile } from '../upload-text.ts';
 import { noteUser } from '../users.ts';
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../api.ts';
 import { useServerInfo } from '../server-info.ts';
 import { signedIn } from '../session.ts';
-import { announceSessionChange } from '../session-channel.ts';
+import { announceSessionChange } from '@natter/client/browser';
 import { INVITE_FROM_LINK, InviteField, type Mode, modesFor, needsInvite, OIDC_ERROR, OidcButton } from './SignInOptions.tsx';
 
 const TITLES: Record<Mode, string> = { login: 'Sign in', register: 'Create account', guest: 'Continue as guest' };

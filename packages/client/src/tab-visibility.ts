@@ -1,11 +1,12 @@
 /**
- * Page visibility for notifications (API v1.1 §4). The server pushes a message only if its event was not written
- * to a visible stream, so the tab holding the stream (the leader, stream.ts) reports whether any tab of this browser
+ * Page visibility for notifications (API v1.1 §4), for browsers. The server pushes a message only if its event was
+ * not written to a visible stream, so the tab holding the stream (the leader, shared-stream.ts) reports whether any tab of this browser
  * shows Natter: after each `ready` (a new `stream_id`) and whenever that changes. Each tab tells the leader about
  * itself over the tabs' channel on `visibilitychange` and when it goes away; a new leader asks them all.
  */
+import type { NatterClient } from './http.ts';
 
-/** What the tabs say to each other about visibility (part of stream.ts TabMessage). */
+/** What the tabs say to each other about visibility (part of shared-stream.ts TabMessage). */
 export type VisibilityMessage = { kind: 'visible'; tab: string; visible: boolean } | { kind: 'visible?' };
 
 export interface VisibilityTracker {
@@ -20,19 +21,13 @@ export interface VisibilityTracker {
 const shown = (): boolean => document.visibilityState === 'visible';
 
 /** POST /api/v1/events/visibility; `keepalive` so a report made as the tab hides or closes still goes out. */
-function report(streamId: string, visible: boolean): void {
-  void fetch('/api/v1/events/visibility', {
-    method: 'POST',
-    credentials: 'same-origin',
-    keepalive: true,
-    headers: { 'content-type': 'application/json', 'X-Requested-With': 'natter' },
-    body: JSON.stringify({ stream_id: streamId, visible }),
-  }).catch(() => {
+function report(client: NatterClient, streamId: string, visible: boolean): void {
+  client.request('POST', '/events/visibility', { stream_id: streamId, visible }, { keepalive: true }).catch(() => {
     /* the stream is gone or the network is: the next ready reports again */
   });
 }
 
-export function trackVisibility(send: (msg: VisibilityMessage) => void, isLeader: () => boolean): VisibilityTracker {
+export function trackVisibility(client: NatterClient, send: (msg: VisibilityMessage) => void, isLeader: () => boolean): VisibilityTracker {
   const me = Math.random().toString(36).slice(2);
   const others = new Map<string, boolean>();
   let streamId: string | null = null;
@@ -44,7 +39,7 @@ export function trackVisibility(send: (msg: VisibilityMessage) => void, isLeader
     const now = anyVisible();
     if (now === reported) return;
     reported = now;
-    report(streamId, now);
+    report(client, streamId, now);
   };
   const onChange = () => {
     send({ kind: 'visible', tab: me, visible: shown() });
