@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -61,6 +61,13 @@ describe('the natter command', () => {
     assert.equal(b.code, 0, b.stderr);
     const history = await u.api.get('/api/v1/rooms/general/messages?limit=2');
     assert.deepEqual(history.body.messages.map((m: any) => [m.text, m.reply_to?.id ?? null]), [[`first ${word}`, null], ['from\nstdin', first.id]]);
+    const file = join(dir, 'build.log');
+    writeFileSync(file, 'line 1\nline 2\n');
+    const c = await natter(dir, ['post', 'general', 'the log', '--file', file, '--json']);
+    assert.equal(c.code, 0, c.stderr);
+    const attached = JSON.parse(c.stdout).attachments;
+    assert.deepEqual(attached.map((a: any) => [a.name, a.size]), [['build.log', 14]]);
+    assert.equal(await (await fetch(server.url + attached[0].url, { headers: { authorization: `Bearer ${u.token}` } })).text(), 'line 1\nline 2\n');
     const rooms = await natter(dir, ['rooms']);
     assert.equal(rooms.code, 0);
     assert.match(rooms.stdout, /^#general/m);
