@@ -170,7 +170,7 @@ export async function createServices(config: Config, store: Store, broker: Broke
   return {
     config, store, broker, metrics, feed, streams, relay, limits,
     auth, files, push, bots,
-    hooks: new Hooks(store, (events) => relay.publish(events), { literalAllowed: (url) => literalAllowed(url, allow) }),
+    hooks: new Hooks(store, (events) => relay.publish(events), { literalAllowed: (url) => literalAllowed(url, allow), onResumed: () => hookDelivery.nudge() }),
     admin: new Admin(store, (events) => relay.publish(events), (id, userId) => relay.sessionEnd(id, userId), {
       uploads: config.uploads, onFilesDead: () => files.reapSoon(), onDeactivated: (id) => bots.ownerDeactivated(id),
     }), email,

@@ -25,6 +25,8 @@ export type NewHookBody =
 export interface HooksOptions {
   /** Whether a URL's host, when it is a literal address, may be fetched (the fetch guard and NATTER_FETCH_ALLOW). */
   literalAllowed(url: URL): boolean;
+  /** An outgoing hook was resumed: deliver its backlog now rather than at the worker's next round. */
+  onResumed?(): void;
 }
 
 /** The SHA-256 of an incoming hook's secret: the only form in which it is kept. */
@@ -79,6 +81,7 @@ export class Hooks {
     if (hook.kind !== 'outgoing') throw invalid('only outgoing hooks can be paused');
     const changed = await this.store.hooks.setActive(hook.roomId, hook.id, active);
     if (!changed) throw notFound(`hook ${id}`);
+    if (active) this.opts.onResumed?.();
     return this.view(changed);
   }
 

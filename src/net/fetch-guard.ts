@@ -185,6 +185,8 @@ function fetchOnce(url: URL, opts: GuardedFetchOptions & { allow: FetchAllow; de
     });
     const timer = setTimeout(() => req.destroy(new FetchRefused('timed out', 'timeout')), remaining);
     req.on('socket', (socket) => {
+      // A keep-alive socket reused from `opts.agent` was checked when it connected (and will not connect again).
+      if (!socket.connecting) return;
       socket.once('connect', () => {
         const ip = socket.remoteAddress ?? '';
         if (!permitted(ip)) req.destroy(new FetchRefused(`connected to ${ip}, which is not fetched`, 'address'));

@@ -1,7 +1,9 @@
 /** The fetch guard's address rules (src/net/fetch-guard.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { embeddedIPv4, FetchAllow, isForbiddenAddress } from '../../src/net/fetch-guard.ts';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { embeddedIPv4, FetchAllow, guardedFetch, isForbiddenAddress } from '../../src/net/fetch-guard.ts';
 
 describe('isForbiddenAddress', () => {
   const forbidden = [
@@ -35,5 +37,26 @@ describe('FetchAllow (NATTER_FETCH_ALLOW)', () => {
     assert.equal(a.address('127.0.0.2'), false);
     assert.equal(a.host('example.com'), false);
     for (const bad of ['10.0.0.0/33', 'http://x', 'a b', '1.2.3.4/x']) assert.throws(() => new FetchAllow(bad), /NATTER_FETCH_ALLOW/);
+  });
+});
+
+describe('guardedFetch with a keep-alive agent (outgoing webhooks)', () => {
+  it('reuses one connection and leaves no listener behind per request (a leak of ~6 KiB per webhook delivery)', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 50; i++) {
+        const res = await guardedFetch(url, { allow: new FetchAllow('127.0.0.1'), method: 'POST', body: 'x', agent, ports: 'any', maxRedirects: 0 });
+        assert.equal(res.status, 200);
+      }
+      const sockets = Object.values(agent.freeSockets).flat() as Socket[];
+      assert.equal(sockets.length, 1, 'one connection, reused');
+      assert.equal(sockets[0]!.listenerCount('connect'), 0, "no 'connect' listener left per request");
+    } finally {
+      agent.destroy();
+      server.close();
+    }
   });
 });
