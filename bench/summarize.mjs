@@ -134,7 +134,7 @@ if (wh.length) {
   const T = wh.filter((r) => r.case === 'throughput' || r.case === 'paced');
   if (T.length) {
     out.push('### Outgoing webhooks: delivery (bench/webhooks.mjs)', '');
-    out.push('| store | case | hooks (rooms) | n | delivered / expected | deliveries/s (range) | latency p50 / p95 / p99 ms (medians) | p99 range | dup / missing / out of order | posts/s meanwhile | server µs CPU / delivery | CPU % server / receiver / other |');
+    out.push('| store | case | hooks (rooms) | n | delivered / expected | deliveries/s (range) | latency p50 / p95 / p99 ms (medians) | p99 range | dup / missing / out of order | posts/s meanwhile | server µs CPU / delivery (posts included) | CPU % server / receiver / other |');
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const key of [...new Set(T.map(keyOf))]) {
       const R = T.filter((r) => keyOf(r) === key), r0 = R[0];
@@ -184,5 +184,5 @@ if (wh.length) {
   if (cs.length && cc.length) { const rep = (r) => `${r._file}#${r.label.split('/').at(-1)}`; const sm = new Map(cs.map((r) => [rep(r), r.latency_ms.p99])); const rr = cc.filter((r) => sm.has(rep(r))).map((r) => r.latency_ms.p99 / sm.get(rep(r))); if (rr.length) T.push(`| cluster: cross-node p99 ≤ 1.3× single-node (1k × 20 msg/s) | ${f(med(rr), 2)}× median (${f(nums(rr)[0], 2)}–${f(nums(rr).at(-1), 2)}), n = ${rr.length} | ${verdict(med(rr) <= 1.3)} |`); }
   if (T.length) out.push('### Targets', '', '| target | result | verdict |', '|---|---|---|', ...T, '');
 }
-if (dropped.length) out.push(`Left out (other_cpu_pct > ${maxOther}): ${dropped.map((r) => `${r.label}${r.mode === 'max' || r.mode === 'paced' ? `(${r.mode})` : ''} ${Math.round(r.other_cpu_pct)} %`).join(', ')}.`);
+if (dropped.length) out.push(`Left out (other_cpu_pct > ${maxOther}): ${dropped.map((r) => `${r.label}${r.bench === 'webhooks' ? ` (${r.store} ${r.case} ${r.hooks} hooks, rep ${r.rep})` : r.mode === 'max' || r.mode === 'paced' ? `(${r.mode})` : ''} ${Math.round(r.other_cpu_pct)} %`).join(', ')}.`);
 console.log(out.join('\n'));

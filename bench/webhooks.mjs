@@ -10,13 +10,16 @@
 //     --clients (32) keep-alive clients as fast as the API answers, while the hooks deliver. Measured at the
 //     receiver: deliveries/s from the first to the last delivery, latency = arrival − the message's
 //     created_at (p50/p95/p99/max), and per hook: every message of its room exactly once, in seq order.
+//   paced: --paced-hooks (1) hook, --paced-rate (20) msg/s for --paced-s (10) s: the latency when the hook keeps up.
 //   drain: one hook, paused (PATCH active:false, so no retry backoff is involved) while --drain-messages
-//     (100,000) are posted by --drain-clients (64) clients (load time measured), then resumed (PATCH
-//     active:true): time until the receiver has all of them, events/s, in order, none missing, none twice.
+//     (100,000; --drain-messages-pg 60,000 on PostgreSQL, whose serialised posts load ~300/s here) are posted
+//     by --drain-clients (64) clients (load time measured; loading stops at --load-max-s), then resumed (PATCH
+//     active:true): time until the receiver has all of them, events/s, in order, none missing, none twice;
+//     the server's RSS before and after the drain.
 //
 // One JSON line per case → --out (default bench/results/webhooks.jsonl); a summary on stderr.
 //
-//   node bench/webhooks.mjs                                  # sqlite, both cases, 1 rep
+//   node bench/webhooks.mjs                                  # sqlite, throughput + paced + drain, 1 rep
 //   node bench/webhooks.mjs --store sqlite,postgres --reps 2
 //   node bench/webhooks.mjs --cases throughput --hooks 100 --messages 5000
 //   node bench/webhooks.mjs --cases drain --drain-messages 20000 --prof /tmp/prof-hooks   (server --cpu-prof)
@@ -87,19 +90,19 @@ if (process.argv[2] === '--receiver') {
 async function main() {
   const { ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet } = await import('./lib.mjs');
   const o = flags(process.argv.slice(2), {
-    store: 'sqlite', cases: 'throughput,drain', reps: 1, hooks: '1,10,100', messages: 2000, clients: 32, users: 20,
+    store: 'sqlite', cases: 'throughput,paced,drain', reps: 1, hooks: '1,10,100', messages: 2000, clients: 32, users: 20,
     'drain-messages': 100000, 'drain-messages-pg': 60000, 'drain-clients': 64, 'load-max-s': 300, 'deliver-max-s': 600, 'settle-ms': 1500,
     label: 'webhooks', out: join(ROOT, 'bench/results/webhooks.jsonl'), pg: process.env.NATTER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    'server-cpu': '0', 'client-cpu': '1', prof: '', 'quiet-pct': 15, 'quiet-max': 60, 'text-len': 120, 'paced-rate': 20, 'paced-s': 10, 'paced-hooks': 1, preload: '', 'server-root': '',
+    'server-cpu': '0', 'client-cpu': '1', prof: '', 'quiet-pct': 15, 'quiet-max': 60, 'text-len': 120, 'paced-rate': 20, 'paced-s': 10, 'paced-hooks': 1, preload: '', 'server-root': '', 'rep-start': 1,
   });
   if (o.help) {
-    console.log(`usage: node bench/webhooks.mjs [--store sqlite|postgres|sqlite,postgres] [--cases throughput,drain] [--reps 1]
+    console.log(`usage: node bench/webhooks.mjs [--store sqlite|postgres|sqlite,postgres] [--cases throughput,paced,drain] [--reps 1]
   [--hooks 1,10,100] [--messages 2000] [--clients 32] [--users 20]
   [--drain-messages 100000] [--drain-messages-pg 60000] [--drain-clients 64] [--load-max-s 300] [--deliver-max-s 600]
   [--cases paced: --paced-rate 20 --paced-s 10 --paced-hooks 1] (latency at a light, steady load)
   [--label L] [--out FILE] [--pg URL (maintenance db)] [--server-cpu 0|none] [--client-cpu 1|none] [--prof DIR]
   [--quiet-pct 15] [--quiet-max 60] [--text-len 120] [--preload MODULE] (an experiment imported into the server first)
-  [--server-root DIR] (run that checkout's src/main.ts, e.g. a clone of the commit to measure)`);
+  [--server-root DIR] (run that checkout's src/main.ts, e.g. a clone of the commit to measure) [--rep-start 1] (number of the first rep)`);
     process.exit(0);
   }
   // Re-run pinned to the client CPU; the receiver (forked) inherits the affinity.
@@ -382,7 +385,7 @@ async function main() {
     const stores = String(o.store).split(',');
     const cases = String(o.cases).split(',');
     const hookCounts = String(o.hooks).split(',').map(Number);
-    for (let rep = 1; rep <= o.reps; rep++) {
+    for (let rep = o['rep-start']; rep < o['rep-start'] + o.reps; rep++) {
       for (const store of stores) {
         if (cases.includes('throughput')) for (const n of hookCounts) await throughput(store, n, rep);
         if (cases.includes('paced')) await throughput(store, o['paced-hooks'], rep, { kind: 'paced', messages: Math.round(o['paced-rate'] * o['paced-s']), clients: 8, rate: o['paced-rate'] });
