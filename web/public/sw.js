@@ -20,8 +20,12 @@ function roomOf(client) {
   return m ? decodeURIComponent(m[1]) : null;
 }
 
-/** How long a page may take to say what it shows before its address and the browser's view of it are used. */
-const ASK_MS = 400;
+/**
+ * How long a page may take to say what it shows before its address and the browser's view of it are used. A busy
+ * page (a long task, a slow machine) can take a while; waiting a little longer only delays a notification, which
+ * the server already sends seconds after the message.
+ */
+const ASK_MS = 1500;
 
 /**
  * Asks a page which room it shows and whether it is in front of the person ({room, visible, focused}). The page
