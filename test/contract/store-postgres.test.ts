@@ -84,3 +84,61 @@ describe('PostgreSQL positions: commit order with a transaction held open', () =
     }
   });
 });
+
+/**
+ * A push delivery and a read marker committing together (READ COMMITTED): without a lock each would miss the
+ * other (the delivery sees the marker unmoved, the reader's closer finds nothing pushed yet) and the pushed
+ * notification would never be taken back. Hold the marker's transaction open: the delivery must wait for it and
+ * then queue the `close` itself.
+ */
+describe('PostgreSQL push delivery: a read marker committing at the same time', () => {
+  let db: TestDatabase;
+  let store: Store | undefined;
+  before(async () => {
+    db = await createDatabase();
+  });
+  after(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('the delivery waits for the open marker write and queues the close', async () => {
+    const s = (store = await openPostgresStore(db.url, { poolSize: 4 }));
+    const alice = (await s.createUser({ username: uniq('a'), passwordHash: null, guest: true })).value;
+    const bob = (await s.createUser({ username: uniq('b'), passwordHash: null, guest: true })).value;
+    const name = (await s.createRoom({ name: uniq('r'), topic: '', visibility: 'public', ownerId: alice.id })).value.name;
+    const roomId = (await s.getRoom(name, alice.id))!.record.id;
+    await s.addMember(roomId, bob.id, 'member');
+    const msg = (await s.postMessage({ roomId, author: alice, text: 'hello', clientId: null })).value.message;
+    const sessionId = await s.sessions.create(bob.id, Buffer.alloc(32, 7), null);
+    await s.push.subscribe({ id: uniq('sub'), userId: bob.id, sessionId, endpoint: `https://push.test/${uniq('e')}`, p256dh: 'k', auth: 'a' }, 10);
+    const subId = (await s.push.subscriptions(bob.id))[0]!.id;
+    const work = s.push.work;
+    const close = (room: string, seq: number): string => JSON.stringify({ type: 'close', room, seq });
+    const now = Date.now();
+    const c = await work.cursor('race', 0);
+    assert.ok(await work.enqueue('race', c, c, [{ subscriptionId: subId, userId: bob.id, roomId, seq: msg.seq, kind: 'message', payload: '{}', count: 1 }], now));
+    const [queued] = await work.claim(10, now, 60_000);
+    assert.equal(queued?.kind, 'message');
+
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query('UPDATE members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2', [roomId, Number(bob.id), msg.seq]);
+      let done = false;
+      const delivered = work.delivered(queued!.id, now, close).finally(() => (done = true));
+      const waiting = async (): Promise<boolean> =>
+        Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n) >= 1;
+      await waitFor(async () => done || (await waiting()), 'the delivery to finish or wait');
+      assert.equal(done, false, 'the delivery waited for the open read marker');
+      await admin.query('COMMIT');
+      await delivered;
+    } finally {
+      await admin.query('ROLLBACK').catch(() => {});
+      await admin.end();
+    }
+    const closes = await work.claim(10, Date.now(), 60_000);
+    assert.deepEqual(closes.map((q) => [q.kind, q.seq, q.payload]), [['close', msg.seq, close(name, msg.seq)]]);
+  });
+});

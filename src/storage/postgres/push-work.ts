@@ -39,6 +39,11 @@ const SQL = {
     LEFT JOIN messages msg ON msg.room_id = o.room_id AND msg.seq = o.seq
     WHERE o.id = ANY($1) ORDER BY o.next_at, o.id`,
   take: 'DELETE FROM push_outbox WHERE id = $1 RETURNING subscription_id, user_id, room_id, seq, kind',
+  // A delivery and a read marker (or a delete) that commit together would each miss the other under READ COMMITTED
+  // (the delivery sees the marker unmoved, the closer sees nothing pushed): the delivery holds the two rows those
+  // writers change, so one of them waits for the other and sees what it wrote.
+  hold: `SELECT 1 FROM members m JOIN messages msg ON msg.room_id = m.room_id
+    WHERE m.room_id = $1 AND m.user_id = $2 AND msg.seq = $3 FOR SHARE`,
   pushed: `INSERT INTO push_pushed (subscription_id, room_id, user_id, seq) SELECT $1, $2, $3, $4
     WHERE EXISTS (SELECT 1 FROM push_subscriptions WHERE id = $1)
     ON CONFLICT (subscription_id, room_id) DO UPDATE SET seq = GREATEST(push_pushed.seq, EXCLUDED.seq)`,
@@ -122,6 +127,7 @@ export class PostgresPushWork implements PushWork {
     await this.write(async (tx) => {
       const row = (await tx.query<{ subscription_id: string; user_id: number; room_id: number; seq: number; kind: string }>(SQL.take, [id])).rows[0];
       if (!row || row.kind !== 'message') return;
+      await tx.query(SQL.hold, [row.room_id, row.user_id, row.seq]);
       await tx.query(SQL.pushed, [row.subscription_id, row.room_id, row.user_id, row.seq]);
       const now_ = (await tx.query<PushedRow & { done: boolean }>(SQL.pushedNow, [row.subscription_id, row.room_id])).rows[0];
       if (now_?.done) {
