@@ -13,6 +13,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { ChatError } from '../core/errors.ts';
+import { encodeRetry } from '../core/sse-frame.ts';
 import type { App } from './app.ts';
 
 type HttpSocket = Socket & { parser?: { incoming?: unknown } | null; _httpMessage?: unknown };
@@ -45,14 +46,22 @@ export function trackConnections(server: Server): ConnectionTracker {
  * contract's shape, and every response closes its connection: server.close() reaps only
  * the connections idle at that moment, so one whose request was still in flight would
  * otherwise stay open as keep-alive until keepAliveTimeout (72 s) and hold up the exit.
+ * An event stream is the exception: a browser's EventSource never reconnects after a
+ * non-200 answer, and streams closed early in the shutdown spread come back while the
+ * node still listens. They get a stream that is only a jittered `retry:` hint (`retryMs`,
+ * 0.5× to 1.5×) and ends: EventSource reconnects after it, from the same Last-Event-ID.
  */
-export function refuseWhileClosing(app: App): void {
+export function refuseWhileClosing(app: App, retryMs: number): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new ChatError('unavailable', 'the server is shutting down: retry');
+  app.addHook('onRequest', async (req, reply) => {
+    if (!closing) return;
+    if (req.method === 'GET' && req.url.split('?')[0] === '/api/v1/events') {
+      return reply.code(200).type('text/event-stream').send(encodeRetry(Math.round(retryMs * (0.5 + Math.random()))));
+    }
+    throw new ChatError('unavailable', 'the server is shutting down: retry');
   });
   app.addHook('onSend', async (_req, reply) => {
     if (closing) void reply.header('connection', 'close');

@@ -68,7 +68,7 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   app.setErrorHandler(errorHandler);
   installJsonParser(app);
   await registerPlugins(app, services.limits.httpRateLimit());
-  refuseWhileClosing(app);
+  refuseWhileClosing(app, config.retryMs);
   noStoreForApi(app);
 
   const histogram = services.metrics.httpDuration;
