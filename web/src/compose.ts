@@ -1,6 +1,6 @@
 /** Writing: optimistic sends queued per room and retried by themselves, edits, deletes, reactions and the typing signal. */
 import type { Message, Upload } from '../../src/core/types.ts';
-import { api, ApiError, errorText } from './api.ts';
+import { client, ApiError, errorText, SEND_TIMEOUT_MS } from './api.ts';
 import { noteReadSent } from './room-data.ts';
 import { attempt, getState, mergeMessages, patchRoom, patchView, type PendingMessage, update } from './state.ts';
 
@@ -152,7 +152,7 @@ async function flush(room: string): Promise<void> {
 async function deliver(p: PendingMessage): Promise<boolean> {
   try {
     const ids = (p.attachments ?? []).map((a) => a.id);
-    const { message } = await api.post(p.room, p.text, p.clientId, p.replyTo, ids);
+    const { message } = await client.messages.post(p.room, p.text, { clientId: p.clientId, replyTo: p.replyTo, attachments: ids, timeoutMs: SEND_TIMEOUT_MS });
     patchView(p.room, (v) => ({ messages: mergeMessages(v.messages, [message]) }));
     patchRoom(p.room, (r) => ({ last_seq: Math.max(r.last_seq, message.seq), unread: 0, mentions: 0 }));
     noteReadSent(p.room, message.seq);
@@ -170,7 +170,7 @@ export function typing(room: string): void {
   const now = Date.now();
   if (now - (lastTypingSent.get(room) ?? 0) < TYPING_EVERY_MS) return;
   lastTypingSent.set(room, now);
-  api.typing(room).catch(() => {});
+  client.rooms.typing(room).catch(() => {});
 }
 
 /** After a send: the next keystroke tells the room again, without waiting out the throttle. */
@@ -190,11 +190,11 @@ function applyMessage(room: string, m: Message): void {
 
 /** Edits one of our messages; a failure becomes the notice line. */
 export const editMessage = (room: string, id: string, text: string) =>
-  attempt(async () => applyMessage(room, (await api.edit(room, id, text)).message));
+  attempt(async () => applyMessage(room, (await client.messages.edit(room, id, text)).message));
 
 /** Deletes a message; a failure becomes the notice line. */
-export const deleteMessage = (room: string, id: string) => attempt(() => api.remove(room, id));
+export const deleteMessage = (room: string, id: string) => attempt(() => client.messages.remove(room, id));
 
 /** Adds (`on`) or removes our reaction to a message; a failure becomes the notice line. */
 export const toggleReaction = (room: string, id: string, emoji: string, on: boolean) =>
-  attempt(() => api.react(room, id, emoji, on));
+  attempt(() => client.messages.react(room, id, emoji, on));

@@ -1,6 +1,6 @@
 /** Applying live stream events (from this tab's stream or the leader tab's broadcast) to the store. */
 import type { EventData, Message, Room, User } from '../../src/core/types.ts';
-import { api } from './api.ts';
+import { client } from './api.ts';
 import { loadAfter, loadLatest, loadMembers, markRead } from './room-data.ts';
 import { forgetRoom } from './rooms.ts';
 import { loadDmPresence } from './people.ts';
@@ -126,7 +126,7 @@ function counted(r: Room, messages: Message[], me: User | null): Partial<Room> {
  */
 async function discoverRoom(name: string): Promise<void> {
   try {
-    const { room } = await api.room(name);
+    const { room } = await client.rooms.get(name);
     if (!room.member) return;
     const listed = !!own(getState().rooms, name);
     upsertRoom(room);
@@ -163,7 +163,7 @@ function onUserUpdated(user: User): void {
   const s = getState();
   const members = Object.fromEntries(Object.entries(s.members).map(([room, list]) => [room, list.map((m) => (m.user.id === user.id ? { ...m, user } : m))]));
   update(() => ({ members, ...(s.me?.id === user.id ? { me: { ...s.me, ...user } } : {}) }));
-  if (s.me?.id === user.id && !user.active) void api.me().catch(() => {});
+  if (s.me?.id === user.id && !user.active) void client.users.me().catch(() => {});
 }
 
 function onTyping(d: EventData['typing']): void {
@@ -190,7 +190,7 @@ function onPresence(d: EventData['presence']): void {
 /** After `reset`: the stream cannot fill the gap, so refetch the room list and the open room over REST. */
 export async function refetchAll(): Promise<void> {
   try {
-    const { rooms } = await api.rooms();
+    const { rooms } = await client.rooms.list();
     setRooms(rooms);
   } catch {
     return;

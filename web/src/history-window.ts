@@ -4,7 +4,7 @@
  * until the newest, after which live messages join it again (events.ts skips them while `newer` is set).
  */
 import type { Message } from '../../src/core/types.ts';
-import { api, errorText } from './api.ts';
+import { client, errorText } from './api.ts';
 import { getState, mergeMessages, own, patchView } from './state.ts';
 
 /** Messages fetched on each side of the target, and per forward page. */
@@ -29,8 +29,8 @@ export async function loadAround(name: string, seq: number): Promise<void> {
   patchView(name, () => ({ loaded: false, error: null }));
   try {
     const [older, newer] = await Promise.all([
-      api.messages(name, { before: seq + 1, limit: SIDE }),
-      api.messages(name, { after: seq, limit: SIDE }),
+      client.messages.history(name, { before: seq + 1, limit: SIDE }),
+      client.messages.history(name, { after: seq, limit: SIDE }),
     ]);
     if (n !== jumps) return;
     const page = mergeMessages(older.messages, newer.messages);
@@ -60,7 +60,7 @@ export async function loadNewer(name: string): Promise<void> {
   const last = v.messages.at(-1)?.seq ?? 0;
   patchView(name, () => ({ loadingNewer: true }));
   try {
-    const { messages } = await api.messages(name, { after: last, limit: FORWARD });
+    const { messages } = await client.messages.history(name, { after: last, limit: FORWARD });
     const more = messages.length >= FORWARD;
     let merged = false;
     patchView(name, (cur) => {
@@ -83,7 +83,7 @@ async function catchUp(name: string): Promise<void> {
   const lastSeq = own(s.rooms, name)?.last_seq ?? 0;
   if (!v || v.newer || lastSeq <= newest) return;
   try {
-    const got: Message[] = (await api.messages(name, { after: newest, limit: 200 })).messages;
+    const got: Message[] = (await client.messages.history(name, { after: newest, limit: 200 })).messages;
     patchView(name, (cur) => (cur.newer ? {} : { messages: mergeMessages(cur.messages, got) }));
   } catch {
     /* the next live message fills the gap (events.ts) */

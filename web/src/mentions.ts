@@ -4,7 +4,7 @@
  * the composer replies to.
  */
 import type { Message, NotificationLevel, Room, User } from '../../src/core/types.ts';
-import { api } from './api.ts';
+import { client } from './api.ts';
 import { attempt, getState, own, patchRoom, update } from './state.ts';
 
 /**
@@ -53,7 +53,7 @@ export const LEVELS: { level: NotificationLevel; label: string; hint: string }[]
 export async function setLevel(room: string, level: NotificationLevel): Promise<void> {
   const before = own(getState().rooms, room)?.notifications;
   patchRoom(room, () => ({ notifications: level }));
-  const ok = await attempt(() => api.setNotifications(room, level));
+  const ok = await attempt(() => client.rooms.setNotifications(room, level));
   if (!ok && before) patchRoom(room, () => ({ notifications: before }));
 }
 

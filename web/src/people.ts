@@ -1,6 +1,6 @@
 /** People rather than rooms: who the DM peers are and whether they are online, and finding people by name. */
 import type { Room, User } from '../../src/core/types.ts';
-import { api } from './api.ts';
+import { client } from './api.ts';
 import { loadMembers } from './room-data.ts';
 
 /** At most this many DMs have their presence fetched on (re)connect; later ones learn it when opened. */
@@ -25,6 +25,6 @@ export interface Person {
 /** People whose username starts with `q` (any case), by username, without those `skip` rules out. */
 export async function findPeople(q: string, skip: (u: User) => boolean, limit = 8): Promise<Person[]> {
   // Ask for a few more than shown, so leaving out yourself or the members already in still fills the list.
-  const { users } = await api.users(q, Math.min(50, limit + 12));
+  const { users } = await client.users.search(q, Math.min(50, limit + 12));
   return users.filter((p) => !skip(p.user)).slice(0, limit);
 }

@@ -4,7 +4,7 @@
  * quietly (resyncPush), since the browser may have changed its keys. The subscription id the server gave is
  * remembered per user in localStorage, so that turning notifications off deletes exactly that one.
  */
-import { api, ApiError, errorText } from './api.ts';
+import { client, ApiError, errorText } from './api.ts';
 import { loadServerInfo } from './server-info.ts';
 
 /** What the settings show: the browser cannot, the server does not, the browser blocks it, or on / off. */
@@ -104,7 +104,7 @@ export async function enablePush(userId: string): Promise<PushState> {
   if (permission !== 'granted') throw new PushFailure('Notifications stay off: the browser was not given permission. Try again and choose Allow.');
   let key: Uint8Array<ArrayBuffer>;
   try {
-    key = fromBase64url((await api.pushKey()).public_key);
+    key = fromBase64url((await client.push.key()).public_key);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return 'unavailable';
     throw new PushFailure(errorText(e));
@@ -125,7 +125,7 @@ export async function enablePush(userId: string): Promise<PushState> {
     throw new PushFailure(subscribeFailure(e));
   }
   try {
-    const { subscription } = await api.addPushSubscription(sub.toJSON());
+    const { subscription } = await client.push.subscribe(sub.toJSON());
     remember(userId, subscription.id);
   } catch (e) {
     await sub.unsubscribe().catch(() => false);
@@ -142,7 +142,7 @@ export async function disablePush(userId: string): Promise<PushState> {
   remember(userId, null);
   if (id) {
     try {
-      await api.deletePushSubscription(id);
+      await client.push.unsubscribe(id);
     } catch (e) {
       // 404: the server dropped it already (a newer one replaced it, or this session ended). Nothing to do.
       if (!(e instanceof ApiError && e.status === 404)) {
@@ -167,7 +167,7 @@ export async function resyncPush(userId: string): Promise<void> {
       remember(userId, null);
       return;
     }
-    const { subscription } = await api.addPushSubscription(sub.toJSON());
+    const { subscription } = await client.push.subscribe(sub.toJSON());
     remember(userId, subscription.id);
   } catch {
     /* the server is unreachable or sends no push: the next load tries again */

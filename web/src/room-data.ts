@@ -3,7 +3,7 @@
  * the server and to the other tabs). Components, rooms.ts and events.ts call these.
  */
 import type { Message } from '../../src/core/types.ts';
-import { api, ApiError, errorText } from './api.ts';
+import { client, ApiError, errorText } from './api.ts';
 import { loadAround } from './history-window.ts';
 import { broadcast } from './live.ts';
 import { getState, mergeMessages, own, patchRoom, patchView, update, upsertRoom } from './state.ts';
@@ -48,7 +48,7 @@ export async function openRoom(name: string, at?: number): Promise<void> {
   if (location.hash !== hash) history.replaceState(null, '', hash);
   if (!own(getState().rooms, name)) {
     try {
-      const { room } = await api.room(name);
+      const { room } = await client.rooms.get(name);
       if (room.member) upsertRoom(room);
     } catch (e) {
       const missing = e instanceof ApiError && (e.status === 404 || e.status === 403);
@@ -78,7 +78,7 @@ async function loadFrom(name: string, from: number, last: number): Promise<void>
     const got: Message[] = [];
     let after = Math.max(0, from - 1 - CONTEXT);
     for (let i = 0; i < MAX_FORWARD_PAGES; i++) {
-      const { messages } = await api.messages(name, { after, limit: 200 });
+      const { messages } = await client.messages.history(name, { after, limit: 200 });
       got.push(...messages);
       const end = messages.at(-1)?.seq ?? last;
       if (messages.length < 200 || end >= last) break;
@@ -96,7 +96,7 @@ async function loadFrom(name: string, from: number, last: number): Promise<void>
  */
 export async function loadLatest(name: string): Promise<void> {
   try {
-    const { messages } = await api.messages(name, { limit: PAGE });
+    const { messages } = await client.messages.history(name, { limit: PAGE });
     showLoaded(name, messages);
   } catch (e) {
     showLoadError(name, e);
@@ -126,7 +126,7 @@ function showLoadError(name: string, e: unknown): void {
 /** Fills a gap after the newest shown message (a live event arrived with a seq we skipped). */
 export async function loadAfter(name: string, after: number): Promise<void> {
   try {
-    const { messages } = await api.messages(name, { after, limit: 200 });
+    const { messages } = await client.messages.history(name, { after, limit: 200 });
     patchView(name, (v) => ({ messages: mergeMessages(v.messages, messages) }));
   } catch {
     /* the next event or a reset will try again */
@@ -141,7 +141,7 @@ export async function loadOlder(name: string): Promise<void> {
   if (oldest === undefined) return;
   patchView(name, () => ({ loadingOlder: true }));
   try {
-    const { messages } = await api.messages(name, { before: oldest, limit: PAGE });
+    const { messages } = await client.messages.history(name, { before: oldest, limit: PAGE });
     patchView(name, (cur) => ({
       messages: mergeMessages(cur.messages, messages),
       hasMore: messages.length > 0 && (messages[0]?.seq ?? 1) > 1,
@@ -155,7 +155,7 @@ export async function loadOlder(name: string): Promise<void> {
 /** Loads a room's member list and the presence it carries. */
 export async function loadMembers(name: string): Promise<void> {
   try {
-    const { members } = await api.members(name);
+    const { members } = await client.rooms.members(name);
     update((s) => {
       const presence = { ...s.presence };
       for (const m of members) presence[m.user.id] = m.online;
@@ -182,7 +182,7 @@ export function markRead(name: string): void {
   if (seq <= 0 || seq <= (lastReadSent.get(name) ?? 0)) return;
   lastReadSent.set(name, seq);
   broadcast({ kind: 'read', room: name, seq });
-  api.read(name, seq).catch(() => {
+  client.rooms.read(name, seq).catch(() => {
     lastReadSent.set(name, 0);
   });
 }

@@ -1,6 +1,6 @@
 /** Joining, creating, leaving and adding members: the room-membership actions behind the dialogs and panels. */
 import type { Room } from '../../src/core/types.ts';
-import { api } from './api.ts';
+import { client } from './api.ts';
 import { loadMembers, openRoom } from './room-data.ts';
 import { attempt, getState, update, upsertRoom } from './state.ts';
 
@@ -16,24 +16,24 @@ async function enter(room: Room, done?: () => void): Promise<void> {
 
 /** Creates a room, lists it and opens it. */
 export const createRoom = async (name: string, topic: string, visibility: 'public' | 'private', done?: () => void) =>
-  enter((await api.createRoom(name, topic, visibility)).room, done);
+  enter((await client.rooms.create(name, { topic, visibility })).room, done);
 
 /** Joins a room, lists it and opens it. */
-export const joinRoom = async (name: string, done?: () => void) => enter((await api.join(name)).room, done);
+export const joinRoom = async (name: string, done?: () => void) => enter((await client.rooms.join(name)).room, done);
 
 /** Opens (creating if needed) the DM with a user, lists it and opens it. */
-export const openDm = async (username: string, done?: () => void) => enter((await api.dm(username)).room, done);
+export const openDm = async (username: string, done?: () => void) => enter((await client.rooms.dm(username)).room, done);
 
 /** Adds a user to a room and reloads its member list. */
 export const addMember = async (room: string, username: string) => {
-  await api.addMember(room, username);
+  await client.rooms.addMember(room, username);
   await loadMembers(room);
 };
 
 /** Leaves a room and drops it from the sidebar; a failure becomes the notice line. */
 export async function leaveRoom(name: string): Promise<void> {
   await attempt(async () => {
-    await api.leave(name);
+    await client.rooms.leave(name);
     forgetRoom(name);
   });
 }

@@ -1,6 +1,6 @@
 /** What this server enables (`GET /api/v1/server`), fetched once per page and shared. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ServerInfo } from './api.ts';
+import { client, type ServerInfo } from './api.ts';
 
 let info: ServerInfo | null = null;
 let loading: Promise<ServerInfo | null> | null = null;
@@ -8,7 +8,7 @@ let loading: Promise<ServerInfo | null> | null = null;
 /** The server's answer, fetched on first use; null while unknown or when the request failed (tried again next time). */
 export function loadServerInfo(): Promise<ServerInfo | null> {
   if (info) return Promise.resolve(info);
-  loading ??= api
+  loading ??= client
     .server()
     .then((r) => (info = r))
     .catch(() => null)

@@ -4,7 +4,7 @@
  */
 import { announceSessionChange, onSessionChangeElsewhere, startSharedStream } from '@natter/client/browser';
 import type { User } from '../../src/core/types.ts';
-import { api, ApiError, client, errorText, setUnauthenticatedHandler } from './api.ts';
+import { ApiError, client, errorText, setUnauthenticatedHandler } from './api.ts';
 import { forgetOutbox, forgetTyping, resendQueued, restoreOutbox } from './compose.ts';
 import { applyEvent } from './events.ts';
 import { hasStream, setStream, stopStream, type PageTabMessage } from './live.ts';
@@ -35,7 +35,7 @@ export async function boot(): Promise<void> {
 /** Asks who we are; a server that cannot be reached (restarting, offline) is retried rather than shown as signed out. */
 async function start(attempt = 0): Promise<void> {
   try {
-    const { user } = await api.me();
+    const { user } = await client.users.me();
     await signedIn(user);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
@@ -50,7 +50,7 @@ async function start(attempt = 0): Promise<void> {
 /** After sign-in (or on load with a session): load the rooms, join the tabs' stream, open a room. */
 export async function signedIn(user: User): Promise<void> {
   update(() => ({ phase: 'signed-in', me: user, notice: null }));
-  const { rooms, cursor } = await api.rooms();
+  const { rooms, cursor } = await client.rooms.list();
   setRooms(rooms);
   stopStream();
   setStream(
@@ -113,7 +113,7 @@ function signedOut(): void {
 /** Signs out on the server, tells the other tabs, and shows the sign-in screen (even if the request failed). */
 export async function logout(): Promise<void> {
   try {
-    await api.logout();
+    await client.auth.logout();
   } finally {
     announceSessionChange();
     signedOut();

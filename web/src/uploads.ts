@@ -5,7 +5,7 @@
  */
 import { useEffect, useReducer } from 'preact/hooks';
 import type { Upload } from '../../src/core/types.ts';
-import { api } from './api.ts';
+import { client } from './api.ts';
 import { humanSize } from './format.ts';
 import { serverInfo } from './server-info.ts';
 import { attempt } from './state.ts';
@@ -107,7 +107,7 @@ export function removeChip(room: string, key: string): void {
   if (chip.state === 'uploading') chip.abort?.();
   if (chip.state === 'ready' && chip.upload) {
     const id = chip.upload.id;
-    void attempt(() => api.deleteUpload(id));
+    void attempt(() => client.uploads.remove(id));
   }
 }
 

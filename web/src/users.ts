@@ -5,7 +5,7 @@
  */
 import { useEffect, useReducer } from 'preact/hooks';
 import type { User } from '../../src/core/types.ts';
-import { request } from './api.ts';
+import { client } from './api.ts';
 
 const byId = new Map<string, User>();
 /** Usernames (lower-cased) asked for already, answered or not: each is fetched at most once per page. */
@@ -41,7 +41,7 @@ export function useUser(ref: { id: string; username: string }): User | undefined
     const key = ref.username.toLowerCase();
     if (!byId.has(ref.id) && !asked.has(key)) {
       asked.add(key);
-      request<{ user: User }>('GET', `/users/${encodeURIComponent(ref.username)}`).then(({ user }) => noteUser(user), () => {});
+      client.users.get(ref.username).then(({ user }) => noteUser(user), () => {});
     }
     return () => void listeners.delete(l);
   }, [ref.id]);

@@ -36,10 +36,10 @@ export async function login(url: string, opts: { username?: string; token?: stri
   if (!token) {
     if (!opts.username) throw new CliError('give --username (the password is read from NATTER_PASSWORD or standard input) or --token', 2);
     const password = process.env.NATTER_PASSWORD ?? (await stdinText()).replace(/\r?\n$/, '');
-    token = (await client.login(opts.username, password)).token;
+    token = (await client.auth.login(opts.username, password)).token;
   }
   client.token = token;
-  const { user } = await client.me();
+  const { user } = await client.users.me();
   saveConfig({ url: base, token, username: user.username });
   out(`Signed in to ${base} as ${user.username}${user.kind === 'bot' ? ' (a bot)' : ''}.`);
 }
@@ -52,15 +52,15 @@ export async function post(room: string, text: string | undefined, opts: { reply
     const bytes = await readFile(path).catch(() => {
       throw new CliError(`cannot read ${path}`);
     });
-    attachments.push((await client.upload(new Blob([bytes]), basename(path))).upload.id);
+    attachments.push((await client.uploads.create(new Blob([bytes]), basename(path))).upload.id);
   }
-  const { message } = await client.post(room, body, { ...(opts.reply && { replyTo: opts.reply }), ...(attachments.length > 0 && { attachments }) });
+  const { message } = await client.messages.post(room, body, { ...(opts.reply && { replyTo: opts.reply }), ...(attachments.length > 0 && { attachments }) });
   out(opts.json ? JSON.stringify(message) : `Posted #${message.seq} in ${message.room} (id ${message.id}).`);
 }
 
 export async function rooms(opts: { json?: boolean }): Promise<void> {
   const { client } = signedIn();
-  for (const r of (await client.rooms()).rooms) {
+  for (const r of (await client.rooms.list()).rooms) {
     if (opts.json) out(JSON.stringify(r));
     else out(`${r.kind === 'dm' ? '@' : '#'}${r.kind === 'dm' && r.peer ? r.peer.username : r.name}${r.member ? '' : ' (not joined)'}${r.unread > 0 ? ` · ${r.unread} unread` : ''}${r.topic ? ` · ${r.topic}` : ''}`);
   }
@@ -68,7 +68,7 @@ export async function rooms(opts: { json?: boolean }): Promise<void> {
 
 export async function search(query: string, opts: { room?: string; limit?: string; json?: boolean }): Promise<void> {
   const { client } = signedIn();
-  const { results } = await client.search(query, { ...(opts.room && { room: opts.room }), ...(opts.limit && { limit: Number(opts.limit) }) });
+  const { results } = await client.messages.search({ q: query, ...(opts.room && { room: opts.room }), ...(opts.limit && { limit: Number(opts.limit) }) });
   for (const r of results) out(opts.json ? JSON.stringify(r) : line(r.message));
   if (!opts.json && results.length === 0) out('No messages found.');
 }

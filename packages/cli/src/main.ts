@@ -3,7 +3,7 @@
  * failed `doctor` check), 2 wrong usage. `--help` on every command.
  */
 import { Command, CommanderError } from 'commander';
-import { CliError, doctor, explain, login, post, rooms, search, tail } from './commands.ts';
+import { doctor, explain, login, post, rooms, search, tail } from './commands.ts';
 
 const program = new Command('natter')
   .description('Natter from the command line: sign in, post, follow rooms live, search, and check the stream path')

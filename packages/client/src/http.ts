@@ -3,7 +3,16 @@
  * the CLI) or, in a browser, the session cookie with the CSRF header the contract asks of cookie requests.
  * Every error is an `ApiError` with the contract's code and, for 429, how long to wait.
  */
-import type { Hook, Message, Room, SearchResult, Upload, User } from './types.ts';
+import { AuthApi, serverInfo, UsersApi } from './api/accounts.ts';
+import { AdminApi } from './api/admin.ts';
+import { BotsApi, HooksApi } from './api/integrations.ts';
+import { MessagesApi, UploadsApi } from './api/messages.ts';
+import { EventsApi, PushApi } from './api/notifications.ts';
+import { RoomsApi } from './api/rooms.ts';
+import type { RequestOptions, Send } from './api/send.ts';
+import type { ServerInfo } from './types.ts';
+
+export type { RequestOptions };
 
 export class ApiError extends Error {
   constructor(
@@ -33,19 +42,6 @@ export interface ClientOptions {
   onUnauthenticated?: (() => void) | null;
 }
 
-export interface PostOptions {
-  clientId?: string;
-  replyTo?: string;
-  attachments?: string[];
-}
-
-export interface RequestOptions {
-  /** Give up after this long (counts as no answer). */
-  timeoutMs?: number;
-  /** Let the request outlive the page (a report sent as a tab hides or closes). */
-  keepalive?: boolean;
-}
-
 /** The `ApiError` of a response that is not ok: the contract's error body, else `http_<status>`. */
 export async function apiErrorOf(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
@@ -72,14 +68,27 @@ export function networkError(cause: unknown): ApiError {
   return err;
 }
 
-const seg = encodeURIComponent;
-
+/**
+ * The whole API, one group per part of docs/API.md: `client.messages.post(room, text)`, `client.rooms.list()`…
+ * Every method resolves with the answer's JSON (null for 204) and rejects with an `ApiError`.
+ */
 export class NatterClient {
   readonly baseUrl: string;
   token: string | null;
   onUnauthenticated: (() => void) | null;
   private readonly doFetch: typeof fetch;
   private readonly networkErrors: boolean;
+  readonly auth: AuthApi;
+  readonly users: UsersApi;
+  readonly rooms: RoomsApi;
+  readonly messages: MessagesApi;
+  readonly uploads: UploadsApi;
+  readonly push: PushApi;
+  readonly events: EventsApi;
+  readonly bots: BotsApi;
+  readonly hooks: HooksApi;
+  readonly admin: AdminApi;
+  private readonly send: Send;
 
   constructor(opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/$/, '');
@@ -87,6 +96,22 @@ export class NatterClient {
     this.doFetch = opts.fetch ?? ((input, init) => fetch(input, init));
     this.networkErrors = opts.networkErrors ?? false;
     this.onUnauthenticated = opts.onUnauthenticated ?? null;
+    const send: Send = (this.send = (method, path, body, o) => this.request(method, path, body, o));
+    this.auth = new AuthApi(send);
+    this.users = new UsersApi(send);
+    this.rooms = new RoomsApi(send);
+    this.messages = new MessagesApi(send);
+    this.uploads = new UploadsApi(send, (path) => this.download(path));
+    this.push = new PushApi(send);
+    this.events = new EventsApi(send);
+    this.bots = new BotsApi(send);
+    this.hooks = new HooksApi(send);
+    this.admin = new AdminApi(send);
+  }
+
+  /** What this server enables (no authentication needed). */
+  server(): Promise<ServerInfo> {
+    return serverInfo(this.send);
   }
 
   /** Headers of an authenticated request: the bearer token, or the CSRF header cookie requests carry (`X-Requested-With: natter`). */
@@ -99,9 +124,21 @@ export class NatterClient {
     return this.doFetch(`${this.baseUrl}${path}`, { credentials: 'same-origin', ...init });
   }
 
+  /** A file's bytes (`path` under `/api/v1`), with this client's credentials; an `ApiError` when not ok. */
+  async download(path: string, opts: RequestOptions = {}): Promise<Blob> {
+    let res: Response;
+    try {
+      res = await this.fetch(`/api/v1${path}`, { headers: { ...this.authHeaders(), ...opts.headers }, ...(opts.timeoutMs && { signal: AbortSignal.timeout(opts.timeoutMs) }) });
+    } catch (err) {
+      throw this.networkErrors ? networkError(err) : err;
+    }
+    if (!res.ok) throw await apiErrorOf(res);
+    return res.blob();
+  }
+
   /** Any API request; `path` is under `/api/v1`. Resolves with the JSON answer (null for 204). */
   async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.authHeaders() };
+    const headers: Record<string, string> = { accept: 'application/json', ...this.authHeaders(), ...opts.headers };
     let payload: BodyInit | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
@@ -123,58 +160,5 @@ export class NatterClient {
       throw await apiErrorOf(res);
     }
     return (await res.json().catch(() => null)) as T;
-  }
-
-  // accounts
-  login(username: string, password: string): Promise<{ user: User; token: string }> {
-    return this.request('POST', '/auth/login', { username, password });
-  }
-  me(): Promise<{ user: User }> {
-    return this.request('GET', '/me');
-  }
-
-  // rooms
-  rooms(): Promise<{ rooms: Room[]; cursor: string }> {
-    return this.request('GET', '/rooms');
-  }
-  room(name: string): Promise<{ room: Room }> {
-    return this.request('GET', `/rooms/${seg(name)}`);
-  }
-  join(name: string): Promise<{ room: Room }> {
-    return this.request('POST', `/rooms/${seg(name)}/join`);
-  }
-
-  // messages
-  post(room: string, text: string, opts: PostOptions = {}): Promise<{ message: Message }> {
-    return this.request('POST', `/rooms/${seg(room)}/messages`, {
-      text, ...(opts.clientId && { client_id: opts.clientId }), ...(opts.replyTo && { reply_to: opts.replyTo }),
-      ...(opts.attachments && { attachments: opts.attachments }),
-    });
-  }
-  history(room: string, q: { before?: number; after?: number; limit?: number } = {}): Promise<{ messages: Message[] }> {
-    const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-    return this.request('GET', `/rooms/${seg(room)}/messages${qs.size ? `?${qs}` : ''}`);
-  }
-  markRead(room: string, seq: number): Promise<null> {
-    return this.request('POST', `/rooms/${seg(room)}/read`, { seq });
-  }
-
-  // files and search
-  upload(file: Blob, name: string): Promise<{ upload: Upload }> {
-    const form = new FormData();
-    form.append('file', file, name);
-    return this.request('POST', '/uploads', form);
-  }
-  search(q: string, opts: { room?: string; limit?: number; cursor?: string } = {}): Promise<SearchResult> {
-    const qs = new URLSearchParams({ q, ...(opts.room && { room: opts.room }), ...(opts.limit && { limit: String(opts.limit) }), ...(opts.cursor && { cursor: opts.cursor }) });
-    return this.request('GET', `/search?${qs}`);
-  }
-
-  // bots and hooks (v1.1 §6)
-  createBot(username: string, displayName?: string): Promise<{ user: User; token: string }> {
-    return this.request('POST', '/bots', { username, ...(displayName && { display_name: displayName }) });
-  }
-  hooks(room: string): Promise<{ hooks: Hook[] }> {
-    return this.request('GET', `/rooms/${seg(room)}/hooks`);
   }
 }

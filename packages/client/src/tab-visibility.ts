@@ -22,7 +22,7 @@ const shown = (): boolean => document.visibilityState === 'visible';
 
 /** POST /api/v1/events/visibility; `keepalive` so a report made as the tab hides or closes still goes out. */
 function report(client: NatterClient, streamId: string, visible: boolean): void {
-  client.request('POST', '/events/visibility', { stream_id: streamId, visible }, { keepalive: true }).catch(() => {
+  client.events.visibility(streamId, visible).catch(() => {
     /* the stream is gone or the network is: the next ready reports again */
   });
 }

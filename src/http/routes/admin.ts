@@ -5,12 +5,9 @@
 import { Type } from 'typebox';
 import { INVITE_TTL_MAX_S, INVITE_USES_MAX } from '../../core/admin.ts';
 import type { RouteDeps } from '../app.ts';
-import { errors, OwnUserSchema, RoomSchema, Username } from '../schemas.ts';
+import { errors, Username } from '../schemas.ts';
+import { AdminRoomsReply, AdminUsersReply, InviteReply, InvitesReply, OwnUserReply } from '../replies.ts';
 
-const InviteSchema = Type.Object({
-  code: Type.String(), max_uses: Type.Integer(), uses: Type.Integer(), expires_at: Type.String({ format: 'date-time' }),
-  created_by: Type.Object({ id: Type.String(), username: Type.String() }), created_at: Type.String({ format: 'date-time' }),
-});
 
 export async function adminRoutes({ app, services, actionLimit }: RouteDeps): Promise<void> {
   const { admin } = services;
@@ -24,7 +21,7 @@ export async function adminRoutes({ app, services, actionLimit }: RouteDeps): Pr
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         cursor: Type.Optional(Type.String({ maxLength: 300 })),
       }),
-      response: { 200: Type.Object({ users: Type.Array(OwnUserSchema), next: Type.Union([Type.String(), Type.Null()]) }), ...errors(403) },
+      response: { 200: AdminUsersReply, ...errors(403) },
     },
   }, async (req) => admin.users(req.user, req.query));
 
@@ -40,13 +37,13 @@ export async function adminRoutes({ app, services, actionLimit }: RouteDeps): Pr
         role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
         email: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ user: OwnUserSchema }), ...errors(403, 404, 409, 429) },
+      response: { 200: OwnUserReply, ...errors(403, 404, 409, 429) },
     },
     preHandler: actionLimit,
   }, async (req) => ({ user: await admin.updateUser(req.user, req.params.username, req.body) }));
 
   app.get('/api/v1/admin/rooms', {
-    schema: { tags, description: 'Every room except DMs.', response: { 200: Type.Object({ rooms: Type.Array(RoomSchema) }), ...errors(403) } },
+    schema: { tags, description: 'Every room except DMs.', response: { 200: AdminRoomsReply, ...errors(403) } },
   }, async (req) => ({ rooms: await admin.rooms(req.user) }));
 
   app.post('/api/v1/invites', {
@@ -56,13 +53,13 @@ export async function adminRoutes({ app, services, actionLimit }: RouteDeps): Pr
         max_uses: Type.Optional(Type.Integer({ minimum: 1, maximum: INVITE_USES_MAX })),
         expires_in_s: Type.Optional(Type.Integer({ minimum: 60, maximum: INVITE_TTL_MAX_S })),
       }, { additionalProperties: false }),
-      response: { 201: Type.Object({ invite: InviteSchema }), ...errors(403, 429) },
+      response: { 201: InviteReply, ...errors(403, 429) },
     },
     preHandler: actionLimit,
   }, async (req, reply) => reply.status(201).send({ invite: await admin.createInvite(req.user, req.body ?? {}) }));
 
   app.get('/api/v1/invites', {
-    schema: { tags, description: 'Invites still usable, newest first.', response: { 200: Type.Object({ invites: Type.Array(InviteSchema) }), ...errors(403) } },
+    schema: { tags, description: 'Invites still usable, newest first.', response: { 200: InvitesReply, ...errors(403) } },
   }, async (req) => ({ invites: await admin.invites(req.user) }));
 
   app.delete('/api/v1/invites/:code', {

@@ -2,9 +2,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthResult } from '../../core/auth.ts';
-import { AuthReply, Credentials, errors, GuestBody, LoginBody, PasswordBody, OwnUserSchema, PeopleQuery, PeopleReply, SessionSchema } from '../schemas.ts';
+import { AuthReply, Credentials, errors, GuestBody, LoginBody, PasswordBody, PeopleQuery, PeopleReply } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
 import { COOKIE, sessionOf, tokenOf } from '../session.ts';
+import { OwnUserReply, SessionsReply } from '../replies.ts';
 
 /** The sign-in routes; they need no session. */
 export async function authRoutes({ app, services, authLimit }: RouteDeps): Promise<void> {
@@ -66,7 +67,7 @@ export async function accountRoutes({ app, services, authLimit }: RouteDeps): Pr
   const lifetimes = 'A session ends after NATTER_SESSION_IDLE_MS without use (default 30 days) or NATTER_SESSION_MAX_MS after it was made '
     + '(default 90 days); its token then gets 401 unauthenticated.';
   app.get('/api/v1/auth/sessions', {
-    schema: { tags, description: `Your sessions, newest first. ${lifetimes}`, response: { 200: Type.Object({ sessions: Type.Array(SessionSchema) }), ...errors() } },
+    schema: { tags, description: `Your sessions, newest first. ${lifetimes}`, response: { 200: SessionsReply, ...errors() } },
   }, async (req) => ({ sessions: await services.auth.sessionsOf(sessionOf(req)) }));
 
   app.delete('/api/v1/auth/sessions/:id', {
@@ -97,6 +98,6 @@ export async function accountRoutes({ app, services, authLimit }: RouteDeps): Pr
   }, async (req) => ({ users: await services.finder.people(req.query.q ?? '', req.query.limit ?? 20) }));
 
   app.get('/api/v1/me', {
-    schema: { tags, description: 'Your own user, with its private fields (v1.1); the same as GET /api/v1/users/me.', response: { 200: Type.Object({ user: OwnUserSchema }), ...errors() } },
+    schema: { tags, description: 'Your own user, with its private fields (v1.1); the same as GET /api/v1/users/me.', response: { 200: OwnUserReply, ...errors() } },
   }, async (req) => ({ user: await services.email.own(req.user) }));
 }

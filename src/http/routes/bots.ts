@@ -4,9 +4,9 @@
  */
 import { Type } from 'typebox';
 import type { RouteDeps } from '../app.ts';
-import { errors, UserRefSchema, UserSchema, Username } from '../schemas.ts';
+import { errors, Username } from '../schemas.ts';
+import { BotCreatedReply, BotsReply, TokenReply } from '../replies.ts';
 
-const BotSchema = Type.Object({ ...UserSchema.properties, owner: UserRefSchema }, { description: 'v1.1: a bot and its owner' });
 const Params = Type.Object({ username: Username });
 
 export async function botRoutes({ app, services, actionLimit }: RouteDeps): Promise<void> {
@@ -21,19 +21,19 @@ export async function botRoutes({ app, services, actionLimit }: RouteDeps): Prom
         username: Type.String({ maxLength: 200 }),
         display_name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
       }, { additionalProperties: false }),
-      response: { 201: Type.Object({ user: UserSchema, token: Type.String() }), ...errors(409, 429) },
+      response: { 201: BotCreatedReply, ...errors(409, 429) },
     },
     preHandler: actionLimit,
   }, async (req, reply) => reply.status(201).send(await bots.create(req.user, req.body)));
 
   app.get('/api/v1/bots', {
-    schema: { tags, description: 'Your bots, deactivated ones too (an admin: every bot), by username.', response: { 200: Type.Object({ bots: Type.Array(BotSchema) }) } },
+    schema: { tags, description: 'Your bots, deactivated ones too (an admin: every bot), by username.', response: { 200: BotsReply } },
   }, async (req) => ({ bots: await bots.list(req.user) }));
 
   app.post('/api/v1/bots/:username/token', {
     schema: {
       tags, description: "A new token (the bot's owner or an admin); the old token and its streams end at once.",
-      params: Params, response: { 200: Type.Object({ token: Type.String() }), ...errors(404, 429) },
+      params: Params, response: { 200: TokenReply, ...errors(404, 429) },
     },
     preHandler: actionLimit,
   }, async (req) => ({ token: await bots.rotate(req.user, req.params.username) }));

@@ -9,9 +9,9 @@ import { invalid } from '../../core/errors.ts';
 import type { FastifyRequest } from 'fastify';
 import type { HookRecord } from '../../storage/hooks.ts';
 import type { App, RouteDeps } from '../app.ts';
-import { errors, HookSchema, MessageReply, RoomParams } from '../schemas.ts';
+import { errors, MessageReply, RoomParams } from '../schemas.ts';
+import { HookReply, HooksReply } from '../replies.ts';
 
-const HookReply = Type.Object({ hook: HookSchema });
 const HookParams = Type.Object({ room: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 32 }) });
 const NewHookBody = Type.Union([
   Type.Object({ kind: Type.Literal('incoming'), bot: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
@@ -36,7 +36,7 @@ export async function hookRoutes({ app, services, actionLimit }: RouteDeps): Pro
 
   app.get('/api/v1/rooms/:room/hooks', {
     schema: {
-      tags, params: RoomParams, response: { 200: Type.Object({ hooks: Type.Array(HookSchema) }), ...errors(404) },
+      tags, params: RoomParams, response: { 200: HooksReply, ...errors(404) },
       description: "Oldest first, without secrets: every hook for the room's owners and admins, else those you created.",
     },
   }, async (req) => ({ hooks: await hooks.list(req.user, req.params.room) }));

@@ -1,7 +1,8 @@
 /** Messages: post, history, edit, delete, reactions, typing, read markers. */
 import { Type } from 'typebox';
-import { EditBody, errors, HistoryQuery, MessageParams, MessageReply, MessageSchema, PostBody, ReactionParams, ReadBody, RoomParams } from '../schemas.ts';
+import { EditBody, errors, HistoryQuery, MessageParams, MessageReply, PostBody, ReactionParams, ReadBody, RoomParams } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
+import { HistoryReply } from '../replies.ts';
 
 export async function messageRoutes({ app, services, postLimit, actionLimit }: RouteDeps): Promise<void> {
   const { chat } = services;
@@ -18,7 +19,7 @@ export async function messageRoutes({ app, services, postLimit, actionLimit }: R
   });
 
   app.get('/api/v1/rooms/:room/messages', {
-    schema: { tags, params: RoomParams, querystring: HistoryQuery, response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...errors(404) } },
+    schema: { tags, params: RoomParams, querystring: HistoryQuery, response: { 200: HistoryReply, ...errors(404) } },
   }, async (req) => ({ messages: await chat.history(req.user, req.params.room, req.query) }));
 
   app.patch('/api/v1/rooms/:room/messages/:id', {

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from 'typebox';
 import { ChatError } from '../../core/errors.ts';
 import type { RouteDeps } from '../app.ts';
+import { ServerReply } from '../replies.ts';
 
 export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
   const tags = ['operations'];
@@ -30,14 +31,7 @@ export async function opsRoutes({ app, services }: RouteDeps): Promise<void> {
     schema: {
       tags,
       description: 'What this server enables; no authentication.',
-      response: {
-        200: Type.Object({
-          version: Type.String(), registration: Type.Union([Type.Literal('open'), Type.Literal('invite'), Type.Literal('closed')]),
-          guests: Type.Boolean(), oidc: Type.Boolean(), uploads: Type.Boolean(), max_upload: Type.Integer(),
-          push: Type.Boolean(), previews: Type.Boolean(), email: Type.Boolean(),
-          oidc_name: Type.Optional(Type.String({ description: 'with oidc: the provider\'s name for the sign-in button (NATTER_OIDC_NAME)' })),
-        }),
-      },
+      response: { 200: ServerReply },
     },
   }, async () => ({
     version: '1.1', registration: services.config.registration, guests: services.config.guests, oidc: services.oidc !== null,

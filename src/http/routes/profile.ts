@@ -6,9 +6,9 @@
 import { Type } from 'typebox';
 import { checkEmail, EMAIL_MAX } from '../../core/email.ts';
 import type { RouteDeps } from '../app.ts';
-import { errors, OwnUserSchema, UserSchema } from '../schemas.ts';
+import { errors } from '../schemas.ts';
+import { OwnUserReply, UserReply } from '../replies.ts';
 
-const OwnUserReply = Type.Object({ user: OwnUserSchema });
 
 const PatchMeBody = Type.Object(
   {
@@ -57,7 +57,7 @@ export async function profileRoutes({ app, services, actionLimit }: RouteDeps): 
   app.get('/api/v1/users/:username', {
     schema: {
       tags, description: 'A user\'s public fields (deactivated users too); 404 not_found.',
-      params: Type.Object({ username: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ user: UserSchema }), ...errors(404) },
+      params: Type.Object({ username: Type.String({ maxLength: 64 }) }), response: { 200: UserReply, ...errors(404) },
     },
   }, async (req) => ({ user: await services.admin.user(req.params.username) }));
 

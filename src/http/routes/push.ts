@@ -3,9 +3,8 @@ import { Type } from 'typebox';
 import type { RouteDeps } from '../app.ts';
 import { sessionOf } from '../session.ts';
 import { errors } from '../schemas.ts';
+import { PushKeyReply, SubscriptionReply, SubscriptionsReply } from '../replies.ts';
 
-const Subscription = Type.Object({ id: Type.String(), endpoint: Type.String(), created_at: Type.String() });
-const SubscriptionReply = Type.Object({ subscription: Subscription });
 // Checked by core/push.ts so that every malformed subscription is 400 invalid_subscription (not invalid_request).
 const SubscriptionBody = Type.Unknown({
   description: 'PushSubscription.toJSON(): {"endpoint": https URL of at most 2048 characters (http only for NATTER_FETCH_ALLOW), '
@@ -19,7 +18,7 @@ export async function pushRoutes({ app, services }: RouteDeps): Promise<void> {
   app.get('/api/v1/push/key', {
     schema: {
       tags, description: 'The VAPID public key (base64url, uncompressed P-256), made at first start, the same on every node; 404 when NATTER_PUSH=0.',
-      response: { 200: Type.Object({ public_key: Type.String() }), ...errors(404) },
+      response: { 200: PushKeyReply, ...errors(404) },
     },
   }, async () => ({ public_key: push.publicKey() }));
 
@@ -36,7 +35,7 @@ export async function pushRoutes({ app, services }: RouteDeps): Promise<void> {
   });
 
   app.get('/api/v1/push/subscriptions', {
-    schema: { tags, description: 'Your subscriptions, oldest first.', response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errors() } },
+    schema: { tags, description: 'Your subscriptions, oldest first.', response: { 200: SubscriptionsReply, ...errors() } },
   }, async (req) => ({ subscriptions: await push.list(req.user) }));
 
   app.delete('/api/v1/push/subscriptions/:id', {

@@ -1,14 +1,15 @@
 /** Rooms, membership and direct messages. */
 import { Type } from 'typebox';
-import { AddMemberBody, CreateRoomBody, errors, MemberParams, MembersQuery, MemberSchema, PatchRoomBody, RoomParams, RoomReply, RoomSchema } from '../schemas.ts';
+import { AddMemberBody, CreateRoomBody, errors, MemberParams, MembersQuery, PatchRoomBody, RoomParams, RoomReply } from '../schemas.ts';
 import type { RouteDeps } from '../app.ts';
+import { MembersReply, RoomsReply } from '../replies.ts';
 
 export async function roomRoutes({ app, services, actionLimit }: RouteDeps): Promise<void> {
   const { chat } = services;
   const tags = ['rooms'];
 
   app.get('/api/v1/rooms', {
-    schema: { tags, response: { 200: Type.Object({ rooms: Type.Array(RoomSchema), cursor: Type.String() }), ...errors() } },
+    schema: { tags, response: { 200: RoomsReply, ...errors() } },
   }, async (req) => chat.listRooms(req.user));
 
   app.post('/api/v1/rooms', {
@@ -46,7 +47,7 @@ export async function roomRoutes({ app, services, actionLimit }: RouteDeps): Pro
     schema: {
       tags, params: RoomParams, querystring: MembersQuery,
       response: {
-        200: Type.Object({ members: Type.Array(MemberSchema), next: Type.Optional(Type.Union([Type.String(), Type.Null()])) }),
+        200: MembersReply,
         ...errors(404),
       },
     },

@@ -5,8 +5,8 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../../src/core/types.ts';
-import { errorText } from '../api.ts';
-import { absoluteHookUrl, type Bot, botsApi, curlExample, hooksApi, type IncomingHook } from '../hooks-api.ts';
+import { client, errorText } from '../api.ts';
+import { absoluteHookUrl, type Bot, curlExample, type IncomingHook } from '../hooks-api.ts';
 import { OnceSecret } from './OnceSecret.tsx';
 
 interface Props {
@@ -27,7 +27,7 @@ export function AddIncomingHook({ room, me, onAdded }: Props) {
   useEffect(() => {
     if (!open) return;
     setBots(null);
-    botsApi.list().then(
+    client.bots.list().then(
       (r) => {
         const usable = r.bots.filter((b) => b.active && b.owner.id === me.id);
         setBots(usable);
@@ -43,7 +43,7 @@ export function AddIncomingHook({ room, me, onAdded }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const { hook } = await hooksApi.addIncoming(room, bot);
+      const { hook } = await client.hooks.addIncoming(room, bot);
       setCreated({ url: absoluteHookUrl(hook.url ?? ''), bot: hook.bot.username });
       setOpen(false);
       onAdded(hook);

@@ -4,8 +4,8 @@
  * Copy button and where to read how a receiver checks it.
  */
 import { useRef, useState } from 'preact/hooks';
-import { errorText } from '../api.ts';
-import { HOOK_EVENTS, type HookEvent, hooksApi, type OutgoingHook } from '../hooks-api.ts';
+import { client, errorText } from '../api.ts';
+import { HOOK_EVENTS, type HookEvent, type OutgoingHook } from '../hooks-api.ts';
 import { OnceSecret } from './OnceSecret.tsx';
 
 const EVENT_LABELS: Record<HookEvent, string> = {
@@ -36,7 +36,7 @@ export function AddOutgoingHook({ room, onAdded }: { room: string; onAdded(hook:
     setBusy(true);
     setError({});
     try {
-      const { hook } = await hooksApi.addOutgoing(room, url.trim(), events, includeBots);
+      const { hook } = await client.hooks.addOutgoing(room, url.trim(), events, includeBots);
       setCreated({ secret: hook.secret ?? '', url: hook.url });
       setOpen(false);
       setUrl('');

@@ -3,8 +3,8 @@
  * link; the list of codes still usable, with their remaining uses and a Revoke button.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { adminApi, type Invite, inviteLink } from '../admin.ts';
-import { errorText } from '../api.ts';
+import { type Invite, inviteLink } from '../admin.ts';
+import { client, errorText } from '../api.ts';
 import { fullTime } from '../format.ts';
 
 const DAY_S = 86_400;
@@ -43,7 +43,7 @@ export function AdminInvites() {
   const [days, setDays] = useState('7');
   const [created, setCreated] = useState<Invite | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const refresh = () => adminApi.invites().then((r) => setInvites(r.invites), (e) => setError(errorText(e)));
+  const refresh = () => client.admin.invites().then((r) => setInvites(r.invites), (e) => setError(errorText(e)));
   useEffect(() => void refresh(), []);
 
   const create = async (e: Event) => {
@@ -54,7 +54,7 @@ export function AdminInvites() {
     if (!Number.isInteger(n) || n < 1 || n > 1000) return setError('Uses must be a whole number from 1 to 1000.');
     if (!(d > 0) || d > 30) return setError('Days must be a number above 0 and at most 30.');
     try {
-      const { invite } = await adminApi.createInvite(n, Math.max(60, Math.round(d * DAY_S)));
+      const { invite } = await client.admin.createInvite(n, Math.max(60, Math.round(d * DAY_S)));
       setCreated(invite);
       void refresh();
     } catch (x) {
@@ -105,7 +105,7 @@ export function AdminInvites() {
                   aria-label={`Revoke invite ${i.code}`}
                   onClick={async () => {
                     try {
-                      await adminApi.revokeInvite(i.code);
+                      await client.admin.revokeInvite(i.code);
                       if (created?.code === i.code) setCreated(null);
                       void refresh();
                     } catch (x) {

@@ -1,8 +1,7 @@
 /** "Administration" (admins only, API v1.1 §5): people, invites and every room, in place of the open room. */
 import { useEffect, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
-import { adminApi } from '../admin.ts';
-import { errorText } from '../api.ts';
+import { client, errorText } from '../api.ts';
 import { AdminInvites } from './AdminInvites.tsx';
 import { AdminUsers } from './AdminUsers.tsx';
 import { MenuIcon } from './Icons.tsx';
@@ -10,7 +9,7 @@ import { MenuIcon } from './Icons.tsx';
 function AdminRooms() {
   const [rooms, setRooms] = useState<Room[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => void adminApi.rooms().then((r) => setRooms(r.rooms), (e) => setError(errorText(e))), []);
+  useEffect(() => void client.admin.rooms().then((r) => setRooms(r.rooms), (e) => setError(errorText(e))), []);
   return (
     <section class="admin-section" aria-labelledby="admin-rooms-heading">
       <h2 id="admin-rooms-heading">Rooms</h2>

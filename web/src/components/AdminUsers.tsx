@@ -4,8 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { OwnUser } from '../../../src/core/types.ts';
-import { adminApi } from '../admin.ts';
-import { ApiError, errorText } from '../api.ts';
+import { client, ApiError, errorText } from '../api.ts';
 import { getState } from '../state.ts';
 import { noteUser } from '../users.ts';
 import { BotBadge } from './BotBadge.tsx';
@@ -24,7 +23,7 @@ function UserRow({ user, onChange }: { user: OwnUser; onChange(u: OwnUser): void
     setBusy(true);
     setError(null);
     try {
-      const { user: u } = await adminApi.updateUser(user.username, patch);
+      const { user: u } = await client.admin.updateUser(user.username, patch);
       noteUser(u);
       onChange(u);
       setConfirm(null);
@@ -93,7 +92,7 @@ export function AdminUsers() {
     setLoading(true);
     setError(null);
     try {
-      const r = await adminApi.users(query, cursor);
+      const r = await client.admin.users({ q: query, cursor, limit: 50 });
       setUsers((prev) => (cursor && prev ? [...prev, ...r.users] : r.users));
       setNext(r.next);
     } catch (e) {

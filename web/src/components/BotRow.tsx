@@ -3,8 +3,8 @@
  * bot), whether it is deactivated, and New token and Delete, each asking to confirm with what will happen.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorText } from '../api.ts';
-import { type Bot, botsApi } from '../hooks-api.ts';
+import { client, errorText } from '../api.ts';
+import { type Bot } from '../hooks-api.ts';
 import { BotBadge } from './BotBadge.tsx';
 
 /** A token to show once: a new bot's, or a bot's new one. */
@@ -58,11 +58,11 @@ export function BotRow({ bot, mine, onToken, onDeleted }: Props) {
     setError(null);
     try {
       if (confirm === 'token') {
-        const { token } = await botsApi.newToken(name);
+        const { token } = await client.bots.newToken(name);
         setConfirm(null);
         onToken({ username: name, token, renewed: true });
       } else {
-        await botsApi.remove(name);
+        await client.bots.remove(name);
         setConfirm(null);
         onDeleted(name);
       }

@@ -5,8 +5,8 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { User } from '../../../src/core/types.ts';
-import { ApiError, errorText } from '../api.ts';
-import { type Bot, botsApi } from '../hooks-api.ts';
+import { client, ApiError, errorText } from '../api.ts';
+import { type Bot } from '../hooks-api.ts';
 import { getState } from '../state.ts';
 import { noteUser } from '../users.ts';
 import { BotRow, type ShownToken } from './BotRow.tsx';
@@ -23,7 +23,7 @@ function Bots({ me }: { me: User }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [shown, setShown] = useState<ShownToken | null>(null);
   const load = () =>
-    botsApi.list().then(
+    client.bots.list().then(
       (r) => {
         for (const b of r.bots) noteUser(b);
         setBots(r.bots);
@@ -82,7 +82,7 @@ function CreateBot({ onCreated }: { onCreated(user: User, token: string): void }
     setBusy(true);
     setErr({});
     try {
-      const { user, token } = await botsApi.create(username.trim(), displayName.trim() || null);
+      const { user, token } = await client.bots.create(username.trim(), displayName.trim() || null);
       noteUser(user);
       setUsername('');
       setDisplayName('');

@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
 import { openRoom } from '../room-data.ts';
 import { createRoom, joinRoom, openDm } from '../rooms.ts';
-import { api, ApiError, errorText } from '../api.ts';
+import { client, ApiError, errorText } from '../api.ts';
 import { bidiClosers } from '../format.ts';
 import { getState } from '../state.ts';
 import { CloseIcon, LockIcon } from './Icons.tsx';
@@ -43,7 +43,7 @@ export function BrowseDialog({ onClose }: { onClose(): void }) {
   const [rooms, setRooms] = useState<Room[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.rooms().then(
+    client.rooms.list().then(
       (r) => setRooms(r.rooms.filter((x) => x.kind === 'room')),
       (e) => setError(errorText(e)),
     );

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { OwnUser } from '../../../src/core/types.ts';
-import { api, ApiError, errorText } from '../api.ts';
+import { client, ApiError, errorText } from '../api.ts';
 import { useServerInfo } from '../server-info.ts';
 
 type Change = (user: OwnUser) => void;
@@ -17,7 +17,7 @@ export function EmailSettings() {
   useEffect(() => {
     if (!info?.email) return;
     let live = true;
-    api.ownUser().then((r) => live && setMe(r.user), (e: unknown) => live && setFailed(errorText(e)));
+    client.users.own().then((r) => live && setMe(r.user), (e: unknown) => live && setFailed(errorText(e)));
     return () => void (live = false);
   }, [info?.email]);
   if (!info?.email) return null;
@@ -49,7 +49,7 @@ function AddressForm({ me, onChange }: { me: OwnUser; onChange: Change }) {
     setError(null);
     setSaved(null);
     try {
-      const { user } = await api.updateEmail({ email: value.trim() === '' ? null : value.trim() });
+      const { user } = await client.users.update({ email: value.trim() === '' ? null : value.trim() });
       onChange(user);
       setValue(user.email ?? '');
       setSaved(user.email === null ? 'Address removed.' : user.email_verified ? 'Saved.' : `Saved. We sent a confirmation email to ${user.email}.`);
@@ -98,7 +98,7 @@ function VerifyForm({ onChange }: { onChange: Change }) {
     setBusy(true);
     setError(null);
     try {
-      onChange((await api.verifyEmail(code.trim())).user);
+      onChange((await client.users.verifyEmail(code.trim())).user);
     } catch (x) {
       setError(x instanceof ApiError && x.code === 'invalid_token' ? VERIFY_FAILED : errorText(x));
     } finally {
@@ -135,7 +135,7 @@ function NotificationSwitch({ me, onChange }: { me: OwnUser; onChange: Change })
     setBusy(true);
     setError(null);
     try {
-      onChange((await api.updateEmail({ email_notifications: !on })).user);
+      onChange((await client.users.update({ email_notifications: !on })).user);
     } catch (x) {
       setError(errorText(x));
     } finally {

@@ -4,7 +4,7 @@
  * renders this only then, so signing in first works too), and the result is shown in a line you can dismiss.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, errorText } from '../api.ts';
+import { client, ApiError, errorText } from '../api.ts';
 import { VERIFY_FAILED } from './EmailSettings.tsx';
 import '../email.css';
 
@@ -27,7 +27,7 @@ export function EmailVerifyNotice() {
     const token = pending;
     if (token === null) return;
     pending = null;
-    api.verifyEmail(token).then(
+    client.users.verifyEmail(token).then(
       ({ user }) => setResult({ ok: true, text: `Your email address ${user.email ?? ''} is verified.` }),
       (e: unknown) => setResult({ ok: false, text: e instanceof ApiError && e.code === 'invalid_token' ? VERIFY_FAILED : errorText(e) }),
     );

@@ -4,9 +4,9 @@
  * how many wait, the newest attempt and its answer, when a failed event is tried again), Pause/Resume and Delete.
  */
 import { useState } from 'preact/hooks';
-import { errorText } from '../api.ts';
+import { client, errorText } from '../api.ts';
 import { dayLabel, fullTime } from '../format.ts';
-import { type HookDelivery, hooksApi, type IncomingHook, type OutgoingHook } from '../hooks-api.ts';
+import { type HookDelivery, type IncomingHook, type OutgoingHook } from '../hooks-api.ts';
 import { BotBadge } from './BotBadge.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
 
@@ -46,7 +46,7 @@ export function IncomingHookRow({ hook, onDeleted }: { hook: IncomingHook; onDel
       </div>
       <div class="admin-actions">
         <ConfirmButton label="Delete" name={`Delete the incoming hook of ${hook.bot.username}`} question="Delete this hook? Its URL stops working at once."
-          confirm="Delete hook" busyText="Deleting…" danger action={() => hooksApi.remove(hook.room, hook.id).then(() => onDeleted(hook.id))} />
+          confirm="Delete hook" busyText="Deleting…" danger action={() => client.hooks.remove(hook.room, hook.id).then(() => onDeleted(hook.id))} />
       </div>
     </li>
   );
@@ -84,7 +84,7 @@ export function OutgoingHookRow({ hook, onChange, onDeleted }: { hook: OutgoingH
     setBusy(true);
     setError(null);
     try {
-      onChange((await hooksApi.setActive(hook.room, hook.id, !hook.active)).hook);
+      onChange((await client.hooks.setActive(hook.room, hook.id, !hook.active)).hook);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -138,7 +138,7 @@ export function OutgoingHookRow({ hook, onChange, onDeleted }: { hook: OutgoingH
           {busy ? (hook.active ? 'Pausing…' : 'Resuming…') : hook.active ? 'Pause' : 'Resume'}
         </button>
         <ConfirmButton label="Delete" name={`Delete the hook to ${hook.url}`} question="Delete this hook? Nothing more is sent to it."
-          confirm="Delete hook" busyText="Deleting…" danger action={() => hooksApi.remove(hook.room, hook.id).then(() => onDeleted(hook.id))} />
+          confirm="Delete hook" busyText="Deleting…" danger action={() => client.hooks.remove(hook.room, hook.id).then(() => onDeleted(hook.id))} />
       </div>
       {error && (
         <p class="field-error admin-error" role="alert">

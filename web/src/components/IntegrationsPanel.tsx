@@ -5,8 +5,8 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../../src/core/types.ts';
-import { ApiError, errorText } from '../api.ts';
-import { type Hook, hooksApi, type IncomingHook, type OutgoingHook } from '../hooks-api.ts';
+import { client, ApiError, errorText } from '../api.ts';
+import { type Hook, type IncomingHook, type OutgoingHook } from '../hooks-api.ts';
 import { AddIncomingHook } from './AddIncomingHook.tsx';
 import { AddOutgoingHook } from './AddOutgoingHook.tsx';
 import { IncomingHookRow, OutgoingHookRow } from './HookRow.tsx';
@@ -40,7 +40,7 @@ export function IntegrationsPanel({ room, me, manage }: Props) {
     if (manual) setRefreshing(true);
     inFlight.current++;
     try {
-      const r = await hooksApi.list(room);
+      const r = await client.hooks.list(room);
       if (n !== latest.current) return;
       setHooks(r.hooks);
       setError(null);

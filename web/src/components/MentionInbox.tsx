@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
-import { api, errorText, type MentionEntry } from '../api.ts';
+import { client, errorText, type MentionEntry } from '../api.ts';
 import { bidiClosers, filesLabel, fullTime, timeOfDay, dayLabel } from '../format.ts';
 import { openAt } from '../search.ts';
 import { own, roomLabel } from '../state.ts';
@@ -38,7 +38,7 @@ export function MentionInbox({ rooms, onMenu, onOpen }: Props) {
   const load = async (cursor: string | null) => {
     setLoading(true);
     try {
-      const page = await api.mentions(cursor);
+      const page = await client.messages.mentions({ cursor, limit: 30 });
       setItems((cur) => (cursor ? [...cur, ...page.mentions] : page.mentions));
       setNext(page.next);
       setError(null);

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { OwnUser, User } from '../../../src/core/types.ts';
-import { errorText, request } from '../api.ts';
+import { client, errorText } from '../api.ts';
 import { serverInfo } from '../server-info.ts';
 import { getState, update } from '../state.ts';
 import { uploadErrorText, uploadFile } from '../upload-text.ts';
@@ -14,7 +14,7 @@ import { noteUser } from '../users.ts';
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 function patchMe(patch: { display_name?: string | null; avatar?: string | null }): Promise<{ user: OwnUser }> {
-  return request<{ user: OwnUser }>('PATCH', '/users/me', patch).then((r) => {
+  return client.users.update(patch).then((r) => {
     noteUser(r.user);
     update((s) => (s.me ? { me: { ...s.me, ...r.user } } : {}));
     return r;

@@ -6,8 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Member, Room, User } from '../../../src/core/types.ts';
-import { roomApi } from '../admin.ts';
-import { api, ApiError, errorText } from '../api.ts';
+import { client, ApiError, errorText } from '../api.ts';
 import { loadMembers } from '../room-data.ts';
 import { patchRoom } from '../state.ts';
 import { KnownBotBadge } from './BotBadge.tsx';
@@ -23,12 +22,12 @@ function Members({ room, me }: { room: string; me: string }) {
   // A private room's member list is for its members: an admin outside it is told so in words.
   const listError = (e: unknown) =>
     setError(e instanceof ApiError && e.status === 404 ? 'Only members of this private room can see who is in it.' : errorText(e));
-  useEffect(() => void roomApi.members(room).then((r) => setMembers(r.members), listError), [room]);
+  useEffect(() => void client.rooms.members(room).then((r) => setMembers(r.members), listError), [room]);
   const remove = async (username: string) => {
     setError(null);
     setDone(null);
     try {
-      await roomApi.removeMember(room, username);
+      await client.rooms.removeMember(room, username);
       setConfirm(null);
       setDone(`${username} was removed from #${room}.`);
       setMembers((list) => list?.filter((m) => m.user.username !== username) ?? null);
@@ -103,7 +102,7 @@ function General({ name, room, me }: { name: string; room: Room | undefined; me:
   const [fetched, setFetched] = useState<Room | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    if (!room) api.room(name).then((r) => setFetched(r.room), (e) => setError(errorText(e)));
+    if (!room) client.rooms.get(name).then((r) => setFetched(r.room), (e) => setError(errorText(e)));
   }, [name]);
   const shown = room ?? fetched;
   return (
@@ -124,7 +123,7 @@ function Settings({ room }: { room: Room }) {
     setError(null);
     setSaved(null);
     try {
-      const { room: r } = await roomApi.update(room.name, { topic: topic.trim(), visibility });
+      const { room: r } = await client.rooms.update(room.name, { topic: topic.trim(), visibility });
       patchRoom(room.name, () => ({ topic: r.topic, visibility: r.visibility }));
       setSaved('Room settings saved.');
     } catch (x) {

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { api, type SearchHit } from '../api.ts';
+import { client, type SearchHit } from '../api.ts';
 import { openAt, searchErrorText } from '../search.ts';
 import { CloseIcon, SearchIcon } from './Icons.tsx';
 import { SearchResult } from './SearchResult.tsx';
@@ -81,7 +81,7 @@ export function SearchDialog({ room, onClose }: { room: string | null; onClose()
     clearTimeout(timer.current);
     setStatus('loading');
     try {
-      const r = await api.search({ q: query.trim(), room: here && room ? room : undefined, limit: PAGE, cursor });
+      const r = await client.messages.search({ q: query.trim(), room: here && room ? room : undefined, limit: PAGE, cursor });
       if (n !== req.current) return false;
       setHits((prev) => (cursor ? [...prev, ...r.results] : r.results));
       setNext(r.next);

@@ -3,7 +3,7 @@
  * and when it was last used; end one, or every one but this.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText, type SessionInfo } from '../api.ts';
+import { client, errorText, type SessionInfo } from '../api.ts';
 import { fullTime } from '../format.ts';
 import { Modal } from './Dialogs.tsx';
 
@@ -21,7 +21,7 @@ export function SessionsDialog({ onClose }: { onClose(): void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const load = () =>
-    api.sessions().then(
+    client.auth.sessions().then(
       (r) => setSessions(r.sessions),
       (err: unknown) => setError(errorText(err)),
     );
@@ -58,7 +58,7 @@ export function SessionsDialog({ onClose }: { onClose(): void }) {
                 </div>
               </div>
               {!s.current && (
-                <button type="button" class="btn btn-quiet" disabled={busy} onClick={() => void act(() => api.endSession(s.id))}>
+                <button type="button" class="btn btn-quiet" disabled={busy} onClick={() => void act(() => client.auth.endSession(s.id))}>
                   End<span class="sr-only"> session on {deviceName(s.user_agent)}</span>
                 </button>
               )}
@@ -68,7 +68,7 @@ export function SessionsDialog({ onClose }: { onClose(): void }) {
       )}
       {others.length > 0 && (
         <div class="modal-actions">
-          <button type="button" class="btn btn-danger" disabled={busy} onClick={() => void act(() => api.endOtherSessions())}>
+          <button type="button" class="btn btn-danger" disabled={busy} onClick={() => void act(() => client.auth.endOtherSessions())}>
             Sign out all other sessions
           </button>
         </div>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, errorText } from '../api.ts';
+import { client, ApiError, errorText } from '../api.ts';
 import { useServerInfo } from '../server-info.ts';
 import { signedIn } from '../session.ts';
 import { announceSessionChange } from '@natter/client/browser';
@@ -58,10 +58,10 @@ export function SignIn({ notice }: { notice: string | null }) {
       const code = inviting ? invite.trim() : undefined;
       const res =
         mode === 'login'
-          ? await api.login(name, password)
+          ? await client.auth.login(name, password)
           : mode === 'register'
-            ? await api.register(name, password, code)
-            : await api.guest(name, code);
+            ? await client.auth.register(name, password, code)
+            : await client.auth.guest(name, code);
       announceSessionChange();
       await signedIn(res.user);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Room } from '../../../src/core/types.ts';
-import { api, errorText } from '../api.ts';
+import { client, errorText } from '../api.ts';
 import { bidiClosers } from '../format.ts';
 import { patchRoom } from '../state.ts';
 
@@ -15,7 +15,7 @@ export function Topic({ room, isOwner }: { room: Room; isOwner: boolean }) {
   if (editing) {
     const save = async () => {
       try {
-        const { room: r } = await api.updateRoom(room.name, { topic: draft.trim() });
+        const { room: r } = await client.rooms.update(room.name, { topic: draft.trim() });
         patchRoom(room.name, () => ({ topic: r.topic }));
         setEditing(false);
       } catch (e) {
