@@ -1,7 +1,7 @@
 // Shared helpers for the Natter benchmarks (post.mjs, resume.mjs, cluster.mjs).
 // Node built-ins only. Everything talks to 127.0.0.1; every process started here is
 // tracked by pid and stopped by that pid.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -268,4 +268,16 @@ export function flags(argv, defaults) {
     else { o[k] = typeof defaults[k] === 'number' ? Number(v) : v; i++; }
   }
   return o;
+}
+
+/**
+ * Run this bench script pinned to CPU `cpu` (taskset), as the load client: re-executes itself pinned and exits
+ * with its status; returns at once in the pinned run, or when `cpu` is '' / true / 'none' (unpinned).
+ */
+export function pinSelf(cpu) {
+  if (cpu === '' || cpu === true || cpu === 'none' || process.env.NATTER_BENCH_PINNED) return;
+  const r = spawnSync('taskset', ['-c', String(cpu), process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
+  });
+  process.exit(r.status ?? 1);
 }

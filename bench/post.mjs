@@ -14,14 +14,13 @@
 //   node bench/post.mjs --reps 3 --label final
 //   node bench/post.mjs --mode paced --rate 2000 --paced-s 10
 //   node bench/post.mjs --prof /tmp/prof         # server runs with --cpu-prof (profile on exit)
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, tcpCounters, waitQuiet,
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, tcpCounters, waitQuiet, pinSelf
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
@@ -42,12 +41,7 @@ if (o.help) {
 // Re-run pinned to the client CPU (the server gets the other one).
 // `--server-cpu none` / `--client-cpu none` (or '') leave that process unpinned.
 const unpinned = (v) => v === '' || v === true || v === 'none';
-if (!unpinned(o['client-cpu']) && !process.env.NATTER_BENCH_PINNED) {
-  const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+pinSelf(o['client-cpu']);
 
 const log = (s) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
 

@@ -30,14 +30,14 @@
 //
 //   node bench/restart.mjs --roots before=/tmp/natter-before,after=/tmp/natter-after --reps 3
 //   node bench/restart.mjs --table bench/results/restart.jsonl        (medians per label, markdown)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
-  ROOT, flags, freePort, gitRev, makeUsers, nowMs, percentiles, request, sleep, tcpCounters, waitQuiet,
+  ROOT, flags, freePort, gitRev, makeUsers, nowMs, percentiles, request, sleep, tcpCounters, waitQuiet, pinSelf
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
@@ -73,12 +73,7 @@ if (o.table) {
   process.exit(0);
 }
 
-if (o['client-cpu'] !== '' && o['client-cpu'] !== true && !process.env.NATTER_BENCH_PINNED) {
-  const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+pinSelf(o['client-cpu']);
 const log = (s) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
 const roots = String(o.roots).split(',').map((x) => { const [name, dir] = x.split('='); return { name, dir: resolve(dir) }; });
 const extraEnv = Object.fromEntries(String(o.env || '').split(',').filter(Boolean).map((kv) => kv.split('=')));

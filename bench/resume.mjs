@@ -17,14 +17,13 @@
 // Checked per stream: `message` events' seqs are exactly base+1..base+B(+1), in order, each
 // once, ids unique, the id sequence identical on every stream, no `reset`.
 // One JSON line per repetition → --out (default bench/results/resume.jsonl).
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, request, rssKiB, sleep, startNatter, waitQuiet,
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, request, rssKiB, sleep, startNatter, waitQuiet, pinSelf
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
@@ -37,12 +36,7 @@ if (o.help) {
   [--reps 1] [--label L] [--out FILE] [--timeout 60] [--server-cpu 0] [--client-cpu 1] [--prof DIR] [--user-kind guest|register]`);
   process.exit(0);
 }
-if (o['client-cpu'] !== '' && o['client-cpu'] !== true && !process.env.NATTER_BENCH_PINNED) {
-  const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+pinSelf(o['client-cpu']);
 const log = (s) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
 
 let seed = 0x9e3779b9;

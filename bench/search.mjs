@@ -16,14 +16,14 @@
 //   node bench/search.mjs --store sqlite --messages 20000 --per-class 50      # quick check
 //   node bench/search.mjs --store sqlite --db /tmp/x/natter.db --meta /tmp/x/meta-sqlite.json
 //   node bench/search.mjs --store postgres --db postgres://postgres@127.0.0.1:5432/natter_bench_search --meta … --drop
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { ROOT, cpuWindow, flags, gitRev, nowMs, percentiles, startNatter } from './lib.mjs';
+import { ROOT, cpuWindow, flags, gitRev, nowMs, percentiles, startNatter, pinSelf } from './lib.mjs';
 import { prng, vocabulary } from './search-text.mjs';
 import { queryClasses } from './search-queries.mjs';
 
@@ -34,10 +34,7 @@ const o = flags(process.argv.slice(2), {
   'server-cpu': '0', 'client-cpu': '1', seed: 99, 'slow-ms': 0, 'server-root': ROOT, 'class-max-s': 120,
 });
 if (o.help) { console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n')); process.exit(0); }
-if (o['client-cpu'] !== '' && o['client-cpu'] !== true && !process.env.NATTER_BENCH_PINNED) {
-  const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' } });
-  process.exit(r.status ?? 1);
-}
+pinSelf(o['client-cpu']);
 const log = (s) => process.stderr.write(`${s}\n`);
 const isPg = o.store === 'postgres';
 

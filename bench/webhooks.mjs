@@ -23,7 +23,7 @@
 //   node bench/webhooks.mjs --store sqlite,postgres --reps 2
 //   node bench/webhooks.mjs --cases throughput --hooks 100 --messages 5000
 //   node bench/webhooks.mjs --cases drain --drain-messages 20000 --prof /tmp/prof-hooks   (server --cpu-prof)
-import { fork, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -88,7 +88,7 @@ if (process.argv[2] === '--receiver') {
 
 // ======================================================================== bench
 async function main() {
-  const { ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet } = await import('./lib.mjs');
+  const { ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, request, rssKiB, sleep, startNatter, waitQuiet, pinSelf } = await import('./lib.mjs');
   const o = flags(process.argv.slice(2), {
     store: 'sqlite', cases: 'throughput,paced,drain', reps: 1, hooks: '1,10,100', messages: 2000, clients: 32, users: 20,
     'drain-messages': 100000, 'drain-messages-pg': 60000, 'drain-clients': 64, 'load-max-s': 300, 'deliver-max-s': 600, 'settle-ms': 1500,
@@ -107,12 +107,7 @@ async function main() {
   }
   // Re-run pinned to the client CPU; the receiver (forked) inherits the affinity.
   const unpinned = (v) => v === '' || v === true || v === 'none';
-  if (!unpinned(o['client-cpu']) && !process.env.NATTER_BENCH_PINNED) {
-    const r = spawnSync('taskset', ['-c', String(o['client-cpu']), process.execPath, ...process.argv.slice(1)], {
-      stdio: 'inherit', env: { ...process.env, NATTER_BENCH_PINNED: '1' },
-    });
-    process.exit(r.status ?? 1);
-  }
+  pinSelf(o['client-cpu']);
   const log = (s) => process.stderr.write(`${s}\n`);
   const wall = () => performance.timeOrigin + performance.now();
   const serverRoot = o['server-root'] || ROOT;

@@ -3,6 +3,7 @@
  * drift and nothing of the server reaches a browser bundle. test/types/client-types.check.ts proves at compile
  * time that these, and every method's answer, are what the server's schemas say.
  */
+import type { SearchParams as FinderSearchParams } from '../../../src/core/finder.ts';
 import type { HookView, Message, User, UserRef, Visibility } from '../../../src/core/types.ts';
 
 export type {
@@ -54,16 +55,8 @@ export interface RoomPatch {
   visibility?: Visibility;
 }
 
-/** `GET /search` parameters: `cursor` is the previous page's `next`. */
-export interface SearchParams {
-  q: string;
-  room?: string;
-  author?: string;
-  since?: string;
-  until?: string;
-  limit?: number;
-  cursor?: string | null;
-}
+/** `GET /search` parameters, the server's own (`cursor`: the previous page's `next`; null or absent for the first). */
+export type SearchParams = Omit<FinderSearchParams, 'cursor'> & { cursor?: string | null };
 
 /** One search hit: the message and its matches as UTF-16 `[start, end)` ranges of `message.text`. */
 export interface SearchHit {
