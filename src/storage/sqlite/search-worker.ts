@@ -1,8 +1,10 @@
 /**
- * The search index's worker thread (search-index.ts `workerIndex`): every `intervalMs` it indexes the
+ * The store's background thread (search-index.ts `workerIndex`): every `intervalMs` it indexes the
  * messages and changes committed since its last step, STEP_MAX at a time, each step one read snapshot of
- * the store and one write transaction of the index file, and posts the new state to the store. It stops
- * when the store posts 'stop'.
+ * the store and one write transaction of the index file, and posts the new state to the store. Then it
+ * checkpoints the store's WAL (PASSIVE: it never blocks the writer), so that copying WAL pages into the
+ * database file and its fsync happen here rather than inside a COMMIT on the event loop (sqlite-store.ts
+ * keeps the writer's own automatic checkpoint only as a safety net). It stops when the store posts 'stop'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -34,6 +36,7 @@ function run(): void {
   const next = catchUp(state, step);
   if (next.through !== state.through || next.dirty !== state.dirty) parentPort!.postMessage(next);
   state = next;
+  src.pragma('wal_checkpoint(PASSIVE)');
   timer = setTimeout(run, intervalMs);
 }
 

@@ -36,6 +36,9 @@ import { SqliteHooks } from './hooks.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { append, changeMessage, editText, history, init, join, leave, post, removeMessage, roomView, sqlitePreviews, userById, withReactions } from './writes.ts';
 
+/** WAL pages at which the writer checkpoints by itself (the background thread normally does it long before). */
+export const WRITER_CHECKPOINT_PAGES = 10_000;
+
 /** Open (creating if needed) a SQLite store at `path` (`:memory:` for tests). Close with `close()`. */
 export function openSqliteStore(path: string): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -48,6 +51,9 @@ export function openSqliteStore(path: string): SqliteStore {
   db.pragma('foreign_keys = ON');
   migrate(db);
   const memory = path === ':memory:';
+  // A file store's WAL is checkpointed by its background thread (search-worker.ts), off the event loop; the
+  // writer checkpoints itself (inside a COMMIT) only if that thread falls this far behind (40 MiB of WAL).
+  if (!memory) db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   // Uploaded files sit beside the database (`<dir>/files`); an in-memory store's in a directory of its own, removed on close.
   const files = memory ? new DiskFiles(mkdtempSync(joinPath(tmpdir(), 'natter-files-')), true) : new DiskFiles(joinPath(dirname(path), 'files'));
   return new SqliteStore(db, memory ? inlineIndex(db) : workerIndex(db, path), files, memory ? undefined : walSync(`${path}-wal`));
