@@ -3,6 +3,7 @@
  * room's row; leases are taken with `FOR UPDATE SKIP LOCKED` and every delivery change is fenced by the lease
  * holder, so of nodes racing for a hook one delivers it. Mirrors sqlite/hooks.ts.
  */
+import type pg from 'pg';
 import { ChatError } from '../../core/errors.ts';
 import type { LogEvent, User } from '../../core/types.ts';
 import type { Changed } from '../accounts.ts';
@@ -138,19 +139,28 @@ export class PostgresHooks implements HookStore {
   }
 
   private async fenced(sql: string, params: unknown[]): Promise<LeaseState | null> {
-    const row = (await this.write((tx) => tx.query<{ deliverable: boolean }>(sql, params))).rows[0];
+    const row = (await this.statement<{ deliverable: boolean }>(sql, params)).rows[0];
     return row ? { deliverable: row.deliverable } : null;
   }
 
+  /**
+   * A delivery's bookkeeping is one UPDATE of the hook's row, fenced by the lease: it commits by itself
+   * (autocommit), one round trip instead of BEGIN/UPDATE/COMMIT. Each is idempotent (`fail` and `release` give the
+   * lease up, so a second run matches no row), so the read path's retry on a connection fault is safe.
+   */
+  private statement<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.read((db) => db.query<R>(sql, params));
+  }
+
   async fail(id: string, node: string, a: { pos: number; status: number | null; error: string; at: string; nextAt: number }): Promise<void> {
-    await this.write((tx) => tx.query(SQL.fail, [parseId(id), node, a.pos, a.status, a.error, a.at, a.nextAt]));
+    await this.statement(SQL.fail, [parseId(id), node, a.pos, a.status, a.error, a.at, a.nextAt]);
   }
 
   async renew(id: string, node: string, until: number): Promise<boolean> {
-    return !!(await this.write((tx) => tx.query(SQL.renew, [parseId(id), node, until]))).rowCount;
+    return !!(await this.statement(SQL.renew, [parseId(id), node, until])).rowCount;
   }
 
   async release(id: string, node: string): Promise<void> {
-    await this.write((tx) => tx.query(SQL.release, [parseId(id), node]));
+    await this.statement(SQL.release, [parseId(id), node]);
   }
 }
