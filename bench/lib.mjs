@@ -281,3 +281,76 @@ export function pinSelf(cpu) {
   });
   process.exit(r.status ?? 1);
 }
+
+/**
+ * Start a reference peer from ../shared/bench/peers (a plain `node FILE` server configured by the environment
+ * variables PORT and DB, e.g. post-limit.mjs) pinned with taskset to `cpu` (null = no pinning), on a fresh DB
+ * file in a temp dir, with `cwd` as its working directory (post-limit.mjs resolves better-sqlite3 from there, so
+ * the default is this checkout). `probe` = a file: preload bench/tools/probe-eld.mjs as for Natter. Resolves when
+ * the port answers HTTP (any status: the peers have no /healthz). The handle has the same members as
+ * startNatter's: port, pid, dbPath, dir, output(), stop(), kill(), exited(), probeWindow().
+ */
+export async function startPeer({ file, cpu = '0', cwd = ROOT, dbDir = null, dbName = 'peer.db', probe = null, env = {} } = {}) {
+  const port = await freePort();
+  const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'peer-bench-'));
+  const dbPath = join(dir, dbName);
+  const nodeArgs = [];
+  if (probe) nodeArgs.push('--import', join(ROOT, 'bench/tools/probe-eld.mjs'));
+  nodeArgs.push(resolve(file));
+  const cmd = cpu === null ? process.execPath : 'taskset';
+  const args = cpu === null ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs];
+  let out = '';
+  const child = spawn(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}), PORT: String(port), DB: dbPath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (b) => { out = (out + b).slice(-20000); });
+  child.stderr.on('data', (b) => { out = (out + b).slice(-20000); });
+  const exited = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })));
+  let up = false;
+  for (let i = 0; i < 300 && !up; i++) {
+    if (child.exitCode !== null) throw new Error(`peer ${file} exited (${child.exitCode}) before listening:\n${out}`);
+    await sleep(100);
+    up = await request({ port, method: 'GET', path: '/' }).then(() => true, () => false);
+  }
+  if (!up) { child.kill('SIGKILL'); throw new Error(`peer ${file} did not come up on ${port}:\n${out}`); }
+  return {
+    port, pid: child.pid, dbPath, dir,
+    output: () => out,
+    /** SIGTERM, SIGKILL after `graceMs` (the peers have no graceful shutdown). */
+    async stop(graceMs = 10000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(t);
+      }
+      if (!dbDir) rmSync(dir, { recursive: true, force: true });
+    },
+    async exited() { return exited; },
+    /** SIGKILL and wait. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+    },
+    /** With `probe`: close the probe's window and return its summary (event-loop stalls). */
+    async probeWindow() {
+      if (!probe) return null;
+      process.kill(child.pid, 'SIGUSR2');
+      await sleep(150);
+      try { return JSON.parse(readFileSync(probe, 'utf8').trim().split('\n').at(-1)); } catch { return null; }
+    },
+  };
+}
+
+/** Register `n` users on a peer with one `POST /register` each (→ {"token"}); returns [{username, token}]. */
+export async function makePeerUsers(port, n, { prefix = 'u', concurrency = 8 } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const users = await pool([...Array(n).keys()], concurrency, async (i) => {
+    const r = await request({ port, agent, method: 'POST', path: '/register', body: {} });
+    if (r.status !== 201 || typeof r.body?.token !== 'string') throw new Error(`peer register ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+    return { username: `${prefix}${i}`, token: r.body.token };
+  });
+  agent.destroy();
+  return users;
+}

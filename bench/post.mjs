@@ -9,34 +9,46 @@
 // file is opened to check that every 201 is a stored message (the "durable" in durable msg/s).
 // One JSON line per mode per repetition → --out (default bench/results/post.jsonl).
 // The client re-executes itself under `taskset -c 1` (--client-cpu '' to disable).
+// --target natter,peer also drives the post-limit peer (../shared/bench/peers/post-limit.mjs: node:http,
+// one INSERT per message, group commit per tick) with the same client, users, texts and accounting,
+// interleaved per repetition (natter, peer, natter, peer …), and prints natter ÷ peer (issue 17).
 //
 //   node bench/post.mjs                         # 1 rep: max (32 clients, 10 s) + paced (1000/s, 15 s)
 //   node bench/post.mjs --reps 3 --label final
 //   node bench/post.mjs --mode paced --rate 2000 --paced-s 10
 //   node bench/post.mjs --prof /tmp/prof         # server runs with --cpu-prof (profile on exit)
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+//   node bench/post.mjs --target natter,peer --reps 3 --label peer-ab --out bench/results/post-peer.jsonl
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, tcpCounters, waitQuiet, pinSelf
+  ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, tcpCounters, waitQuiet, pinSelf,
+  makePeerUsers, startPeer,
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
   mode: 'both', reps: 1, users: 200, rooms: 50, 'rooms-per-user': 5, clients: 32, 'max-s': 10, 'warmup-s': 3,
   rate: 1000, 'paced-s': 15, 'client-id': 1, label: 'post', out: join(ROOT, 'bench/results/post.jsonl'),
   'server-cpu': '0', 'client-cpu': '1', prof: '', quiet: false, 'quiet-pct': 15, 'quiet-max': 60, 'user-kind': 'register', preload: '',
-  'server-root': ROOT,
+  'server-root': ROOT, target: 'natter', 'peer-path': resolve(ROOT, '../shared/bench/peers/post-limit.mjs'),
 });
 if (o.help) {
   console.log(`usage: node bench/post.mjs [--mode both|max|paced] [--reps N] [--users 200] [--rooms 50]
   [--rooms-per-user 5] [--clients 32] [--max-s 10] [--warmup-s 3] [--rate 1000] [--paced-s 15]
   [--client-id 1] (fraction of posts with a client_id, as the web client sends) [--label L] [--out FILE]
   [--server-cpu 0|none] [--client-cpu 1|none] [--prof DIR] [--user-kind register|guest] [--quiet-pct 15] [--quiet-max 60]
-  [--server-root DIR] (run that checkout's src/main.ts, e.g. a git worktree of an older commit)`);
+  [--server-root DIR] (run that checkout's src/main.ts, e.g. a git worktree of an older commit)
+  [--target natter|peer|natter,peer] (peer = the post-limit peer, same load; both: interleaved per rep + natter÷peer)
+  [--peer-path FILE] (default ../shared/bench/peers/post-limit.mjs, run with cwd = this checkout)`);
   process.exit(0);
 }
+const TARGETS = String(o.target).split(',').map((t) => t.trim()).filter(Boolean);
+if (!TARGETS.length || TARGETS.some((t) => t !== 'natter' && t !== 'peer')) { console.error(`--target: natter, peer or natter,peer (got ${o.target})`); process.exit(2); }
+const PEER_PATH = resolve(String(o['peer-path']));
+if (TARGETS.includes('peer') && !existsSync(PEER_PATH)) { console.error(`--peer-path: ${PEER_PATH} not found`); process.exit(2); }
 
 // Re-run pinned to the client CPU (the server gets the other one).
 // `--server-cpu none` / `--client-cpu none` (or '') leave that process unpinned.
@@ -71,12 +83,24 @@ async function setup(port) {
   log(`  ${users.length} users (${o['user-kind']}) in ${((nowMs() - t) / 1000).toFixed(1)} s`);
   t = nowMs();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const rooms = [...Array(o.rooms).keys()].map((i) => `room-${i}`);
+  const rooms = roomNames();
   await pool(rooms, 16, async (name, i) => {
     const r = await request({ port, agent, method: 'POST', path: '/api/v1/rooms', token: users[i % users.length].token, body: { name, topic: `topic ${i}`, visibility: 'public' } });
     if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${JSON.stringify(r.body)}`);
   });
-  // Each user: the owner's room (if any), `general`, and rooms-per-user random others.
+  const joins = assignRooms(users, rooms);
+  await pool(joins, 16, async ([u, name]) => {
+    const r = await request({ port, agent, method: 'POST', path: `/api/v1/rooms/${name}/join`, token: u.token });
+    if (r.status !== 200) throw new Error(`join ${name}: ${r.status}`);
+  });
+  agent.destroy();
+  log(`  ${rooms.length} rooms, ${joins.length} joins in ${((nowMs() - t) / 1000).toFixed(1)} s`);
+  return users;
+}
+
+const roomNames = () => [...Array(o.rooms).keys()].map((i) => `room-${i}`);
+/** Each user: the owner's room (if any), `general`, and rooms-per-user random others; returns the joins needed. */
+function assignRooms(users, rooms) {
   const joins = [];
   for (const [ui, u] of users.entries()) {
     u.rooms = new Set(['general']);
@@ -87,19 +111,23 @@ async function setup(port) {
     }
     u.rooms = [...u.rooms];
   }
-  await pool(joins, 16, async ([u, name]) => {
-    const r = await request({ port, agent, method: 'POST', path: `/api/v1/rooms/${name}/join`, token: u.token });
-    if (r.status !== 200) throw new Error(`join ${name}: ${r.status}`);
-  });
-  agent.destroy();
-  log(`  ${rooms.length} rooms, ${joins.length} joins in ${((nowMs() - t) / 1000).toFixed(1)} s`);
+  return joins;
+}
+
+/** The peer: the same number of users (one POST /register each) and the same room sets; it has no rooms
+ *  to create or join, the names only appear in the URL. */
+async function setupPeer(port) {
+  const t = nowMs();
+  const users = await makePeerUsers(port, o.users, { prefix: 'poster' });
+  assignRooms(users, roomNames());
+  log(`  ${users.length} users (peer /register) in ${((nowMs() - t) / 1000).toFixed(1)} s`);
   return users;
 }
 
 // ---- one POST on a keep-alive agent
 let cidSeq = 0;
 const runId = Math.random().toString(36).slice(2, 8);
-function post(port, agent, users) {
+function post(port, agent, users, prefix = '/api/v1') {
   const u = users[Math.floor(rnd() * users.length)];
   const room = u.rooms[Math.floor(rnd() * u.rooms.length)];
   const ti = Math.floor(rnd() * TEXTS.length);
@@ -108,7 +136,7 @@ function post(port, agent, users) {
   return new Promise((res) => {
     const t0 = nowMs();
     const req = http.request({
-      host: '127.0.0.1', port, method: 'POST', path: `/api/v1/rooms/${room}/messages`, agent,
+      host: '127.0.0.1', port, method: 'POST', path: `${prefix}/rooms/${room}/messages`, agent,
       headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${u.token}` },
     }, (r) => {
       r.resume();
@@ -128,7 +156,7 @@ const count = (r, codes) => {
 };
 
 /** Closed loop: `clients` workers, each posting back-to-back for `secs` s. */
-async function maxRun(port, users, clients, secs) {
+async function maxRun(port, users, clients, secs, prefix) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const lat = [], codes = {};
   let ok = 0, bytes = 0;
@@ -136,7 +164,7 @@ async function maxRun(port, users, clients, secs) {
   const t0 = nowMs();
   await Promise.all(Array.from({ length: clients }, async () => {
     while (nowMs() < end) {
-      const r = await post(port, agent, users);
+      const r = await post(port, agent, users, prefix);
       count(r, codes);
       if (r.status === 201) { ok++; lat.push(r.ms); bytes += r.bytes; }
     }
@@ -147,7 +175,7 @@ async function maxRun(port, users, clients, secs) {
 }
 
 /** Open loop at `rate`/s for `secs` s; latency from the scheduled time and from the actual send. */
-async function pacedRun(port, users, rate, secs) {
+async function pacedRun(port, users, rate, secs, prefix) {
   // One keep-alive connection per user at most, as 200 browsers would hold: when the server
   // falls behind, requests queue in the client (counted in latency_ms, which runs from the
   // schedule) instead of opening hundreds of new connections into the listen backlog.
@@ -163,7 +191,7 @@ async function pacedRun(port, users, rate, secs) {
     for (; sent < due; sent++) {
       const sched = t0 + (sent * 1000) / rate;
       lateMs.push(nowMs() - sched);
-      const p = post(port, agent, users).then((r) => {
+      const p = post(port, agent, users, prefix).then((r) => {
         count(r, codes);
         if (r.status === 201) { ok++; latSend.push(r.ms); latSched.push(r.t0 + r.ms - sched); bytes += r.bytes; }
         if (r.ms >= 20) slow.push([Date.now() - Math.round(r.ms), Math.round(r.ms)]);
@@ -193,36 +221,50 @@ function countStored(dbPath) {
 }
 
 const round = (x, d = 1) => +x.toFixed(d);
+const emitted = [];
 function emit(line) {
+  emitted.push(line);
   mkdirSync(dirname(o.out), { recursive: true });
   appendFileSync(o.out, JSON.stringify(line) + '\n');
   process.stdout.write(JSON.stringify(line) + '\n');
 }
 
-async function rep(r) {
+const peerSha = TARGETS.includes('peer') ? createHash('sha256').update(readFileSync(PEER_PATH)).digest('hex').slice(0, 12) : null;
+
+/** One repetition of one target: a fresh server (Natter or the peer), setup, max and/or paced, kill -9, durable check. */
+async function rep(r, target) {
+  const isPeer = target === 'peer';
+  // Label "<label>/<rep>" as before when only Natter runs; "<label>/<target>/<rep>" otherwise (summarize.mjs: one row per target).
+  const label = TARGETS.length === 1 && target === 'natter' ? `${o.label}/${r}` : `${o.label}/${target}/${r}`;
   const common = {
-    bench: 'post', label: `${o.label}/${r}`, ...(o.preload ? { preload: o.preload } : {}), time: new Date().toISOString(), rev: gitRev(o['server-root']), node: process.version, server_cpu_pin: unpinned(o['server-cpu']) ? null : String(o['server-cpu']), client_cpu_pin: unpinned(o['client-cpu']) ? null : String(o['client-cpu']),
+    bench: 'post', label, target, ...(isPeer ? { peer_path: relative(ROOT, PEER_PATH), peer_sha256: peerSha } : {}),
+    ...(o.preload && !isPeer ? { preload: o.preload } : {}), time: new Date().toISOString(), rev: gitRev(o['server-root']), node: process.version, server_cpu_pin: unpinned(o['server-cpu']) ? null : String(o['server-cpu']), client_cpu_pin: unpinned(o['client-cpu']) ? null : String(o['client-cpu']),
     users: o.users, rooms: o.rooms, rooms_per_user: o['rooms-per-user'], client_id_fraction: o['client-id'],
     text_bytes_mean: round(textBytes.reduce((s, x) => s + x, 0) / textBytes.length),
     text_bytes_p99: percentiles(textBytes, [99]).p99,
   };
-  log(`== rep ${r}: starting natter (cpu ${o['server-cpu']})`);
-  const dir = mkdtempSync(join(tmpdir(), 'natter-post-'));
-  const srv = await startNatter({ cpu: unpinned(o['server-cpu']) ? null : o['server-cpu'], cpuProf: o.prof || null, dbDir: dir, probe: join(dir, 'probe.jsonl'), preload: o.preload || null, root: o['server-root'] });
+  log(`== rep ${r}: starting ${isPeer ? `peer ${relative(ROOT, PEER_PATH)}` : 'natter'} (cpu ${o['server-cpu']})`);
+  const dir = mkdtempSync(join(tmpdir(), isPeer ? 'peer-post-' : 'natter-post-'));
+  const cpuPin = unpinned(o['server-cpu']) ? null : o['server-cpu'];
+  // The peer resolves better-sqlite3 from its working directory: this checkout (ROOT).
+  const srv = isPeer
+    ? await startPeer({ file: PEER_PATH, cpu: cpuPin, cwd: ROOT, dbDir: dir, dbName: 'post-limit.db', probe: join(dir, 'probe.jsonl') })
+    : await startNatter({ cpu: cpuPin, cpuProf: o.prof || null, dbDir: dir, probe: join(dir, 'probe.jsonl'), preload: o.preload || null, root: o['server-root'] });
+  const prefix = isPeer ? '' : '/api/v1';
   log(`  server pid ${srv.pid}, port ${srv.port}, db ${srv.dbPath}`);
   const probe = async () => { const p = await srv.probeWindow(); if (!p) return {}; delete p.at; return { server_event_loop: p }; };
   const lines = [];
   try {
-    const users = await setup(srv.port);
+    const users = isPeer ? await setupPeer(srv.port) : await setup(srv.port);
     if (o.mode === 'both' || o.mode === 'max') {
       log(`  warm-up ${o['warmup-s']} s`);
-      await maxRun(srv.port, users, o.clients, o['warmup-s']);
+      await maxRun(srv.port, users, o.clients, o['warmup-s'], prefix);
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
       const rss0 = rssKiB(srv.pid);
       await probe();
       const io0 = procIo(srv.pid);
       const win = cpuWindow(srv.pid);
-      const m = await maxRun(srv.port, users, o.clients, o['max-s']);
+      const m = await maxRun(srv.port, users, o.clients, o['max-s'], prefix);
       const cpu = win();
       const io1 = procIo(srv.pid);
       const per = (k) => +((io1[k] - io0[k]) / Math.max(1, m.ok)).toFixed(2);
@@ -240,12 +282,12 @@ async function rep(r) {
       lines.push(line);
     }
     if (o.mode === 'both' || o.mode === 'paced') {
-      if (o.mode === 'paced') { log(`  warm-up ${o['warmup-s']} s`); await maxRun(srv.port, users, o.clients, o['warmup-s']); }
+      if (o.mode === 'paced') { log(`  warm-up ${o['warmup-s']} s`); await maxRun(srv.port, users, o.clients, o['warmup-s'], prefix); }
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
       await probe();
       const tcp0 = tcpCounters();
       const win = cpuWindow(srv.pid);
-      const p = await pacedRun(srv.port, users, o.rate, o['paced-s']);
+      const p = await pacedRun(srv.port, users, o.rate, o['paced-s'], prefix);
       const cpu = win();
       const eld = await probe();
       const tcp1 = tcpCounters();
@@ -254,27 +296,64 @@ async function rep(r) {
         rate_achieved: Math.round(p.ok / p.window),
         latency_ms: percentiles(p.latSched), latency_from_send_ms: percentiles(p.latSend),
         client_send_lateness_ms: percentiles(p.lateMs, [50, 99]), slowest_requests: p.slow, ...cpu, ...eld, ...q,
+        server_us_per_msg: round((cpu.server_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, p.ok)),
         system_tcp: { listen_overflows: tcp1.listen_overflows - tcp0.listen_overflows, timeouts: tcp1.tcp_timeouts - tcp0.tcp_timeouts },
       });
     }
   } finally {
     // kill -9 unless profiling (the profile is written on a graceful exit): what was answered
     // 201 must already be committed, nothing may depend on a shutdown flush.
-    if (o.prof) await srv.stop(20000).catch(() => {});
+    // The peer has no graceful shutdown (and no profile): always SIGKILL.
+    if (o.prof && !isPeer) await srv.stop(20000).catch(() => {});
     else await srv.kill().catch(() => {});
   }
   // Durable: every 201 of this repetition (warm-up included) is a row in the file the server left.
   const stored = countStored(srv.dbPath);
   rmSync(dir, { recursive: true, force: true });
-  const durable = { created_total: stats.created, stored_total: stored, durable_ok: stored === stats.created, server_stop: o.prof ? 'SIGTERM' : 'SIGKILL' };
+  const durable = { created_total: stats.created, stored_total: stored, durable_ok: stored === stats.created, server_stop: o.prof && !isPeer ? 'SIGTERM' : 'SIGKILL' };
   log(`  durable check: ${stats.created} answered 201, ${stored} rows stored → ${durable.durable_ok ? 'ok' : 'MISMATCH'}`);
   for (const l of lines) emit({ ...l, ...durable });
   if (!durable.durable_ok) throw new Error('durable check failed');
 }
 
+const med = (xs) => { const a = xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y); return a.length ? (a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2) : NaN; };
+/** With both targets: natter ÷ peer of the max-mode medians (and per rep), paced latencies side by side. */
+function compare() {
+  const of = (t, mode) => emitted.filter((l) => l.target === t && l.mode === mode);
+  const fx = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
+  const out = [`== ${o.label}: natter vs peer (${relative(ROOT, PEER_PATH)}), medians over ${o.reps} rep(s), same client`];
+  const repOf = (l) => l.label.split('/').at(-1);
+  const nm = of('natter', 'max'), pm = of('peer', 'max');
+  if (nm.length && pm.length) {
+    const byRep = new Map(pm.map((l) => [repOf(l), l.msgs_per_s]));
+    const per = nm.filter((l) => byRep.has(repOf(l))).map((l) => l.msgs_per_s / byRep.get(repOf(l)));
+    const a = med(nm.map((l) => l.msgs_per_s)), b = med(pm.map((l) => l.msgs_per_s));
+    out.push(`max (${o.clients} clients × ${o['max-s']} s): natter ${fx(a)} msg/s, peer ${fx(b)} msg/s → natter ÷ peer ${fx(a / b, 3)}× (per rep: ${per.map((x) => fx(x, 3)).join(', ')})`);
+    out.push(`  server µs CPU / msg: natter ${fx(med(nm.map((l) => l.server_us_per_msg)), 1)}, peer ${fx(med(pm.map((l) => l.server_us_per_msg)), 1)};  p99 ms: natter ${fx(med(nm.map((l) => l.latency_ms.p99)), 1)}, peer ${fx(med(pm.map((l) => l.latency_ms.p99)), 1)};  other CPU %: natter ${nm.map((l) => l.other_cpu_pct).join('/')}, peer ${pm.map((l) => l.other_cpu_pct).join('/')}`);
+  }
+  const np = of('natter', 'paced'), pp = of('peer', 'paced');
+  if (np.length && pp.length) {
+    const L = (R, q) => fx(med(R.map((l) => l.latency_ms[q])), 2);
+    out.push(`paced ${fx(o.rate)} msg/s × ${o['paced-s']} s, latency from the schedule p50 / p95 / p99 / max ms:`);
+    for (const [t, R] of [['natter', np], ['peer', pp]]) {
+      out.push(`  ${t.padEnd(6)} ${L(R, 'p50')} / ${L(R, 'p95')} / ${L(R, 'p99')} / ${L(R, 'max')}  (p99 per rep: ${R.map((l) => fx(l.latency_ms.p99, 2)).join(', ')}; achieved ${fx(med(R.map((l) => l.rate_achieved)))} msg/s; server µs CPU / msg ${fx(med(R.map((l) => l.server_us_per_msg)), 1)}; other CPU % ${R.map((l) => l.other_cpu_pct).join('/')})`);
+    }
+  }
+  const dur = (t) => { const R = emitted.filter((l) => l.target === t); return `${t} ${R.every((l) => l.durable_ok) ? 'ok' : 'FAILED'}`; };
+  out.push(`durable (kill -9, every 201 a row): ${TARGETS.map(dur).join(', ')}`);
+  process.stderr.write(out.join('\n') + '\n');
+}
+
 let failed = false;
 for (let r = 1; r <= o.reps; r++) {
-  stats.created = 0;
-  await rep(r).catch((e) => { failed = true; console.error(e); });
+  // Every target of a repetition draws the same users, rooms, texts and client_id choices (the PRNG is
+  // rewound to the rep's start; with one target this changes nothing).
+  const seed0 = seed;
+  for (const target of TARGETS) {
+    seed = seed0;
+    stats.created = 0;
+    await rep(r, target).catch((e) => { failed = true; console.error(e); });
+  }
 }
+if (TARGETS.length > 1) compare();
 process.exit(failed ? 1 : 0);
