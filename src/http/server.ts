@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { resolve } from 'node:path';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -21,6 +20,7 @@ import { ChatError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
 import type { SharedLimit, App, RouteDeps } from './app.ts';
 import { refuseWhileClosing } from './drain.ts';
+import { securityHeaders } from './security-headers.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -127,7 +127,7 @@ async function registerPlugins(app: App, rateLimitStore: Record<string, unknown>
   await app.register(cookie);
   // Natter serves plain http by default (TLS belongs to the proxy), so no HSTS and no upgrade-insecure-requests,
   // which would send the page's own assets to an https port that is not there.
-  await app.register(helmet, {
+  securityHeaders(app, {
     hsts: false,
     contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } },
   });
