@@ -33,8 +33,11 @@ async function lastUsed(token: string): Promise<number> {
   return Date.parse((await store.sessions.find(hashToken(token)))!.session.lastUsedAt);
 }
 
-/** Let the fire-and-forget touch reach the store. */
-const settle = () => new Promise((r) => setTimeout(r, 20));
+/**
+ * Let the fire-and-forget touch reach the store: `resolve` queues it before it returns, and the store commits
+ * writes in the order they were queued, so once a later write (a touch of no session) has committed, so has it.
+ */
+const settle = () => store.sessions.touch('999999999', new Date(0).toISOString());
 
 describe('Auth session lifetimes (moved clock)', () => {
   it('use is recorded at most every idle/4 (10 s here), and renews the idle clock', async () => {
