@@ -181,4 +181,37 @@ describe('people: DMs, the people picker and presence', () => {
     // Presence waits out a short grace period before it says offline.
     await link.locator('[data-testid="presence"][data-online="false"]').waitFor({ timeout: 30_000 });
   });
+
+  it('display names show beside usernames, live: the DM list, the members panel, the picker and your own name', async () => {
+    const rename = async (token: string, display: string) => {
+      const r = await fetch(`${server.url}/api/v1/users/me`, {
+        method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ display_name: display }),
+      });
+      assert.equal(r.status, 200);
+    };
+    await rename(bob.token, 'Bob Builder');
+    await rename(bea.token, 'Bea Arthur');
+    // The DM link: the display name, then the username (user_updated reaches the open page).
+    const link = alice.locator(`[data-testid="dm-list"] [data-testid="room-link"]`).filter({ hasText: bob.name });
+    await link.getByTestId('display-name').filter({ hasText: 'Bob Builder' }).waitFor();
+    assert.match((await link.textContent()) ?? '', new RegExp(`Bob Builder.*${bob.name}`));
+    // The members panel of a room with bea.
+    await alice.locator(`[data-testid="room-link"][data-room="${privateRoom}"]`).click();
+    const member = alice.locator(`[data-testid="member"][data-username="${bea.name}"]`);
+    await member.getByTestId('display-name').filter({ hasText: 'Bea Arthur' }).waitFor();
+    // The people picker.
+    await alice.getByRole('button', { name: 'New direct message' }).click();
+    const dialog = alice.getByRole('dialog', { name: 'New direct message' });
+    await dialog.getByRole('combobox', { name: 'Username' }).pressSequentially(`${p}bea`);
+    await dialog.getByRole('option').filter({ hasText: 'Bea Arthur' }).waitFor();
+    await alice.keyboard.press('Escape');
+    await alice.keyboard.press('Escape');
+    // Your own name, changed in another tab or by the API: the sidebar follows.
+    const status = await alice.evaluate(`fetch('/api/v1/users/me', { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-requested-with': 'natter' },
+      body: JSON.stringify({ display_name: 'Alice Liddell' }) }).then((r) => r.status)`);
+    assert.equal(status, 200);
+    await alice.locator('.sidebar-foot').getByTestId('display-name').filter({ hasText: 'Alice Liddell' }).waitFor();
+    assert.equal(await alice.getByTestId('me').textContent(), aliceName, 'the username stays beside it');
+    await assertNoSeriousViolations(alice, 'lists with display names');
+  });
 });

@@ -5,6 +5,7 @@ import { attempt } from '../state.ts';
 import { errorText } from '../api.ts';
 import { Avatar } from './Avatar.tsx';
 import { KnownBotBadge } from './BotBadge.tsx';
+import { KnownDisplayName } from './DisplayName.tsx';
 import { CloseIcon, MailIcon } from './Icons.tsx';
 import { PeoplePicker } from './PeoplePicker.tsx';
 
@@ -97,6 +98,7 @@ export function MemberPanel({ room, members, presence, me, isOwner, onClose }: P
                 <Avatar name={m.user.username} small />
                 <span class={'presence ' + (online ? 'online' : 'offline')} role="img" aria-label={online ? 'online' : 'offline'} />
               </span>
+              <KnownDisplayName user={m.user} />
               <bdi class="member-name">{m.user.username}</bdi>
               <KnownBotBadge user={m.user} />
               {m.role === 'owner' && <span class="role-tag">owner</span>}

@@ -4,6 +4,7 @@ import { errorText } from '../api.ts';
 import { findPeople, type Person } from '../people.ts';
 import { Avatar } from './Avatar.tsx';
 import { BotBadge } from './BotBadge.tsx';
+import { DisplayName } from './DisplayName.tsx';
 
 interface Props {
   /** The input's id: the caller's `<label for>` names it. */
@@ -145,7 +146,9 @@ export function PeoplePicker({ id, value, onInput, skip, invalid, placeholder, t
               <Avatar name={p.user.username} small />
               <PresenceDot online={p.online} />
             </span>
+            {/* What you type matches the username, so it comes first here; the display name follows, muted. */}
             <bdi class="person-name">{p.user.username}</bdi>
+            <DisplayName name={p.user.display_name} after />
             {p.user.kind === 'bot' && <BotBadge />}
             <span class="person-state muted small">{p.online ? 'online' : 'offline'}</span>
           </li>

@@ -6,6 +6,7 @@ import { own, roomLabel } from '../state.ts';
 import { Avatar } from './Avatar.tsx';
 import { AtIcon, LockIcon, PlusIcon } from './Icons.tsx';
 import { PresenceDot } from './PeoplePicker.tsx';
+import { DisplayName, PeerDisplayName } from './DisplayName.tsx';
 
 export type DialogKind = 'browse' | 'create' | 'dm' | 'sessions' | 'settings' | null;
 
@@ -63,6 +64,7 @@ function RoomLink({ room, active, onNavigate, online }: { room: Room; active: bo
             </span>
           )
         )}
+        {room.kind === 'dm' && room.peer && <PeerDisplayName user={room.peer} />}
         <bdi class="room-name">{label}</bdi>
         {room.kind === 'dm' && <span class="sr-only">{online ? ', online' : ', offline'}</span>}
         {badge.unread > 0 && (
@@ -148,6 +150,7 @@ export function Sidebar({ me, rooms, current, presence, onDialog, onNavigate, in
       <div class="sidebar-foot">
         <Avatar name={me.username} url={me.avatar_url} />
         <div class="me">
+          <DisplayName name={me.display_name} />
           <bdi class="me-name" data-testid="me">{me.username}</bdi>
           {me.guest && <span class="muted small">guest</span>}
         </div>
