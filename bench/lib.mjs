@@ -54,50 +54,10 @@ export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir =
   if (probe) nodeArgs.push('--import', join(ROOT, 'bench/tools/probe-eld.mjs'));
   if (preload) nodeArgs.push('--import', resolve(preload));
   nodeArgs.push('src/main.ts');
-  const cmd = cpu === null ? process.execPath : 'taskset';
-  const args = cpu === null ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs];
-  let out = '';
-  const child = spawn(cmd, args, {
-    cwd: root,
-    env: { ...process.env, ...BENCH_ENV, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return launch({
+    what: 'natter', cpu, nodeArgs, cwd: root, upPath: '/healthz', port, dbPath, dir, dbDir, probe,
+    env: { ...BENCH_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}` },
   });
-  child.stdout.on('data', (b) => { out = (out + b).slice(-20000); });
-  child.stderr.on('data', (b) => { out = (out + b).slice(-20000); });
-  const exited = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })));
-  let up = false;
-  for (let i = 0; i < 300 && !up; i++) {
-    if (child.exitCode !== null) throw new Error(`natter exited (${child.exitCode}) before listening:\n${out}`);
-    await sleep(100);
-    up = await request({ port, method: 'GET', path: '/healthz' }).then((r) => r.status === 200, () => false);
-  }
-  if (!up) { child.kill('SIGKILL'); throw new Error(`natter did not come up on ${port}:\n${out}`); }
-  return {
-    port, pid: child.pid, dbPath, dir,
-    output: () => out,
-    /** SIGTERM (graceful: flushes --cpu-prof), SIGKILL after `graceMs`. */
-    async stop(graceMs = 10000) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(t);
-      }
-      if (!dbDir) rmSync(dir, { recursive: true, force: true });
-    },
-    async exited() { return exited; },
-    /** SIGKILL (no graceful shutdown: nothing is flushed at exit) and wait. */
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
-    },
-    /** With `probe`: close the probe's window and return its summary (event-loop stalls). */
-    async probeWindow() {
-      if (!probe) return null;
-      process.kill(child.pid, 'SIGUSR2');
-      await sleep(150);
-      try { return JSON.parse(readFileSync(probe, 'utf8').trim().split('\n').at(-1)); } catch { return null; }
-    },
-  };
 }
 
 /** One HTTP request on 127.0.0.1; resolves {status, body (parsed JSON or text), ms}. */
@@ -297,28 +257,34 @@ export async function startPeer({ file, cpu = '0', cwd = ROOT, dbDir = null, dbN
   const nodeArgs = [];
   if (probe) nodeArgs.push('--import', join(ROOT, 'bench/tools/probe-eld.mjs'));
   nodeArgs.push(resolve(file));
+  // Any HTTP answer means up: the peers have no /healthz.
+  return launch({ what: `peer ${file}`, cpu, nodeArgs, cwd, upPath: '/', anyStatus: true, port, dbPath, dir, dbDir, probe, env: { ...env, PORT: String(port), DB: dbPath } });
+}
+
+/**
+ * Spawn `node nodeArgs…` (pinned with taskset to `cpu`, null = unpinned) and wait until `upPath` answers 200 (any
+ * status with `anyStatus`). The handle: port, pid, dbPath, dir, output(), stop() (SIGTERM, graceful: flushes
+ * --cpu-prof; SIGKILL after `graceMs`), kill() (SIGKILL and wait), exited(), probeWindow() (with `probe`: the
+ * event-loop stalls of the window).
+ */
+async function launch({ what, cpu, nodeArgs, cwd, upPath, anyStatus = false, port, dbPath, dir, dbDir, probe, env }) {
   const cmd = cpu === null ? process.execPath : 'taskset';
   const args = cpu === null ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs];
   let out = '';
-  const child = spawn(cmd, args, {
-    cwd,
-    env: { ...process.env, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}), PORT: String(port), DB: dbPath },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env, ...(probe ? { NATTER_BENCH_PROBE_OUT: probe } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (b) => { out = (out + b).slice(-20000); });
   child.stderr.on('data', (b) => { out = (out + b).slice(-20000); });
   const exited = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })));
   let up = false;
   for (let i = 0; i < 300 && !up; i++) {
-    if (child.exitCode !== null) throw new Error(`peer ${file} exited (${child.exitCode}) before listening:\n${out}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}) before listening:\n${out}`);
     await sleep(100);
-    up = await request({ port, method: 'GET', path: '/' }).then(() => true, () => false);
+    up = await request({ port, method: 'GET', path: upPath }).then((r) => anyStatus || r.status === 200, () => false);
   }
-  if (!up) { child.kill('SIGKILL'); throw new Error(`peer ${file} did not come up on ${port}:\n${out}`); }
+  if (!up) { child.kill('SIGKILL'); throw new Error(`${what} did not come up on ${port}:\n${out}`); }
   return {
     port, pid: child.pid, dbPath, dir,
     output: () => out,
-    /** SIGTERM, SIGKILL after `graceMs` (the peers have no graceful shutdown). */
     async stop(graceMs = 10000) {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -329,11 +295,9 @@ export async function startPeer({ file, cpu = '0', cwd = ROOT, dbDir = null, dbN
       if (!dbDir) rmSync(dir, { recursive: true, force: true });
     },
     async exited() { return exited; },
-    /** SIGKILL and wait. */
     async kill() {
       if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
     },
-    /** With `probe`: close the probe's window and return its summary (event-loop stalls). */
     async probeWindow() {
       if (!probe) return null;
       process.kill(child.pid, 'SIGUSR2');
