@@ -62,6 +62,11 @@ export function encodeRetry(ms: number): string {
   return `retry: ${ms}\n\n`;
 }
 
+/** The reconnection-delay field for one stream: `baseMs` jittered between 0.5× and 1.5×, so clients do not all come back at once. */
+export function encodeJitteredRetry(baseMs: number): string {
+  return encodeRetry(Math.round(baseMs * (0.5 + Math.random())));
+}
+
 function checkField(name: string, value: string): void {
   if (value.length === 0 && name === 'event') throw new TypeError('SSE event type must not be empty');
   if (LINE_BREAK_OR_NUL.test(value)) throw new TypeError(`SSE ${name} must not contain CR, LF or NUL`);

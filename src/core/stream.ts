@@ -18,7 +18,7 @@ import { ChatError } from './errors.ts';
 import type { CapHit, StreamSlots } from './limits.ts';
 import type { Hub } from './hub.ts';
 import type { Presence } from './presence.ts';
-import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeRetry } from './sse-frame.ts';
+import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeJitteredRetry } from './sse-frame.ts';
 import { Subscriber, type CloseReason, type Sink } from './subscriber.ts';
 
 /** Closing streams at shutdown goes in steps this far apart. */
@@ -125,7 +125,7 @@ export class Streams {
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.metrics.opened();
     // Jittered per connection (0.5× to 1.5×): clients dropped together do not all come back together.
-    sub.writeNow(Buffer.from(encodeRetry(Math.round(this.opts.retryMs * (0.5 + Math.random())))));
+    sub.writeNow(Buffer.from(encodeJitteredRetry(this.opts.retryMs)));
     this.hub.addPending(sub);
     try {
       // A stream waiting for its turn is pending: it holds what the hub delivers and loses nothing.

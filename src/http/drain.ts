@@ -13,7 +13,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { ChatError } from '../core/errors.ts';
-import { encodeRetry } from '../core/sse-frame.ts';
+import { encodeJitteredRetry } from '../core/sse-frame.ts';
 import type { App } from './app.ts';
 
 type HttpSocket = Socket & { parser?: { incoming?: unknown } | null; _httpMessage?: unknown };
@@ -59,7 +59,7 @@ export function refuseWhileClosing(app: App, retryMs: number): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!closing) return;
     if (req.method === 'GET' && req.url.split('?')[0] === '/api/v1/events') {
-      return reply.code(200).type('text/event-stream').send(encodeRetry(Math.round(retryMs * (0.5 + Math.random()))));
+      return reply.code(200).type('text/event-stream').send(encodeJitteredRetry(retryMs));
     }
     throw new ChatError('unavailable', 'the server is shutting down: retry');
   });

@@ -3,7 +3,7 @@
  * the CLI) or, in a browser, the session cookie with the CSRF header the contract asks of cookie requests.
  * Every error is an `ApiError` with the contract's code and, for 429, how long to wait.
  */
-import { AuthApi, serverInfo, UsersApi } from './api/accounts.ts';
+import { AuthApi, UsersApi } from './api/accounts.ts';
 import { AdminApi } from './api/admin.ts';
 import { BotsApi, HooksApi } from './api/integrations.ts';
 import { MessagesApi, UploadsApi } from './api/messages.ts';
@@ -88,7 +88,6 @@ export class NatterClient {
   readonly bots: BotsApi;
   readonly hooks: HooksApi;
   readonly admin: AdminApi;
-  private readonly send: Send;
 
   constructor(opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/$/, '');
@@ -96,7 +95,7 @@ export class NatterClient {
     this.doFetch = opts.fetch ?? ((input, init) => fetch(input, init));
     this.networkErrors = opts.networkErrors ?? false;
     this.onUnauthenticated = opts.onUnauthenticated ?? null;
-    const send: Send = (this.send = (method, path, body, o) => this.request(method, path, body, o));
+    const send: Send = (method, path, body, o) => this.request(method, path, body, o);
     this.auth = new AuthApi(send);
     this.users = new UsersApi(send);
     this.rooms = new RoomsApi(send);
@@ -111,7 +110,7 @@ export class NatterClient {
 
   /** What this server enables (no authentication needed). */
   server(): Promise<ServerInfo> {
-    return serverInfo(this.send);
+    return this.request('GET', '/server');
   }
 
   /** Headers of an authenticated request: the bearer token, or the CSRF header cookie requests carry (`X-Requested-With: natter`). */
@@ -126,39 +125,38 @@ export class NatterClient {
 
   /** A file's bytes (`path` under `/api/v1`), with this client's credentials; an `ApiError` when not ok. */
   async download(path: string, opts: RequestOptions = {}): Promise<Blob> {
-    let res: Response;
-    try {
-      res = await this.fetch(`/api/v1${path}`, { headers: { ...this.authHeaders(), ...opts.headers }, ...(opts.timeoutMs && { signal: AbortSignal.timeout(opts.timeoutMs) }) });
-    } catch (err) {
-      throw this.networkErrors ? networkError(err) : err;
-    }
-    if (!res.ok) throw await apiErrorOf(res);
-    return res.blob();
+    return (await this.call('GET', path, {}, undefined, opts)).blob();
   }
 
   /** Any API request; `path` is under `/api/v1`. Resolves with the JSON answer (null for 204). */
   async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.authHeaders(), ...opts.headers };
+    const headers: Record<string, string> = { accept: 'application/json' };
     let payload: BodyInit | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
+    const res = await this.call(method, path, headers, payload, opts);
+    if (res.status === 204) return null as T;
+    return (await res.json().catch(() => null)) as T;
+  }
+
+  /** One authenticated request under `/api/v1`: the ok response, else an `ApiError` (status 0 without an answer, under `networkErrors`). */
+  private async call(method: string, path: string, headers: Record<string, string>, body: BodyInit | undefined, opts: RequestOptions): Promise<Response> {
     let res: Response;
     try {
       res = await this.fetch(`/api/v1${path}`, {
-        method, headers, body: payload, ...(opts.keepalive && { keepalive: true }),
+        method, headers: { ...headers, ...this.authHeaders(), ...opts.headers }, body, ...(opts.keepalive && { keepalive: true }),
         ...(opts.timeoutMs && { signal: AbortSignal.timeout(opts.timeoutMs) }),
       });
     } catch (err) {
       throw this.networkErrors ? networkError(err) : err;
     }
-    if (res.status === 204) return null as T;
     if (!res.ok) {
       if (res.status === 401 && !path.startsWith('/auth/')) this.onUnauthenticated?.();
       throw await apiErrorOf(res);
     }
-    return (await res.json().catch(() => null)) as T;
+    return res;
   }
 }

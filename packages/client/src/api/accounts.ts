@@ -1,6 +1,6 @@
 /** Accounts (API.md "Accounts", v1.1 §4–5): sign-up and sign-in, sessions, your own user, people. */
 import type { OwnUser, User } from '../types.ts';
-import type { OwnUserPatch, PersonHit, ServerInfo, Session } from '../types.ts';
+import type { OwnUserPatch, PersonHit, Session } from '../types.ts';
 import { query, seg, type Send } from './send.ts';
 
 /** A sign-in answer: your user and the session's token (bots and scripts send it as `Authorization: Bearer`). */
@@ -71,6 +71,3 @@ export class UsersApi {
     return this.send('GET', `/users${query({ q, limit })}`);
   }
 }
-
-/** `GET /server`: what this server enables (no authentication). */
-export const serverInfo = (send: Send): Promise<ServerInfo> => send('GET', '/server');
