@@ -3,7 +3,7 @@
  * a real HTTP server on 127.0.0.1 (exempted from the fetch guard with NATTER_FETCH_ALLOW, as the contract
  * provides for tests): previews arrive in one message_updated, in text order, for the first 3 distinct
  * URLs; as written even after redirects; none found → no event; edits keep, drop and fetch; the limits on
- * redirects, type and size; a message deleted while its pages load gets nothing.
+ * redirects, type and size; a reset connection tried again; a message deleted while its pages load gets nothing.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -29,6 +29,9 @@ function site() {
     if (path.startsWith('/title/')) return html(page(`Title ${path.slice(7)}`, '<meta name="description" content="Described">'));
     if (path.startsWith('/empty/')) return html('<p>no title, no description</p>');
     if (path.startsWith('/plain/')) return res.writeHead(200, { 'content-type': 'text/plain' }).end('<title>not html</title>');
+    // The first request for a /flaky/ path loses its connection (reset), the next one answers.
+    if (path.startsWith('/flaky/') && requested.filter((p) => p === path).length === 1) return void req.socket.destroy();
+    if (path.startsWith('/flaky/')) return html(page(`Flaky ${path.slice(7)}`));
     if (path.startsWith('/big/')) return html(page('Big page') + 'x'.repeat(3 * 1024 * 1024));
     if (path.startsWith('/held/')) {
       return void held.set(path, () => {
@@ -112,6 +115,13 @@ describeEachStore('link previews', (server: StoreServer) => {
     assert.equal((await previewsOf(s, name, five.id))[0].title, `Title ${t}5`);
     assert.ok(!pages.requested.includes(`/title/${t}`), 'the sixth redirect is not followed');
     assert.deepEqual(dataOf(s.events, 'message_updated', name).filter((d) => d.message.id === nothing.id), []);
+  });
+
+  it('a page whose first connection is reset is fetched again and gets its card', async () => {
+    const t = uniq('f');
+    const m = await post(alice, name, `${pages.url}/flaky/${t}`);
+    assert.equal((await previewsOf(s, name, m.id))[0].title, `Flaky ${t}`);
+    assert.equal(pages.requested.filter((p) => p === `/flaky/${t}`).length, 2, 'fetched twice');
   });
 
   it('reads the first 1 MiB of a large page', async () => {
