@@ -28,7 +28,7 @@
  * file and name for name instead (sql.ts, writes.ts, the store), and only the
  * pure pieces they share live in rows.ts.
  */
-import type { LogEvent, Message, Preview, Role, Room, Upload, User, UserRef, Visibility } from '../core/types.ts';
+import type { LogEvent, Message, Preview, Role, Room, User, UserRef, Visibility } from '../core/types.ts';
 
 /** A room as stored, independent of who looks at it. */
 export interface RoomRecord {

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Api, dm, newUser, post, subscribedUser, type TestUser } from '../helpers/api.ts';
+import { Api, dm, newUser, post, subscribedUser } from '../helpers/api.ts';
 import { useNodeAThenB, useTwoNodes } from '../helpers/cluster.ts';
 import { startPushService, type Delivery, type PushService } from '../helpers/push-service.ts';
 import { openEvents, readyOf } from '../helpers/sse.ts';

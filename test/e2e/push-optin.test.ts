@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '../helpers/wait.ts';
 import { assertNoSeriousViolations } from './axe.ts';

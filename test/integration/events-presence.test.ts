@@ -5,7 +5,7 @@
  * goes to the room's other members. Neither carries an id.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { newUser, room, type TestUser } from '../helpers/api.ts';
 import { useServer } from '../helpers/server.ts';
 import { closeStream, dataOf, marker, openEvents, type RawStream } from '../helpers/sse.ts';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { checkPath, type CheckResult } from '@natter/client';
 import { NGINX, startNginx, type Nginx } from '../helpers/nginx.ts';
 import { killOnExit, startServer, useServer } from '../helpers/server.ts';

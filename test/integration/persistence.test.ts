@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Api, newUser, PASSWORD, post, type TestUser } from '../helpers/api.ts';
+import { Api, newUser, PASSWORD, type TestUser } from '../helpers/api.ts';
 import { useServer } from '../helpers/server.ts';
 import { uniq } from '../helpers/wait.ts';
 

@@ -1,6 +1,6 @@
 /** Rooms, membership and direct messages: visibility, ownership, name rules, DMs. */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Api, newUser } from '../helpers/api.ts';
 import { assertError } from '../helpers/rest.ts';
 import { useServer } from '../helpers/server.ts';

@@ -19,7 +19,7 @@ import type { LogEvent, Message, Role, Room, User, UserRef } from '../../core/ty
 import { DiskFiles } from '../files-disk.ts';
 import type { FileStore } from '../files.ts';
 import type { Changed, HistoryQuery, MemberPage, MemberSnapshot, NewPost, NewRoom, NewUser, Previews, RoomAccess, RoomPatch, RoomRecord, Store, StoredMessage } from '../store.ts';
-import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser, usernameTaken } from '../rows.ts';
+import { dmPair, dmRoomName, now, parseId, patchRoom, checkReactionCap, roomExists, toEvent, toMember, toMemberPage, toRecord, toRoom, toUser } from '../rows.ts';
 import { GroupCommit, walSync, type Durability } from './group-commit.ts';
 import { SqliteLookups } from './lookups.ts';
 import { migrate } from './migrate.ts';
