@@ -118,14 +118,15 @@ export class Chat {
     this.commit(await this.store.removeMember(access.record.id, target.id));
   }
 
+  /** Members of a room the user can see; admins may list any room's, as they manage its members (not its messages). */
   async members(user: User, name: string): Promise<Member[]> {
-    const access = await this.visible(user, name);
+    const access = await this.managedOrVisible(user, name);
     return this.withPresence(await this.store.listMembers(access.record.id));
   }
 
   /** One page of the members by username (case-insensitively); `next` continues it, null on the last page. */
   async membersPage(user: User, name: string, page: { limit?: number; cursor?: string }): Promise<{ members: Member[]; next: string | null }> {
-    const access = await this.visible(user, name);
+    const access = await this.managedOrVisible(user, name);
     const after = page.cursor === undefined ? '' : decodeMemberCursor(page.cursor);
     if (after === null) throw invalid('cursor: malformed');
     const { members, nextKey } = await this.store.listMembersPage(access.record.id, after, page.limit ?? MEMBERS_LIMIT_DEFAULT);

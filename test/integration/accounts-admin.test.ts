@@ -64,7 +64,12 @@ describeEachStore('accounts and administration', (server: StoreServer) => {
     const m = await post(carol, name, 'moderate me');
     assert.equal((await admin.api.patch(`/api/v1/rooms/${name}`, { topic: 'set by an admin' })).status, 200);
     assert.equal((await admin.api.del(`/api/v1/rooms/${name}/messages/${m.id}`)).status, 204);
+    // Managing members needs to see them: the plain and the paged list (a non-member who is no admin gets 404).
+    const members = (b: { members: { user: { username: string } }[] }) => b.members.map((x) => x.user.username).sort();
+    assert.deepEqual(members((await admin.api.get(`/api/v1/rooms/${name}/members`)).body), [bob.name, carol.name].sort());
+    assert.deepEqual(members((await admin.api.get(`/api/v1/rooms/${name}/members?limit=10`)).body), [bob.name, carol.name].sort());
     assert.equal((await admin.api.del(`/api/v1/rooms/${name}/members/${carol.name}`)).status, 204);
+    assertError(await carol.api.get(`/api/v1/rooms/${name}/members`), 404, 'not_found');
     const history = await admin.api.get(`/api/v1/rooms/${name}/messages`);
     assert.ok(history.status === 403 || history.status === 404, `reading needs membership: ${history.status}`);
     assertError(await carol.api.patch(`/api/v1/rooms/${name}`, { topic: 'nope' }), 404, 'not_found');
