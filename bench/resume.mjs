@@ -50,9 +50,15 @@ function text() {
   return [...s].slice(0, Math.floor(n)).join("").trim();
 }
 
+/** One read buffer for every socket (onread): no Buffer allocation per read, as the fan-out harness does. */
+const RBUF = Buffer.allocUnsafe(256 * 1024);
+const SEQ_RE = /"seq":(\d+)/;
+
 /**
  * One raw SSE connection. Tracks `message` seqs/ids and calls `onEvent`. The body after the
  * headers is the raw event stream (Natter takes over the socket: no chunked framing).
+ * Parsing follows bench/vendor/fanout.mjs (latin1 text, indexOf, no split or per-line arrays) so
+ * the client keeps up with the server: the fan-out figure this storm is compared with uses that parser.
  */
 class Stream {
   constructor(i, user, port) {
@@ -69,47 +75,50 @@ class Stream {
     this.onEvent = onEvent; this.onReady = onReady;
     return new Promise((res) => {
       this.resolveHeaders = res;
-      const s = (this.sock = net.connect({ host: '127.0.0.1', port: this.port }));
+      // latin1: one char per byte; SSE and HTTP syntax, ids and seqs are ASCII (message text is not looked at).
+      const s = (this.sock = net.connect({ host: '127.0.0.1', port: this.port, onread: { buffer: RBUF, callback: (n, b) => { this.data(b.latin1Slice(0, n)); } } }));
       s.setNoDelay(true);
-      s.setEncoding('utf8');
       s.on('connect', () => s.write(
         `GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nAccept: text/event-stream\r\n` +
         `Authorization: Bearer ${this.user.token}\r\n` + (lastEventId ? `Last-Event-ID: ${lastEventId}\r\n` : '') + '\r\n'));
-      s.on('data', (d) => this.data(d));
       s.on('error', (e) => { this.err ??= e.code ?? e.message; this.headersOk(false); });
       s.on('close', () => { this.closed = true; this.headersOk(false); });
     });
   }
   headersOk(ok) { if (this.resolveHeaders) { const r = this.resolveHeaders; this.resolveHeaders = null; r(ok); } }
   data(d) {
-    this.buf += d;
+    let t = this.buf.length ? this.buf + d : d;
     if (!this.headersDone) {
-      const k = this.buf.indexOf('\r\n\r\n');
-      if (k < 0) return;
-      this.status = Number(this.buf.slice(9, 12));
-      if (/\r\ntransfer-encoding:\s*chunked/i.test(this.buf.slice(0, k))) this.err = 'CHUNKED_UNSUPPORTED';
-      this.buf = this.buf.slice(k + 4);
+      const k = t.indexOf('\r\n\r\n');
+      if (k < 0) { this.buf = t; return; }
+      this.status = Number(t.slice(9, 12));
+      if (/\r\ntransfer-encoding:\s*chunked/i.test(t.slice(0, k))) this.err = 'CHUNKED_UNSUPPORTED';
+      t = t.slice(k + 4);
       this.headersDone = true;
       if (this.status !== 200) this.err ??= `HTTP_${this.status}`;
       this.headersOk(this.status === 200);
     }
-    let k;
-    while ((k = this.buf.indexOf('\n\n')) >= 0) {
-      const frame = this.buf.slice(0, k);
-      this.buf = this.buf.slice(k + 2);
-      this.frame(frame);
+    let pos = 0, k;
+    while ((k = t.indexOf('\n\n', pos)) >= 0) {
+      this.frame(t, pos, k);
+      pos = k + 2;
     }
+    this.buf = pos === 0 ? t : t.slice(pos);
   }
-  frame(f) {
+  /** The frame t[a..b) (b: the first '\n' of its "\n\n"). */
+  frame(t, a, b) {
     let id = null, event = 'message', data = null;
-    for (const line of f.split('\n')) {
-      if (line.startsWith('id: ')) id = line.slice(4);
-      else if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data = line.slice(6);
+    while (a < b) {
+      let e = t.indexOf('\n', a);
+      if (e < 0 || e > b) e = b;
+      if (t.startsWith('id: ', a)) id = t.slice(a + 4, e);
+      else if (t.startsWith('event: ', a)) event = t.slice(a + 7, e);
+      else if (t.startsWith('data: ', a)) data = t.slice(a + 6, e);
+      a = e + 1;
     }
     if (data === null) return; // retry: / comments: not an event (WHATWG: no data, no dispatch)
     if (event === 'message') {
-      const m = /"seq":(\d+)/.exec(data);
+      const m = SEQ_RE.exec(data);
       this.seqs.push(m ? Number(m[1]) : -1);
       this.ids.push(id);
       this.onEvent?.(this);
