@@ -21,6 +21,7 @@ import type { Presence } from './presence.ts';
 import { Replayer } from './replay.ts';
 import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeJitteredRetry } from './sse-frame.ts';
 import { Subscriber, type CloseReason, type Sink } from './subscriber.ts';
+import { Turns } from './turns.ts';
 
 /** Closing streams at shutdown goes in steps this far apart. */
 const SPREAD_STEP_MS = 20;
@@ -35,7 +36,7 @@ export interface StreamOptions {
   perIp: number;
   /** How long a replay may wait for its client to read before the stream is closed as `slow`; 0 (the default) = no deadline. */
   replayStallMs?: number;
-  /** Streams replaying at once on this node; more wait their turn (FIFO) before reading the store. 0 (the default) = no cap. */
+  /** Streams replaying at once on this node; more wait their turn (FIFO, core/turns.ts) before reading the store. 0 (the default) = no cap. */
   replaysMax?: number;
   /** In cluster mode, the caps counted across every node (broker/redis-limits.ts); null/absent = this node's count only. */
   slots?: StreamSlots | null;
@@ -54,9 +55,7 @@ export class Streams {
   private readonly perIp = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private open_ = 0;
-  private replaying = 0;
-  /** Streams waiting for a replay slot, FIFO. */
-  private readonly replayQueue: (() => void)[] = [];
+  private readonly turns: Turns;
   /** Shared slots (cluster mode) of open streams, returned on close. */
   private readonly slotOf = new Map<Subscriber, string>();
   private readonly closedListeners: ((sub: Subscriber) => void)[] = [];
@@ -71,6 +70,7 @@ export class Streams {
     private readonly metrics: StreamMetrics,
   ) {
     this.replayer = new Replayer(store, hub, opts);
+    this.turns = new Turns(opts.replaysMax ?? 0);
     this.heartbeat = setInterval(() => this.beat(), Math.max(5, Math.min(1000, opts.heartbeatMs / 4)));
     this.heartbeat.unref();
   }
@@ -128,11 +128,11 @@ export class Streams {
     this.hub.addPending(sub);
     try {
       // A stream waiting for its turn is pending: it holds what the hub delivers and loses nothing.
-      await this.replaySlot();
+      await this.turns.take();
       try {
         if (sub.pending) await this.replayAndGoLive(sub, session, cursor);
       } finally {
-        this.releaseSlot();
+        this.turns.give();
       }
     } catch (err) {
       sub.close('error');
@@ -161,20 +161,6 @@ export class Streams {
     this.metrics.replayed(replayed);
     const rooms = this.hub.goLive(sub, snap.roomIds);
     if (rooms) this.presence.up({ id: sub.userId, username: sub.username }, rooms);
-  }
-
-  /** Take a replay slot, waiting in FIFO order when `replaysMax` streams already replay. */
-  private async replaySlot(): Promise<void> {
-    const max = this.opts.replaysMax ?? 0;
-    if (max > 0 && this.replaying >= max) await new Promise<void>((resolve) => this.replayQueue.push(resolve));
-    else this.replaying++;
-  }
-
-  /** Give the slot to the next waiting stream (the count stays), or free it. */
-  private releaseSlot(): void {
-    const next = this.replayQueue.shift();
-    if (next) next();
-    else this.replaying--;
   }
 
   /** The page of the user's stream `streamId` on this node became visible or hidden; false when no such stream is here. */
