@@ -56,6 +56,12 @@ export class Streams {
   private readonly heartbeat: NodeJS.Timeout;
   private open_ = 0;
   private readonly turns: Turns;
+  /**
+   * Turns for opening requests (no cap, time-sliced: core/turns.ts). The HTTP layer takes one before it
+   * authenticates a stream request and gives it back once `open` has registered the stream, so the requests
+   * of a storm that arrive together are handled a slice per loop iteration.
+   */
+  readonly arrivals = new Turns();
   /** Shared slots (cluster mode) of open streams, returned on close. */
   private readonly slotOf = new Map<Subscriber, string>();
   private readonly closedListeners: ((sub: Subscriber) => void)[] = [];

@@ -11,9 +11,11 @@ import { sessionOf } from '../session.ts';
 import { SocketSink } from '../socket-sink.ts';
 import { detachFromHttp } from '../socket-takeover.ts';
 
-/** The event-stream route (registered in the authenticated scope). */
+export const EVENTS_PATH = '/api/v1/events';
+
+/** The event-stream route (registered in the authenticated scope, which takes an arrival turn for it: server.ts). */
 export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
-  app.get('/api/v1/events', {
+  app.get(EVENTS_PATH, {
     schema: {
       tags: ['events'],
       description: 'Server-Sent Events stream of every room the user belongs to (see API.md, "The event stream").',
@@ -25,14 +27,22 @@ export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
       response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(429) },
     },
   }, async (req, reply) => {
-    const session = sessionOf(req);
-    const slot = await services.streams.admit(session.user.id, req.ip);
-    const header = req.headers['last-event-id'];
-    const cursor = typeof header === 'string' ? header : req.query.last_event_id;
-    reply.hijack();
-    const sink = new SocketSink(detachFromHttp(req.raw, reply.raw));
-    const visible = req.query.visible !== '0' && req.query.visible !== 'false';
-    await services.streams.open(session, req.ip, sink, cursor, slot, visible).catch((err: unknown) => {
+    let opening: Promise<unknown>;
+    try {
+      const session = sessionOf(req);
+      const slot = await services.streams.admit(session.user.id, req.ip);
+      const header = req.headers['last-event-id'];
+      const cursor = typeof header === 'string' ? header : req.query.last_event_id;
+      reply.hijack();
+      const sink = new SocketSink(detachFromHttp(req.raw, reply.raw));
+      const visible = req.query.visible !== '0' && req.query.visible !== 'false';
+      opening = services.streams.open(session, req.ip, sink, cursor, slot, visible);
+    } finally {
+      // The stream is registered (or refused): the next arrival may start. (Refused before this handler, by the
+      // session check, the turn is not given back; with no cap on arrivals that costs only this slice's pacing.)
+      services.streams.arrivals.give();
+    }
+    await opening.catch((err: unknown) => {
       services.metrics.storeErrors.inc();
       req.log.error({ err }, 'event stream failed while opening');
     });
