@@ -6,7 +6,8 @@
  *   iteration. So timers, other users' requests and live delivery get the loop between slices, and no
  *   iteration spends much more than `sliceMs` on replays (issue 17: no stall over 50 ms during a storm).
  *
- * A turn is handed on when the previous one is given back (one at a time: a released stream's work runs
+ * The slice is shared by every Turns (opening requests and replays take turns from separate queues, but
+ * spend the same time). A turn is handed on when the previous one is given back (one at a time: a released stream's work runs
  * after the hand-over, so handing out several at once could not see the time they take), and at the start
  * of every iteration while streams wait, so a turn held across I/O (PostgreSQL, a slow client) does not
  * hold up the others.
@@ -15,11 +16,28 @@
 /** Time one loop iteration may spend starting replays, in ms. */
 export const SLICE_MS = 10;
 
+/** When the current slice began (performance.now()); -1 until a turn is taken after the last reset. */
+let sliceStart = -1;
+let resetArmed = false;
+
+/** Whether the current slice has time left; starts one (reset in the next check phase) if none runs. */
+function inSlice(ms: number): boolean {
+  if (sliceStart >= 0) return performance.now() - sliceStart < ms;
+  sliceStart = performance.now();
+  if (!resetArmed) {
+    resetArmed = true;
+    // Scheduled before any Turns' own setImmediate of this slice, so it runs first: they start a new slice.
+    setImmediate(() => {
+      resetArmed = false;
+      sliceStart = -1;
+    });
+  }
+  return true;
+}
+
 export class Turns {
   private running = 0;
   private readonly queue: (() => void)[] = [];
-  /** When the current slice began (performance.now()); -1 until a turn is taken in this iteration. */
-  private sliceStart = -1;
   private armed = false;
 
   constructor(private readonly max = 0, private readonly sliceMs = SLICE_MS) {}
@@ -40,21 +58,15 @@ export class Turns {
   }
 
   private free(): boolean {
-    if (this.max > 0 && this.running >= this.max) return false;
-    if (this.sliceStart < 0) {
-      this.sliceStart = performance.now();
-      this.arm();
-      return true;
-    }
-    return performance.now() - this.sliceStart < this.sliceMs;
+    return (this.max === 0 || this.running < this.max) && inSlice(this.sliceMs);
   }
 
-  /** Hand one turn on, if there is room and time; otherwise in the next iteration. */
+  /** Hand one turn on if there is room and time; out of time, in the next iteration; out of room, at the next give(). */
   private next(): void {
-    const resolve = this.queue.length > 0 && this.free() ? this.queue.shift() : undefined;
-    if (resolve) {
+    if (this.queue.length === 0 || (this.max > 0 && this.running >= this.max)) return;
+    if (inSlice(this.sliceMs)) {
       this.running++;
-      resolve();
+      this.queue.shift()!();
     }
     if (this.queue.length > 0) this.arm();
   }
@@ -65,7 +77,6 @@ export class Turns {
     this.armed = true;
     setImmediate(() => {
       this.armed = false;
-      this.sliceStart = -1;
       this.next();
     });
   }
