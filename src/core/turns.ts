@@ -48,7 +48,9 @@ export class Turns {
       this.running++;
       return;
     }
-    await new Promise<void>((resolve) => this.queue.push(resolve));
+    const turn = new Promise<void>((resolve) => this.queue.push(resolve));
+    this.arm();
+    await turn;
   }
 
   /** End a turn, handing it to the next waiting stream if the slice has time left. */
