@@ -52,7 +52,6 @@ function text() {
 
 /** One read buffer for every socket (onread): no Buffer allocation per read, as the fan-out harness does. */
 const RBUF = Buffer.allocUnsafe(256 * 1024);
-const SEQ_RE = /"seq":(\d+)/;
 
 /**
  * One raw SSE connection. Tracks `message` seqs/ids and calls `onEvent`. The body after the
@@ -107,25 +106,28 @@ class Stream {
   }
   /** The frame t[a..b) (b: the first '\n' of its "\n\n"). */
   frame(t, a, b) {
-    let id = null, event = 'message', data = null;
+    // Fields by index, no slices but the id: the data of a `message` is only searched for its "seq".
+    let id = null, ev = -1, evEnd = -1, data = -1, dataEnd = -1;
     while (a < b) {
       let e = t.indexOf('\n', a);
       if (e < 0 || e > b) e = b;
       if (t.startsWith('id: ', a)) id = t.slice(a + 4, e);
-      else if (t.startsWith('event: ', a)) event = t.slice(a + 7, e);
-      else if (t.startsWith('data: ', a)) data = t.slice(a + 6, e);
+      else if (t.startsWith('event: ', a)) (ev = a + 7), (evEnd = e);
+      else if (t.startsWith('data: ', a)) (data = a + 6), (dataEnd = e);
       a = e + 1;
     }
-    if (data === null) return; // retry: / comments: not an event (WHATWG: no data, no dispatch)
-    if (event === 'message') {
-      const m = SEQ_RE.exec(data);
-      this.seqs.push(m ? Number(m[1]) : -1);
+    if (data < 0) return; // retry: / comments: not an event (WHATWG: no data, no dispatch)
+    const is = (name) => (ev < 0 ? name === 'message' : evEnd - ev === name.length && t.startsWith(name, ev));
+    if (is('message')) {
+      let k = t.indexOf('"seq":', data), seq = -1;
+      if (k >= 0 && k < dataEnd) for (k += 6, seq = 0; k < dataEnd && t.charCodeAt(k) >= 48 && t.charCodeAt(k) <= 57; k++) seq = seq * 10 + t.charCodeAt(k) - 48;
+      this.seqs.push(seq);
       this.ids.push(id);
       this.onEvent?.(this);
-    } else if (event === 'ready') {
-      this.cursor = JSON.parse(data).cursor;
+    } else if (is('ready')) {
+      this.cursor = JSON.parse(t.slice(data, dataEnd)).cursor;
       this.onReady?.(this);
-    } else if (event === 'reset') this.resets++;
+    } else if (is('reset')) this.resets++;
     else this.other++;
   }
   kill() { this.sock?.resetAndDestroy?.() ?? this.sock?.destroy(); }
