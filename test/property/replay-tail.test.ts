@@ -10,10 +10,7 @@
  * have been asked at all (the memory path really ran).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import fc from 'fast-check';
 import { encodeCursor } from '../../src/core/cursor.ts';
 import { Hub } from '../../src/core/hub.ts';
@@ -21,11 +18,9 @@ import { Replayer } from '../../src/core/replay.ts';
 import { encodeEvent } from '../../src/core/sse-frame.ts';
 import { Subscriber } from '../../src/core/subscriber.ts';
 import type { LogEvent } from '../../src/core/types.ts';
-import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
-import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { createDatabase, type TestDatabase } from '../helpers/cluster.ts';
 import { RecordingSink } from '../helpers/core-fakes.ts';
+import { describeEachStoreDirect } from '../helpers/stores.ts';
 import { uniq } from '../helpers/wait.ts';
 
 const USERS = 4;
@@ -128,28 +123,9 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
 
 const RUNS = Number(process.env.NATTER_PROPERTY_RUNS ?? 40);
 
-describe('replay from memory equals the store (SQLite store)', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'natter-replay-prop-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+describeEachStoreDirect('replay from memory equals the store', (open) => {
   it(`${RUNS} random runs`, { timeout: 120_000 }, async () => {
-    const seen = await runProperty(async () => openSqliteStore(join(dir, 'natter.db')), RUNS);
-    assert.ok(seen.memory > seen.cases / 5 && seen.store > seen.cases / 10, `memory path in ${seen.memory}, store in ${seen.store} of ${seen.cases} cases`);
-  });
-});
-
-describe('replay from memory equals the store (PostgreSQL store)', () => {
-  let db: TestDatabase;
-  before(async () => {
-    db = await createDatabase();
-  });
-  after(async () => {
-    await db?.drop();
-  });
-  it(`${RUNS} random runs`, { timeout: 120_000 }, async () => {
-    const seen = await runProperty(() => openPostgresStore(db.url, { poolSize: 3 }), RUNS);
+    const seen = await runProperty(open, RUNS);
     assert.ok(seen.memory > seen.cases / 5 && seen.store > seen.cases / 10, `memory path in ${seen.memory}, store in ${seen.store} of ${seen.cases} cases`);
   });
 });
