@@ -4,8 +4,8 @@
  * (core/replay.ts).
  *
  * Complete by construction: the Feed hands the hub every position in order, gaplessly (filling gaps from the
- * store), and the tail still checks it: an event that does not follow the newest one starts a new run, so the
- * tail never claims a range it did not see (a node that joined late, or a feed restarted after an outage).
+ * store), and the tail still checks it: an event that skips a position starts a new run, so the tail never
+ * claims a range it did not see (a node that joined late, or a feed restarted after an outage).
  *
  * It also remembers, per user, the newest membership event about them (member_joined / member_left, whose
  * positions are exactly where the store's member spans start and end): a replay from memory is exact only
@@ -38,9 +38,11 @@ export class Tail {
     return this.events.at(-1)?.pos ?? 0;
   }
 
-  /** Add the next delivered event; one that does not follow the newest starts the tail anew. */
+  /** Add the next delivered event; a repeat is ignored, and one that does not follow the newest starts the tail anew. */
   push(e: LogEvent): void {
-    if (this.events.length > this.start && e.pos !== this.last + 1) this.clear();
+    const held = this.events.length > this.start;
+    if (held && e.pos <= this.last) return; // positions never change: this one was seen (or is older than the tail)
+    if (held && e.pos !== this.last + 1) this.clear();
     this.events.push(e);
     this.bytes += e.data.length;
     if ((e.type === 'member_joined' || e.type === 'member_left') && e.subject !== null) this.memberAt.set(e.subject, e.pos);

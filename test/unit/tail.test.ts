@@ -30,6 +30,17 @@ describe('Tail', () => {
     assert.equal(t.coverage('u', 7, 8), 8);
   });
 
+  it('a repeated event is ignored: the tail keeps its range', () => {
+    const t = new Tail();
+    for (let pos = 1; pos <= 5; pos++) t.push(ev(pos, 1));
+    t.push(ev(5, 1));
+    t.push(ev(3, 1));
+    assert.equal(t.first, 1);
+    assert.equal(t.coverage('u', 0, 5), 5);
+    t.push(ev(6, 1));
+    assert.equal(t.last, 6);
+  });
+
   it('a membership change of the user after the cursor leaves the range to the store', () => {
     const t = new Tail();
     t.push(ev(1, 1));

@@ -4,7 +4,9 @@
  * EventSource from retrying; after that the stream belongs to core/stream.ts.
  */
 import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+import type { Turns } from '../../core/turns.ts';
 import { notFound } from '../../core/errors.ts';
 import { errors } from '../schemas.ts';
 import { sessionOf } from '../session.ts';
@@ -12,6 +14,22 @@ import { SocketSink } from '../socket-sink.ts';
 import { detachFromHttp } from '../socket-takeover.ts';
 
 export const EVENTS_PATH = '/api/v1/events';
+
+/** Requests holding an arrival turn, and the turns they hold. */
+const arrivals = new WeakMap<FastifyRequest, Turns>();
+
+/** Take an arrival turn for a stream request (the authenticated scope's first hook: server.ts). */
+export async function arrivalTurn(req: FastifyRequest, turns: Turns): Promise<void> {
+  await turns.take();
+  arrivals.set(req, turns);
+}
+
+/** Give the request's arrival turn back, once: when its stream is registered, or with its answer (401, 429). */
+export function endArrivalTurn(req: FastifyRequest): void {
+  const turns = arrivals.get(req);
+  arrivals.delete(req);
+  turns?.give();
+}
 
 /** The event-stream route (registered in the authenticated scope, which takes an arrival turn for it: server.ts). */
 export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
@@ -38,9 +56,7 @@ export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
       const visible = req.query.visible !== '0' && req.query.visible !== 'false';
       opening = services.streams.open(session, req.ip, sink, cursor, slot, visible);
     } finally {
-      // The stream is registered (or refused): the next arrival may start. (Refused before this handler, by the
-      // session check, the turn is not given back; with no cap on arrivals that costs only this slice's pacing.)
-      services.streams.arrivals.give();
+      endArrivalTurn(req); // the stream is registered (or refused): the next arrival may start
     }
     await opening.catch((err: unknown) => {
       services.metrics.storeErrors.inc();
