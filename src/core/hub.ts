@@ -14,6 +14,7 @@ import { NO_ROOM } from './events.ts';
 import { encodeCursor } from './cursor.ts';
 import { encodeData, encodeEvent } from './sse-frame.ts';
 import type { Subscriber } from './subscriber.ts';
+import { Tail } from './tail.ts';
 import type { LogEvent, UserRef } from './types.ts';
 
 /** Counters the hub reports to; http/metrics.ts implements them with Prometheus. */
@@ -34,6 +35,8 @@ export class Hub {
   private readonly pending = new Set<Subscriber>();
   private readonly frames = new Map<number, Buffer>();
   private frameBytes = 0;
+  /** Every event delivered lately, for replays from memory (core/replay.ts). */
+  readonly tail = new Tail();
 
   constructor(private readonly logId: string, private readonly metrics: HubMetrics) {}
 
@@ -90,6 +93,7 @@ export class Hub {
   }
 
   private deliverOne(e: LogEvent): void {
+    this.tail.push(e);
     for (const sub of this.pending) sub.hold(e);
     const membership = e.type === 'member_joined' || e.type === 'member_left';
     const subjectSubs = membership && e.subject !== null ? this.byUser.get(e.subject) : undefined;

@@ -6,7 +6,7 @@
  * 1. The subscriber registers as pending: from now on it holds every event the
  *    hub delivers, so nothing committed after this point can be missed.
  * 2. One store snapshot gives the user's rooms and the log head H.
- * 3. Replay sends, in pages, every event in (cursor, H] the user could see.
+ * 3. Replay sends every event in (cursor, H] the user could see (core/replay.ts: from the hub's tail, or the store).
  * 4. goLive drains what it held, skipping positions ≤ the last one sent, and joins
  *    the room sets in the same synchronous step.
  */
@@ -18,8 +18,10 @@ import { ChatError } from './errors.ts';
 import type { CapHit, StreamSlots } from './limits.ts';
 import type { Hub } from './hub.ts';
 import type { Presence } from './presence.ts';
+import { Replayer } from './replay.ts';
 import { encodeComment, encodeData, encodeEvent, encodeIdOnly, encodeJitteredRetry } from './sse-frame.ts';
 import { Subscriber, type CloseReason, type Sink } from './subscriber.ts';
+import { Turns } from './turns.ts';
 
 /** Closing streams at shutdown goes in steps this far apart. */
 const SPREAD_STEP_MS = 20;
@@ -34,7 +36,7 @@ export interface StreamOptions {
   perIp: number;
   /** How long a replay may wait for its client to read before the stream is closed as `slow`; 0 (the default) = no deadline. */
   replayStallMs?: number;
-  /** Streams replaying at once on this node; more wait their turn (FIFO) before reading the store. 0 (the default) = no cap. */
+  /** Streams replaying at once on this node; more wait their turn (FIFO, core/turns.ts) before reading the store. 0 (the default) = no cap. */
   replaysMax?: number;
   /** In cluster mode, the caps counted across every node (broker/redis-limits.ts); null/absent = this node's count only. */
   slots?: StreamSlots | null;
@@ -47,23 +49,24 @@ export interface StreamMetrics {
   replayed(n: number): void;
 }
 
-/** Most events per replay page. */
-export const REPLAY_PAGE = 500;
-/** Bytes per event assumed before a replay has read any: about a message at its largest (4000 emoji, ~16 KB). */
-const FIRST_EVENT_BYTES = 16 * 1024;
 const PING = Buffer.from(encodeComment('ping'));
 
 export class Streams {
   private readonly perIp = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private open_ = 0;
-  private replaying = 0;
-  /** Streams waiting for a replay slot, FIFO. */
-  private readonly replayQueue: (() => void)[] = [];
+  private readonly turns: Turns;
+  /**
+   * Turns for opening requests (no cap, time-sliced: core/turns.ts). The HTTP layer takes one before it
+   * authenticates a stream request and gives it back once `open` has registered the stream, so the requests
+   * of a storm that arrive together are handled a slice per loop iteration.
+   */
+  readonly arrivals = new Turns();
   /** Shared slots (cluster mode) of open streams, returned on close. */
   private readonly slotOf = new Map<Subscriber, string>();
   private readonly closedListeners: ((sub: Subscriber) => void)[] = [];
   private slotSeq = 0;
+  private readonly replayer: Replayer;
 
   constructor(
     private readonly store: Pick<EventLog, 'memberRooms' | 'readEvents'> & Pick<Lifecycle, 'logId'>,
@@ -72,6 +75,8 @@ export class Streams {
     private readonly opts: StreamOptions,
     private readonly metrics: StreamMetrics,
   ) {
+    this.replayer = new Replayer(store, hub, opts);
+    this.turns = new Turns(opts.replaysMax ?? 0);
     this.heartbeat = setInterval(() => this.beat(), Math.max(5, Math.min(1000, opts.heartbeatMs / 4)));
     this.heartbeat.unref();
   }
@@ -129,11 +134,11 @@ export class Streams {
     this.hub.addPending(sub);
     try {
       // A stream waiting for its turn is pending: it holds what the hub delivers and loses nothing.
-      await this.replaySlot();
+      await this.turns.take();
       try {
         if (sub.pending) await this.replayAndGoLive(sub, session, cursor);
       } finally {
-        this.releaseSlot();
+        this.turns.give();
       }
     } catch (err) {
       sub.close('error');
@@ -155,74 +160,13 @@ export class Streams {
     // so a drop before the first stored event still resumes instead of starting over and missing events.
     else sub.writeNow(Buffer.from(encodeIdOnly(ready.cursor)));
     sub.replayFrom(from);
-    const replayed = await this.replayPages(sub, session.user.id, snap.head);
+    const replayed = await this.replayer.run(sub, session.user.id, snap.roomIds, snap.head);
     if (!sub.pending) return;
     sub.replayed(snap.head);
     sub.flush();
     this.metrics.replayed(replayed);
     const rooms = this.hub.goLive(sub, snap.roomIds);
     if (rooms) this.presence.up({ id: sub.userId, username: sub.username }, rooms);
-  }
-
-  /** Send, in pages, every event in (sub.lastPos, head] the user could see; returns how many were read. */
-  private async replayPages(sub: Subscriber, userId: string, head: number): Promise<number> {
-    // Pages are sized by bytes as well as count (STYLE habit 8): the Store reads by count, so each page
-    // asks for as many events as fit in a quarter of the budget at the largest event of the last page
-    // (the first page assumes the largest message), growing at most twofold a page so larger events ahead
-    // can overshoot it by no more than that.
-    const pageBytes = Math.max(1, Math.floor(this.opts.budget / 4));
-    let perEvent = FIRST_EVENT_BYTES;
-    let limit = REPLAY_PAGE;
-    let replayed = 0;
-    while (sub.pending && sub.lastPos < head) {
-      limit = Math.max(1, Math.min(REPLAY_PAGE, limit * 2, Math.floor(pageBytes / perEvent)));
-      const page = await this.store.readEvents(userId, sub.lastPos, head, limit);
-      let largest = 1;
-      for (const e of page) {
-        const frame = this.hub.frame(e);
-        largest = Math.max(largest, frame.length);
-        // Replay is pulled, so it waits for the client instead of overrunning the budget:
-        // a backlog of any size is delivered whole to a client that reads (within the stall deadline).
-        if (sub.pendingBytes() + frame.length > this.opts.budget / 2) {
-          await this.drainedOrSlow(sub);
-          if (!sub.pending) return replayed;
-        }
-        sub.sendStored(e.pos, frame);
-      }
-      replayed += page.length;
-      if (page.length < limit) break;
-      perEvent = largest;
-    }
-    return replayed;
-  }
-
-  /** Wait for the client to read what it holds; past the stall deadline the stream closes as `slow` (it resumes by cursor). */
-  private async drainedOrSlow(sub: Subscriber): Promise<void> {
-    const ms = this.opts.replayStallMs ?? 0;
-    if (ms <= 0) return sub.drained();
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<void>((resolve) => {
-      timer = setTimeout(() => (sub.close('slow'), resolve()), ms);
-    });
-    try {
-      await Promise.race([sub.drained(), stalled]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Take a replay slot, waiting in FIFO order when `replaysMax` streams already replay. */
-  private async replaySlot(): Promise<void> {
-    const max = this.opts.replaysMax ?? 0;
-    if (max > 0 && this.replaying >= max) await new Promise<void>((resolve) => this.replayQueue.push(resolve));
-    else this.replaying++;
-  }
-
-  /** Give the slot to the next waiting stream (the count stays), or free it. */
-  private releaseSlot(): void {
-    const next = this.replayQueue.shift();
-    if (next) next();
-    else this.replaying--;
   }
 
   /** The page of the user's stream `streamId` on this node became visible or hidden; false when no such stream is here. */

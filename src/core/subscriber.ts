@@ -243,6 +243,13 @@ export class Subscriber {
     this.send(frame);
   }
 
+  /** Queue the frames of consecutive stored events, the last at `lastPos` (replay sends them joined); all after what this stream has. */
+  sendRun(lastPos: number, frames: Buffer): void {
+    if (lastPos <= this.pos) return;
+    this.pos = lastPos;
+    this.send(frames);
+  }
+
   /** Hand this tick's frames to the sink. */
   flush(): void {
     if (this.state === 'closed' || this.chunks.length === 0) return;

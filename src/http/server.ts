@@ -23,7 +23,7 @@ import { refuseWhileClosing } from './drain.ts';
 import { securityHeaders } from './security-headers.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
-import { eventRoutes } from './routes/events.ts';
+import { arrivalTurn, endArrivalTurn, EVENTS_PATH, eventRoutes } from './routes/events.ts';
 import { checkRoutes } from './routes/events-check.ts';
 import { fileRoutes } from './routes/files.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -92,6 +92,12 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   await incomingHookRoutes(deps);
   await checkRoutes(deps);
   await app.register(async (authed: App) => {
+    // A reconnect storm's stream requests are authenticated and admitted a slice of the event loop at a time
+    // (core/turns.ts); the turn is given back once the stream is opening (routes/events.ts), or with the answer.
+    authed.addHook('onRequest', async (req) => {
+      if (req.method === 'GET' && req.routeOptions.url === EVENTS_PATH) await arrivalTurn(req, services.streams.arrivals);
+    });
+    authed.addHook('onResponse', async (req) => endArrivalTurn(req));
     authed.addHook('onRequest', requireSession(services.auth));
     const scoped = { ...deps, app: authed };
     await accountRoutes(scoped);

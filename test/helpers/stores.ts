@@ -1,8 +1,15 @@
 /**
  * One describe block per store: the same integration tests against a real Natter process on
- * SQLite (a fresh file) and on PostgreSQL (a fresh database from cluster.ts createDatabase()).
+ * SQLite (a fresh file) and on PostgreSQL (a fresh database from cluster.ts createDatabase());
+ * or the same tests straight against the Store (describeEachStoreDirect, for property tests).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
+import { openPostgresStore, type PostgresStoreOptions } from '../../src/storage/postgres/postgres-store.ts';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/storage/store.ts';
 import { createDatabase, type TestDatabase } from './cluster.ts';
 import { spawnNatter, startServer, stopChild, type NatterProcess, type RunningServer } from './server.ts';
 
@@ -57,4 +64,29 @@ export function describeEachStore(title: string, body: (server: StoreServer) => 
       });
     });
   }
+}
+
+/**
+ * `body` once per store, straight against the Store (no server), each in its own describe block: `open()` opens
+ * the store on one fresh SQLite file, or on one fresh PostgreSQL database with `pgOptions`; both go at the end.
+ */
+export function describeEachStoreDirect(title: string, body: (open: () => Promise<Store>) => void, pgOptions: PostgresStoreOptions = {}): void {
+  describe(`${title} (SQLite store)`, () => {
+    let dir = '';
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'natter-direct-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    body(async () => openSqliteStore(join(dir, 'natter.db')));
+  });
+  describe(`${title} (PostgreSQL store)`, () => {
+    let db: TestDatabase | undefined;
+    before(async () => {
+      db = await createDatabase();
+    });
+    after(async () => {
+      await db?.drop();
+    });
+    body(() => openPostgresStore(db!.url, { poolSize: 3, ...pgOptions }));
+  });
 }

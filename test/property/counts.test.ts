@@ -11,16 +11,11 @@
  * run's rooms (earlier runs' public rooms are readable too, and are filtered out).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import fc from 'fast-check';
 import { fold, parseQuery, queryGrams } from '../../src/core/fold.ts';
-import { openPostgresStore } from '../../src/storage/postgres/postgres-store.ts';
-import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { createDatabase, type TestDatabase } from '../helpers/cluster.ts';
+import { describeEachStoreDirect } from '../helpers/stores.ts';
 import { uniq } from '../helpers/wait.ts';
 
 const USERS = 5; // user 4 is a guest
@@ -335,29 +330,10 @@ async function checkInbox(store: Store, u: number, order: ModelMessage[], rooms:
 
 const RUNS = Number(process.env.NATTER_PROPERTY_RUNS ?? 40);
 
-describe('counts and search follow the model (SQLite store)', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'natter-prop-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+// On PostgreSQL only the newest 12 positions are scanned before the index is used (lookups.ts), so every run takes
+// both paths: pages filled from the newest messages, and searches that go on through the GIN index.
+describeEachStoreDirect('counts and search follow the model', (open) => {
   it(`${RUNS} random runs`, { timeout: 120_000 }, async () => {
-    const file = join(dir, 'natter.db');
-    await runProperty(async () => openSqliteStore(file), RUNS);
+    await runProperty(open, RUNS);
   });
-});
-
-describe('counts and search follow the model (PostgreSQL store)', () => {
-  let db: TestDatabase;
-  before(async () => {
-    db = await createDatabase();
-  });
-  after(async () => {
-    await db?.drop();
-  });
-  it(`${RUNS} random runs`, { timeout: 120_000 }, async () => {
-    // Only the newest 12 positions are scanned before the index is used (lookups.ts), so every run takes
-    // both paths: pages filled from the newest messages, and searches that go on through the GIN index.
-    await runProperty(() => openPostgresStore(db.url, { poolSize: 3, searchWindow: 12 }), RUNS);
-  });
-});
+}, { searchWindow: 12 });

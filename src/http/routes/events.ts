@@ -4,16 +4,36 @@
  * EventSource from retrying; after that the stream belongs to core/stream.ts.
  */
 import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+import type { Turns } from '../../core/turns.ts';
 import { notFound } from '../../core/errors.ts';
 import { errors } from '../schemas.ts';
 import { sessionOf } from '../session.ts';
 import { SocketSink } from '../socket-sink.ts';
 import { detachFromHttp } from '../socket-takeover.ts';
 
-/** The event-stream route (registered in the authenticated scope). */
+export const EVENTS_PATH = '/api/v1/events';
+
+/** Requests holding an arrival turn, and the turns they hold. */
+const arrivals = new WeakMap<FastifyRequest, Turns>();
+
+/** Take an arrival turn for a stream request (the authenticated scope's first hook: server.ts). */
+export async function arrivalTurn(req: FastifyRequest, turns: Turns): Promise<void> {
+  await turns.take();
+  arrivals.set(req, turns);
+}
+
+/** Give the request's arrival turn back, once: when its stream is registered, or with its answer (401, 429). */
+export function endArrivalTurn(req: FastifyRequest): void {
+  const turns = arrivals.get(req);
+  arrivals.delete(req);
+  turns?.give();
+}
+
+/** The event-stream route (registered in the authenticated scope, which takes an arrival turn for it: server.ts). */
 export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
-  app.get('/api/v1/events', {
+  app.get(EVENTS_PATH, {
     schema: {
       tags: ['events'],
       description: 'Server-Sent Events stream of every room the user belongs to (see API.md, "The event stream").',
@@ -25,14 +45,20 @@ export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
       response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(429) },
     },
   }, async (req, reply) => {
-    const session = sessionOf(req);
-    const slot = await services.streams.admit(session.user.id, req.ip);
-    const header = req.headers['last-event-id'];
-    const cursor = typeof header === 'string' ? header : req.query.last_event_id;
-    reply.hijack();
-    const sink = new SocketSink(detachFromHttp(req.raw, reply.raw));
-    const visible = req.query.visible !== '0' && req.query.visible !== 'false';
-    await services.streams.open(session, req.ip, sink, cursor, slot, visible).catch((err: unknown) => {
+    let opening: Promise<unknown>;
+    try {
+      const session = sessionOf(req);
+      const slot = await services.streams.admit(session.user.id, req.ip);
+      const header = req.headers['last-event-id'];
+      const cursor = typeof header === 'string' ? header : req.query.last_event_id;
+      reply.hijack();
+      const sink = new SocketSink(detachFromHttp(req.raw, reply.raw));
+      const visible = req.query.visible !== '0' && req.query.visible !== 'false';
+      opening = services.streams.open(session, req.ip, sink, cursor, slot, visible);
+    } finally {
+      endArrivalTurn(req); // the stream is registered (or refused): the next arrival may start
+    }
+    await opening.catch((err: unknown) => {
       services.metrics.storeErrors.inc();
       req.log.error({ err }, 'event stream failed while opening');
     });
