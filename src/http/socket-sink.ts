@@ -27,7 +27,7 @@ export class SocketSink implements Sink {
   constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     socket.write(HEAD);
   }
 
@@ -69,6 +69,12 @@ export class SocketSink implements Sink {
   }
 
   onClose(cb: () => void): void {
-    this.socket.once('close', cb);
+    // `on`, not `once`: a socket closes once, and `once` keeps a wrapper, its state and a bound function per stream.
+    this.socket.on('close', cb);
   }
+}
+
+// Module-level, not a closure per stream (`this` is the socket).
+function destroyOnError(this: Socket): void {
+  this.destroy();
 }
