@@ -27,7 +27,7 @@ export class SocketSink implements Sink {
   constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     // The head, the retry hint, `ready` and a replay from memory are usually written in the same tick:
     // corked until the tick's microtasks ran, they leave in one writev instead of four writes.
     socket.cork();
@@ -73,6 +73,12 @@ export class SocketSink implements Sink {
   }
 
   onClose(cb: () => void): void {
-    this.socket.once('close', cb);
+    // `on`, not `once`: a socket closes once, and `once` keeps a wrapper, its state and a bound function per stream.
+    this.socket.on('close', cb);
   }
+}
+
+// Module-level, not a closure per stream (`this` is the socket).
+function destroyOnError(this: Socket): void {
+  this.destroy();
 }

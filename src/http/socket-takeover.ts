@@ -30,10 +30,16 @@ interface Parser {
  */
 export function detachFromHttp(req: IncomingMessage, res: ServerResponse): Socket {
   const socket = req.socket as Socket & { parser?: Parser | null };
-  for (const ev of ['data', 'end', 'close', 'drain', 'error', 'timeout', 'resume', 'pause']) socket.removeAllListeners(ev);
-  // node:http wraps these on the socket instance; the prototype's versions are the plain ones.
+  // Every listener is node:http's (its 'data', 'end', 'close', 'drain', 'error', 'timeout', 'resume', 'pause', and net's
+  // own 'end' handler, replaced below). Removing them all at once gives the socket a fresh listener table: removing
+  // them one event at a time deletes keys, which turns the table into a slow dictionary kept for the stream's life.
+  socket.removeAllListeners();
+  // node:http wraps these on the socket instance; put the prototype's plain versions back the way Node does when
+  // the parser is gone (socketListenerWrap). Assigned, not deleted: a `delete` turns the socket into a dictionary
+  // object, about 1.5 KiB more heap per stream (issue 17 target 5, bench/README.md).
   const own = socket as unknown as Record<string, unknown>;
-  for (const fn of ['on', 'addListener', 'prependListener', 'setEncoding']) delete own[fn];
+  const proto = Object.getPrototypeOf(socket) as Record<string, unknown>;
+  for (const fn of ['on', 'addListener', 'prependListener', 'setEncoding']) if (Object.hasOwn(own, fn)) own[fn] = proto[fn];
   const parser = socket.parser;
   if (parser) {
     if (parser._consumed) parser.unconsume();
