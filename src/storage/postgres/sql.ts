@@ -6,7 +6,7 @@
  * of 0/1, `= ANY($1::bigint[])` instead of `json_each`, LEAST/GREATEST instead of
  * MIN/MAX, `now()` where SQLite gets the time as a parameter. That likeness is on
  * purpose; sharing the text would tie each dialect's SQL to the other's schema.
- * Keys only PostgreSQL has: `snapshot`, `lockMessage`, `nextPos` (see below).
+ * Keys only PostgreSQL has: `snapshot`, `lockMessage`, `appendPosts`, `nextPos` (see below).
  */
 
 /** A room and the viewer ($1)'s role only: what access checks need, without ROOM_VIEW's unread count. */
@@ -139,12 +139,20 @@ WHERE room_id = $1 AND user_id = $2`,
   setDerived: 'UPDATE messages SET search_text = $1, mentions = $2::jsonb, grams = $4::text[] WHERE id = $3',
   deleteMentions: 'DELETE FROM mentions WHERE message_id = $1',
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])',
-  /** Only PostgreSQL: the position of a message's creation, the order of search and the inbox (migration 004). */
-  // (pos, message, room, folded text)
-  // (pos, message, room, folded text), under the position lock; earlier positions whose floor_id was above this
-  // id get it as their floor (migration 007)
-  setPos: `WITH lowered AS (UPDATE message_order SET floor_id = $2 WHERE floor_id > $2)
-    INSERT INTO message_order (message_id, pos, room_id, search_text, floor_id) VALUES ($2, $1, $3, $4, $2)`,
+  /**
+   * Only PostgreSQL: a batch of new messages placed in the log (writes.ts appendPosts). ($1 n; per message, in
+   * order: $2 room, $3 event type, $4 subject, $5 event data, $6 id, $7 folded text, $8 floor id.) Takes the next
+   * $1 positions from log_head (its row lock until COMMIT) before anything else in the statement runs, then writes
+   * the events and the search order (migrations 004, 007), lowering earlier floors above the batch's smallest id.
+   * Returns the position before the first.
+   */
+  appendPosts: `WITH head AS (UPDATE log_head SET pos = pos + $1 WHERE id = 1 RETURNING pos - $1 AS base),
+    b AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
+      WITH ORDINALITY AS b(room_id, type, subject, data, id, search_text, floor_id, n)),
+    ev AS (INSERT INTO events (pos, room_id, type, subject, data) SELECT head.base + b.n, b.room_id, b.type, b.subject, b.data FROM head, b),
+    lowered AS (UPDATE message_order SET floor_id = (SELECT min(floor_id) FROM b) WHERE floor_id > (SELECT min(floor_id) FROM b)),
+    ord AS (INSERT INTO message_order (message_id, pos, room_id, search_text, floor_id) SELECT b.id, head.base + b.n, b.room_id, b.search_text, b.floor_id FROM head, b)
+    SELECT base FROM head`,
   // (folded text or null, message): the copy the search scans (lookups.ts)
   setOrderText: 'UPDATE message_order SET search_text = $1 WHERE message_id = $2',
   setLevel: 'UPDATE members SET notifications = $1 WHERE room_id = $2 AND user_id = $3',
