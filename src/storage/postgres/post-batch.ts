@@ -18,13 +18,17 @@
  * one COMMIT with its WAL flush) per batch instead of per post, and the posts' other statements run before
  * the lock is taken, while the previous batch (of this or another node) holds it.
  *
- * Lock order: a batch writes its posts sorted by room id (stable: one room's posts keep their arrival order),
- * and every post takes its room's row (seq) before its other row locks, and log_head comes last. So two
- * batches, or a batch and a one-event transaction, never wait for each other in a cycle.
+ * Lock order: a batch writes its posts sorted by room id, descending (stable: one room's posts keep their
+ * arrival order), every post takes its room's row (seq) before its other row locks, and log_head comes last.
+ * So two batches, or a batch and a one-event transaction, never wait for each other in a cycle. Descending,
+ * because a batch holds each room's row from its first post there to COMMIT: the oldest rooms (`general`,
+ * which everyone is in, is id 1) are the busiest, and go last, just before log_head.
  *
- * Up to `concurrency` batches are in flight per node: while one waits for the lock or its COMMIT, the next
- * one's posts do their reads and writes on another connection. `max` also bounds the savepoints of one
- * transaction (each is a subtransaction; PostgreSQL caches 64 per backend before snapshots slow down).
+ * Up to `concurrency` batches are in flight per node, each on its own connection: the posts of one batch run
+ * one after the other (a connection runs one statement at a time), so the node's parallelism comes from
+ * several batches, and while one waits for a room's row, the lock or its COMMIT, the others go on. `max`
+ * (16) keeps batches short for that reason, and bounds the savepoints of one transaction (each is a
+ * subtransaction; PostgreSQL caches 64 per backend before other sessions' snapshots slow down).
  */
 import type { Message } from '../../core/types.ts';
 import type { Changed, NewPost } from '../store.ts';
@@ -53,8 +57,9 @@ export class PostBatcher {
   constructor(
     /** Runs `fn` in one transaction (db.ts transaction()): BEGIN, fn, COMMIT; rejects if any of it fails. */
     private readonly transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>,
-    private readonly max = 32,
-    private readonly concurrency = 2,
+    /** Batches in flight at once, each on its own connection (the store passes its pool size less two, for reads). */
+    private readonly concurrency: number,
+    private readonly max = 16,
   ) {}
 
   /** Post in the next batch; resolves once that batch committed. */
@@ -83,7 +88,7 @@ export class PostBatcher {
   }
 
   private async flush(items: Item[]): Promise<void> {
-    const ordered = items.map((item, i) => ({ item, i })).sort((a, b) => a.item.input.roomId - b.item.input.roomId || a.i - b.i).map((x) => x.item);
+    const ordered = items.map((item, i) => ({ item, i })).sort((a, b) => b.item.input.roomId - a.item.input.roomId || a.i - b.i).map((x) => x.item);
     let outcomes: Outcome[];
     try {
       outcomes = await this.transaction(async (tx) => {

@@ -102,13 +102,14 @@ export class PostgresStore implements Store {
   readonly admin = new PostgresAdmin((fn) => this.write(fn), (fn) => this.read(fn));
   /** Files in the cluster's own database: every node serves every file, and no other service is needed. */
   readonly files: PostgresFiles;
-  private readonly posts = new PostBatcher((fn) => this.write(fn));
+  private readonly posts: PostBatcher;
 
   constructor(private readonly pool: pg.Pool, readonly logId: string, private readonly log: StoreLog, opts: PostgresStoreOptions) {
     this.sessions = new PostgresSessions(pool, log);
     this.lookups = new PostgresLookups(pool, log, opts.searchWindow, opts.searchFew);
     this.files = new PostgresFiles(pool, log);
     this.previews = postgresPreviews((fn) => this.write(fn));
+    this.posts = new PostBatcher((fn) => this.write(fn), Math.max(1, (opts.poolSize ?? 10) - 2));
   }
 
   /** Rejects when closed, when the database fails, or when it does not answer within 2 s (/readyz must not hang). */
