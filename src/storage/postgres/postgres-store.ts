@@ -18,16 +18,16 @@
  * after its other writes, which also keeps the lock order acyclic (no deadlocks).
  *
  * Posts are group-committed per node (post-batch.ts, issue 17): the posts that
- * queue while this node's previous batch is in flight are written in ONE
- * transaction, each in its own SAVEPOINT (one failing post fails alone), and
+ * queue in one tick (≤ 16; several batches in flight per node) are written in
+ * ONE transaction, each in its own SAVEPOINT (one failing post fails alone), and
  * one statement takes log_head once for all N positions (writes.ts appendPosts)
  * just before COMMIT. The lock is still held from that UPDATE to COMMIT, so the
  * guarantee above is unchanged; what is paid per commit (the UPDATE's round
  * trip, COMMIT's WAL flush, the wait of the other nodes) is now shared by N
- * posts. Measured (bench/README.md, "Issue 17 target 2"): the lock is held
- * ≈ 1 to 2 ms per commit, so the cluster's ceiling is about N ÷ that hold, not
- * one post per hold. Other appenders (edits, reactions, joins…) still take it
- * once per transaction.
+ * posts. Measured (bench/README.md, "Issue 17 target 2"): a commit holds it
+ * 1.4 ms on average (UPDATE's reply to COMMIT's) for 4.8 posts, where it was
+ * 1.8 ms for one, so the cluster's ceiling is N ÷ 1.4 ms, not 1 ÷ 1.8 ms. Other
+ * appenders (edits, reactions, joins…) still take it once per transaction.
  *
  * Per-room seq: `UPDATE rooms SET last_seq = last_seq + 1 … RETURNING` in the
  * posting transaction, so concurrent posts to one room queue on the room's row
