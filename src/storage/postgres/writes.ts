@@ -125,16 +125,17 @@ export async function preparePost(tx: Tx, input: NewPost): Promise<{ replay: Mes
     if (prior) return { replay: (await withReactions(tx, [prior]))[0]! };
   }
   const parent = input.replyTo != null ? await replyParent(tx, input.roomId, input.replyTo) : null;
-  const bumped = (await tx.query<{ last_seq: number; name: string }>(SQL.bumpSeq, [input.roomId])).rows[0];
-  if (!bumped) throw notFound('room');
   const createdAt = now();
   // Everything the text derives goes into the one INSERT: the row is written once and never updated for it
-  // (an update would re-insert all of its ~3 grams per character into the GIN index).
+  // (an update would re-insert all of its ~3 grams per character into the GIN index). Derived (reads only)
+  // before the room's row is locked, so that lock is held for less.
   const d = await deriveText(tx, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
-  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson, input.alias ?? null])).rows[0]!;
+  // The room's seq, the row and the author's read marker in one statement (SQL.insertMessage).
+  const bumped = (await tx.query<{ id: number; last_seq: number; name: string }>(SQL.insertMessage, [input.roomId, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson, input.alias ?? null])).rows[0];
+  if (!bumped) throw notFound('room');
+  const inserted = { id: bumped.id };
   const attachments = await attach(tx, Number(inserted.id), authorId, input.attachments ?? [], input.uploadsSince ?? new Date(0).toISOString());
   await saveMentions(tx, { id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq }, d, false);
-  await tx.query(SQL.markRead, [input.roomId, authorId, bumped.last_seq]);
   const mentions = d.mentions;
   const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null, attachments });
   return { pending: { message, messageId: Number(inserted.id), folded: d.folded, event: messageEvent(input.roomId, message, false) } };
