@@ -25,8 +25,8 @@
  * guarantee above is unchanged; what is paid per commit (the UPDATE's round
  * trip, COMMIT's WAL flush, the wait of the other nodes) is now shared by N
  * posts. Measured (bench/README.md, "Issue 17 target 2"): a commit holds it
- * 1.4 ms on average (UPDATE's reply to COMMIT's) for 4.8 posts, where it was
- * 1.8 ms for one, so the cluster's ceiling is N ÷ 1.4 ms, not 1 ÷ 1.8 ms. Other
+ * 1.9 ms on average (UPDATE's reply to COMMIT's) for 4.7 posts, where it was
+ * 1.8 ms for one, so the cluster's ceiling is N ÷ 1.9 ms, not 1 ÷ 1.8 ms. Other
  * appenders (edits, reactions, joins…) still take it once per transaction.
  *
  * Per-room seq: `UPDATE rooms SET last_seq = last_seq + 1 … RETURNING` in the
