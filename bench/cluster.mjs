@@ -17,32 +17,17 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
-import { ROOT, flags, freePort, gitRev, request, sleep, startNatter, waitQuiet } from './lib.mjs';
+import { BENCH_PG, ROOT, flags, gitRev, pgDatabaseUrl, pgQuery, request, startNatter, startRedis, waitQuiet } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
   reps: 3, subs: 1000, msgs: 200, rate: 20, 'node-cpu': '0', 'client-cpu': '1', label: 'cluster',
-  out: join(ROOT, 'bench/results/cluster.jsonl'), pg: process.env.NATTER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
+  out: join(ROOT, 'bench/results/cluster.jsonl'), pg: BENCH_PG,
   'quiet-pct': 15, 'quiet-max': 60, kinds: 'single,cross', prof: '',
 });
 if (o.help) { console.log('usage: node bench/cluster.mjs [--reps 3] [--subs 1000] [--msgs 200] [--rate 20] [--out FILE] [--pg URL]'); process.exit(0); }
 const log = (s) => process.stderr.write(`${s}\n`);
 
-async function admin(sql) {
-  const c = new pg.Client({ connectionString: o.pg });
-  await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (b) => (out += b));
-  for (let i = 0; i < 100 && !/Ready to accept connections/.test(out); i++) await sleep(50);
-  if (!/Ready to accept connections/.test(out)) { child.kill('SIGKILL'); throw new Error(`redis-server did not start:\n${out}`); }
-  return { port, pid: child.pid, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
-}
+const admin = (sql) => pgQuery(o.pg, sql);
 
 /** Run the vendored harness pinned to the client CPU; resolves with its JSON line. */
 function harness(args) {
@@ -55,7 +40,7 @@ function harness(args) {
 }
 
 const dbName = `natter_bench_${randomBytes(4).toString('hex')}`;
-const dbUrl = Object.assign(new URL(o.pg), { pathname: `/${dbName}` }).toString();
+const dbUrl = pgDatabaseUrl(o.pg, dbName);
 let redis, a, b;
 try {
   await admin(`CREATE DATABASE ${dbName}`);

@@ -44,21 +44,52 @@ const BENCH_ENV = {
  * module imported into the server first (experiments, e.g. bench/tools/exp-no-autocheckpoint.mjs).
  * `root`: the checkout whose src/main.ts runs (default this one; e.g. a `git worktree` of an older commit).
  * `probe` = a file: preload bench/tools/probe-eld.mjs, which writes event-loop stalls there on exit.
+ * `pgLock` = a file: preload bench/tools/probe-pg-lock.mjs, which writes log_head lock hold times there on SIGUSR2
+ * (probeWindow() sends it; read the file after).
  */
-export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null, preload = null, root = ROOT } = {}) {
+export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir = null, probe = null, databaseUrl = null, preload = null, root = ROOT, pgLock = null } = {}) {
   const port = await freePort();
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'natter-bench-'));
   const dbPath = join(dir, 'natter.db');
   const nodeArgs = ['--import', 'tsx'];
   if (cpuProf) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProf}`);
   if (probe) nodeArgs.push('--import', join(ROOT, 'bench/tools/probe-eld.mjs'));
+  if (pgLock) nodeArgs.push('--import', join(ROOT, 'bench/tools/probe-pg-lock.mjs'));
   if (preload) nodeArgs.push('--import', resolve(preload));
   nodeArgs.push('src/main.ts');
   return launch({
     what: 'natter', cpu, nodeArgs, cwd: root, upPath: '/healthz', port, dbPath, dir, dbDir, probe,
-    env: { ...BENCH_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}` },
+    env: { ...BENCH_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}`, ...(pgLock ? { NATTER_BENCH_PGLOCK_OUT: pgLock } : {}) },
   });
 }
+
+/**
+ * A dedicated redis-server on a free port (no persistence; not the shared 6379, whose channels other test runs
+ * use); resolves {port, pid, stop()}.
+ */
+export async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b) => (out += b));
+  for (let i = 0; i < 100 && !/Ready to accept connections/.test(out); i++) await sleep(50);
+  if (!/Ready to accept connections/.test(out)) { child.kill('SIGKILL'); throw new Error(`redis-server did not start:\n${out}`); }
+  return { port, pid: child.pid, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+/** The default maintenance connection for benches that create their own PostgreSQL database. */
+export const BENCH_PG = process.env.NATTER_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Run `sql` on a fresh connection to `url` and return its rows (CREATE/DROP DATABASE, a COUNT). */
+export async function pgQuery(url, sql) {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try { return (await c.query(sql)).rows; } finally { await c.end(); }
+}
+
+/** `url` with its database name replaced by `name`. */
+export const pgDatabaseUrl = (url, name) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
 
 /** One HTTP request on 127.0.0.1; resolves {status, body (parsed JSON or text), ms}. */
 export function request({ port, method, path, body, token, agent, timeoutMs = 30000 }) {
@@ -113,16 +144,18 @@ export async function makeUsers(port, n, { prefix = 'u', kind = 'register', conc
 // ---- CPU accounting from /proc (ticks of 1/100 s, USER_HZ)
 
 const HZ = 100;
-/** utime+stime ticks of a pid (0 if gone). */
+/** utime+stime ticks of a pid (0 if gone); of several pids, their sum. */
 function procTicks(pid) {
+  if (Array.isArray(pid)) return pid.reduce((s, p) => s + procTicks(p), 0);
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return Number(f[11]) + Number(f[12]);
   } catch { return 0; }
 }
-/** [ns on CPU, ns waiting on a runqueue, timeslices] of a pid's main thread. */
+/** [ns on CPU, ns waiting on a runqueue, timeslices] of a pid's main thread (summed over several pids). */
 function schedstat(pid) {
+  if (Array.isArray(pid)) return pid.map(schedstat).reduce((s, x) => s.map((v, i) => v + x[i]), [0, 0, 0]);
   try { return readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number); } catch { return [0, 0, 0]; }
 }
 
@@ -158,7 +191,7 @@ export function rssKiB(pid) {
 
 /**
  * Start a CPU window: returns stop() → {server_cpu_pct, client_cpu_pct, machine_busy_pct, other_cpu_pct}
- * (percent of one core; machine busy out of 100 × cores). A server started under taskset has
+ * (percent of one core; machine busy out of 100 × cores). `serverPid` may be an array (the nodes of a cluster: summed). A server started under taskset has
  * node's pid (taskset execs node).
  */
 export function cpuWindow(serverPid) {

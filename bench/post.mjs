@@ -12,6 +12,11 @@
 // --target natter,peer also drives the post-limit peer (../shared/bench/peers/post-limit.mjs: node:http,
 // one INSERT per message, group commit per tick) with the same client, users, texts and accounting,
 // interleaved per repetition (natter, peer, natter, peer …), and prints natter ÷ peer (issue 17).
+// --target natter,pg,pg2 (issue 17 target 2): natter = SQLite; pg = one node on PostgreSQL, pg2 = two nodes on the
+// same database, both pinned to --server-cpu, the load client spreading users over them (each user sticks to one
+// node). Each pg repetition gets a fresh database natter_bench_<pid>_<rep>_<target> on --pg's server (dropped after)
+// and its own redis-server (REDIS_URL, cluster mode, for pg too); the durable check counts the database's messages.
+// PostgreSQL nodes run with bench/tools/probe-pg-lock.mjs: how long each commit held the log_head row lock.
 //
 //   node bench/post.mjs                         # 1 rep: max (32 clients, 10 s) + paced (1000/s, 15 s)
 //   node bench/post.mjs --reps 3 --label final
@@ -26,7 +31,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   ROOT, cpuWindow, flags, gitRev, makeUsers, nowMs, percentiles, pool, procIo, request, rssKiB, sleep, startNatter, tcpCounters, waitQuiet, pinSelf,
-  makePeerUsers, startPeer,
+  makePeerUsers, startPeer, startRedis, BENCH_PG, pgQuery, pgDatabaseUrl,
 } from './lib.mjs';
 
 const o = flags(process.argv.slice(2), {
@@ -34,6 +39,7 @@ const o = flags(process.argv.slice(2), {
   rate: 1000, 'paced-s': 15, 'client-id': 1, label: 'post', out: join(ROOT, 'bench/results/post.jsonl'),
   'server-cpu': '0', 'client-cpu': '1', prof: '', quiet: false, 'quiet-pct': 15, 'quiet-max': 60, 'user-kind': 'register', preload: '',
   'server-root': ROOT, target: 'natter', 'peer-path': resolve(ROOT, '../shared/bench/peers/post-limit.mjs'),
+  pg: BENCH_PG,
 });
 if (o.help) {
   console.log(`usage: node bench/post.mjs [--mode both|max|paced] [--reps N] [--users 200] [--rooms 50]
@@ -42,11 +48,15 @@ if (o.help) {
   [--server-cpu 0|none] [--client-cpu 1|none] [--prof DIR] [--user-kind register|guest] [--quiet-pct 15] [--quiet-max 60]
   [--server-root DIR] (run that checkout's src/main.ts, e.g. a git worktree of an older commit)
   [--target natter|peer|natter,peer] (peer = the post-limit peer, same load; both: interleaved per rep + natter÷peer)
-  [--peer-path FILE] (default ../shared/bench/peers/post-limit.mjs, run with cwd = this checkout)`);
+  [--peer-path FILE] (default ../shared/bench/peers/post-limit.mjs, run with cwd = this checkout)
+  [--target natter,pg,pg2] (natter = SQLite; pg / pg2 = one / two nodes on a fresh PostgreSQL database + redis-server,
+  interleaved per rep; prints pg ÷ natter, pg2 ÷ pg and the log_head lock hold times) [--pg URL] (maintenance
+  connection, default $NATTER_BENCH_PG or postgres://postgres@127.0.0.1:5432/test)`);
   process.exit(0);
 }
 const TARGETS = String(o.target).split(',').map((t) => t.trim()).filter(Boolean);
-if (!TARGETS.length || TARGETS.some((t) => t !== 'natter' && t !== 'peer')) { console.error(`--target: natter, peer or natter,peer (got ${o.target})`); process.exit(2); }
+const PG_NODES = { pg: 1, pg2: 2 };
+if (!TARGETS.length || TARGETS.some((t) => t !== 'natter' && t !== 'peer' && !PG_NODES[t])) { console.error(`--target: a list of natter, peer, pg, pg2 (got ${o.target})`); process.exit(2); }
 const PEER_PATH = resolve(String(o['peer-path']));
 if (TARGETS.includes('peer') && !existsSync(PEER_PATH)) { console.error(`--peer-path: ${PEER_PATH} not found`); process.exit(2); }
 
@@ -127,8 +137,10 @@ async function setupPeer(port) {
 // ---- one POST on a keep-alive agent
 let cidSeq = 0;
 const runId = Math.random().toString(36).slice(2, 8);
-function post(port, agent, users, prefix = '/api/v1') {
-  const u = users[Math.floor(rnd() * users.length)];
+function post(ports, agent, users, prefix = '/api/v1') {
+  const ui = Math.floor(rnd() * users.length);
+  const u = users[ui];
+  const port = ports[ui % ports.length];
   const room = u.rooms[Math.floor(rnd() * u.rooms.length)];
   const ti = Math.floor(rnd() * TEXTS.length);
   const body = rnd() < o['client-id'] ? { text: TEXTS[ti], client_id: `${runId}-${++cidSeq}` } : { text: TEXTS[ti] };
@@ -156,7 +168,7 @@ const count = (r, codes) => {
 };
 
 /** Closed loop: `clients` workers, each posting back-to-back for `secs` s. */
-async function maxRun(port, users, clients, secs, prefix) {
+async function maxRun(ports, users, clients, secs, prefix) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const lat = [], codes = {};
   let ok = 0, bytes = 0;
@@ -164,7 +176,7 @@ async function maxRun(port, users, clients, secs, prefix) {
   const t0 = nowMs();
   await Promise.all(Array.from({ length: clients }, async () => {
     while (nowMs() < end) {
-      const r = await post(port, agent, users, prefix);
+      const r = await post(ports, agent, users, prefix);
       count(r, codes);
       if (r.status === 201) { ok++; lat.push(r.ms); bytes += r.bytes; }
     }
@@ -175,7 +187,7 @@ async function maxRun(port, users, clients, secs, prefix) {
 }
 
 /** Open loop at `rate`/s for `secs` s; latency from the scheduled time and from the actual send. */
-async function pacedRun(port, users, rate, secs, prefix) {
+async function pacedRun(ports, users, rate, secs, prefix) {
   // One keep-alive connection per user at most, as 200 browsers would hold: when the server
   // falls behind, requests queue in the client (counted in latency_ms, which runs from the
   // schedule) instead of opening hundreds of new connections into the listen backlog.
@@ -191,7 +203,7 @@ async function pacedRun(port, users, rate, secs, prefix) {
     for (; sent < due; sent++) {
       const sched = t0 + (sent * 1000) / rate;
       lateMs.push(nowMs() - sched);
-      const p = post(port, agent, users, prefix).then((r) => {
+      const p = post(ports, agent, users, prefix).then((r) => {
         count(r, codes);
         if (r.status === 201) { ok++; latSend.push(r.ms); latSched.push(r.t0 + r.ms - sched); bytes += r.bytes; }
         if (r.ms >= 20) slow.push([Date.now() - Math.round(r.ms), Math.round(r.ms)]);
@@ -220,6 +232,63 @@ function countStored(dbPath) {
   try { return db.prepare('SELECT COUNT(*) AS n FROM messages').get().n; } finally { db.close(); }
 }
 
+/**
+ * `n` Natter nodes on a fresh PostgreSQL database and a fresh redis-server, every node pinned to `cpu`, each with the
+ * event-loop probe and the log_head lock probe. The handle looks like startNatter's (pid: all the nodes' pids, for
+ * cpuWindow; port: the first node's, for setup) plus ports, nodes, lockWindow() (the lock probes' lines of the window
+ * since the last probeWindow()), stored() (messages in the database), and drop() (the database and Redis).
+ */
+async function startPgCluster(n, name, dir, cpu) {
+  const dbName = `natter_bench_${process.pid}_${name}`.replace(/[^a-z0-9_]/g, '_');
+  await pgQuery(o.pg, `CREATE DATABASE ${dbName}`);
+  const databaseUrl = pgDatabaseUrl(o.pg, dbName);
+  const redis = await startRedis();
+  const nodes = [];
+  const drop = async () => {
+    await redis.stop().catch(() => {});
+    await pgQuery(o.pg, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((e) => log(`drop ${dbName}: ${e.message}`));
+  };
+  try {
+    for (let i = 0; i < n; i++) {
+      // One at a time: the first migrates, the next finds the schema in place.
+      nodes.push(await startNatter({
+        cpu, databaseUrl, env: { REDIS_URL: `redis://127.0.0.1:${redis.port}` }, cpuProf: o.prof ? join(o.prof, `${name}-node${i}`) : null,
+        dbDir: dir, probe: join(dir, `probe-${i}.jsonl`), pgLock: join(dir, `pglock-${i}.jsonl`), preload: o.preload || null, root: o['server-root'],
+      }));
+    }
+  } catch (err) {
+    for (const s of nodes) await s.kill().catch(() => {});
+    await drop();
+    throw err;
+  }
+  const lastLine = (f) => { try { return JSON.parse(readFileSync(f, 'utf8').trim().split('\n').at(-1)); } catch { return null; } };
+  return {
+    nodes, pid: nodes.map((s) => s.pid), port: nodes[0].port, ports: nodes.map((s) => s.port), dbPath: dbName,
+    async probeWindow() { const w = await Promise.all(nodes.map((s) => s.probeWindow())); return w[0] && { ...w[0], nodes: w }; },
+    lockWindow: () => nodes.map((_, i) => lastLine(join(dir, `pglock-${i}.jsonl`))),
+    async stop(ms) { await Promise.all(nodes.map((s) => s.stop(ms))); },
+    async kill() { await Promise.all(nodes.map((s) => s.kill())); },
+    stored: async () => Number((await pgQuery(databaseUrl, 'SELECT COUNT(*) AS n FROM messages'))[0].n),
+    drop,
+  };
+}
+
+/** The lock probes' lines of one window, and the hold time over all nodes (weighted by holds). */
+function lockSummary(lines) {
+  const ok = lines.filter(Boolean);
+  if (!ok.length) return {};
+  const holds = ok.reduce((s, l) => s + l.holds, 0);
+  return {
+    log_head_lock: {
+      holds, positions: ok.reduce((s, l) => s + l.positions, 0),
+      positions_per_hold: holds ? round(ok.reduce((s, l) => s + l.positions, 0) / holds, 2) : null,
+      held_fraction_sum: round(ok.reduce((s, l) => s + l.held_fraction, 0), 3),
+      hold_ms_mean: holds ? round(ok.reduce((s, l) => s + l.hold_ms.mean * l.holds, 0) / holds, 3) : null,
+      nodes: ok,
+    },
+  };
+}
+
 const round = (x, d = 1) => +x.toFixed(d);
 const emitted = [];
 function emit(line) {
@@ -243,30 +312,42 @@ async function rep(r, target) {
     text_bytes_mean: round(textBytes.reduce((s, x) => s + x, 0) / textBytes.length),
     text_bytes_p99: percentiles(textBytes, [99]).p99,
   };
-  log(`== rep ${r}: starting ${isPeer ? `peer ${relative(ROOT, PEER_PATH)}` : 'natter'} (cpu ${o['server-cpu']})`);
+  const nodes = PG_NODES[target] ?? 1;
+  if (PG_NODES[target]) Object.assign(common, { store: 'postgres', nodes });
+  else if (!isPeer) common.store = 'sqlite';
+  log(`== rep ${r}: starting ${isPeer ? `peer ${relative(ROOT, PEER_PATH)}` : target} (cpu ${o['server-cpu']})`);
   const dir = mkdtempSync(join(tmpdir(), isPeer ? 'peer-post-' : 'natter-post-'));
   const cpuPin = unpinned(o['server-cpu']) ? null : o['server-cpu'];
   // The peer resolves better-sqlite3 from its working directory: this checkout (ROOT).
   const srv = isPeer
     ? await startPeer({ file: PEER_PATH, cpu: cpuPin, cwd: ROOT, dbDir: dir, dbName: 'post-limit.db', probe: join(dir, 'probe.jsonl') })
+    : PG_NODES[target] ? await startPgCluster(nodes, `${r}_${target}`, dir, cpuPin)
     : await startNatter({ cpu: cpuPin, cpuProf: o.prof || null, dbDir: dir, probe: join(dir, 'probe.jsonl'), preload: o.preload || null, root: o['server-root'] });
   const prefix = isPeer ? '' : '/api/v1';
-  log(`  server pid ${srv.pid}, port ${srv.port}, db ${srv.dbPath}`);
-  const probe = async () => { const p = await srv.probeWindow(); if (!p) return {}; delete p.at; return { server_event_loop: p }; };
+  const ports = srv.ports ?? [srv.port];
+  // RSS and /proc/PID/io: of the first node when there are two.
+  const pid0 = srv.nodes ? srv.nodes[0].pid : srv.pid;
+  log(`  server pid ${srv.pid}, port ${ports.join(',')}, db ${srv.dbPath}`);
+  const probe = async () => {
+    const p = await srv.probeWindow();
+    if (!p) return {};
+    delete p.at;
+    return { server_event_loop: p, ...(srv.lockWindow ? lockSummary(srv.lockWindow()) : {}) };
+  };
   const lines = [];
   try {
     const users = isPeer ? await setupPeer(srv.port) : await setup(srv.port);
     if (o.mode === 'both' || o.mode === 'max') {
       log(`  warm-up ${o['warmup-s']} s`);
-      await maxRun(srv.port, users, o.clients, o['warmup-s'], prefix);
+      await maxRun(ports, users, o.clients, o['warmup-s'], prefix);
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
-      const rss0 = rssKiB(srv.pid);
+      const rss0 = rssKiB(pid0);
       await probe();
-      const io0 = procIo(srv.pid);
+      const io0 = procIo(pid0);
       const win = cpuWindow(srv.pid);
-      const m = await maxRun(srv.port, users, o.clients, o['max-s'], prefix);
+      const m = await maxRun(ports, users, o.clients, o['max-s'], prefix);
       const cpu = win();
-      const io1 = procIo(srv.pid);
+      const io1 = procIo(pid0);
       const per = (k) => +((io1[k] - io0[k]) / Math.max(1, m.ok)).toFixed(2);
       const eld = await probe();
       const line = {
@@ -275,19 +356,19 @@ async function rep(r, target) {
         latency_ms: percentiles(m.lat), ...cpu,
         server_us_per_msg: round((cpu.server_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
         client_us_per_msg: round((cpu.client_cpu_pct / 100) * cpu.window_s * 1e6 / Math.max(1, m.ok)),
-        server_rss_kib_before: rss0, server_rss_kib_end: rssKiB(srv.pid), ...eld, ...q,
+        server_rss_kib_before: rss0, server_rss_kib_end: rssKiB(pid0), ...eld, ...q,
         // Per 201: write syscalls (SQLite WAL pwrite + fsync-less socket sends), bytes written, bytes to disk.
         server_write_syscalls_per_msg: per('syscw'), server_wchar_per_msg: per('wchar'), server_disk_bytes_per_msg: per('write_bytes'),
       };
       lines.push(line);
     }
     if (o.mode === 'both' || o.mode === 'paced') {
-      if (o.mode === 'paced') { log(`  warm-up ${o['warmup-s']} s`); await maxRun(srv.port, users, o.clients, o['warmup-s'], prefix); }
+      if (o.mode === 'paced') { log(`  warm-up ${o['warmup-s']} s`); await maxRun(ports, users, o.clients, o['warmup-s'], prefix); }
       const q = await waitQuiet({ pct: o['quiet-pct'], maxS: o['quiet-max'], log: !o.quiet });
       await probe();
       const tcp0 = tcpCounters();
       const win = cpuWindow(srv.pid);
-      const p = await pacedRun(srv.port, users, o.rate, o['paced-s'], prefix);
+      const p = await pacedRun(ports, users, o.rate, o['paced-s'], prefix);
       const cpu = win();
       const eld = await probe();
       const tcp1 = tcpCounters();
@@ -308,7 +389,7 @@ async function rep(r, target) {
     else await srv.kill().catch(() => {});
   }
   // Durable: every 201 of this repetition (warm-up included) is a row in the file the server left.
-  const stored = countStored(srv.dbPath);
+  const stored = srv.stored ? await srv.stored().finally(() => srv.drop()) : countStored(srv.dbPath);
   rmSync(dir, { recursive: true, force: true });
   const durable = { created_total: stats.created, stored_total: stored, durable_ok: stored === stats.created, server_stop: o.prof && !isPeer ? 'SIGTERM' : 'SIGKILL' };
   log(`  durable check: ${stats.created} answered 201, ${stored} rows stored → ${durable.durable_ok ? 'ok' : 'MISMATCH'}`);
@@ -344,6 +425,36 @@ function compare() {
   process.stderr.write(out.join('\n') + '\n');
 }
 
+/** With pg targets: per target the median max msg/s, p99 and lock figures; pg ÷ natter and pg2 ÷ pg per rep and of the medians. */
+function comparePg() {
+  const fx = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
+  const repOf = (l) => l.label.split('/').at(-1);
+  const out = [`== ${o.label}: SQLite (natter) vs PostgreSQL one node (pg) and two nodes (pg2), medians over ${o.reps} rep(s), rev ${gitRev(o['server-root'])}`];
+  for (const mode of ['max', 'paced']) {
+    const of = (t) => emitted.filter((l) => l.target === t && l.mode === mode);
+    const k = mode === 'max' ? 'msgs_per_s' : 'rate_achieved';
+    for (const t of TARGETS) {
+      const R = of(t);
+      if (!R.length) continue;
+      const lock = R.map((l) => l.log_head_lock).filter(Boolean);
+      const lk = lock.length ? `; lock hold mean ${fx(med(lock.map((x) => x.hold_ms_mean)), 3)} ms, p99 ${lock.map((x) => x.nodes.map((n) => fx(n.hold_ms.p99, 2)).join('+')).join(', ')} ms, positions/hold ${fx(med(lock.map((x) => x.positions_per_hold)), 2)}, held ${fx(med(lock.map((x) => x.held_fraction_sum)) * 100, 1)} % of the window` : '';
+      out.push(`${mode} ${t.padEnd(6)} ${fx(med(R.map((l) => l[k])))} msg/s (per rep ${R.map((l) => fx(l[k])).join(', ')}), p99 ${fx(med(R.map((l) => l.latency_ms.p99)), 1)} ms, server µs CPU/msg ${fx(med(R.map((l) => l.server_us_per_msg)), 1)}, other CPU % ${R.map((l) => l.other_cpu_pct).join('/')}${lk}`);
+    }
+    const ratio = (a, b) => {
+      const A = of(a), B = new Map(of(b).map((l) => [repOf(l), l[k]]));
+      if (!A.length || !B.size) return;
+      const per = A.filter((l) => B.has(repOf(l))).map((l) => l[k] / B.get(repOf(l)));
+      out.push(`${mode} ${a} ÷ ${b}: ${fx(med(A.map((l) => l[k])) / med([...B.values()]), 3)}× (per rep ${per.map((x) => fx(x, 3)).join(', ')})`);
+    };
+    ratio('pg', 'natter');
+    ratio('pg2', 'pg');
+    ratio('pg2', 'natter');
+  }
+  const dur = (t) => { const R = emitted.filter((l) => l.target === t); return `${t} ${R.every((l) => l.durable_ok) ? 'ok' : 'FAILED'}`; };
+  out.push(`durable (kill -9, every 201 a row): ${TARGETS.map(dur).join(', ')}`);
+  process.stderr.write(out.join('\n') + '\n');
+}
+
 let failed = false;
 for (let r = 1; r <= o.reps; r++) {
   // Every target of a repetition draws the same users, rooms, texts and client_id choices (the PRNG is
@@ -355,5 +466,6 @@ for (let r = 1; r <= o.reps; r++) {
     await rep(r, target).catch((e) => { failed = true; console.error(e); });
   }
 }
-if (TARGETS.length > 1) compare();
+if (TARGETS.includes('peer') && TARGETS.length > 1) compare();
+if (TARGETS.some((t) => PG_NODES[t])) comparePg();
 process.exit(failed ? 1 : 0);

@@ -108,21 +108,30 @@ describe('search windows on PostgreSQL', () => {
     await client.connect();
     try {
       await client.query('BEGIN');
-      const head = Number((await client.query<{ pos: string }>('UPDATE log_head SET pos = pos + 2 WHERE id = 1 RETURNING pos')).rows[0]!.pos);
+      const head = Number((await client.query<{ pos: string }>('SELECT pos FROM log_head WHERE id = 1')).rows[0]!.pos);
       const max = Number((await client.query<{ m: string }>('SELECT max(message_id) AS m FROM message_order')).rows[0]!.m);
       const room = (await client.query<{ id: string }>("SELECT id FROM rooms WHERE name = 'general'")).rows[0]!.id;
       const { SQL } = await import('../../src/storage/postgres/sql.ts');
-      // Two made-up message ids: a newer one takes a position first, then an older one (as a late commit would).
+      // Made-up message ids: a newer one takes a position first, then an older one (as a late commit would).
       const mk = async (id: number) => (await client.query("INSERT INTO messages (id, room_id, seq, author_id, text, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $4, $3, 'x', now())", [id, room, viewer, -id]));
-      await mk(max + 20);
-      await mk(max + 10);
-      await client.query(SQL.setPos, [head - 1, max + 20, room, 'x']);
-      const floors = async () => (await client.query<{ id: string; f: string }>('SELECT message_id AS id, floor_id AS f FROM message_order WHERE pos >= $1 ORDER BY pos', [head - 2])).rows.map((r) => [Number(r.id), Number(r.f)]);
+      // appendPosts for a batch of messages (ids, floors): one position each, in order, after the head.
+      const place = async (ids: number[], floors: number[]) => Number((await client.query<{ base: string }>(SQL.appendPosts, [
+        ids.length, ids.map(() => room), ids.map(() => 'message'), ids.map(() => viewer), ids.map(() => '{}'), ids, ids.map(() => 'x'), floors,
+      ])).rows[0]!.base);
+      for (const id of [20, 10, 40, 30]) await mk(max + id);
+      assert.equal(await place([max + 20], [max + 20]), head);
+      const floors = async () => (await client.query<{ id: string; f: string }>('SELECT message_id AS id, floor_id AS f FROM message_order WHERE pos > $1 ORDER BY pos', [head - 2])).rows.map((r) => [Number(r.id), Number(r.f)]);
       assert.deepEqual((await floors()).slice(-1), [[max + 20, max + 20]]);
-      await client.query(SQL.setPos, [head, max + 10, room, 'x']);
+      assert.equal(await place([max + 10], [max + 10]), head + 1);
       const after = await floors();
       assert.deepEqual(after.slice(-2), [[max + 20, max + 10], [max + 10, max + 10]]);
       assert.ok(after.slice(0, -2).every(([id, f]) => f === Math.min(id!, max + 10)), 'every earlier floor is at most the new id');
+      // A batch of two: positions head + 3, head + 4 in batch order; the log's head moved by two.
+      assert.equal(await place([max + 40, max + 30], [max + 30, max + 30]), head + 2);
+      assert.deepEqual((await floors()).slice(-2), [[max + 40, max + 30], [max + 30, max + 30]]);
+      assert.equal(Number((await client.query<{ pos: string }>('SELECT pos FROM log_head WHERE id = 1')).rows[0]!.pos), head + 4);
+      const events = await client.query<{ pos: string }>('SELECT pos FROM events WHERE pos > $1 ORDER BY pos', [head]);
+      assert.deepEqual(events.rows.map((r) => Number(r.pos)), [head + 1, head + 2, head + 3, head + 4]);
     } finally {
       await client.query('ROLLBACK');
       await client.end();

@@ -6,7 +6,7 @@
  * of 0/1, `= ANY($1::bigint[])` instead of `json_each`, LEAST/GREATEST instead of
  * MIN/MAX, `now()` where SQLite gets the time as a parameter. That likeness is on
  * purpose; sharing the text would tie each dialect's SQL to the other's schema.
- * Keys only PostgreSQL has: `snapshot`, `lockMessage`, `nextPos` (see below).
+ * Keys only PostgreSQL has: `snapshot`, `lockMessage`, `appendPosts`, `nextPos` (see below).
  */
 
 /** A room and the viewer ($1)'s role only: what access checks need, without ROOM_VIEW's unread count. */
@@ -63,6 +63,8 @@ export const NOTIFY_LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THE
 
 export const USER_COLS = 'u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind';
 
+const BUMP_SEQ = 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, name';
+
 /** Every statement of the PostgreSQL store by name; the comment before a key lists its parameters where they are not obvious. */
 export const SQL = {
   // lifecycle
@@ -108,8 +110,18 @@ SELECT $1, $2, $3, last_seq, now() FROM rooms WHERE id = $1 ON CONFLICT DO NOTHI
   /** Locks the message row, so two changes of one message queue instead of racing. */
   lockMessage: 'SELECT 1 FROM messages WHERE room_id = $1 AND id = $2 FOR UPDATE',
   /** The room's next seq: the row lock queues concurrent posts to one room (see postgres-store.ts). */
-  bumpSeq: 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, name',
-  insertMessage: 'INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, search_text, grams, mentions, alias) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::jsonb, $11) RETURNING id',
+  bumpSeq: BUMP_SEQ,
+  /**
+   * A new message in one statement (one round trip, not three): the room's next seq (bumpSeq), the row, and the
+   * author's read marker moved up to it (markRead, which that seq needs no cap for). ($1 room, $2 author, $3 text,
+   * $4 client_id, $5 created_at, $6 reply_to, $7 folded text, $8 grams, $9 mentions, $10 alias.) Returns id,
+   * last_seq (the message's seq) and the room's name; no row, and nothing written, when the room does not exist.
+   */
+  insertMessage: `WITH b AS (${BUMP_SEQ}),
+    m AS (INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, search_text, grams, mentions, alias)
+      SELECT $1, b.last_seq, $2, $3::text, $4::text, $5::timestamptz, $6::bigint, $7::text, $8::text[], $9::jsonb, $10::text FROM b RETURNING id, seq),
+    r AS (UPDATE members SET read_seq = GREATEST(read_seq, m.seq) FROM m WHERE room_id = $1 AND user_id = $2)
+    SELECT m.id, m.seq AS last_seq, b.name FROM m, b`,
   // ($1 room, $2 user, $3 seq): forward only, capped at the room's last seq
   markRead: `
 UPDATE members SET read_seq = LEAST(GREATEST(read_seq, $3), (SELECT last_seq FROM rooms WHERE id = $1))
@@ -139,12 +151,20 @@ WHERE room_id = $1 AND user_id = $2`,
   setDerived: 'UPDATE messages SET search_text = $1, mentions = $2::jsonb, grams = $4::text[] WHERE id = $3',
   deleteMentions: 'DELETE FROM mentions WHERE message_id = $1',
   insertMention: 'INSERT INTO mentions (user_id, message_id, room_id, seq, reason) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])',
-  /** Only PostgreSQL: the position of a message's creation, the order of search and the inbox (migration 004). */
-  // (pos, message, room, folded text)
-  // (pos, message, room, folded text), under the position lock; earlier positions whose floor_id was above this
-  // id get it as their floor (migration 007)
-  setPos: `WITH lowered AS (UPDATE message_order SET floor_id = $2 WHERE floor_id > $2)
-    INSERT INTO message_order (message_id, pos, room_id, search_text, floor_id) VALUES ($2, $1, $3, $4, $2)`,
+  /**
+   * Only PostgreSQL: a batch of new messages placed in the log (writes.ts appendPosts). ($1 n; per message, in
+   * order: $2 room, $3 event type, $4 subject, $5 event data, $6 id, $7 folded text, $8 floor id.) Takes the next
+   * $1 positions from log_head (its row lock until COMMIT) before anything else in the statement runs, then writes
+   * the events and the search order (migrations 004, 007), lowering earlier floors above the batch's smallest id.
+   * Returns the position before the first.
+   */
+  appendPosts: `WITH head AS (UPDATE log_head SET pos = pos + $1 WHERE id = 1 RETURNING pos - $1 AS base),
+    b AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
+      WITH ORDINALITY AS b(room_id, type, subject, data, id, search_text, floor_id, n)),
+    ev AS (INSERT INTO events (pos, room_id, type, subject, data) SELECT head.base + b.n, b.room_id, b.type, b.subject, b.data FROM head, b),
+    lowered AS (UPDATE message_order SET floor_id = (SELECT min(floor_id) FROM b) WHERE floor_id > (SELECT min(floor_id) FROM b)),
+    ord AS (INSERT INTO message_order (message_id, pos, room_id, search_text, floor_id) SELECT b.id, head.base + b.n, b.room_id, b.search_text, b.floor_id FROM head, b)
+    SELECT base FROM head`,
   // (folded text or null, message): the copy the search scans (lookups.ts)
   setOrderText: 'UPDATE message_order SET search_text = $1 WHERE message_id = $2',
   setLevel: 'UPDATE members SET notifications = $1 WHERE room_id = $2 AND user_id = $3',

@@ -10,10 +10,10 @@ import { notFound } from '../../core/errors.ts';
 import { memberEvent, messageEvent, type NewEvent } from '../../core/events.ts';
 import type { LogEvent, Message, Role, Room, Upload, User, UserRef } from '../../core/types.ts';
 import { keptPreviews, mergePreviews, samePreviews } from '../../core/links.ts';
-import type { Changed, HistoryQuery, NewPost, Previews } from '../store.ts';
+import type { Changed, HistoryQuery, NewPost, NewRoom, Previews } from '../store.ts';
 import { previewsColumn, readPreviews } from '../previews.ts';
 import type { Tx } from './db.ts';
-import { newMessage, now, parseId, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
+import { dmPair, dmRoomName, newMessage, now, parseId, roomExists, toMessages, toRoom, toUser, type MessageRow, type ReactionRow, type RoomRow, type UserRow } from '../rows.ts';
 import { invalidAttachment, toUpload, type UploadRow } from '../upload-rows.ts';
 import { derive, deriveText, replyParent, saveMentions, underive } from './derived.ts';
 import { SQL } from './sql.ts';
@@ -67,6 +67,27 @@ export async function history(db: Db, roomId: number, query: HistoryQuery): Prom
   return withReactions(db, rows);
 }
 
+/** The body of `createRoom`: the room and its owner's join. */
+export async function createRoom(tx: Tx, input: NewRoom): Promise<Changed<Room>> {
+  const created = (await tx.query<{ id: number }>(SQL.insertRoom, [input.name, input.topic, input.visibility, 'room', null, null, now()])).rows[0];
+  if (!created) throw roomExists(input.name);
+  const owner = await userById(tx, parseId(input.ownerId));
+  const events = await join(tx, created.id, input.name, owner, 'owner');
+  return { value: await roomView(tx, created.id, input.ownerId), events };
+}
+
+/** The body of `openDm`: the pair's room (created at the first call) and both joins. */
+export async function openDm(tx: Tx, viewerId: string, peerId: string): Promise<Changed<Room>> {
+  const [a, b] = dmPair(viewerId, peerId);
+  const name = dmRoomName(a, b);
+  // ON CONFLICT waits for a concurrent creator to commit; READ COMMITTED then sees its row.
+  const created = (await tx.query<{ id: number }>(SQL.insertRoom, [name, '', 'private', 'dm', a, b, now()])).rows[0];
+  const roomId = created?.id ?? (await tx.query<{ id: number }>(SQL.roomId, [name])).rows[0]!.id;
+  const events: LogEvent[] = [];
+  for (const uid of a === b ? [a] : [a, b]) events.push(...(await join(tx, roomId, name, await userById(tx, uid), 'member')));
+  return { value: await roomView(tx, roomId, viewerId), events };
+}
+
 /** Add a member and open their visibility span at the join event; [] when already a member. */
 export async function join(tx: Tx, roomId: number, roomName: string, user: UserRef, role: Role): Promise<LogEvent[]> {
   if (!(await tx.query(SQL.insertMember, [roomId, parseId(user.id), role])).rowCount) return [];
@@ -85,30 +106,57 @@ export async function leave(tx: Tx, roomId: number, userId: string): Promise<Log
   return [event];
 }
 
-/** The body of `postMessage` (idempotent by client_id; seq from the room row, position from log_head). */
-export async function post(tx: Tx, input: NewPost): Promise<Changed<{ message: Message; created: boolean }>> {
+/** A post written but not yet placed in the log: `appendPosts` gives it its position. */
+export interface PendingPost {
+  message: Message;
+  messageId: number;
+  folded: string;
+  event: NewEvent;
+}
+
+/**
+ * The body of `postMessage` up to its position (post-batch.ts appends a batch's posts together): idempotent by
+ * client_id (a repeat returns the original, `created: false`, and nothing to append); seq from the room row.
+ */
+export async function preparePost(tx: Tx, input: NewPost): Promise<{ replay: Message } | { pending: PendingPost }> {
   const authorId = parseId(input.author.id);
   if (input.clientId !== null) {
     const prior = (await tx.query<MessageRow>(SQL.messageByClientId, [authorId, input.clientId])).rows[0];
-    if (prior) return { value: { message: (await withReactions(tx, [prior]))[0]!, created: false }, events: [] };
+    if (prior) return { replay: (await withReactions(tx, [prior]))[0]! };
   }
   const parent = input.replyTo != null ? await replyParent(tx, input.roomId, input.replyTo) : null;
-  const bumped = (await tx.query<{ last_seq: number; name: string }>(SQL.bumpSeq, [input.roomId])).rows[0];
-  if (!bumped) throw notFound('room');
   const createdAt = now();
   // Everything the text derives goes into the one INSERT: the row is written once and never updated for it
-  // (an update would re-insert all of its ~3 grams per character into the GIN index).
+  // (an update would re-insert all of its ~3 grams per character into the GIN index). Derived (reads only)
+  // before the room's row is locked, so that lock is held for less.
   const d = await deriveText(tx, { roomId: input.roomId, authorId: input.author.id, text: input.text, replyAuthorId: parent ? String(parent.row.author_id) : null }, input.online ?? (() => false));
-  const inserted = (await tx.query<{ id: number }>(SQL.insertMessage, [input.roomId, bumped.last_seq, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson, input.alias ?? null])).rows[0]!;
+  // The room's seq, the row and the author's read marker in one statement (SQL.insertMessage).
+  const bumped = (await tx.query<{ id: number; last_seq: number; name: string }>(SQL.insertMessage, [input.roomId, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson, input.alias ?? null])).rows[0];
+  if (!bumped) throw notFound('room');
+  const inserted = { id: bumped.id };
   const attachments = await attach(tx, Number(inserted.id), authorId, input.attachments ?? [], input.uploadsSince ?? new Date(0).toISOString());
   await saveMentions(tx, { id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq }, d, false);
-  await tx.query(SQL.markRead, [input.roomId, authorId, bumped.last_seq]);
   const mentions = d.mentions;
   const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null, attachments });
-  // log_head last (see postgres-store.ts); then the message's position goes to message_order (search order).
-  const event = await append(tx, messageEvent(input.roomId, message, false));
-  await tx.query(SQL.setPos, [event.pos, inserted.id, input.roomId, d.folded]);
-  return { value: { message, created: true }, events: [event] };
+  return { pending: { message, messageId: Number(inserted.id), folded: d.folded, event: messageEvent(input.roomId, message, false) } };
+}
+
+/**
+ * Give `posts` the next positions, in order, with ONE statement that takes log_head last (its row lock until this
+ * transaction ends; see postgres-store.ts) and writes their events and their `message_order` rows (search order).
+ * A message's floor is the smallest id at its position or later (migration 007): earlier rows above the batch's
+ * smallest id are lowered to it.
+ */
+export async function appendPosts(tx: Tx, posts: PendingPost[]): Promise<LogEvent[]> {
+  if (posts.length === 0) return [];
+  const ids = posts.map((p) => p.messageId);
+  const floors = ids.map((_, i) => Math.min(...ids.slice(i)));
+  const e = posts.map((p) => p.event);
+  const base = (await tx.query<{ base: number }>(SQL.appendPosts, [
+    posts.length, e.map((x) => x.roomId), e.map((x) => x.type), e.map((x) => (x.subject === null ? null : parseId(x.subject))), e.map((x) => x.data),
+    ids, posts.map((p) => p.folded), floors,
+  ])).rows[0]!.base;
+  return e.map((x, i) => ({ pos: base + i + 1, ...x }));
 }
 
 /** Attach the author's uploads to a new message, in order; any that is not theirs, taken, or expired: `invalid_attachment`. */
