@@ -23,7 +23,7 @@ import { refuseWhileClosing } from './drain.ts';
 import { securityHeaders } from './security-headers.ts';
 import { errorHandler } from './errors.ts';
 import { accountRoutes, authRoutes } from './routes/auth.ts';
-import { arrivalTurn, endArrivalTurn, EVENTS_PATH, eventRoutes } from './routes/events.ts';
+import { arrivalTurn, endArrivalTurn, eventRoutes } from './routes/events.ts';
 import { checkRoutes } from './routes/events-check.ts';
 import { fileRoutes } from './routes/files.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -91,19 +91,24 @@ export async function buildServer(services: Services, opts: ServerOptions): Prom
   await opsRoutes(deps);
   await incomingHookRoutes(deps);
   await checkRoutes(deps);
-  await app.register(async (authed: App) => {
-    // A reconnect storm's stream requests are authenticated and admitted a slice of the event loop at a time
-    // (core/turns.ts); the turn is given back once the stream is opening (routes/events.ts), or with the answer.
-    authed.addHook('onRequest', async (req) => {
-      if (req.method === 'GET' && req.routeOptions.url === EVENTS_PATH) await arrivalTurn(req, services.streams.arrivals);
+  // The event stream in a scope of its own, so that only its requests pay for arrival turns: a reconnect storm's
+  // stream requests are authenticated and admitted a slice of the event loop at a time (core/turns.ts); the turn is
+  // taken before the session check and given back once the stream is opening (routes/events.ts), or with the answer.
+  await app.register(async (streams: App) => {
+    streams.addHook('onRequest', (req, _reply, done) => void arrivalTurn(req, services.streams.arrivals).then(() => done(), done));
+    streams.addHook('onResponse', (req, _reply, done) => {
+      endArrivalTurn(req);
+      done();
     });
-    authed.addHook('onResponse', async (req) => endArrivalTurn(req));
+    streams.addHook('onRequest', requireSession(services.auth));
+    await eventRoutes({ ...deps, app: streams });
+  });
+  await app.register(async (authed: App) => {
     authed.addHook('onRequest', requireSession(services.auth));
     const scoped = { ...deps, app: authed };
     await accountRoutes(scoped);
     await roomRoutes(scoped);
     await messageRoutes(scoped);
-    await eventRoutes(scoped);
     await searchRoutes(scoped);
     await fileRoutes(scoped);
     await pushRoutes(scoped);

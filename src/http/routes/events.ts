@@ -13,12 +13,12 @@ import { sessionOf } from '../session.ts';
 import { SocketSink } from '../socket-sink.ts';
 import { detachFromHttp } from '../socket-takeover.ts';
 
-export const EVENTS_PATH = '/api/v1/events';
+const EVENTS_PATH = '/api/v1/events';
 
 /** Requests holding an arrival turn, and the turns they hold. */
 const arrivals = new WeakMap<FastifyRequest, Turns>();
 
-/** Take an arrival turn for a stream request (the authenticated scope's first hook: server.ts). */
+/** Take an arrival turn for a stream request (the stream scope's first hook: server.ts). */
 export async function arrivalTurn(req: FastifyRequest, turns: Turns): Promise<void> {
   await turns.take();
   arrivals.set(req, turns);
@@ -31,7 +31,7 @@ export function endArrivalTurn(req: FastifyRequest): void {
   turns?.give();
 }
 
-/** The event-stream route (registered in the authenticated scope, which takes an arrival turn for it: server.ts). */
+/** The event-stream route (registered in a scope of its own that authenticates and takes an arrival turn first: server.ts). */
 export async function eventRoutes({ app, services }: RouteDeps): Promise<void> {
   app.get(EVENTS_PATH, {
     schema: {
