@@ -133,12 +133,11 @@ export async function preparePost(tx: Tx, input: NewPost): Promise<{ replay: Mes
   // The room's seq, the row and the author's read marker in one statement (SQL.insertMessage).
   const bumped = (await tx.query<{ id: number; last_seq: number; name: string }>(SQL.insertMessage, [input.roomId, authorId, input.text, input.clientId, createdAt, parent?.row.id ?? null, d.folded, d.grams, d.mentionsJson, input.alias ?? null])).rows[0];
   if (!bumped) throw notFound('room');
-  const inserted = { id: bumped.id };
-  const attachments = await attach(tx, Number(inserted.id), authorId, input.attachments ?? [], input.uploadsSince ?? new Date(0).toISOString());
-  await saveMentions(tx, { id: Number(inserted.id), roomId: input.roomId, seq: bumped.last_seq }, d, false);
-  const mentions = d.mentions;
-  const message = newMessage(input, { id: inserted.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions, replyTo: parent?.ref ?? null, attachments });
-  return { pending: { message, messageId: Number(inserted.id), folded: d.folded, event: messageEvent(input.roomId, message, false) } };
+  const messageId = Number(bumped.id);
+  const attachments = await attach(tx, messageId, authorId, input.attachments ?? [], input.uploadsSince ?? new Date(0).toISOString());
+  await saveMentions(tx, { id: messageId, roomId: input.roomId, seq: bumped.last_seq }, d, false);
+  const message = newMessage(input, { id: bumped.id, room: bumped.name, seq: bumped.last_seq, createdAt, mentions: d.mentions, replyTo: parent?.ref ?? null, attachments });
+  return { pending: { message, messageId, folded: d.folded, event: messageEvent(input.roomId, message, false) } };
 }
 
 /**
