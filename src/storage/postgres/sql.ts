@@ -18,8 +18,8 @@ FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $1`;
 const ROOM_VIEW = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role,
   CASE WHEN m.role IS NULL THEN 0 ELSE (
-    SELECT COUNT(*) FROM messages x
-    WHERE x.room_id = r.id AND x.seq > m.read_seq AND x.author_id <> $1 AND NOT x.deleted
+    -- migrations/postgres/015_unread.sql: the messages after the marker, less the deleted ones (a partial index)
+    r.last_seq - m.read_seq - (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq AND x.deleted)
   ) END AS unread,
   CASE WHEN m.role IS NULL THEN 0 ELSE (
     SELECT COUNT(*) FROM mentions x WHERE x.room_id = r.id AND x.user_id = $1 AND x.seq > m.read_seq

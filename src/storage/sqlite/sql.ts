@@ -12,8 +12,8 @@
 const ROOM_VIEW = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role,
   CASE WHEN m.role IS NULL THEN 0 ELSE (
-    SELECT COUNT(*) FROM messages x
-    WHERE x.room_id = r.id AND x.seq > m.read_seq AND x.author_id <> @viewer AND x.deleted = 0
+    -- migrations/sqlite/012_unread.sql: the messages after the marker, less the deleted ones (a partial index)
+    r.last_seq - m.read_seq - (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq AND x.deleted = 1)
   ) END AS unread,
   CASE WHEN m.role IS NULL THEN 0 ELSE (
     SELECT COUNT(*) FROM mentions x WHERE x.room_id = r.id AND x.user_id = @viewer AND x.seq > m.read_seq
