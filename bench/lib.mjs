@@ -59,7 +59,8 @@ export async function startNatter({ cpu = '0', env = {}, cpuProf = null, dbDir =
   nodeArgs.push('src/main.ts');
   return launch({
     what: 'natter', cpu, nodeArgs, cwd: root, upPath: '/healthz', port, dbPath, dir, dbDir, probe,
-    env: { ...BENCH_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}`, ...(pgLock ? { NATTER_BENCH_PGLOCK_OUT: pgLock } : {}) },
+    // BENCH_SERVER_NODE_OPTIONS: node flags for the server only (e.g. a GC setting), not for the load client.
+    env: { ...BENCH_ENV, ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}), ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl ?? `sqlite:${dbPath}`, ...(pgLock ? { NATTER_BENCH_PGLOCK_OUT: pgLock } : {}) },
   });
 }
 

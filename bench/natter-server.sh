@@ -25,7 +25,7 @@ case "${1:-}" in
     echo "$DIR" > "$STATE.dir"
     PORT="$PORT" HOST=127.0.0.1 DATABASE_URL="sqlite:$DIR/natter.db" \
       NATTER_STREAMS_PER_USER=0 NATTER_STREAMS_PER_IP=0 NATTER_POST_RATE=0 NATTER_AUTH_RATE=0 LOG_LEVEL=warn \
-      nohup "${PIN[@]}" node --import tsx "${PROFARGS[@]}" src/main.ts >"$STATE.log" 2>&1 &
+      nohup env ${BENCH_SERVER_NODE_OPTIONS:+"NODE_OPTIONS=$BENCH_SERVER_NODE_OPTIONS"} "${PIN[@]}" node --import tsx "${PROFARGS[@]}" src/main.ts >"$STATE.log" 2>&1 &
     echo $! > "$STATE.pid"
     wait_port "$PORT"
     for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
