@@ -1,12 +1,9 @@
 /**
  * Group commit of posts for the PostgreSQL store (the house pattern of sqlite/group-commit.ts, adapted).
  *
- * Posts queue on the node; a batch takes what is queued (at most `max`) and writes it in ONE transaction.
- * A batch first runs optimistically, its posts one after another with no savepoints (a savepoint is one more
- * round trip and a subtransaction per post). If a post of it fails on its own account (unknown room, bad
- * reply_to or attachment, a client_id that another transaction inserted first…), the attempt is rolled back
- * whole and the batch runs again with each post in its own SAVEPOINT, so that the failing post fails alone and
- * its caller gets its own error while the others commit (nothing of the first attempt was committed); then one
+ * Posts queue on the node; a batch takes what is queued (at most `max`) and writes it in ONE transaction:
+ * each post in its own SAVEPOINT, so one that fails (unknown room, bad reply_to or attachment, a client_id
+ * that another transaction inserted first…) rolls back alone and its caller gets its own error; then one
  * statement takes log_head ONCE for the batch's N positions, in batch order, and writes the N events
  * (writes.ts appendPosts); then COMMIT. Callers resume only after COMMIT, each with its own message, seq and
  * position, or its own error. If the transaction as a whole fails (a connection drop, COMMIT failing), every
@@ -52,13 +49,6 @@ type Outcome = { replay: Message } | { pending: PendingPost; event?: Posted['eve
 /** A failure that spoils the whole transaction (or that transaction() retries whole): not one post's own. */
 const spoilsBatch = (err: unknown) => isConnectionError(err) || ['40P01', '40001'].includes((err as { code?: string }).code ?? '');
 
-/** A post of an optimistic attempt failed on its own account: run the batch again with savepoints. */
-class PostFailed extends Error {
-  constructor(override readonly cause: unknown) {
-    super('a post of the batch failed');
-  }
-}
-
 export class PostBatcher {
   private queue: Item[] = [];
   private inFlight = 0;
@@ -101,13 +91,14 @@ export class PostBatcher {
     const ordered = items.map((item, i) => ({ item, i })).sort((a, b) => b.item.input.roomId - a.item.input.roomId || a.i - b.i).map((x) => x.item);
     let outcomes: Outcome[];
     try {
-      try {
-        outcomes = await this.transaction((tx) => this.write(tx, ordered, false));
-      } catch (err) {
-        if (!(err instanceof PostFailed)) throw err;
-        // A batch of one has no other post to save: its error is the answer.
-        outcomes = ordered.length === 1 ? [{ err: err.cause }] : await this.transaction((tx) => this.write(tx, ordered, true));
-      }
+      outcomes = await this.transaction(async (tx) => {
+        const out: Outcome[] = [];
+        for (const { input } of ordered) out.push(await this.one(tx, input));
+        const pending = out.filter((o): o is { pending: PendingPost } => 'pending' in o);
+        const events = await appendPosts(tx, pending.map((o) => o.pending));
+        pending.forEach((o, i) => Object.assign(o, { event: events[i] }));
+        return out;
+      });
     } catch (err) {
       for (const item of ordered) item.reject(err);
       return;
@@ -118,28 +109,6 @@ export class PostBatcher {
       else if ('replay' in o) item.resolve({ value: { message: o.replay, created: false }, events: [] });
       else item.resolve({ value: { message: o.pending.message, created: true }, events: [o.event!] });
     });
-  }
-
-  /**
-   * The batch's posts, then their positions. Without savepoints, the first post that fails on its own account
-   * throws PostFailed (the transaction is rolled back and the batch runs again with them).
-   */
-  private async write(tx: Tx, ordered: Item[], savepoints: boolean): Promise<Outcome[]> {
-    const out: Outcome[] = [];
-    for (const { input } of ordered) {
-      if (savepoints) out.push(await this.one(tx, input));
-      else {
-        try {
-          out.push(await preparePost(tx, input));
-        } catch (err) {
-          throw spoilsBatch(err) ? err : new PostFailed(err);
-        }
-      }
-    }
-    const pending = out.filter((o): o is { pending: PendingPost } => 'pending' in o);
-    const events = await appendPosts(tx, pending.map((o) => o.pending));
-    pending.forEach((o, i) => Object.assign(o, { event: events[i] }));
-    return out;
   }
 
   /**
