@@ -27,10 +27,12 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   // Route params hold exactly the route's parameters: nothing to clean there either.
   const node = schema as unknown as SchemaNode;
   const asSent = !hasDefault(node) && (httpPart === 'params' || allClosed(node));
+  // A flat object with no defaults (most querystrings): cleaning it is keeping its own keys.
+  const keep = !hasDefault(node) ? flatKeys(node) : null;
   return (input: unknown) => {
     const converted = httpPart === 'body' ? input : numbersFromText(schema, input);
     if (asSent && check.Check(converted)) return { value: converted };
-    const value = Value.Clean(schema, Value.Default(schema, converted));
+    const value = keep ? pick(converted, keep) : Value.Clean(schema, Value.Default(schema, converted));
     if (check.Check(value)) return { value };
     const error: FastifySchemaValidationError[] = check.Errors(value).slice(0, 1);
     return { error };
@@ -50,6 +52,24 @@ function numbersFromText(schema: TSchema, input: unknown): unknown {
 }
 
 type SchemaNode = Record<string, unknown>;
+
+const SCALAR = new Set(['string', 'integer', 'number', 'boolean']);
+
+/** The property names of an object schema whose properties are all plain scalars (no nesting, no unions), else null. */
+function flatKeys(node: SchemaNode): Set<string> | null {
+  if (node.type !== 'object' || 'patternProperties' in node || (node.additionalProperties !== undefined && node.additionalProperties !== false)) return null;
+  const props = (node.properties ?? {}) as Record<string, SchemaNode>;
+  for (const p of Object.values(props)) if (!SCALAR.has(p.type as string) || children(p).length > 0) return null;
+  return new Set(Object.keys(props));
+}
+
+/** What `Value.Clean` leaves of a value for a flat object schema: its own keys (a non-object is left to fail the check). */
+function pick(input: unknown, keys: Set<string>): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (keys.has(k)) out[k] = v;
+  return out;
+}
 
 /** Child schemas of a JSON Schema node (properties, items, unions, …). */
 function children(node: SchemaNode): SchemaNode[] {
