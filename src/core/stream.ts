@@ -26,6 +26,20 @@ import { Turns } from './turns.ts';
 /** Closing streams at shutdown goes in steps this far apart. */
 const SPREAD_STEP_MS = 20;
 
+/**
+ * Stream ids: unique across nodes and restarts (a random prefix per process) and cheap (a counter, not 12 random
+ * bytes per stream). They need not be secret: a visibility report names a stream of the caller's own (setVisibility).
+ */
+const STREAM_ID_PREFIX = randomBytes(6).toString('base64url');
+let streamSeq = 0;
+const idBytes = Buffer.alloc(6);
+
+/** 16 base64url characters, as before: 8 of the process's prefix, 8 of a 48-bit counter. */
+function nextStreamId(): string {
+  idBytes.writeUIntBE(++streamSeq % 2 ** 48, 0, 6);
+  return STREAM_ID_PREFIX + idBytes.toString('base64url');
+}
+
 export interface StreamOptions {
   retryMs: number;
   heartbeatMs: number;
@@ -121,7 +135,7 @@ export class Streams {
 
   /** Run a stream to live. The sink already sent the response head; `cursor` is the client's resume point, if any. */
   async open(session: Session, ip: string, sink: Sink, cursor: string | undefined, slot: string | null = null, visible = true): Promise<Subscriber> {
-    const streamId = randomBytes(12).toString('base64url');
+    const streamId = nextStreamId();
     const owner = { userId: session.user.id, username: session.user.username, sessionId: session.sessionId, ip, streamId, visible };
     const sub = new Subscriber(owner, sink, this.opts.budget, (s, r) => this.onClose(s, r));
     if (slot !== null) this.slotOf.set(sub, slot);
