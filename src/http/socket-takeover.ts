@@ -60,7 +60,13 @@ export function detachFromHttp(req: IncomingMessage, res: ServerResponse): Socke
 
 // Module-level on purpose: a closure created inside detachFromHttp would share its
 // scope and keep the parser (and through it the request) alive for the stream's life.
+// `remove()` again first: when the stream was taken over inside the parser's own execute (a handler that runs
+// synchronously), the parser completes the message after detachFromHttp returned and puts itself back into the
+// server's connection list. Left there with no socket, node:http's closeIdleConnections() (server.close()) threw
+// on it, and once closed here, closeAllConnections() and the list's periodic timeout check read freed memory
+// (a segmentation fault). By this immediate the parser's execute has returned, so the removal holds.
 function closeParser(parser: Parser): void {
+  parser.remove();
   parser.close();
 }
 function destroySocket(this: Socket): void {

@@ -38,9 +38,8 @@ describe('socket takeover', () => {
 
   after(async () => {
     for (const t of taken) t.socket.destroy();
-    // net's close, not node:http's: its closeIdleConnections() can find parsers that were handed over (with no
-    // socket) still in its connection list and throw. Seen at 64373d2 too; reported to the lead, not fixed here.
-    await new Promise((resolve) => net.Server.prototype.close.call(server, resolve));
+    // node:http's own close (it runs closeIdleConnections() over its connection list): no handed-over parser is left there.
+    await new Promise((resolve) => server.close(resolve));
   });
 
   /** A client that sent its GET, and the server's side of it once taken over. */
@@ -57,6 +56,22 @@ describe('socket takeover', () => {
   it('keeps the socket in fast mode (V8\'s own %HasFastProperties, in a child with the flag on)', () => {
     const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/helpers/takeover-shape.ts'], { encoding: 'utf8', timeout: 30_000 });
     assert.deepEqual(JSON.parse(out), { socket: true, sink: true });
+  });
+
+  it('node:http forgets the connection: its idle/all-connection sweeps neither throw nor touch a taken-over stream', async () => {
+    // The handler above takes the socket over synchronously, inside the parser's execute: the case in which the
+    // parser used to put itself back into the server's connection list with no socket (a TypeError from
+    // closeIdleConnections, a segmentation fault from closeAllConnections once the parser was closed).
+    const { client, received, t } = await stream();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    server.closeIdleConnections();
+    server.closeAllConnections();
+    t.sink.write(Buffer.from('data: still here\n\n'));
+    while (!received().includes('still here')) await once(client, 'data');
+    assert.equal(t.socket.destroyed, false, 'the stream is ours to end, not node:http\'s');
+    client.destroy();
+    await t.closed;
   });
 
   it('leaves only the stream\'s own listeners on the socket', async () => {
