@@ -63,8 +63,8 @@ export function detachFromHttp(req: IncomingMessage, res: ServerResponse): Socke
 // `remove()` again first: when the stream was taken over inside the parser's own execute (a handler that runs
 // synchronously), the parser completes the message after detachFromHttp returned and puts itself back into the
 // server's connection list. Left there with no socket, node:http's closeIdleConnections() (server.close()) threw
-// on it, and once closed here, closeAllConnections() and the list's periodic timeout check read freed memory
-// (a segmentation fault). By this immediate the parser's execute has returned, so the removal holds.
+// on it, and once closed here, closeAllConnections() read freed memory (a segmentation fault). By this immediate
+// the parser's execute has returned, so the removal holds.
 function closeParser(parser: Parser): void {
   parser.remove();
   parser.close();
