@@ -40,7 +40,7 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
 };
 
 /** A copy of `input` whose numeric-looking text fields are numbers where the schema's property is a number or integer. */
-function numbersFromText(schema: TSchema, input: unknown): unknown {
+export function numbersFromText(schema: TSchema, input: unknown): unknown {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
   const props = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
   const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
