@@ -26,9 +26,10 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const check = Compile(schema);
   // Route params hold exactly the route's parameters: nothing to clean there either.
   const node = schema as unknown as SchemaNode;
-  const asSent = !hasDefault(node) && (httpPart === 'params' || allClosed(node));
+  const noDefaults = !hasDefault(node);
+  const asSent = noDefaults && (httpPart === 'params' || allClosed(node));
   // A flat object with no defaults (most querystrings): cleaning it is keeping its own keys.
-  const keep = !hasDefault(node) ? flatKeys(node) : null;
+  const keep = noDefaults ? flatKeys(node) : null;
   return (input: unknown) => {
     const converted = httpPart === 'body' ? input : numbersFromText(schema, input);
     if (asSent && check.Check(converted)) return { value: converted };

@@ -63,8 +63,6 @@ export const NOTIFY_LEVEL = "COALESCE(m.notifications, CASE r.kind WHEN 'dm' THE
 
 export const USER_COLS = 'u.id, u.username, u.guest, u.created_at, u.role, u.active, u.display_name, u.avatar_id, u.kind';
 
-const BUMP_SEQ = 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, name';
-
 /** Every statement of the PostgreSQL store by name; the comment before a key lists its parameters where they are not obvious. */
 export const SQL = {
   // lifecycle
@@ -109,15 +107,14 @@ SELECT $1, $2, $3, last_seq, now() FROM rooms WHERE id = $1 ON CONFLICT DO NOTHI
   messageById: `${MESSAGE_VIEW} WHERE m.room_id = $1 AND m.id = $2`,
   /** Locks the message row, so two changes of one message queue instead of racing. */
   lockMessage: 'SELECT 1 FROM messages WHERE room_id = $1 AND id = $2 FOR UPDATE',
-  /** The room's next seq: the row lock queues concurrent posts to one room (see postgres-store.ts). */
-  bumpSeq: BUMP_SEQ,
   /**
-   * A new message in one statement (one round trip, not three): the room's next seq (bumpSeq), the row, and the
-   * author's read marker moved up to it (markRead, which that seq needs no cap for). ($1 room, $2 author, $3 text,
+   * A new message in one statement (one round trip, not three): the room's next seq (`b`, SQLite's bumpSeq: the
+   * row lock queues concurrent posts to one room, see postgres-store.ts), the row, and the author's read marker
+   * moved up to it (markRead, which that seq needs no cap for). ($1 room, $2 author, $3 text,
    * $4 client_id, $5 created_at, $6 reply_to, $7 folded text, $8 grams, $9 mentions, $10 alias.) Returns id,
    * last_seq (the message's seq) and the room's name; no row, and nothing written, when the room does not exist.
    */
-  insertMessage: `WITH b AS (${BUMP_SEQ}),
+  insertMessage: `WITH b AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, name),
     m AS (INSERT INTO messages (room_id, seq, author_id, text, client_id, created_at, reply_to, search_text, grams, mentions, alias)
       SELECT $1, b.last_seq, $2, $3::text, $4::text, $5::timestamptz, $6::bigint, $7::text, $8::text[], $9::jsonb, $10::text FROM b RETURNING id, seq),
     r AS (UPDATE members SET read_seq = GREATEST(read_seq, m.seq) FROM m WHERE room_id = $1 AND user_id = $2)

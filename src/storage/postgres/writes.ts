@@ -149,7 +149,8 @@ export async function preparePost(tx: Tx, input: NewPost): Promise<{ replay: Mes
 export async function appendPosts(tx: Tx, posts: PendingPost[]): Promise<LogEvent[]> {
   if (posts.length === 0) return [];
   const ids = posts.map((p) => p.messageId);
-  const floors = ids.map((_, i) => Math.min(...ids.slice(i)));
+  const floors = [...ids];
+  for (let i = floors.length - 2; i >= 0; i--) floors[i] = Math.min(floors[i]!, floors[i + 1]!);
   const e = posts.map((p) => p.event);
   const base = (await tx.query<{ base: number }>(SQL.appendPosts, [
     posts.length, e.map((x) => x.roomId), e.map((x) => x.type), e.map((x) => (x.subject === null ? null : parseId(x.subject))), e.map((x) => x.data),
