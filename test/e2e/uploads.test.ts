@@ -11,6 +11,7 @@ import { before, describe, it } from 'node:test';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { newUser, PASSWORD, room, type TestUser } from '../helpers/api.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { assertNoSeriousViolations } from './axe.ts';
 import { clickRoom, DESKTOP, openRoomPage, useBrowser } from './harness.ts';
 
@@ -59,9 +60,13 @@ describe('uploads and attachments', () => {
   }
 
   /** The newest message of `roomName` as the server has it (after the page sent it). */
+  /**
+   * The room's newest stored message, once there is one: the chips leave the composer when a send starts, and the
+   * POST is answered (and the message readable) only once it is durable, so a read right after the chips went can
+   * still find the fresh room empty.
+   */
   async function newest(roomName: string): Promise<any> {
-    const r = await alice.api.get(`/api/v1/rooms/${roomName}/messages?limit=1`);
-    return r.body.messages.at(-1);
+    return waitFor(async () => (await alice.api.get(`/api/v1/rooms/${roomName}/messages?limit=1`)).body.messages.at(-1), `a stored message in ${roomName}`);
   }
 
   before(async () => {
