@@ -25,7 +25,9 @@ if (out) {
     const p = original.call(this, config, values, cb);
     if (typeof cb === 'function' || typeof values === 'function' || !p || typeof p.then !== 'function') return p;
     if (/UPDATE log_head/i.test(text)) {
-      const n = /pos \+ \$1/.test(text) && Array.isArray(values) ? Number(values[0]) : 1;
+      // Values come second, or inside the config of a named statement (src/storage/postgres/db.ts).
+      const vals = Array.isArray(values) ? values : config?.values;
+      const n = /pos \+ \$1/.test(text) && Array.isArray(vals) ? Number(vals[0]) : 1;
       p.then(() => { this[held] = performance.now(); this[took] = n; }, () => {});
     } else if (/^\s*(COMMIT|ROLLBACK)\s*$/i.test(text)) {
       const finish = (ok) => {

@@ -11,7 +11,8 @@
  * folded text. A term of up to 3 code points matches exactly when the message holds it as a gram; a
  * longer one can only match a message holding all of its 3-grams, and such candidates are confirmed by
  * a substring check of the stored folded text. So every term length, CJK included, is an index lookup,
- * never a scan of the messages. PostgreSQL stores the grams themselves (`gramsOf`, a GIN index); SQLite
+ * never a scan of the messages. PostgreSQL stores the grams themselves (`gramsOf`, a GIN index) but for
+ * ASCII 1- and 2-grams (`indexedTerm`: in nearly every message, they cost a post more than they save); SQLite
  * gives FTS5 only the 3-grams as tokens and lets it build the 1- and 2-gram index as token prefixes
  * (`trigramTokens`, `matchExpression`).
  */
@@ -90,25 +91,44 @@ export function parseQuery(q: string): string[] {
   return [...new Set(terms)];
 }
 
-/** The distinct 1-, 2- and 3-code-point substrings of folded text: what a message is indexed by. */
+/**
+ * Whether a term is answered by the PostgreSQL index (`gramsOf` holds it): one of 3 code points or more, or a
+ * shorter one with a non-ASCII code point (a CJK word is often one or two). A 1- or 2-character ASCII term
+ * is not: such grams are in nearly every message, and indexing them was ≈ 40 % of a post's database CPU
+ * (bench/README.md, issue 17); a search for such terms alone scans the folded text instead (postgres/lookups.ts).
+ */
+export function indexedTerm(term: string): boolean {
+  return !ASCII.test(term) || [...term].length >= 3;
+}
+
+/** What a message is indexed by on PostgreSQL: the distinct 3-code-point substrings of its folded text, and the 1- and 2-code-point ones that `indexedTerm` asks for. */
 export function gramsOf(folded: string): string[] {
   const cps = [...folded];
   const out = new Set<string>();
   for (let i = 0; i < cps.length; i++) {
-    out.add(cps[i]!);
-    if (i + 1 < cps.length) out.add(cps[i]! + cps[i + 1]!);
-    if (i + 2 < cps.length) out.add(cps[i]! + cps[i + 1]! + cps[i + 2]!);
+    const one = cps[i]!;
+    const wide = one.length > 1 || one.charCodeAt(0) > 0x7f;
+    if (wide) out.add(one);
+    if (i + 1 < cps.length) {
+      const two = one + cps[i + 1]!;
+      if (wide || two.length > 2 || two.charCodeAt(1) > 0x7f) out.add(two);
+      if (i + 2 < cps.length) out.add(two + cps[i + 2]!);
+    }
   }
   return [...out];
 }
 
-/** The grams a message must hold to match every term (a term of ≤ 3 code points is itself one). */
+/**
+ * The grams a message must hold to match every term (an indexed term of ≤ 3 code points is itself one); a term
+ * `indexedTerm` rejects adds none. Empty when no term is indexed: the search cannot use the index.
+ */
 export function queryGrams(terms: readonly string[]): string[] {
   const out = new Set<string>();
   for (const t of terms) {
     const cps = [...t];
-    if (cps.length <= 3) out.add(t);
-    else for (let i = 0; i + 3 <= cps.length; i++) out.add(cps[i]! + cps[i + 1]! + cps[i + 2]!);
+    if (cps.length <= 3) {
+      if (indexedTerm(t)) out.add(t);
+    } else for (let i = 0; i + 3 <= cps.length; i++) out.add(cps[i]! + cps[i + 1]! + cps[i + 2]!);
   }
   return [...out];
 }

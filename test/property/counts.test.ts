@@ -267,7 +267,7 @@ async function runProperty(open: () => Promise<Store>, numRuns: number): Promise
         }
         for (let ui = 0; ui < USERS; ui++) await checkInbox(store, ui, order, rooms, ids);
       }),
-      { numRuns, endOnFailure: true },
+      { numRuns, endOnFailure: true, ...(process.env.NATTER_PROPERTY_SEED ? { seed: Number(process.env.NATTER_PROPERTY_SEED), path: process.env.NATTER_PROPERTY_PATH } : {}) },
     );
   } finally {
     await store.close();

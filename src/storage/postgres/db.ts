@@ -37,6 +37,50 @@ const types = {
  */
 const SESSION_OPTIONS = '-c idle_in_transaction_session_timeout=10000 -c statement_timeout=30000';
 
+/**
+ * Statement texts sent as named prepared statements (`prepareNamed`), by text. node-postgres otherwise sends every
+ * query unnamed, and PostgreSQL parses, analyses and plans it on every call: that was half of its CPU per post
+ * (issue 17, target 2: `perf` of the POST bench, bench/README.md). A named statement is parsed once per
+ * connection and, once PostgreSQL finds its generic plan as good as the custom ones (plan_cache_mode auto,
+ * after five calls), planned once. Only fixed texts are named; built ones (search) stay unnamed.
+ */
+const named = new Map<string, string>();
+
+/** Name the statements of `map` (keys prefixed with `prefix`; names are per connection, ≤ 63 bytes). */
+export function prepareNamed(prefix: string, map: Readonly<Record<string, string>>): void {
+  for (const [key, text] of Object.entries(map)) named.set(text, `${prefix}.${key}`);
+}
+
+/** PostgreSQL's answer when a prepared statement's result columns changed under it (a migration by another node). */
+const RESULT_TYPE_CHANGED = '0A000';
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+/** Send the registered texts of this client's queries as named statements (both the promise and the callback form). */
+function nameStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as QueryFn;
+  const replacement: QueryFn = (text, values, cb) => {
+    const name = typeof text === 'string' && typeof values !== 'function' ? named.get(text) : undefined;
+    if (name === undefined) return query(text, values, cb);
+    if (typeof cb !== 'function') {
+      return (query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {
+        forgetChanged(text as string, err);
+        throw err;
+      });
+    }
+    return query({ name, text, values }, (err: unknown, res: unknown) => {
+      if (err) forgetChanged(text as string, err);
+      cb(err, res);
+    });
+  };
+  client.query = replacement as typeof client.query;
+}
+
+/** A named statement whose result type changed fails (once) and is sent unnamed from then on. */
+function forgetChanged(text: string, err: unknown): void {
+  if ((err as { code?: string }).code === RESULT_TYPE_CHANGED) named.delete(text);
+}
+
 /** A pool with numbers for int8, bounded sessions, and idle-client errors logged instead of crashing the process. */
 export function createPool(url: string, log: StoreLog, max = 10): pg.Pool {
   const pool = new pg.Pool({
@@ -50,6 +94,7 @@ export function createPool(url: string, log: StoreLog, max = 10): pg.Pool {
   // The statement that uses it next fails with a connection error, and transaction() then discards it.
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    nameStatements(client);
   });
   return pool;
 }

@@ -55,7 +55,8 @@ export class PostgresLookups implements Lookups {
    * read from the wide rows. A window
    * that fills the page is exact: every match outside it has an older position. The matches are
    * MATERIALIZED before they are ordered (no plan walks the order index row by row), and the planner may
-   * not fall back to reading every message (enable_seqscan off for those queries).
+   * not fall back to reading every message (enable_seqscan off for those queries). A query the index cannot
+   * answer (1- and 2-character ASCII terms only) goes on scanning older windows instead (`scanOn`).
    */
   async messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }> {
     const k = q.limit + 1;
@@ -63,6 +64,7 @@ export class PostgresLookups implements Lookups {
     let size = this.recentWindow;
     let from = below - size;
     let rows = await this.read<KeyedRow>(...this.recentSql(viewerId, q, k, below, Math.max(from, 0)));
+    if (q.grams.length === 0) return this.page(q, await this.scanOn(viewerId, q, k, rows, from));
     if (rows.length === 0 && from > 0) {
       const [sql, params] = this.matchSql(q, null, this.few);
       const hits = (await this.indexed<{ id: string }>(sql, params)).map((r) => r.id);
@@ -86,6 +88,27 @@ export class PostgresLookups implements Lookups {
         return (await tx.query<KeyedRow>(sql, params)).rows;
       });
     }
+    return this.page(q, rows);
+  }
+
+  /**
+   * A query with no indexed term (only 1- or 2-character ASCII terms: core/fold.ts `indexedTerm`) goes on
+   * scanning the folded text, window after older window (each WINDOW_GROWTH times the last), below `from`,
+   * until the page is full. Such terms are in most messages, so the first windows nearly always fill it.
+   */
+  private async scanOn(viewerId: string, q: MessageQuery, k: number, rows: KeyedRow[], from: number): Promise<KeyedRow[]> {
+    let size = this.recentWindow;
+    while (rows.length < k && from > 0) {
+      size *= WINDOW_GROWTH;
+      // The positions in (from − size, from]: the last window ended after `from`.
+      const below = from + 1;
+      from = Math.max(below - 1 - size, 0);
+      rows = rows.concat(await this.read<KeyedRow>(...this.recentSql(viewerId, q, k - rows.length, below, from)));
+    }
+    return rows;
+  }
+
+  private async page(q: MessageQuery, rows: KeyedRow[]): Promise<{ messages: Message[]; nextKey: number | null }> {
     const page = rows.slice(0, q.limit);
     return {
       messages: await this.withReactions(page),

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { User } from '../../core/types.ts';
 import type { SessionRecord, Sessions } from '../store.ts';
 import { parseId, toSession, toUser, type SessionRow, type UserRow } from '../rows.ts';
-import { retrying, transaction, type StoreLog } from './db.ts';
+import { prepareNamed, retrying, transaction, type StoreLog } from './db.ts';
 
 const COLS = 's.id AS sid, s.user_id, s.created_at AS s_created_at, s.last_used_at, s.user_agent';
 
@@ -22,6 +22,7 @@ const SQL = {
   deleteExpired: `DELETE FROM sessions WHERE (last_used_at <= $1 OR created_at <= $2)
     AND user_id NOT IN (SELECT id FROM users WHERE kind = 'bot') RETURNING id, user_id`,
 } as const;
+prepareNamed('sessions', SQL);
 
 export class PostgresSessions implements Sessions {
   constructor(private readonly pool: pg.Pool, private readonly log: StoreLog) {}

@@ -9,6 +9,8 @@
  * Keys only PostgreSQL has: `snapshot`, `lockMessage`, `appendPosts`, `nextPos` (see below).
  */
 
+import { prepareNamed } from './db.ts';
+
 /** A room and the viewer ($1)'s role only: what access checks need, without ROOM_VIEW's unread count. */
 const ROOM_ACCESS = `
 SELECT r.id, r.name, r.topic, r.visibility, r.kind, r.created_at, r.last_seq, m.role
@@ -196,3 +198,7 @@ WHERE room_id = $1 AND user_id = $2`,
   readEvents: READ_EVENTS,
   readLog: 'SELECT pos, room_id, type, subject, data FROM events WHERE pos > $1 AND pos <= $2 ORDER BY pos LIMIT $3',
 } as const;
+
+// Hot and fixed: sent as named prepared statements (db.ts). Not the `*` selects of uploads, whose columns a later
+// migration may change under a running node.
+prepareNamed('s', Object.fromEntries(Object.entries(SQL).filter(([k]) => k !== 'uploadById' && k !== 'attachmentsOf')));
