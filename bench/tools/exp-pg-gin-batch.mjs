@@ -8,8 +8,9 @@
 //   batched  the grams of --batch rows per INSERT into the narrow table (what a background indexer would pay)
 // --fastupdate off: the narrow table's GIN index without its pending list; --grams 3: only the 3-grams (what the
 // index would cost without its 1- and 2-grams); --grams 3x: the 3-grams and the 1- and 2-grams with a non-ASCII code point;
-// --grams 23x: every 2- and 3-gram and the non-ASCII 1-grams.
-//   node --import tsx bench/tools/exp-pg-gin-batch.mjs [--preload 200000] [--n 10000] [--batch 500] [--fastupdate on|off] [--grams all|3|3x|23x]
+// --grams 23x: every 2- and 3-gram and the non-ASCII 1-grams; 2nsx: 3x and the ASCII 2-grams without whitespace; 12nsx: 2nsx
+// and the ASCII 1-grams but whitespace.
+//   node --import tsx bench/tools/exp-pg-gin-batch.mjs [--preload 200000] [--n 10000] [--batch 500] [--fastupdate on|off] [--grams all|3|3x|23x|2nsx|12nsx]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -27,6 +28,8 @@ await c.connect();
 const q = (s, p) => c.query(s, p);
 
 const pickGrams = (all) => o.grams === '3' ? all.filter((g) => [...g].length === 3)
+  : o.grams === '2nsx' ? all.filter((g) => [...g].length === 3 || /[^\x00-\x7f]/.test(g) || (g.length === 2 && !/\s/.test(g)))
+  : o.grams === '12nsx' ? all.filter((g) => [...g].length === 3 || /[^\x00-\x7f]/.test(g) || !/\s/.test(g))
   : o.grams === '23x' ? all.filter((g) => [...g].length >= 2 || /[^\x00-\x7f]/.test(g))
   : o.grams === '3x' ? all.filter((g) => [...g].length === 3 || /[^\x00-\x7f]/.test(g)) : all;
 const gen = corpus(vocabulary());

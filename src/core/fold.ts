@@ -12,7 +12,7 @@
  * longer one can only match a message holding all of its 3-grams, and such candidates are confirmed by
  * a substring check of the stored folded text. So every term length, CJK included, is an index lookup,
  * never a scan of the messages. PostgreSQL stores the grams themselves (`gramsOf`, a GIN index) but for
- * ASCII 1- and 2-grams (`indexedTerm`: in nearly every message, they cost a post more than they save); SQLite
+ * 1- and 2-grams with whitespace (`indexedTerm`: in nearly every message, and only a quoted term asks for one); SQLite
  * gives FTS5 only the 3-grams as tokens and lets it build the 1- and 2-gram index as token prefixes
  * (`trigramTokens`, `matchExpression`).
  */
@@ -91,27 +91,30 @@ export function parseQuery(q: string): string[] {
   return [...new Set(terms)];
 }
 
+/** Whitespace: the 1- and 2-grams that hold it are left out of the PostgreSQL index. */
+const SPACE = /\s/;
+
 /**
- * Whether a term is answered by the PostgreSQL index (`gramsOf` holds it): one of 3 code points or more, or a
- * shorter one with a non-ASCII code point (a CJK word is often one or two). A 1- or 2-character ASCII term
- * is not: such grams are in nearly every message, and indexing them was ≈ 40 % of a post's database CPU
- * (bench/README.md, issue 17); a search for such terms alone scans the folded text instead (postgres/lookups.ts).
+ * Whether a term is answered by the PostgreSQL index (`gramsOf` holds it): any of 3 code points or more, and a
+ * shorter one without whitespace. 1- and 2-grams with a space (` a`, `a `) are in nearly every message and were
+ * ≈ 30 % of a post's insert CPU (bench/README.md, issue 17), and only a quoted term can ask for one; a search for
+ * such terms alone scans the folded text instead (postgres/lookups.ts).
  */
 export function indexedTerm(term: string): boolean {
-  return !ASCII.test(term) || [...term].length >= 3;
+  return !SPACE.test(term) || [...term].length >= 3;
 }
 
-/** What a message is indexed by on PostgreSQL: the distinct 3-code-point substrings of its folded text, and the 1- and 2-code-point ones that `indexedTerm` asks for. */
+/** What a message is indexed by on PostgreSQL: the distinct 3-code-point substrings of its folded text, and the 1- and 2-code-point ones without whitespace. */
 export function gramsOf(folded: string): string[] {
   const cps = [...folded];
   const out = new Set<string>();
   for (let i = 0; i < cps.length; i++) {
     const one = cps[i]!;
-    const wide = one.length > 1 || one.charCodeAt(0) > 0x7f;
-    if (wide) out.add(one);
+    const space = SPACE.test(one);
+    if (!space) out.add(one);
     if (i + 1 < cps.length) {
       const two = one + cps[i + 1]!;
-      if (wide || two.length > 2 || two.charCodeAt(1) > 0x7f) out.add(two);
+      if (!space && !SPACE.test(cps[i + 1]!)) out.add(two);
       if (i + 2 < cps.length) out.add(two + cps[i + 2]!);
     }
   }

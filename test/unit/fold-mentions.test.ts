@@ -63,12 +63,12 @@ describe('grams: a message matches a term only if it holds the term\'s grams, an
       assert.equal(candidate && matchesAll(folded, [term]), want);
     });
   }
-  it('PostgreSQL grams leave out 1- and 2-character ASCII substrings, and queries never ask for them', () => {
+  it('PostgreSQL grams leave out 1- and 2-character substrings with whitespace, and queries never ask for them', () => {
     const grams = new Set(gramsOf(fold('ab 東京x 😀')));
-    for (const g of ['ab ', 'b 東', '東', '京', '東京', '京x', 'x', ' 😀', '😀']) assert.equal(grams.has(g), g !== 'x', JSON.stringify(g));
-    for (const g of ['a', 'b', 'ab', 'b ']) assert.ok(!grams.has(g), JSON.stringify(g));
-    assert.deepEqual(queryGrams(['ab', 'x']), [], 'nothing the index holds: the search scans');
-    assert.deepEqual(queryGrams(['ab', '京']), ['京']);
+    for (const g of ['a', 'b', 'ab', 'ab ', 'b 東', '東', '京', '東京', '京x', 'x', 'x 😀', '😀']) assert.ok(grams.has(g), JSON.stringify(g));
+    for (const g of [' ', 'b ', ' 東', 'x ', ' 😀']) assert.ok(!grams.has(g), JSON.stringify(g));
+    assert.deepEqual(queryGrams(['b ', ' ']), [], 'nothing the index holds: the search scans');
+    assert.deepEqual(queryGrams(['b ', 'ab']), ['ab']);
     assert.deepEqual(queryGrams(['abcd']), ['abc', 'bcd']);
   });
   it('tokens are three characters, none of them an ASCII separator, one per code point of the text', () => {
