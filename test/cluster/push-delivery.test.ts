@@ -73,6 +73,11 @@ describe('push across nodes: a node killed mid-send', () => {
     const b = await nodes.startB();
     assert.ok(held.every((u) => service.received(u.sub).at(-1)?.status === 'held'), 'A still holds its sends');
     await nodes.a.kill();
+    // A's held sends end as 'cut' once this process reads their closed sockets; released before that, they would be
+    // answered 201 on a dead connection and counted as accepted (a test race seen under CI load, not a second send).
+    const killedAt = Date.now();
+    const heldSubs = new Set(held.map((u) => u.sub));
+    await service.waitFor((_d, rec) => rec.every((r) => !heldSubs.has(r.subscriptionId) || r.at > killedAt || r.status !== 'held'), { what: "A's held sends cut by the kill", timeoutMs: 15_000 });
     for (const u of held) service.release(u.sub);
     await service.waitFor(() => users.every((u) => pushesOf(u.sub, messages.get(u.sub)!).length >= 1), { what: 'every message accepted', timeoutMs: 30_000 });
     // One more round of B's work, proven by a marker push, before counting.
