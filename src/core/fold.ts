@@ -108,15 +108,18 @@ export function indexedTerm(term: string): boolean {
 export function gramsOf(folded: string): string[] {
   const cps = [...folded];
   const out = new Set<string>();
+  let prevSpace = true;
   for (let i = 0; i < cps.length; i++) {
+    // Each gram ends at code point i; whitespace is tested once per code point.
     const one = cps[i]!;
     const space = SPACE.test(one);
     if (!space) out.add(one);
-    if (i + 1 < cps.length) {
-      const two = one + cps[i + 1]!;
-      if (!space && !SPACE.test(cps[i + 1]!)) out.add(two);
-      if (i + 2 < cps.length) out.add(two + cps[i + 2]!);
+    if (i >= 1) {
+      const two = cps[i - 1]! + one;
+      if (!space && !prevSpace) out.add(two);
+      if (i >= 2) out.add(cps[i - 2]! + two);
     }
+    prevSpace = space;
   }
   return [...out];
 }

@@ -59,7 +59,6 @@ describe('uploads and attachments', () => {
     return name;
   }
 
-  /** The newest message of `roomName` as the server has it (after the page sent it). */
   /**
    * The room's newest stored message, once there is one: the chips leave the composer when a send starts, and the
    * POST is answered (and the message readable) only once it is durable, so a read right after the chips went can

@@ -56,7 +56,8 @@ export class PostgresLookups implements Lookups {
    * that fills the page is exact: every match outside it has an older position. The matches are
    * MATERIALIZED before they are ordered (no plan walks the order index row by row), and the planner may
    * not fall back to reading every message (enable_seqscan off for those queries). A query the index cannot
-   * answer (1- and 2-character ASCII terms only) goes on scanning older windows instead (`scanOn`).
+   * answer (only 1- and 2-character terms with whitespace: core/fold.ts `indexedTerm`) goes on scanning older
+   * windows instead (`scanOn`).
    */
   async messages(viewerId: string, q: MessageQuery): Promise<{ messages: Message[]; nextKey: number | null }> {
     const k = q.limit + 1;
@@ -92,17 +93,17 @@ export class PostgresLookups implements Lookups {
   }
 
   /**
-   * A query with no indexed term (only 1- or 2-character ASCII terms: core/fold.ts `indexedTerm`) goes on
-   * scanning the folded text, window after older window (each WINDOW_GROWTH times the last), below `from`,
-   * until the page is full. Such terms are in most messages, so the first windows nearly always fill it.
+   * A query with no indexed term (only 1- or 2-character terms with whitespace: core/fold.ts `indexedTerm`) goes
+   * on scanning the folded text, window after older window (each WINDOW_GROWTH times the last), at and below
+   * `from`, until the page is full. Such terms (`"a "`) are in most messages, so the first windows nearly always fill it.
    */
   private async scanOn(viewerId: string, q: MessageQuery, k: number, rows: KeyedRow[], from: number): Promise<KeyedRow[]> {
     let size = this.recentWindow;
     while (rows.length < k && from > 0) {
       size *= WINDOW_GROWTH;
-      // The positions in (from − size, from]: the last window ended after `from`.
+      // The positions in (from − size, from]: the window before ended just above `from`.
       const below = from + 1;
-      from = Math.max(below - 1 - size, 0);
+      from = Math.max(from - size, 0);
       rows = rows.concat(await this.read<KeyedRow>(...this.recentSql(viewerId, q, k - rows.length, below, from)));
     }
     return rows;
